@@ -1,0 +1,49 @@
+import type { Actor } from '../audit/types.js';
+
+export const ROLES = ['read', 'deploy', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A token as listed: never the secret, never its hash. */
+export interface TokenInfo {
+  readonly id: string;
+  readonly name: string;
+  /** The first characters of the secret (e.g. `flt_3kq9`), to recognise it. */
+  readonly prefix: string;
+  readonly role: Role;
+  /** Environments the token may act on; `null` means all. */
+  readonly environments: readonly string[] | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export interface CreateTokenInput {
+  readonly name: string;
+  readonly role: Role;
+  readonly environments?: readonly string[];
+  /** ISO time; absent means no expiry. */
+  readonly expiresAt?: string;
+}
+
+/** The authenticated caller of an API request. */
+export interface Principal {
+  readonly tokenId: string;
+  readonly actor: Actor;
+  readonly role: Role;
+  readonly environments: readonly string[] | null;
+}
+
+export interface TokenService {
+  /** Creates a token. The secret is returned here once and never again. */
+  create(input: CreateTokenInput, by: Actor): Promise<{ readonly token: TokenInfo; readonly secret: string }>;
+  list(options?: { readonly includeRevoked?: boolean }): Promise<TokenInfo[]>;
+  /** Revokes by id or name; audited. */
+  revoke(idOrName: string, by: Actor): Promise<TokenInfo>;
+  /** Resolves a presented secret, or throws FLOWLINE_AUTH_INVALID / _REVOKED / _EXPIRED. */
+  authenticate(secret: string): Promise<Principal>;
+}
+
+/** Throws FLOWLINE_FORBIDDEN unless `principal` has at least `role` (and, if given, `environment` in scope). */
+export type Authorize = (principal: Principal, role: Role, environment?: string) => void;

@@ -1,0 +1,208 @@
+/**
+ * The one catalogue of Flowline's error codes.
+ *
+ * Domain code throws {@link FlowlineError} with a code from {@link ERROR_CODES}; it knows nothing
+ * of HTTP or exit codes. The server maps `kind` to an HTTP status and the CLI maps it to an exit
+ * code, each in exactly one place (see `httpStatusOf` and `exitCodeOf`). docs/errors.md documents
+ * every code; a test keeps the two in step.
+ */
+
+/** How an error is classified; drives the HTTP status and the CLI exit code. */
+export type ErrorKind =
+  | 'input' // the caller sent something wrong: fix the input
+  | 'notFound'
+  | 'conflict' // the request is valid but clashes with current state
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'tooLarge'
+  | 'unavailable' // a dependency (server, database, port) cannot be reached right now
+  | 'failed' // the operation ran and reported failure (a check failed, a chain is broken)
+  | 'unsupported'
+  | 'internal';
+
+interface CodeInfo {
+  readonly kind: ErrorKind;
+  /** One line for docs/errors.md: when it happens. */
+  readonly summary: string;
+}
+
+export const ERROR_CODES = {
+  FLOWLINE_USAGE: { kind: 'input', summary: 'A command was called with missing or invalid arguments.' },
+  FLOWLINE_CONFIG_NOT_FOUND: { kind: 'input', summary: 'flowline.yaml (or the file given) does not exist.' },
+  FLOWLINE_CONFIG_UNREADABLE: { kind: 'input', summary: 'The config file exists but cannot be read.' },
+  FLOWLINE_CONFIG_YAML: { kind: 'input', summary: 'The config file is not well-formed YAML.' },
+  FLOWLINE_CONFIG_INVALID: {
+    kind: 'input',
+    summary: 'The config file is YAML but breaks the schema: wrong types, unknown keys, bad references.',
+  },
+  FLOWLINE_INIT_EXISTS: { kind: 'conflict', summary: '`flowline init` would overwrite an existing file.' },
+  FLOWLINE_STORE_CORRUPT: { kind: 'unavailable', summary: 'The store file is not a readable SQLite database.' },
+  FLOWLINE_STORE_NEWER_VERSION: {
+    kind: 'unavailable',
+    summary: 'The store was migrated by a newer Flowline than this one.',
+  },
+  FLOWLINE_STORE_BUSY: { kind: 'unavailable', summary: 'The store stayed locked by another process too long.' },
+  FLOWLINE_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },
+  FLOWLINE_AUTH_MISSING: { kind: 'unauthenticated', summary: 'The request carries no bearer token.' },
+  FLOWLINE_AUTH_INVALID: { kind: 'unauthenticated', summary: 'The bearer token is unknown or malformed.' },
+  FLOWLINE_AUTH_REVOKED: { kind: 'unauthenticated', summary: 'The bearer token was revoked.' },
+  FLOWLINE_AUTH_EXPIRED: { kind: 'unauthenticated', summary: 'The bearer token has expired.' },
+  FLOWLINE_FORBIDDEN: {
+    kind: 'forbidden',
+    summary: "The token's role or environment scope does not allow this action.",
+  },
+  FLOWLINE_TOKEN_NOT_FOUND: { kind: 'notFound', summary: 'No token has that id or name.' },
+  FLOWLINE_TOKEN_NAME_TAKEN: { kind: 'conflict', summary: 'An active token already has that name.' },
+  FLOWLINE_REQUEST_INVALID: { kind: 'input', summary: 'A request body, query or parameter breaks its schema.' },
+  FLOWLINE_REQUEST_MALFORMED: { kind: 'input', summary: 'A request body is not valid JSON.' },
+  FLOWLINE_REQUEST_TOO_LARGE: { kind: 'tooLarge', summary: 'A request body exceeds the size limit.' },
+  FLOWLINE_UNSUPPORTED_MEDIA_TYPE: { kind: 'input', summary: 'A request body is not application/json.' },
+  FLOWLINE_NOT_FOUND: { kind: 'notFound', summary: 'The route or record does not exist.' },
+  FLOWLINE_AUDIT_CHAIN_BROKEN: {
+    kind: 'failed',
+    summary: 'The audit trail was altered: an event was changed, inserted or removed.',
+  },
+  FLOWLINE_SERVER_UNREACHABLE: { kind: 'unavailable', summary: 'The Flowline server given cannot be reached.' },
+  FLOWLINE_SERVER_PROTOCOL: { kind: 'unavailable', summary: 'The server answered with something that is not Flowline\'s API.' },
+  FLOWLINE_PORT_IN_USE: { kind: 'unavailable', summary: 'A port Flowline wants to listen on is taken.' },
+  FLOWLINE_NOT_SUPPORTED: { kind: 'unsupported', summary: 'The feature is not supported in this setup.' },
+  FLOWLINE_INTERNAL: { kind: 'internal', summary: 'A bug in Flowline: please report it with the output.' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Where a problem is: a position in a file, a field path, or both. */
+export interface Location {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** Dotted field path, e.g. `environments.production.strategy.canary.steps[2].setWeight`. */
+  readonly path?: string;
+}
+
+/** One problem of many (config validation reports every problem at once). */
+export interface Issue extends Location {
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export interface FlowlineErrorOptions {
+  readonly hint?: string;
+  readonly location?: Location;
+  readonly issues?: readonly Issue[];
+  readonly cause?: unknown;
+}
+
+/** A user-facing error: a stable code, what went wrong, where, and how to fix it. */
+export class FlowlineError extends Error {
+  override readonly name = 'FlowlineError';
+  readonly hint: string | undefined;
+  readonly location: Location | undefined;
+  readonly issues: readonly Issue[];
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: FlowlineErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+    this.location = options.location;
+    this.issues = options.issues ?? [];
+  }
+
+  get kind(): ErrorKind {
+    return ERROR_CODES[this.code].kind;
+  }
+
+  /** The JSON shape used by the API and by `--json` output. Never includes the cause (it may hold secrets). */
+  toJSON(): ErrorBody {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.location === undefined ? {} : { location: this.location }),
+      ...(this.issues.length === 0 ? {} : { issues: this.issues }),
+    };
+  }
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  hint?: string;
+  location?: Location;
+  issues?: readonly Issue[];
+}
+
+export function isFlowlineError(value: unknown): value is FlowlineError {
+  return value instanceof FlowlineError;
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, value);
+}
+
+const HTTP_STATUS: Record<ErrorKind, number> = {
+  input: 400,
+  notFound: 404,
+  conflict: 409,
+  unauthenticated: 401,
+  forbidden: 403,
+  tooLarge: 413,
+  unavailable: 503,
+  failed: 422,
+  unsupported: 501,
+  internal: 500,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[ERROR_CODES[code].kind];
+}
+
+/**
+ * CLI exit codes, documented in docs/cli.md. 1 is reserved for "the operation ran and failed"
+ * (a failed check, a broken chain), so scripts can tell it from misuse (2).
+ */
+export const EXIT_CODES = {
+  ok: 0,
+  failed: 1,
+  input: 2,
+  notFound: 3,
+  conflict: 4,
+  auth: 5,
+  unavailable: 6,
+  unsupported: 7,
+  internal: 70,
+} as const;
+
+const EXIT_BY_KIND: Record<ErrorKind, number> = {
+  input: EXIT_CODES.input,
+  notFound: EXIT_CODES.notFound,
+  conflict: EXIT_CODES.conflict,
+  unauthenticated: EXIT_CODES.auth,
+  forbidden: EXIT_CODES.auth,
+  tooLarge: EXIT_CODES.input,
+  unavailable: EXIT_CODES.unavailable,
+  failed: EXIT_CODES.failed,
+  unsupported: EXIT_CODES.unsupported,
+  internal: EXIT_CODES.internal,
+};
+
+export function exitCodeOf(code: ErrorCode): number {
+  return EXIT_BY_KIND[ERROR_CODES[code].kind];
+}
+
+/** Formats a location as `file:line:col` (falling back to the field path). */
+export function formatLocation(location: Location): string {
+  const parts: string[] = [];
+  if (location.file !== undefined) {
+    let pos = location.file;
+    if (location.line !== undefined) pos += `:${location.line}`;
+    if (location.line !== undefined && location.column !== undefined) pos += `:${location.column}`;
+    parts.push(pos);
+  }
+  if (location.path !== undefined && location.path !== '') parts.push(location.path);
+  return parts.join(' ');
+}

@@ -1,0 +1,54 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Everything Flowline reads from its process environment, read once at start-up and passed
+ * down. Nothing below the composition root reads `process.env` directly.
+ */
+export interface Settings {
+  /** The working directory commands resolve relative paths against. */
+  readonly cwd: string;
+  /** Flowline's state folder: the SQLite store, artifacts, logs. `FLOWLINE_HOME`, default `<cwd>/.flowline`. */
+  readonly home: string;
+  /** `FLOWLINE_URL`: when set, the CLI talks to that server instead of running embedded. */
+  readonly serverUrl: string | undefined;
+  /** `FLOWLINE_TOKEN`: bearer token the CLI sends to a server. */
+  readonly token: string | undefined;
+  /** `DATABASE_URL`: a PostgreSQL URL for scale-out (not supported yet). */
+  readonly databaseUrl: string | undefined;
+  /** A frozen copy of the environment, for CI detection and audit "where". */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The OS user, the actor of embedded commands. */
+  readonly osUser: string;
+  readonly hostname: string;
+}
+
+export function loadSettings(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd: string = process.cwd(),
+): Settings {
+  const home = env.FLOWLINE_HOME ? path.resolve(cwd, env.FLOWLINE_HOME) : path.join(cwd, '.flowline');
+  return Object.freeze({
+    cwd,
+    home,
+    serverUrl: emptyToUndefined(env.FLOWLINE_URL),
+    token: emptyToUndefined(env.FLOWLINE_TOKEN),
+    databaseUrl: emptyToUndefined(env.DATABASE_URL),
+    env: Object.freeze({ ...env }),
+    osUser: safeUserName(env),
+    hostname: os.hostname(),
+  });
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function safeUserName(env: Readonly<Record<string, string | undefined>>): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // Containers with an unknown uid have no passwd entry.
+    return env.USER ?? env.LOGNAME ?? 'unknown';
+  }
+}
