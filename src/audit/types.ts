@@ -1,3 +1,5 @@
+import type { WriteTx } from '../store/index.js';
+
 /** Who did something. */
 export interface Actor {
   /** `token`: an API token (name); `user`: an OS user on this host; `ci`: a CI system's identity. */
@@ -44,19 +46,35 @@ export interface AuditFilter {
   readonly limit?: number; // default 100, newest first
 }
 
+/**
+ * The outcome of {@link AuditLog.verify}. `events` counts the events checked and found sound
+ * (all of them when ok). When ok, anchor `headHash` and `events` somewhere the store's owner
+ * cannot rewrite (CI logs, a ticket): the chain proves nothing against someone who can rewrite
+ * every event and the head, but it cannot be rewritten to still match an anchored head.
+ */
 export type VerifyResult =
   | { readonly ok: true; readonly events: number; readonly headHash: string }
   | {
       readonly ok: false;
       readonly events: number;
       /** The first event whose content or link does not match, or the position where one is missing. */
-      readonly firstBad: { readonly seq: number; readonly id?: string; readonly problem: 'altered' | 'missing' | 'relinked' };
+      readonly firstBad: {
+        readonly seq: number;
+        readonly id?: string;
+        readonly problem: 'altered' | 'missing' | 'relinked';
+      };
       readonly message: string;
     };
 
-/** Append-only, hash-chained audit trail. */
+/** Append-only, hash-chained audit trail. There is no update or delete. */
 export interface AuditLog {
-  append(input: AuditInput): Promise<AuditEvent>;
+  /**
+   * Appends one event (secrets redacted from `details`). Pass `tx` when already inside
+   * `store.write`, so the event commits or rolls back with the change it records.
+   */
+  append(input: AuditInput, tx?: WriteTx): Promise<AuditEvent>;
+  /** Events matching the filter, newest first. */
   list(filter?: AuditFilter): Promise<AuditEvent[]>;
+  /** Walks the whole chain and reports the first event that does not fit. */
   verify(): Promise<VerifyResult>;
 }

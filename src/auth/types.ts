@@ -7,7 +7,7 @@ export type Role = (typeof ROLES)[number];
 export interface TokenInfo {
   readonly id: string;
   readonly name: string;
-  /** The first characters of the secret (e.g. `flt_3kq9`), to recognise it. */
+  /** `flt_` and the next 8 characters of the secret (e.g. `flt_3kq9Zx0a`), to recognise it. */
   readonly prefix: string;
   readonly role: Role;
   /** Environments the token may act on; `null` means all. */

@@ -24,49 +24,151 @@ interface CodeInfo {
   readonly kind: ErrorKind;
   /** One line for docs/errors.md: when it happens. */
   readonly summary: string;
+  /** One line for docs/errors.md: what the user does about it. */
+  readonly fix: string;
 }
 
 export const ERROR_CODES = {
-  FLOWLINE_USAGE: { kind: 'input', summary: 'A command was called with missing or invalid arguments.' },
-  FLOWLINE_CONFIG_NOT_FOUND: { kind: 'input', summary: 'flowline.yaml (or the file given) does not exist.' },
-  FLOWLINE_CONFIG_UNREADABLE: { kind: 'input', summary: 'The config file exists but cannot be read.' },
-  FLOWLINE_CONFIG_YAML: { kind: 'input', summary: 'The config file is not well-formed YAML.' },
+  FLOWLINE_USAGE: {
+    kind: 'input',
+    summary: 'A command was called with missing or invalid arguments.',
+    fix: 'Run the command with `--help` and correct the arguments.',
+  },
+  FLOWLINE_CONFIG_NOT_FOUND: {
+    kind: 'input',
+    summary: 'flowline.yaml (or the file given) does not exist.',
+    fix: 'Run `flowline init` to create one, or pass the right path.',
+  },
+  FLOWLINE_CONFIG_UNREADABLE: {
+    kind: 'input',
+    summary: 'The config file exists but cannot be read.',
+    fix: 'Check the file permissions, or that the path is a file and not a folder.',
+  },
+  FLOWLINE_CONFIG_YAML: {
+    kind: 'input',
+    summary: 'The config file is not well-formed YAML.',
+    fix: 'Fix the YAML at the line and column shown (often indentation or an unclosed quote).',
+  },
   FLOWLINE_CONFIG_INVALID: {
     kind: 'input',
     summary: 'The config file is YAML but breaks the schema: wrong types, unknown keys, bad references.',
+    fix: 'Fix each listed problem at its file:line:col; `flowline schema` gives editors autocompletion.',
   },
-  FLOWLINE_INIT_EXISTS: { kind: 'conflict', summary: '`flowline init` would overwrite an existing file.' },
-  FLOWLINE_STORE_CORRUPT: { kind: 'unavailable', summary: 'The store file is not a readable SQLite database.' },
+  FLOWLINE_INIT_EXISTS: {
+    kind: 'conflict',
+    summary: '`flowline init` would overwrite an existing file.',
+    fix: 'Edit the existing file, or pass `--force` to replace it.',
+  },
+  FLOWLINE_STORE_CORRUPT: {
+    kind: 'unavailable',
+    summary: 'The store file is not a readable SQLite database.',
+    fix: 'Restore the file from a backup or move it aside; Flowline never deletes it for you.',
+  },
   FLOWLINE_STORE_NEWER_VERSION: {
     kind: 'unavailable',
     summary: 'The store was migrated by a newer Flowline than this one.',
+    fix: 'Upgrade Flowline to the version that last wrote the store (or newer).',
   },
-  FLOWLINE_STORE_BUSY: { kind: 'unavailable', summary: 'The store stayed locked by another process too long.' },
-  FLOWLINE_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },
-  FLOWLINE_AUTH_MISSING: { kind: 'unauthenticated', summary: 'The request carries no bearer token.' },
-  FLOWLINE_AUTH_INVALID: { kind: 'unauthenticated', summary: 'The bearer token is unknown or malformed.' },
-  FLOWLINE_AUTH_REVOKED: { kind: 'unauthenticated', summary: 'The bearer token was revoked.' },
-  FLOWLINE_AUTH_EXPIRED: { kind: 'unauthenticated', summary: 'The bearer token has expired.' },
+  FLOWLINE_STORE_BUSY: {
+    kind: 'unavailable',
+    summary: 'The store stayed locked by another process too long.',
+    fix: 'Another Flowline process holds a long write; retry, or stop the stuck process.',
+  },
+  FLOWLINE_STORE_UNAVAILABLE: {
+    kind: 'unavailable',
+    summary: 'The store cannot be opened or reached.',
+    fix: 'Check that the folder exists and is writable (FLOWLINE_HOME / --home).',
+  },
+  FLOWLINE_AUTH_MISSING: {
+    kind: 'unauthenticated',
+    summary: 'The request carries no bearer token.',
+    fix: 'Send `Authorization: Bearer <token>`, or set FLOWLINE_TOKEN for the CLI.',
+  },
+  FLOWLINE_AUTH_INVALID: {
+    kind: 'unauthenticated',
+    summary: 'The bearer token is unknown or malformed.',
+    fix: 'Check the token you pass; create a new one with `flowline token create`.',
+  },
+  FLOWLINE_AUTH_REVOKED: {
+    kind: 'unauthenticated',
+    summary: 'The bearer token was revoked.',
+    fix: 'Ask an admin for a new token (`flowline token create`).',
+  },
+  FLOWLINE_AUTH_EXPIRED: {
+    kind: 'unauthenticated',
+    summary: 'The bearer token has expired.',
+    fix: 'Ask an admin for a new token (`flowline token create --expires …`).',
+  },
   FLOWLINE_FORBIDDEN: {
     kind: 'forbidden',
     summary: "The token's role or environment scope does not allow this action.",
+    fix: 'Use a token with the role and environment scope the action needs.',
   },
-  FLOWLINE_TOKEN_NOT_FOUND: { kind: 'notFound', summary: 'No token has that id or name.' },
-  FLOWLINE_TOKEN_NAME_TAKEN: { kind: 'conflict', summary: 'An active token already has that name.' },
-  FLOWLINE_REQUEST_INVALID: { kind: 'input', summary: 'A request body, query or parameter breaks its schema.' },
-  FLOWLINE_REQUEST_MALFORMED: { kind: 'input', summary: 'A request body is not valid JSON.' },
-  FLOWLINE_REQUEST_TOO_LARGE: { kind: 'tooLarge', summary: 'A request body exceeds the size limit.' },
-  FLOWLINE_UNSUPPORTED_MEDIA_TYPE: { kind: 'input', summary: 'A request body is not application/json.' },
-  FLOWLINE_NOT_FOUND: { kind: 'notFound', summary: 'The route or record does not exist.' },
+  FLOWLINE_TOKEN_NOT_FOUND: {
+    kind: 'notFound',
+    summary: 'No token has that id or name.',
+    fix: 'List tokens with `flowline token list --all` and use an id or name from it.',
+  },
+  FLOWLINE_TOKEN_NAME_TAKEN: {
+    kind: 'conflict',
+    summary: 'An active token already has that name.',
+    fix: 'Pick another name, or revoke the old token first.',
+  },
+  FLOWLINE_REQUEST_INVALID: {
+    kind: 'input',
+    summary: 'A request body, query or parameter breaks its schema.',
+    fix: 'Fix the fields listed in `issues`; the OpenAPI document is at /v1/openapi.json.',
+  },
+  FLOWLINE_REQUEST_MALFORMED: {
+    kind: 'input',
+    summary: 'A request body is not valid JSON.',
+    fix: 'Send well-formed JSON with `Content-Type: application/json`.',
+  },
+  FLOWLINE_REQUEST_TOO_LARGE: {
+    kind: 'tooLarge',
+    summary: 'A request body exceeds the size limit.',
+    fix: 'Send a smaller body (the limit is 1 MiB unless configured otherwise).',
+  },
+  FLOWLINE_UNSUPPORTED_MEDIA_TYPE: {
+    kind: 'input',
+    summary: 'A request body is not application/json.',
+    fix: 'Send `Content-Type: application/json`.',
+  },
+  FLOWLINE_NOT_FOUND: {
+    kind: 'notFound',
+    summary: 'The route or record does not exist.',
+    fix: 'Check the route or name; list what exists with the matching list command.',
+  },
   FLOWLINE_AUDIT_CHAIN_BROKEN: {
     kind: 'failed',
     summary: 'The audit trail was altered: an event was changed, inserted or removed.',
+    fix: 'Treat it as a security incident: restore the store from a backup and investigate who changed it.',
   },
-  FLOWLINE_SERVER_UNREACHABLE: { kind: 'unavailable', summary: 'The Flowline server given cannot be reached.' },
-  FLOWLINE_SERVER_PROTOCOL: { kind: 'unavailable', summary: 'The server answered with something that is not Flowline\'s API.' },
-  FLOWLINE_PORT_IN_USE: { kind: 'unavailable', summary: 'A port Flowline wants to listen on is taken.' },
-  FLOWLINE_NOT_SUPPORTED: { kind: 'unsupported', summary: 'The feature is not supported in this setup.' },
-  FLOWLINE_INTERNAL: { kind: 'internal', summary: 'A bug in Flowline: please report it with the output.' },
+  FLOWLINE_SERVER_UNREACHABLE: {
+    kind: 'unavailable',
+    summary: 'The Flowline server given cannot be reached.',
+    fix: 'Start `flowline serve` there, or fix --server / FLOWLINE_URL.',
+  },
+  FLOWLINE_SERVER_PROTOCOL: {
+    kind: 'unavailable',
+    summary: "The server answered with something that is not Flowline's API.",
+    fix: 'Point --server / FLOWLINE_URL at a Flowline server (its /v1/health answers).',
+  },
+  FLOWLINE_PORT_IN_USE: {
+    kind: 'unavailable',
+    summary: 'A port Flowline wants to listen on is taken.',
+    fix: 'Stop the process on that port, or pick another with --port.',
+  },
+  FLOWLINE_NOT_SUPPORTED: {
+    kind: 'unsupported',
+    summary: 'The feature is not supported in this setup.',
+    fix: 'Use the supported setup named in the message.',
+  },
+  FLOWLINE_INTERNAL: {
+    kind: 'internal',
+    summary: 'A bug in Flowline: please report it with the output.',
+    fix: 'Report it with the command, its output and the server log.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

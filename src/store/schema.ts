@@ -13,7 +13,18 @@ export interface Database {
   environments: EnvironmentsTable;
   deployments: DeploymentsTable;
   audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
   api_tokens: ApiTokensTable;
+  flowline_migrations: MigrationsTable;
+}
+
+/** One row per applied migration; the highest version is the store's schema version. */
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: string;
+  /** The Flowline version that applied it, quoted when a newer store is refused. */
+  flowline_version: string;
 }
 
 export interface ServicesTable {
@@ -81,8 +92,9 @@ export interface AuditEventsTable {
   seq: number;
   id: string;
   at: string;
-  /** JSON {@link import('../audit/types.js').Actor}. */
-  actor_json: string;
+  /** {@link import('../audit/types.js').Actor} as two columns, so `audit list --actor` can use an index. */
+  actor_kind: 'token' | 'user' | 'ci';
+  actor_name: string;
   action: string;
   target: string;
   /** JSON {@link import('../audit/types.js').Where}. */
@@ -93,12 +105,23 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/**
+ * The newest event's seq and hash, in one row (id = 1) updated in the same transaction as each
+ * append. The chain alone cannot show that its newest events were deleted; this row can. It is
+ * also the row PostgreSQL writers will serialise on.
+ */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
 export interface ApiTokensTable {
   id: string;
   name: string;
   /** sha256 hex of the secret; the secret itself is never stored. */
   secret_hash: string;
-  /** First characters of the secret, to recognise a token in `token list` without revealing it. */
+  /** `flt_` and the next 8 characters of the secret, to recognise a token in `token list` without revealing it. */
   prefix: string;
   role: 'read' | 'deploy' | 'admin';
   /** JSON array of environment names, or null for every environment. */
@@ -118,3 +141,4 @@ export type DeploymentRow = Selectable<DeploymentsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
+export type MigrationRow = Selectable<MigrationsTable>;

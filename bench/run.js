@@ -1,0 +1,25 @@
+// `npm run bench`: runs every benchmark (or those named as arguments) and prints a table each.
+// Results are ratios against a baseline measured in the same run; absolute times are noise.
+import { benchCliStartup } from './cli-startup.js';
+
+/** @type {Record<string, () => Promise<{ name: string; runs: number; results: Record<string, unknown>[] }>>} */
+const BENCHES = {
+  'cli-startup': () => benchCliStartup(),
+};
+
+const wanted = process.argv.slice(2);
+const json = wanted.includes('--json');
+const names = wanted.filter((a) => a !== '--json');
+for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
+  const bench = BENCHES[name];
+  if (bench === undefined) {
+    console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  const report = await bench();
+  if (json) console.log(JSON.stringify(report));
+  else {
+    console.log(`\n## ${report.name} (${report.runs} runs)`);
+    console.table(report.results);
+  }
+}

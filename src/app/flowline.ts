@@ -1,0 +1,69 @@
+import path from 'node:path';
+import {
+  type Actor,
+  type AuditLog,
+  createAuditLog,
+  detectActor,
+  detectWhere,
+  type Where,
+} from '../audit/index.js';
+import { type Authorize, authorize, createTokenService, type TokenService } from '../auth/index.js';
+import { type Catalog, createCatalog } from '../catalog/index.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { FlowlineError } from '../core/errors.js';
+import type { Settings } from '../core/settings.js';
+import { flowlineVersion } from '../core/version.js';
+import { openStore, type Store } from '../store/index.js';
+
+/** The wired application: every part, built once from settings. */
+export interface Flowline {
+  readonly settings: Settings;
+  readonly version: string;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly tokens: TokenService;
+  readonly authorize: Authorize;
+  readonly catalog: Catalog;
+  /** Who is acting when a command runs embedded (the OS user, or the CI identity). */
+  readonly localActor: Actor;
+  /** Where this process runs, for audit events. */
+  readonly where: Where;
+  close(): Promise<void>;
+}
+
+/** The store file inside Flowline's home folder. */
+export function storeFile(settings: Settings): string {
+  return path.join(settings.home, 'flowline.db');
+}
+
+/**
+ * The composition root: the only place that knows how the parts fit together. Everything
+ * else receives its collaborators through its constructor.
+ */
+export async function createFlowline(settings: Settings, options: { clock?: Clock } = {}): Promise<Flowline> {
+  if (settings.databaseUrl !== undefined) {
+    throw new FlowlineError('FLOWLINE_NOT_SUPPORTED', 'PostgreSQL (DATABASE_URL) is not supported yet.', {
+      hint: 'Unset DATABASE_URL to use the embedded SQLite store under .flowline/.',
+    });
+  }
+  const clock = options.clock ?? systemClock;
+  const store = await openStore({ file: storeFile(settings), clock });
+  const audit = createAuditLog({ store, clock });
+  const where = detectWhere(settings.env, settings.hostname);
+  const tokens = createTokenService({ store, audit, clock, where });
+  const catalog = createCatalog({ store, clock });
+  return {
+    settings,
+    version: flowlineVersion(),
+    clock,
+    store,
+    audit,
+    tokens,
+    authorize,
+    catalog,
+    localActor: detectActor(settings.env, settings.osUser),
+    where,
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,28 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const SECRET_PREFIX = 'flt_';
+/** `flt_` + 32 random bytes in base64url (43 characters, no padding). */
+const SECRET_PATTERN = /^flt_[A-Za-z0-9_-]{43}$/;
+
+/** A new token secret: 256 random bits, recognisable (and redactable) by its `flt_` prefix. */
+export function newSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function isWellFormedSecret(value: string): boolean {
+  return SECRET_PATTERN.test(value);
+}
+
+/**
+ * What the store keeps instead of the secret. A plain sha256 suffices: slow hashes (bcrypt,
+ * argon2) protect low-entropy passwords from guessing, but a 256-bit random secret cannot be
+ * guessed from its hash, and a fast hash keeps per-request authentication to one index lookup.
+ */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** `flt_` and the next 8 characters: enough to tell tokens apart in a list, useless to an attacker. */
+export function displayPrefix(secret: string): string {
+  return secret.slice(0, SECRET_PREFIX.length + 8);
+}

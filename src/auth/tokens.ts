@@ -1,0 +1,258 @@
+import os from 'node:os';
+import type { AuditLog, Where } from '../audit/index.js';
+import type { Clock } from '../core/clock.js';
+import { FlowlineError, isFlowlineError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { type ApiTokenRow, isUniqueViolation, type Store, type WriteTx } from '../store/index.js';
+import { displayPrefix, hashSecret, isWellFormedSecret, newSecret } from './secret.js';
+import { type CreateTokenInput, type Principal, ROLES, type TokenInfo, type TokenService } from './types.js';
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** `last_used_at` is a hint for humans; refreshing it at most once a minute spares a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface TokenServiceDeps {
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  /** Where token changes happen, for their audit events. Default: this host. */
+  readonly where?: Where;
+}
+
+/**
+ * API tokens: created with a role and an optional environment scope and expiry, stored only as
+ * a hash, revoked rather than deleted. Creating and revoking are audited in the same
+ * transaction as the change, so one never exists without the other.
+ */
+export function createTokenService(deps: TokenServiceDeps): TokenService {
+  const { store, audit, clock } = deps;
+  const where = deps.where ?? { host: os.hostname() };
+
+  return {
+    async create(input, by) {
+      const fields = validate(input, clock.now());
+      const secret = newSecret();
+      const row: ApiTokenRow = {
+        id: newId('tok', clock.now()),
+        name: fields.name,
+        secret_hash: hashSecret(secret),
+        prefix: displayPrefix(secret),
+        role: fields.role,
+        environments_json: fields.environments === null ? null : JSON.stringify(fields.environments),
+        created_by: by.name,
+        created_at: clock.now().toISOString(),
+        expires_at: fields.expiresAt,
+        last_used_at: null,
+        revoked_at: null,
+      };
+      try {
+        await store.write(async (tx) => {
+          if (await activeByName(tx, row.name)) throw nameTaken(row.name);
+          await tx.insertInto('api_tokens').values(row).execute();
+          await audit.append(
+            { actor: by, action: 'token.create', target: `token:${row.name}`, where, details: facts(row) },
+            tx,
+          );
+        });
+      } catch (error) {
+        throw isUniqueViolation(error) ? nameTaken(row.name) : error;
+      }
+      return { token: toInfo(row), secret };
+    },
+
+    async list(options = {}) {
+      let query = store.db.selectFrom('api_tokens').selectAll();
+      if (options.includeRevoked !== true) query = query.where('revoked_at', 'is', null);
+      const rows = await query.orderBy('created_at').orderBy('id').execute();
+      return rows.map(toInfo);
+    },
+
+    async revoke(idOrName, by) {
+      return store.write(async (tx) => {
+        const row =
+          (await tx.selectFrom('api_tokens').selectAll().where('id', '=', idOrName).executeTakeFirst()) ??
+          (await activeByName(tx, idOrName));
+        if (row === undefined) {
+          throw new FlowlineError(
+            'FLOWLINE_TOKEN_NOT_FOUND',
+            `No active token has the id or name ${idOrName}.`,
+            {
+              hint: 'See the tokens with `flowline token list`.',
+            },
+          );
+        }
+        if (row.revoked_at !== null) return toInfo(row); // already revoked: nothing to do or audit
+        const revoked = { ...row, revoked_at: clock.now().toISOString() };
+        await tx
+          .updateTable('api_tokens')
+          .set({ revoked_at: revoked.revoked_at })
+          .where('id', '=', row.id)
+          .execute();
+        await audit.append(
+          { actor: by, action: 'token.revoke', target: `token:${row.name}`, where, details: facts(row) },
+          tx,
+        );
+        return toInfo(revoked);
+      });
+    },
+
+    async authenticate(secret) {
+      // Never put the presented value in a message: it may be a real secret sent to the wrong server.
+      if (!isWellFormedSecret(secret)) {
+        throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is malformed.', {
+          hint: 'Flowline tokens look like flt_ followed by 43 characters; copy the whole secret.',
+        });
+      }
+      const row = await store.db
+        .selectFrom('api_tokens')
+        .selectAll()
+        .where('secret_hash', '=', hashSecret(secret))
+        .executeTakeFirst();
+      if (row === undefined) {
+        throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is not known to this Flowline.', {
+          hint: 'Check that the token belongs to this server, or create one with `flowline token create`.',
+        });
+      }
+      if (row.revoked_at !== null) {
+        throw new FlowlineError(
+          'FLOWLINE_AUTH_REVOKED',
+          `The token ${row.name} was revoked at ${row.revoked_at}.`,
+          {
+            hint: 'Ask an admin for a new token.',
+          },
+        );
+      }
+      const now = clock.now();
+      if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) {
+        throw new FlowlineError(
+          'FLOWLINE_AUTH_EXPIRED',
+          `The token ${row.name} expired at ${row.expires_at}.`,
+          {
+            hint: 'Ask an admin for a new token.',
+          },
+        );
+      }
+      await touch(store, row, now);
+      return toPrincipal(row);
+    },
+  };
+}
+
+/** Records use at most once per minute per token; a busy store skips it rather than fail the request. */
+async function touch(store: Store, row: ApiTokenRow, now: Date): Promise<void> {
+  const threshold = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+  if (row.last_used_at !== null && row.last_used_at > threshold) return;
+  try {
+    await store.write((tx) =>
+      tx
+        .updateTable('api_tokens')
+        .set({ last_used_at: now.toISOString() })
+        .where('id', '=', row.id)
+        .where((e) => e.or([e('last_used_at', 'is', null), e('last_used_at', '<=', threshold)]))
+        .execute(),
+    );
+  } catch (error) {
+    if (!(isFlowlineError(error) && error.code === 'FLOWLINE_STORE_BUSY')) throw error;
+  }
+}
+
+function activeByName(tx: WriteTx, name: string): Promise<ApiTokenRow | undefined> {
+  return tx
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+function validate(input: CreateTokenInput, now: Date) {
+  const invalid = (path: string, message: string, hint: string) =>
+    new FlowlineError('FLOWLINE_REQUEST_INVALID', message, { hint, location: { path } });
+  if (typeof input.name !== 'string' || !NAME.test(input.name)) {
+    throw invalid(
+      'name',
+      `The token name ${JSON.stringify(input.name)} is not valid.`,
+      'Use 1–64 characters: lower-case letters, digits, and . _ - (not first), e.g. ci-deploy.',
+    );
+  }
+  if (!ROLES.includes(input.role)) {
+    throw invalid(
+      'role',
+      `The role ${JSON.stringify(input.role)} is not known.`,
+      `Use one of ${ROLES.join(', ')}.`,
+    );
+  }
+  let environments: string[] | null = null;
+  if (input.environments !== undefined) {
+    environments = [...new Set(input.environments)];
+    if (
+      environments.length === 0 ||
+      environments.some((env) => typeof env !== 'string' || env.trim() === '')
+    ) {
+      throw invalid(
+        'environments',
+        'The environment scope must name at least one environment, each non-empty.',
+        'Leave the scope out for a token valid in every environment.',
+      );
+    }
+  }
+  let expiresAt: string | null = null;
+  if (input.expiresAt !== undefined) {
+    const ms = Date.parse(input.expiresAt);
+    if (Number.isNaN(ms) || ms <= now.getTime()) {
+      throw invalid(
+        'expiresAt',
+        `The expiry ${JSON.stringify(input.expiresAt)} is not a time in the future.`,
+        'Give an ISO-8601 time after now, e.g. 2027-01-01T00:00:00Z.',
+      );
+    }
+    expiresAt = new Date(ms).toISOString();
+  }
+  return { name: input.name, role: input.role, environments, expiresAt };
+}
+
+function nameTaken(name: string): FlowlineError {
+  return new FlowlineError('FLOWLINE_TOKEN_NAME_TAKEN', `An active token is already named ${name}.`, {
+    hint: `Choose another name, or revoke the existing one first: flowline token revoke ${name}`,
+  });
+}
+
+/** What the audit trail records about a token: never its secret, never its hash. */
+function facts(row: ApiTokenRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    environments: parseEnvironments(row),
+    prefix: row.prefix,
+    expiresAt: row.expires_at,
+  };
+}
+
+function parseEnvironments(row: ApiTokenRow): string[] | null {
+  return row.environments_json === null ? null : (JSON.parse(row.environments_json) as string[]);
+}
+
+function toInfo(row: ApiTokenRow): TokenInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role,
+    environments: parseEnvironments(row),
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toPrincipal(row: ApiTokenRow): Principal {
+  return {
+    tokenId: row.id,
+    actor: { kind: 'token', name: row.name },
+    role: row.role,
+    environments: parseEnvironments(row),
+  };
+}

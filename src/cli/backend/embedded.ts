@@ -1,0 +1,22 @@
+import { createFlowline } from '../../app/flowline.js';
+import type { Settings } from '../../core/settings.js';
+import type { Backend } from './types.js';
+
+/** Runs every command in-process against the local store. */
+export async function openEmbeddedBackend(settings: Settings): Promise<Backend> {
+  const flowline = await createFlowline(settings);
+  const { tokens, audit, catalog, localActor } = flowline;
+  return {
+    mode: 'embedded',
+    location: flowline.store.file,
+    // Whoever can open the store file can do anything to it: embedded means admin.
+    whoami: async () => ({ actor: localActor, role: 'admin', environments: null }),
+    createToken: (input) => tokens.create(input, localActor),
+    listTokens: (options) => tokens.list(options),
+    revokeToken: (idOrName) => tokens.revoke(idOrName, localActor),
+    listAudit: (filter) => audit.list(filter),
+    verifyAudit: () => audit.verify(),
+    catalog,
+    close: () => flowline.close(),
+  };
+}

@@ -1,0 +1,103 @@
+import { type Command, Option } from 'commander';
+import { jsonOption, type Runs } from '../define.js';
+
+/** The foundation's commands: config, server, tokens, audit, catalog reads, demo. */
+export function registerFoundation(program: Command, runs: Runs): void {
+  program
+    .command('init')
+    .description('write a starter flowline.yaml for the repo (reads package.json scripts)')
+    .argument('[dir]', 'the repo folder', '.')
+    .option('--service <name>', 'service name (default: from package.json or the folder name)')
+    .option('--force', 'overwrite an existing flowline.yaml')
+    .action(runs(() => import('../commands/init.js')));
+
+  program
+    .command('validate')
+    .description('check a flowline.yaml and report every problem with file:line:col')
+    .argument('[file]', 'the file to check', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/validate.js')));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of flowline.yaml (for editor autocompletion)')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(runs(() => import('../commands/schema.js')));
+
+  program
+    .command('serve')
+    .description('run the Flowline API server on the local store')
+    .option('-p, --port <port>', 'port to listen on', '7420')
+    .option('--host <host>', 'address to bind (0.0.0.0 to expose beyond this machine)', '127.0.0.1')
+    .action(runs(() => import('../commands/serve.js')));
+
+  const token = program.command('token').description('manage API tokens (create, list, revoke)');
+  token
+    .command('create')
+    .description('create a token; its secret is printed once and never again')
+    .argument('<name>', 'a name for the token, e.g. ci-bot')
+    .addOption(
+      new Option('--role <role>', 'what it may do')
+        .choices(['read', 'deploy', 'admin'])
+        .makeOptionMandatory(),
+    )
+    .option('--env <names...>', 'limit the token to these environments')
+    .option('--expires <when>', 'expiry: a duration (30d, 12h) or an ISO date')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/token.js').then((m) => ({ default: m.create }))));
+  token
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--all', 'include revoked tokens')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/token.js').then((m) => ({ default: m.list }))));
+  token
+    .command('revoke')
+    .description('revoke a token by id or name')
+    .argument('<token>', 'id or name')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/token.js').then((m) => ({ default: m.revoke }))));
+
+  const audit = program
+    .command('audit')
+    .description('list audit events, newest first (see also: audit verify)')
+    .option('--action <prefix>', 'only actions starting with this, e.g. token')
+    .option('--actor <name>', 'only this actor')
+    .option('--target <prefix>', 'only targets starting with this')
+    .option('--since <when>', 'only events at or after (ISO date or a duration like 24h)')
+    .option('--until <when>', 'only events before (ISO date or a duration like 1h)')
+    .option('-n, --limit <n>', 'at most this many events', '50')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.list }))));
+  audit
+    .command('verify')
+    .description('prove the audit chain intact, or name the first altered or missing event')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.verify }))));
+
+  program
+    .command('services')
+    .description('list services known to Flowline')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/catalog.js').then((m) => ({ default: m.services }))));
+
+  const env = program.command('env').description('environments');
+  env
+    .command('list')
+    .description('list environments')
+    .option('--service <name>', 'only this service')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/catalog.js').then((m) => ({ default: m.environments }))));
+
+  program
+    .command('whoami')
+    .description('show who you act as, and with which role')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/whoami.js')));
+
+  program
+    .command('demo')
+    .description('the README demo: validate the example service and serve the API with a fresh token')
+    .option('-p, --port <port>', 'API port', '7420')
+    .action(runs(() => import('../commands/demo.js')));
+}

@@ -1,0 +1,119 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FlowlineError } from '../core/errors.js';
+import { initConfig, parseConfig } from './index.js';
+import { sanitizeName } from './init.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'flowline-init-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function validate(content: string) {
+  const result = parseConfig(content, 'flowline.yaml');
+  expect(result.ok ? [] : result.errors).toEqual([]);
+  expect(result.warnings).toEqual([]);
+  if (!result.ok) throw new Error('invalid');
+  return result.config;
+}
+
+describe('initConfig', () => {
+  it('turns package.json scripts and the lockfile into build, stages and run', async () => {
+    await writeFile(
+      path.join(dir, 'package.json'),
+      JSON.stringify({
+        name: '@acme/Web_Shop',
+        scripts: { build: 'tsc', test: 'vitest run', lint: 'biome ci .', start: 'node dist/server.js' },
+      }),
+    );
+    await writeFile(path.join(dir, 'package-lock.json'), '{}');
+    await mkdir(path.join(dir, 'src'));
+    const result = await initConfig(dir, {});
+    expect(result.path).toBe(path.join(dir, 'flowline.yaml'));
+    expect(await readFile(result.path, 'utf8')).toBe(result.content);
+    expect(result.content.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=https:\/\//);
+    const config = validate(result.content);
+    expect(config.service).toBe('web-shop');
+    expect(config.build.command).toBe('npm ci && npm run build');
+    expect(config.build.inputs).toEqual(['package.json', 'package-lock.json', 'src/**']);
+    expect(Object.keys(config.stages)).toEqual(['test', 'lint']);
+    expect(config.stages.test?.steps[0]?.run).toBe('npm run test');
+    expect(config.stages.lint?.needs).toEqual([]);
+    expect(config.run?.command).toBe('npm run start');
+    expect(result.detected).toEqual([
+      'package.json: service `web-shop`',
+      'package-lock.json: installs with `npm ci`',
+      'scripts: build, test, lint, start',
+    ]);
+  });
+
+  it('uses pnpm when it finds pnpm-lock.yaml, and ignores the npm placeholder test script', async () => {
+    await writeFile(
+      path.join(dir, 'package.json'),
+      JSON.stringify({
+        name: 'api',
+        main: 'index.js',
+        scripts: { test: 'echo "Error: no test specified" && exit 1' },
+      }),
+    );
+    await writeFile(path.join(dir, 'pnpm-lock.yaml'), '');
+    const config = validate((await initConfig(dir, { service: 'orders' })).content);
+    expect(config.service).toBe('orders');
+    expect(config.build.command).toBe('pnpm install --frozen-lockfile');
+    expect(config.build.inputs).toEqual(['**']);
+    expect(config.run?.command).toBe('node index.js');
+  });
+
+  it('writes a commented generic template without package.json', async () => {
+    const named = path.join(dir, 'Billing Service');
+    await mkdir(named);
+    const result = await initConfig(named, {});
+    expect(result.content).toMatch(/# command: make build/);
+    expect(result.detected).toEqual(['no package.json: wrote a generic template, fill in the commands']);
+    const config = validate(result.content);
+    expect(config.service).toBe('billing-service');
+    expect(Object.keys(config.environments)).toEqual(['preview', 'staging', 'production']);
+  });
+
+  it('refuses to overwrite an existing flowline.yaml', async () => {
+    await writeFile(path.join(dir, 'flowline.yaml'), 'mine\n');
+    const error = await initConfig(dir, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowlineError);
+    expect((error as FlowlineError).code).toBe('FLOWLINE_INIT_EXISTS');
+    expect((error as FlowlineError).hint).toMatch(/--force/);
+    expect(await readFile(path.join(dir, 'flowline.yaml'), 'utf8')).toBe('mine\n');
+  });
+
+  it('overwrites with force', async () => {
+    await writeFile(path.join(dir, 'flowline.yaml'), 'mine\n');
+    const result = await initConfig(dir, { force: true });
+    expect(await readFile(path.join(dir, 'flowline.yaml'), 'utf8')).toBe(result.content);
+  });
+
+  it('takes the trunk branch from the repository when it is not main', async () => {
+    await mkdir(path.join(dir, '.git'));
+    await writeFile(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/master\n');
+    expect(validate((await initConfig(dir, {})).content).pipeline.trunk).toBe('master');
+  });
+
+  it('refuses a folder that does not exist', async () => {
+    const error = await initConfig(path.join(dir, 'nope'), {}).catch((e: unknown) => e);
+    expect((error as FlowlineError).code).toBe('FLOWLINE_USAGE');
+  });
+});
+
+describe('sanitizeName', () => {
+  it('turns package names into DNS labels', () => {
+    expect(sanitizeName('@scope/My_App')).toBe('my-app');
+    expect(sanitizeName('2fast')).toBe('fast');
+    expect(sanitizeName('---')).toBe('app');
+    expect(sanitizeName('a'.repeat(80))).toHaveLength(63);
+  });
+});

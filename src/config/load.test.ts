@@ -1,0 +1,85 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FlowlineError } from '../core/errors.js';
+import { loadConfig, loadConfigOrThrow } from './index.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'flowline-config-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function thrown(promise: Promise<unknown>): Promise<FlowlineError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof FlowlineError)) throw new Error(`expected a FlowlineError, got ${String(error)}`);
+  return error;
+}
+
+describe('loadConfig', () => {
+  it('reads and validates a file, naming it as shown in the issues', async () => {
+    const file = path.join(dir, 'flowline.yaml');
+    await writeFile(file, 'version: 1\nservice: shop\nstagse: {}\n');
+    const result = await loadConfig(file, 'flowline.yaml');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors[0]).toMatchObject({ file: 'flowline.yaml', line: 3, column: 1 });
+  });
+
+  it('throws FLOWLINE_CONFIG_NOT_FOUND with a hint to run init when the file is missing', async () => {
+    const error = await thrown(loadConfig(path.join(dir, 'flowline.yaml')));
+    expect(error.code).toBe('FLOWLINE_CONFIG_NOT_FOUND');
+    expect(error.hint).toMatch(/flowline init/);
+  });
+
+  it('throws FLOWLINE_CONFIG_UNREADABLE for a directory', async () => {
+    await mkdir(path.join(dir, 'flowline.yaml'));
+    const error = await thrown(loadConfig(path.join(dir, 'flowline.yaml'), 'flowline.yaml'));
+    expect(error.code).toBe('FLOWLINE_CONFIG_UNREADABLE');
+    expect(error.message).toBe('cannot read flowline.yaml: it is a directory');
+  });
+
+  it.skipIf(process.getuid?.() === 0)(
+    'throws FLOWLINE_CONFIG_UNREADABLE without read permission',
+    async () => {
+      const file = path.join(dir, 'flowline.yaml');
+      await writeFile(file, 'version: 1\n');
+      await chmod(file, 0o000);
+      expect((await thrown(loadConfig(file))).code).toBe('FLOWLINE_CONFIG_UNREADABLE');
+    },
+  );
+});
+
+describe('loadConfigOrThrow', () => {
+  it('returns the normalized config of a valid file', async () => {
+    const file = path.join(dir, 'flowline.yaml');
+    await writeFile(file, 'version: 1\nservice: shop\n');
+    expect((await loadConfigOrThrow(file)).service).toBe('shop');
+  });
+
+  it('throws FLOWLINE_CONFIG_INVALID carrying every problem', async () => {
+    const file = path.join(dir, 'flowline.yaml');
+    await writeFile(file, 'version: 1\nservice: Shop\nstagse: {}\n');
+    const error = await thrown(loadConfigOrThrow(file, 'flowline.yaml'));
+    expect(error.code).toBe('FLOWLINE_CONFIG_INVALID');
+    expect(error.message).toBe('2 problems in flowline.yaml');
+    expect(error.issues.map((issue) => issue.code)).toEqual(['invalid_name', 'unknown_key']);
+    expect(error.location).toEqual({ file: 'flowline.yaml', line: 2, column: 10 });
+  });
+
+  it('throws FLOWLINE_CONFIG_YAML when the file is not well-formed YAML', async () => {
+    const file = path.join(dir, 'flowline.yaml');
+    await writeFile(file, 'version: 1\nservice: "shop\n');
+    const error = await thrown(loadConfigOrThrow(file, 'flowline.yaml'));
+    expect(error.code).toBe('FLOWLINE_CONFIG_YAML');
+    expect(error.message).toBe('1 problem in flowline.yaml (not valid YAML)');
+    expect(error.issues[0]).toMatchObject({ line: 2, column: 10 });
+  });
+});

@@ -1,0 +1,78 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { AuditLog } from '../audit/types.js';
+import type { Authorize, TokenService } from '../auth/types.js';
+import type { Catalog } from '../catalog/index.js';
+import { registerAuth } from './auth.js';
+import { handleError, handleNotFound } from './errors.js';
+import { auditRoutes } from './routes/audit.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { configRoutes } from './routes/config.js';
+import { systemRoutes } from './routes/system.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+/** What the HTTP layer needs; wired by the composition root (src/app). */
+export interface ServerDeps {
+  readonly version: string;
+  readonly tokens: TokenService;
+  readonly authorize: Authorize;
+  readonly audit: AuditLog;
+  readonly catalog: Catalog;
+}
+
+export interface ServerOptions {
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Log requests as JSON lines to stdout (off in tests and the embedded CLI). */
+  readonly logger?: boolean;
+}
+
+/** Builds the API server without listening, so tests can `inject()` or listen on port 0. */
+export async function buildServer(deps: ServerDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    logger: options.logger === true ? { redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    // Keep request handling predictable under load balancers that reuse connections.
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  // The API speaks JSON only; without this, text/plain bodies would reach the schemas as strings.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Flowline API',
+        version: deps.version,
+        description: 'Every route but /v1/health and /v1/openapi.json needs `Authorization: Bearer <token>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  registerAuth(app, deps.tokens, deps.authorize);
+
+  await app.register(systemRoutes(deps.version));
+  await app.register(tokenRoutes(deps.tokens));
+  await app.register(auditRoutes(deps.audit));
+  await app.register(catalogRoutes(deps.catalog));
+  await app.register(configRoutes());
+
+  app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  return app;
+}

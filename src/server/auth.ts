@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Authorize, Principal, Role, TokenService } from '../auth/types.js';
+import { FlowlineError } from '../core/errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least role a route needs, or `public` for the few routes that need no token. */
+    access?: Role | 'public';
+  }
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+/**
+ * Authenticates every request before its body is parsed (so an anonymous caller cannot make the
+ * server read a large body) and checks the route's least role. Routes are private unless they
+ * say `access: 'public'`, so a forgotten declaration fails closed.
+ */
+export function registerAuth(app: FastifyInstance, tokens: TokenService, authorize: Authorize): void {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (access === 'public' || request.routeOptions.url === undefined) return; // 404s fall through to the not-found handler
+    request.principal = await tokens.authenticate(bearerToken(request));
+    authorize(request.principal, access ?? 'admin');
+  });
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header === undefined || header.trim() === '') {
+    throw new FlowlineError('FLOWLINE_AUTH_MISSING', 'This endpoint needs a bearer token.', {
+      hint: 'Send `Authorization: Bearer <token>`; create one with `flowline token create <name> --role read`.',
+    });
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match?.[1] === undefined) {
+    throw new FlowlineError(
+      'FLOWLINE_AUTH_INVALID',
+      'The Authorization header is not of the form `Bearer <token>`.',
+      {
+        hint: 'Send `Authorization: Bearer <token>`.',
+      },
+    );
+  }
+  return match[1];
+}
+
+/** The principal of an authenticated route; routes marked public must not call this. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === undefined) {
+    throw new FlowlineError('FLOWLINE_INTERNAL', 'A private route ran without an authenticated principal.');
+  }
+  return request.principal;
+}

@@ -1,0 +1,2 @@
+export { buildServer, type ServerDeps, type ServerOptions } from './app.js';
+export { type Listening, listen } from './listen.js';

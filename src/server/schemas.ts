@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ROLES } from '../auth/types.js';
+
+/** Shapes the API promises. Response schemas also strip anything a handler did not mean to send. */
+
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable FLOWLINE_* code; see docs/errors.md'),
+      message: z.string(),
+      hint: z.string().optional(),
+      location: z.record(z.string(), z.unknown()).optional(),
+      issues: z.array(z.record(z.string(), z.unknown())).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const Role = z.enum(ROLES);
+
+export const TokenInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    role: Role,
+    environments: z.array(z.string()).readonly().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Token' });
+
+export const CreateTokenBody = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, dot, dash, underscore; at most 64'),
+  role: Role,
+  environments: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
+  expiresAt: z.iso.datetime().optional(),
+});
+
+export const Actor = z.object({ kind: z.enum(['token', 'user', 'ci']), name: z.string() });
+export const Where = z.object({
+  host: z.string(),
+  ci: z.object({ provider: z.string(), runId: z.string().optional(), url: z.string().optional() }).optional(),
+  commit: z.string().optional(),
+});
+
+export const AuditEvent = z
+  .object({
+    seq: z.number().int(),
+    id: z.string(),
+    at: z.string(),
+    actor: Actor,
+    action: z.string(),
+    target: z.string(),
+    where: Where,
+    details: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const AuditQuery = z.strictObject({
+  action: z.string().max(200).optional(),
+  actor: z.string().max(200).optional(),
+  target: z.string().max(500).optional(),
+  since: z.iso.datetime().optional(),
+  until: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const VerifyResult = z.union([
+  z.object({ ok: z.literal(true), events: z.number().int(), headHash: z.string() }),
+  z.object({
+    ok: z.literal(false),
+    events: z.number().int(),
+    firstBad: z.object({
+      seq: z.number().int(),
+      id: z.string().optional(),
+      problem: z.enum(['altered', 'missing', 'relinked']),
+    }),
+    message: z.string(),
+  }),
+]);
+
+export const ListQuery = z.strictObject({
+  service: z.string().max(64).optional(),
+  environment: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});

@@ -1,0 +1,210 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXAMPLE_CONFIG, runCli, startCli, tempDir } from './helpers.js';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  dir = await tempDir();
+  env = { FLOWLINE_HOME: path.join(dir.path, 'state') };
+});
+afterEach(async () => {
+  await dir.dispose();
+});
+
+describe('flowline --help', () => {
+  it('lists the commands and documents exit codes', async () => {
+    const res = await runCli(['--help']);
+    expect(res.code).toBe(0);
+    for (const command of ['init', 'validate', 'schema', 'serve', 'token', 'audit', 'whoami']) {
+      expect(res.stdout).toContain(command);
+    }
+    expect(res.stdout).toContain('Exit codes');
+  });
+
+  it('answers --help on every command', async () => {
+    const commands = [
+      ['init'],
+      ['validate'],
+      ['schema'],
+      ['serve'],
+      ['token'],
+      ['token', 'create'],
+      ['token', 'list'],
+      ['token', 'revoke'],
+      ['audit'],
+      ['audit', 'verify'],
+      ['services'],
+      ['env', 'list'],
+      ['whoami'],
+      ['demo'],
+    ];
+    for (const command of commands) {
+      const res = await runCli([...command, '--help']);
+      expect({ command, code: res.code }).toEqual({ command, code: 0 });
+      expect(res.stdout).toContain('Usage: flowline');
+    }
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    expect((await runCli(['deploi'])).code).toBe(2);
+    expect((await runCli(['token', 'list', '--colour'])).code).toBe(2);
+  });
+});
+
+describe('flowline validate', () => {
+  it('accepts the example service', async () => {
+    const res = await runCli(['validate', EXAMPLE_CONFIG]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('is valid');
+  });
+
+  it('reports every problem with file:line:col and exits 2', async () => {
+    const file = path.join(dir.path, 'flowline.yaml');
+    await writeFile(file, 'version: 1\nservice: hello\nstagse: {}\nrun:\n  command: 5\n');
+    const res = await runCli(['validate', 'flowline.yaml'], { cwd: dir.path });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('flowline.yaml:3:1');
+    expect(res.stderr).toMatch(/did you mean `stages`/);
+    expect(res.stderr).toContain('flowline.yaml:5:12');
+  });
+
+  it('prints a parseable report under --json', async () => {
+    const file = path.join(dir.path, 'flowline.yaml');
+    await writeFile(file, 'version: 1\nservice: hello\nstagse: {}\n');
+    const res = await runCli(['validate', file, '--json']);
+    expect(res.code).toBe(2);
+    const report = JSON.parse(res.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.errors[0]).toMatchObject({ code: 'unknown_key', line: 3, column: 1 });
+  });
+
+  it('says clearly when the file is missing', async () => {
+    const res = await runCli(['validate', 'nope.yaml'], { cwd: dir.path });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('FLOWLINE_CONFIG_NOT_FOUND');
+    expect(res.stderr).toContain('flowline init');
+  });
+});
+
+describe('flowline init and schema', () => {
+  it('writes a starter file from package.json that validates, and refuses to overwrite it', async () => {
+    await writeFile(
+      path.join(dir.path, 'package.json'),
+      JSON.stringify({
+        name: '@acme/shop',
+        scripts: { build: 'tsc', test: 'vitest run', start: 'node dist/main.js' },
+      }),
+    );
+    const res = await runCli(['init'], { cwd: dir.path });
+    expect(res.code).toBe(0);
+    expect((await runCli(['validate'], { cwd: dir.path })).code).toBe(0);
+    const again = await runCli(['init'], { cwd: dir.path });
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain('FLOWLINE_INIT_EXISTS');
+  });
+
+  it('prints a JSON Schema for editors', async () => {
+    const res = await runCli(['schema']);
+    expect(res.code).toBe(0);
+    const schema = JSON.parse(res.stdout);
+    expect(schema.properties).toHaveProperty('stages');
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
+
+describe('tokens and the audit trail, embedded', () => {
+  it('creates, lists and revokes tokens, and audits each step', async () => {
+    const created = await runCli(
+      ['token', 'create', 'ci-bot', '--role', 'deploy', '--env', 'staging', '--json'],
+      { env },
+    );
+    expect(created.code).toBe(0);
+    const { secret, token } = JSON.parse(created.stdout);
+    expect(token).toMatchObject({ name: 'ci-bot', role: 'deploy', environments: ['staging'] });
+
+    const listed = JSON.parse((await runCli(['token', 'list', '--json'], { env })).stdout);
+    expect(listed.tokens).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain(secret);
+
+    expect((await runCli(['token', 'revoke', 'ci-bot'], { env })).code).toBe(0);
+    const audit = JSON.parse((await runCli(['audit', '--json'], { env })).stdout);
+    expect(audit.events.map((e: { action: string }) => e.action)).toEqual(['token.revoke', 'token.create']);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+
+    const verified = await runCli(['audit', 'verify'], { env });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('intact: 2 events');
+  });
+
+  it('exits 3 when revoking a token that does not exist', async () => {
+    const res = await runCli(['token', 'revoke', 'ghost'], { env });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain('FLOWLINE_TOKEN_NOT_FOUND');
+  });
+
+  it('names the first altered event when the store was tampered with', async () => {
+    for (const name of ['a', 'b', 'c']) await runCli(['token', 'create', name, '--role', 'read'], { env });
+    const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'));
+    db.prepare("UPDATE audit_events SET target = 'token:evil' WHERE seq = 2").run();
+    db.close();
+    const res = await runCli(['audit', 'verify', '--json'], { env });
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: 'altered' } });
+  });
+
+  it('refuses a corrupt store without touching it', async () => {
+    await runCli(['token', 'list'], { env });
+    const file = path.join(env.FLOWLINE_HOME ?? '', 'flowline.db');
+    const garbage = Buffer.from('this is not a database, it is a shopping list\n'.repeat(100));
+    await writeFile(file, garbage);
+    const res = await runCli(['token', 'list'], { env });
+    expect(res.code).toBe(6);
+    expect(res.stderr).toContain('FLOWLINE_STORE_CORRUPT');
+    expect((await readFile(file)).equals(garbage)).toBe(true);
+  });
+});
+
+describe('flowline against a server', () => {
+  it('serves the API, talks to it with a token, and stops cleanly on SIGTERM', async () => {
+    const admin = JSON.parse(
+      (await runCli(['token', 'create', 'root', '--role', 'admin', '--json'], { env })).stdout,
+    ).secret as string;
+    const server = await startCli(['serve', '--port', '0'], /API on (http:\/\/[\d.:]+)/, { env });
+    try {
+      const url = server.match[1] ?? '';
+      const remote = { FLOWLINE_URL: url, FLOWLINE_TOKEN: admin };
+      const who = await runCli(['whoami', '--json'], { env: remote, cwd: dir.path });
+      expect(who.code).toBe(0);
+      expect(JSON.parse(who.stdout)).toMatchObject({
+        actor: { kind: 'token', name: 'root' },
+        mode: 'remote',
+      });
+
+      const created = await runCli(['token', 'create', 'viewer', '--role', 'read', '--json'], {
+        env: remote,
+      });
+      const viewer = JSON.parse(created.stdout).secret as string;
+      const denied = await runCli(['token', 'list'], { env: { FLOWLINE_URL: url, FLOWLINE_TOKEN: viewer } });
+      expect(denied.code).toBe(5);
+      expect(denied.stderr).toContain('FLOWLINE_FORBIDDEN');
+
+      const bad = await runCli(['audit'], { env: { FLOWLINE_URL: url, FLOWLINE_TOKEN: 'flt_nope' } });
+      expect(bad.code).toBe(5);
+      expect(bad.stderr).toContain('FLOWLINE_AUTH_INVALID');
+      expect(bad.stderr).not.toContain('flt_nope');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(server.output()).toContain('draining');
+  });
+
+  it('exits 6 when the server cannot be reached', async () => {
+    const res = await runCli(['audit'], { env: { FLOWLINE_URL: 'http://127.0.0.1:9', FLOWLINE_TOKEN: 'x' } });
+    expect(res.code).toBe(6);
+    expect(res.stderr).toContain('FLOWLINE_SERVER_UNREACHABLE');
+  });
+});
