@@ -1,0 +1,59 @@
+/**
+ * The artifact store's contract. An artifact is an immutable, content-addressed bundle of a
+ * build's output folder: its id is `sha256:<hex>` over a canonical manifest of every file's
+ * path, mode and content hash. Promotion moves a reference to it; nothing is ever rebuilt.
+ */
+
+/** What a stored artifact is. */
+export interface ArtifactRef {
+  /** `sha256:<64 hex>`. */
+  readonly digest: string;
+  /** Total bytes of the files. */
+  readonly sizeBytes: number;
+  readonly files: number;
+  /** The read-only folder holding the files; the runtime runs the service from here. */
+  readonly path: string;
+}
+
+/** What the build's cache key is computed from. */
+export interface CacheKeyInput {
+  /** The repo folder the globs are relative to. */
+  readonly cwd: string;
+  /** Globs of input files (from `build.inputs`); each must match at least one file. */
+  readonly inputs: readonly string[];
+  /** The build command, part of the key: a changed command is a different build. */
+  readonly command: string;
+  /** Names and values of the environment variables declared in `build.env`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CacheKey {
+  /** `sha256:<hex>` of everything in CacheKeyInput plus every lockfile found in cwd. */
+  readonly key: string;
+  /** How many files went into the key. */
+  readonly files: number;
+}
+
+export interface PutOptions {
+  /** Globs (relative to the folder) left out of the bundle. */
+  readonly exclude?: readonly string[];
+  /** Called as bytes are copied, for progress displays. */
+  readonly onProgress?: (copiedBytes: number, totalBytes: number) => void;
+}
+
+export interface ArtifactStore {
+  /** Hashes the declared build inputs. Throws FLOWLINE_BUILD_INPUT_EMPTY naming a glob that matches nothing. */
+  cacheKey(input: CacheKeyInput): Promise<CacheKey>;
+  /**
+   * Bundles a folder into the store. Atomic: the artifact appears complete or not at all (a full
+   * disk or a crash leaves nothing that `get` would serve). Storing identical content again
+   * returns the existing artifact.
+   */
+  put(folder: string, options?: PutOptions): Promise<ArtifactRef>;
+  /** The stored artifact, or undefined. Never a partial one. */
+  get(digest: string): Promise<ArtifactRef | undefined>;
+  /** Re-hashes every file; throws FLOWLINE_ARTIFACT_CORRUPT naming the first file that differs. */
+  verify(digest: string): Promise<ArtifactRef>;
+  /** Removes artifacts for which `keep` is false; returns what was removed. */
+  gc(keep: (digest: string) => boolean | Promise<boolean>): Promise<{ removed: string[]; freedBytes: number }>;
+}
