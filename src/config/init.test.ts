@@ -38,7 +38,9 @@ describe('initConfig', () => {
     const result = await initConfig(dir, {});
     expect(result.path).toBe(path.join(dir, 'flowline.yaml'));
     expect(await readFile(result.path, 'utf8')).toBe(result.content);
-    expect(result.content.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=https:\/\//);
+    expect(result.content.split('\n')[0]).toBe('# yaml-language-server: $schema=./flowline.schema.json');
+    const schema = JSON.parse(await readFile(path.join(dir, 'flowline.schema.json'), 'utf8'));
+    expect(schema.additionalProperties).toBe(false);
     const config = validate(result.content);
     expect(config.service).toBe('web-shop');
     expect(config.build.command).toBe('npm ci && npm run build');
@@ -51,6 +53,7 @@ describe('initConfig', () => {
       'package.json: service `web-shop`',
       'package-lock.json: installs with `npm ci`',
       'scripts: build, test, lint, start',
+      'wrote flowline.schema.json for editor completion (refresh it with `flowline schema -o flowline.schema.json`)',
     ]);
   });
 
@@ -76,7 +79,7 @@ describe('initConfig', () => {
     await mkdir(named);
     const result = await initConfig(named, {});
     expect(result.content).toMatch(/# command: make build/);
-    expect(result.detected).toEqual(['no package.json: wrote a generic template, fill in the commands']);
+    expect(result.detected[0]).toBe('no package.json: wrote a generic template, fill in the commands');
     const config = validate(result.content);
     expect(config.service).toBe('billing-service');
     expect(Object.keys(config.environments)).toEqual(['preview', 'staging', 'production']);

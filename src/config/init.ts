@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FlowlineError } from '../core/errors.js';
-import { CONFIG_SCHEMA_URL } from './json-schema.js';
+import { configJsonSchema, SCHEMA_FILE } from './json-schema.js';
 
 /**
  * `flowline init`: a starter flowline.yaml from what the repository shows. A Node.js project
@@ -68,6 +68,11 @@ export async function initConfig(repoDir: string, options: InitOptions = {}): Pr
     }
     throw error;
   }
+  // Editors (the YAML language server) read the schema from beside the file: no network needed.
+  await writeFile(path.join(repoDir, SCHEMA_FILE), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  detected.push(
+    `wrote ${SCHEMA_FILE} for editor completion (refresh it with \`flowline schema -o ${SCHEMA_FILE}\`)`,
+  );
   return { path: file, content, detected };
 }
 
@@ -184,7 +189,7 @@ function genericTemplate(service: string, trunk: string): string {
 
 function header(service: string, trunk: string): string[] {
   return [
-    `# yaml-language-server: $schema=${CONFIG_SCHEMA_URL}`,
+    `# yaml-language-server: $schema=./${SCHEMA_FILE}`,
     '# flowline.yaml: how Flowline builds, tests, deploys and releases this service.',
     '# Reference: docs/config.md. Check it with `flowline validate`.',
     'version: 1',

@@ -20,7 +20,7 @@ describe('configJsonSchema', () => {
 
   it('is a draft 2020-12 document with an id and a title', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(schema.$id).toMatch(/^https:\/\//);
+    expect(schema.$id).toBe('urn:flowline:schema:flowline.yaml:v1');
     expect(schema.title).toBe('flowline.yaml');
     expect(schema.required).toEqual(['version', 'service']);
   });
@@ -63,5 +63,15 @@ describe('configJsonSchema', () => {
       const parsed = parseConfig(text, 'flowline.yaml');
       expect(validate(parse(text)), text).toBe(parsed.ok);
     }
+  });
+});
+
+describe('the example service', () => {
+  it('ships the current schema beside its flowline.yaml (regenerate: flowline schema -o examples/hello/flowline.schema.json)', async () => {
+    const shipped = await readFile(
+      new URL('../../examples/hello/flowline.schema.json', import.meta.url),
+      'utf8',
+    );
+    expect(JSON.parse(shipped)).toEqual(configJsonSchema());
   });
 });

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { configSchema } from './schema.js';
 
 /** Where the published schema lives; also the `$id` of the document. */
-export const CONFIG_SCHEMA_URL = 'https://flowline.dev/schema/v1/flowline.schema.json';
+/** The schema's identifier (a name, not a download address: editors read SCHEMA_FILE beside flowline.yaml). */
+export const CONFIG_SCHEMA_URL = 'urn:flowline:schema:flowline.yaml:v1';
+
+/** Where `flowline init` writes the schema, beside flowline.yaml, for editors. */
+export const SCHEMA_FILE = 'flowline.schema.json';
 
 let cached: Record<string, unknown> | undefined;
 

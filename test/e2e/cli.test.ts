@@ -202,6 +202,14 @@ describe('flowline against a server', () => {
     expect(server.output()).toContain('draining');
   });
 
+  it('runs the README demo: validates the example, proves a token works over HTTP, then stops on SIGTERM', async () => {
+    const demo = await startCli(['demo', '--port', '0'], /ready/, { env });
+    const output = demo.output();
+    expect(output).toMatch(/GET \/v1\/environments with token demo-\S+ → HTTP 200: staging, production/);
+    expect(output).toContain('without a token → HTTP 401');
+    expect(await demo.stop()).toBe(0);
+  });
+
   it('exits 6 when the server cannot be reached', async () => {
     const res = await runCli(['audit'], { env: { FLOWLINE_URL: 'http://127.0.0.1:9', FLOWLINE_TOKEN: 'x' } });
     expect(res.code).toBe(6);
