@@ -1,10 +1,18 @@
 // `npm run bench`: runs every benchmark (or those named as arguments) and prints a table each.
 // Results are ratios against a baseline measured in the same run; absolute times are noise.
+import { benchArtifactStore } from './artifact-store.js';
 import { benchCliStartup } from './cli-startup.js';
+import { benchFlags } from './flags.js';
+import { benchPipeline } from './pipeline.js';
+import { benchRouter } from './router.js';
 
 /** @type {Record<string, () => Promise<{ name: string; runs: number; results: Record<string, unknown>[] }>>} */
 const BENCHES = {
   'cli-startup': () => benchCliStartup(),
+  pipeline: () => benchPipeline(),
+  router: () => benchRouter(),
+  'artifact-store': () => benchArtifactStore(),
+  flags: () => benchFlags(),
 };
 
 const wanted = process.argv.slice(2);

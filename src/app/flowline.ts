@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { type Andon, createAndon } from '../andon/index.js';
+import { type ArtifactStore, createArtifactStore } from '../artifacts/index.js';
 import {
   type Actor,
   type AuditLog,
@@ -11,8 +13,10 @@ import { type Authorize, authorize, createTokenService, type TokenService } from
 import { type Catalog, createCatalog } from '../catalog/index.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import { createEventBus, type EventBus } from '../core/events.js';
 import type { Settings } from '../core/settings.js';
 import { flowlineVersion } from '../core/version.js';
+import { createPipeline, type Pipeline } from '../pipeline/index.js';
 import { openStore, type Store } from '../store/index.js';
 
 /** The wired application: every part, built once from settings. */
@@ -25,6 +29,11 @@ export interface Flowline {
   readonly tokens: TokenService;
   readonly authorize: Authorize;
   readonly catalog: Catalog;
+  readonly artifacts: ArtifactStore;
+  readonly andon: Andon;
+  readonly pipeline: Pipeline;
+  /** Releases, deployments and the andon announce what happened here. */
+  readonly events: EventBus;
   /** Who is acting when a command runs embedded (the OS user, or the CI identity). */
   readonly localActor: Actor;
   /** Where this process runs, for audit events. */
@@ -53,16 +62,37 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
   const where = detectWhere(settings.env, settings.hostname);
   const tokens = createTokenService({ store, audit, clock, where });
   const catalog = createCatalog({ store, clock });
+  const artifacts = createArtifactStore({ root: path.join(settings.home, 'artifacts'), clock });
+  const andon = createAndon({ store, audit, clock });
+  const localActor = detectActor(settings.env, settings.osUser);
+  const pipeline = createPipeline({
+    store,
+    catalog,
+    audit,
+    andon,
+    artifacts,
+    clock,
+    home: settings.home,
+    env: settings.env,
+    hostname: settings.hostname,
+    actor: localActor,
+    extraSecrets: [settings.token],
+  });
+  const events = createEventBus();
   return {
     settings,
     version: flowlineVersion(),
+    events,
     clock,
     store,
     audit,
     tokens,
     authorize,
     catalog,
-    localActor: detectActor(settings.env, settings.osUser),
+    artifacts,
+    andon,
+    pipeline,
+    localActor,
     where,
     close: () => store.close(),
   };

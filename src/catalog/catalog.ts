@@ -157,6 +157,17 @@ export function createCatalog(deps: CatalogContext): Catalog {
       return rows.map(toRun);
     },
 
+    async findRun(id) {
+      const row = await db
+        .selectFrom('runs')
+        .innerJoin('services', 'services.id', 'runs.service_id')
+        .selectAll('runs')
+        .select('services.name as service_name')
+        .where('runs.id', '=', id)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toRun(row);
+    },
+
     async listDeployments(filter = {}) {
       const limit = limitOf(filter.limit);
       const serviceId = await serviceFilter(filter.service);

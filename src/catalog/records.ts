@@ -109,7 +109,7 @@ export function startDeployment(
     if (env === undefined) {
       throw notFound(
         `Service ${input.service} has no environment named ${input.environment}.`,
-        'See its environments with `flowline environments`.',
+        'See its environments with `flowline env list`.',
       );
     }
     const row: DeploymentRow = {
@@ -123,6 +123,10 @@ export function startDeployment(
       started_at: now(ctx),
       finished_at: null,
       reason: null,
+      phase: null,
+      revision: null,
+      previous_revision: null,
+      state_json: null,
     };
     await t.insertInto('deployments').values(row).execute();
     return toDeployment({ ...row, service_name: svc.name, environment_name: input.environment });

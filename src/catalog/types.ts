@@ -132,6 +132,8 @@ export interface Catalog {
   findEnvironment(service: string, name: string): Promise<Environment | undefined>;
   listArtifacts(filter?: ListFilter): Promise<Artifact[]>;
   listRuns(filter?: ListFilter): Promise<Run[]>;
+  /** The run with that id, or undefined. */
+  findRun(id: string): Promise<Run | undefined>;
   listDeployments(filter?: DeploymentFilter): Promise<Deployment[]>;
   /** Records an artifact; recording the same content again returns the first record. */
   recordArtifact(input: NewArtifact, tx?: WriteTx): Promise<Artifact>;

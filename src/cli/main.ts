@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { flowlineVersion } from '../core/version.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import type { Loader, Register } from './define.js';
+import { registerArtifacts } from './register/artifacts.js';
+import { registerDeploy } from './register/deploy.js';
 import { registerFoundation } from './register/foundation.js';
+import { registerPipeline } from './register/pipeline.js';
 
 /**
  * The CLI's entry point. It only declares commands: each command's code is imported when that
@@ -10,7 +13,12 @@ import { registerFoundation } from './register/foundation.js';
  */
 
 /** Each part registers its commands (src/cli/register/); order is the order of `--help`. */
-const REGISTERS: readonly Register[] = [registerFoundation];
+const REGISTERS: readonly Register[] = [
+  registerFoundation,
+  registerPipeline,
+  registerDeploy,
+  registerArtifacts,
+];
 
 const EXIT_HELP = `
 Exit codes:

@@ -35,7 +35,7 @@ export function parseConfig(text: string, file: string): ConfigResult {
     return { ok: false, errors: place([empty]), warnings: place(source.warnings) };
   }
   const schema = validateSchema(source.data);
-  const rules = checkRules(source.data);
+  const rules = checkRules(source.data, { ...source, text });
   const errors = [...(schema.ok ? [] : schema.issues), ...rules.errors];
   const warnings = place([...source.warnings, ...rules.warnings]);
   if (!schema.ok || errors.length > 0) return { ok: false, errors: dedupe(place(errors)), warnings };

@@ -1,3 +1,4 @@
+import { checkAnalysisExpressions, type SourceText } from './rules-analysis.js';
 import { checkFlags, checkSegments } from './rules-flags.js';
 import {
   arrowPath,
@@ -17,13 +18,14 @@ import { didYouMean } from './suggest.js';
  * an `after` naming an environment, a `templateName` naming a template), cycles, duplicates,
  * and combinations of fields. Warnings are for what is legal but probably a mistake.
  */
-export function checkRules(data: unknown): Findings {
+export function checkRules(data: unknown, source?: SourceText): Findings {
   const findings: Findings = { errors: [], warnings: [] };
   const root = rec(data);
   checkStages(findings, root);
   checkRun(findings, root);
   const usedTemplates = checkEnvironments(findings, root);
   checkAnalysis(findings, root, usedTemplates);
+  checkAnalysisExpressions(findings, root, source);
   const usedSegments = checkFlags(findings, root);
   checkSegments(findings, root, usedSegments);
   checkNotify(findings, root);

@@ -144,6 +144,33 @@ export const ERROR_CODES = {
     summary: 'The audit trail was altered: an event was changed, inserted or removed.',
     fix: 'Treat it as a security incident: restore the store from a backup and investigate who changed it.',
   },
+  FLOWLINE_ARTIFACT_NOT_FOUND: {
+    kind: 'notFound',
+    summary: 'No stored artifact has that digest (or digest prefix).',
+    fix: 'List artifacts with `flowline artifacts`; a removed one is rebuilt by running the pipeline again.',
+  },
+  FLOWLINE_ARTIFACT_CORRUPT: {
+    kind: 'failed',
+    summary: 'A stored artifact no longer matches its manifest: a file was changed, removed or added.',
+    fix: 'Do not deploy it: find out who changed files under <home>/artifacts, then rebuild it with the pipeline.',
+  },
+  FLOWLINE_ARTIFACT_DISK_FULL: {
+    kind: 'unavailable',
+    summary:
+      'The disk (or quota) holding the artifact store filled up while storing an artifact; nothing was kept.',
+    fix: 'Free space (`flowline artifacts gc`), or move FLOWLINE_HOME to a larger disk, then run again.',
+  },
+  FLOWLINE_ARTIFACT_UNSUPPORTED_FILE: {
+    kind: 'input',
+    summary:
+      'The folder to bundle holds a symbolic link leading outside it (or to nothing), a socket or a pipe.',
+    fix: 'Replace the link with what it points to, or leave the entry out with `build.exclude`.',
+  },
+  FLOWLINE_BUILD_INPUT_EMPTY: {
+    kind: 'input',
+    summary: 'A `build.inputs` glob matches no file, so the cache key would silently ignore it.',
+    fix: 'Fix the glob (relative to the repo root; node_modules, .git and .flowline count only when named) or remove it.',
+  },
   FLOWLINE_SERVER_UNREACHABLE: {
     kind: 'unavailable',
     summary: 'The Flowline server given cannot be reached.',
@@ -159,10 +186,110 @@ export const ERROR_CODES = {
     summary: 'A port Flowline wants to listen on is taken.',
     fix: 'Stop the process on that port, or pick another with --port.',
   },
+  FLOWLINE_ROUTE_INVALID: {
+    kind: 'input',
+    summary:
+      'A route given to the router is invalid: weights not summing to 100, a bad instance URL, a duplicate.',
+    fix: 'Fix each listed field: weights are percentages 0–100 (two decimals), instance URLs http://HOST:PORT.',
+  },
+  FLOWLINE_BUILD_OUTPUT_MISSING: {
+    kind: 'failed',
+    summary: 'The build command finished but the folder named in `build.output` does not exist.',
+    fix: 'Make the build write into `build.output`, or point `build.output` at the folder it writes.',
+  },
+  FLOWLINE_RUN_LOCKED: {
+    kind: 'conflict',
+    summary: 'Another `flowline run` holds the run lock of this repository and `--no-wait` was given.',
+    fix: 'Drop `--no-wait` to wait for it, or stop that process; a lock left by a dead process is taken over.',
+  },
+  FLOWLINE_ANDON_RED: {
+    kind: 'conflict',
+    summary:
+      "The service's trunk is red (a failed trunk run or a pulled andon cord): promotions are stopped.",
+    fix: 'Fix the trunk so a run passes, or release the cord: `flowline andon release --reason "…"` (admin).',
+  },
+  FLOWLINE_DEPLOY_FAILED: {
+    kind: 'failed',
+    summary: 'A deployment ran and failed: unhealthy instances, a failed smoke check or analysis.',
+    fix: 'Read the reason in the message (and `flowline logs` of the instances); fix it and deploy again.',
+  },
+  FLOWLINE_DEPLOY_UNKNOWN_ENVIRONMENT: {
+    kind: 'notFound',
+    summary: 'The environment named is neither in flowline.yaml nor a preview created with `env create`.',
+    fix: 'Use an environment from flowline.yaml, or create a preview with `flowline env create`.',
+  },
+  FLOWLINE_DEPLOY_GATE: {
+    kind: 'conflict',
+    summary: 'A promotion gate refused the deployment (the artifact has not succeeded in the predecessor).',
+    fix: 'Deploy the same artifact to the environment named in `after:` first.',
+  },
+  FLOWLINE_DEPLOY_IN_PROGRESS: {
+    kind: 'conflict',
+    summary: 'Another deployment to the same environment is still under way; deployments never interleave.',
+    fix: 'Wait for it to finish (`flowline deployments`), then deploy again.',
+  },
+  FLOWLINE_DAEMON_NOT_RUNNING: {
+    kind: 'unavailable',
+    summary: 'The command needs the running Flowline server (router and runtime), and none runs here.',
+    fix: 'Start it with `flowline serve` (or `flowline up`) in another terminal, or point FLOWLINE_URL at one.',
+  },
+  FLOWLINE_ANALYSIS_INVALID: {
+    kind: 'input',
+    summary:
+      'An analysis template cannot run: a condition does not parse, a metric has no condition, or its provider is not set up.',
+    fix: 'Run `flowline validate` and fix the metric at the place shown; set up the provider it names, or remove the metric.',
+  },
+  FLOWLINE_METRIC_INVALID: {
+    kind: 'input',
+    summary:
+      'A pushed business metric is malformed: no name, a value that is not a finite number, or a bad time.',
+    fix: 'Send `{ name, value, at }` with a metric name, a finite number and an ISO 8601 time.',
+  },
+  FLOWLINE_FLAGS_INVALID: {
+    kind: 'input',
+    summary:
+      'A flag set breaks the rules: an unknown segment or variant, a prerequisite cycle, weights not summing to 100%, an unsafe regex…',
+    fix: 'Fix each listed issue at its field path (`flags.<key>.rules[0].when…`); docs/flags.md explains the model.',
+  },
+  FLOWLINE_FLAGS_TOO_LARGE: {
+    kind: 'tooLarge',
+    summary:
+      'A flag set exceeds a size cap: flags, rules, values per condition, segment keys or total bytes.',
+    fix: 'Delete fully rolled-out flags, or target by attribute instead of listing user ids; the limits are in docs/flags.md.',
+  },
+  FLOWLINE_FLAGS_IMPORT_INVALID: {
+    kind: 'input',
+    summary: 'A file to import is not a flagd flag definition or an Unleash feature export.',
+    fix: 'Pass flagd JSON (with `flags`) or an Unleash export (with `features`); for an admin export with several environments, name one.',
+  },
   FLOWLINE_NOT_SUPPORTED: {
     kind: 'unsupported',
     summary: 'The feature is not supported in this setup.',
     fix: 'Use the supported setup named in the message.',
+  },
+  FLOWLINE_DEPLOY_UNHEALTHY: {
+    kind: 'failed',
+    summary:
+      'An instance did not pass its health check within `run.health.startPeriod`, or exited before it did.',
+    fix: 'Read the log lines in the message; make the service listen on `run.port.env` and answer `run.health.path`, or raise `startPeriod`.',
+  },
+  FLOWLINE_RUNTIME_COMMAND_NOT_FOUND: {
+    kind: 'input',
+    summary:
+      '`run.command` could not be run: the shell found no such program (exit 127) or it is not executable (126).',
+    fix: 'Fix `run.command`: it runs with `/bin/sh -c` in the artifact folder, with PATH from Flowline’s environment.',
+  },
+  FLOWLINE_RUNTIME_SPEC_INVALID: {
+    kind: 'input',
+    summary:
+      'A revision cannot be started as given: no instances, a missing work folder, or a name unfit for files.',
+    fix: 'Correct the field named in the message (`run.instances`, the artifact path, `run.port.env`).',
+  },
+  FLOWLINE_REVISION_RUNNING: {
+    kind: 'conflict',
+    summary:
+      'The revision already runs with another command, or is supervised by another live Flowline process.',
+    fix: 'Stop the running revision first, or deploy under a new revision id.',
   },
   FLOWLINE_INTERNAL: {
     kind: 'internal',

@@ -6,14 +6,17 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
-import { registerAuth } from './auth.js';
+import type { DeployController } from '../deploy/index.js';
+import { type LocalAccess, registerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { configRoutes } from './routes/config.js';
+import { deployRoutes } from './routes/deploy.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -24,6 +27,12 @@ export interface ServerDeps {
   readonly authorize: Authorize;
   readonly audit: AuditLog;
   readonly catalog: Catalog;
+  /** Where this server runs, for audit events of API calls. */
+  readonly where: Where;
+  /** The deploy controller; its routes exist only where the data plane runs (`flowline serve`). */
+  readonly deploy?: DeployController;
+  /** Access for local CLI commands through the daemon file (see auth.ts). */
+  readonly local?: LocalAccess;
 }
 
 export interface ServerOptions {
@@ -37,7 +46,10 @@ export interface ServerOptions {
 export async function buildServer(deps: ServerDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    logger: options.logger === true ? { redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    logger:
+      options.logger === true
+        ? { level: 'warn', redact: ['req.headers.authorization', 'req.headers.cookie'] }
+        : false,
     // Keep request handling predictable under load balancers that reuse connections.
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
@@ -63,13 +75,15 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  registerAuth(app, deps.tokens, deps.authorize);
+  registerAuth(app, deps.tokens, deps.authorize, deps.local);
 
   await app.register(systemRoutes(deps.version));
   await app.register(tokenRoutes(deps.tokens));
   await app.register(auditRoutes(deps.audit));
   await app.register(catalogRoutes(deps.catalog));
   await app.register(configRoutes());
+  if (deps.deploy !== undefined)
+    await app.register(deployRoutes(deps.deploy, deps.authorize, () => deps.where));
 
   app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authorize, Principal, Role, TokenService } from '../auth/types.js';
 import { FlowlineError } from '../core/errors.js';
@@ -17,14 +18,39 @@ declare module 'fastify' {
  * server read a large body) and checks the route's least role. Routes are private unless they
  * say `access: 'public'`, so a forgotten declaration fails closed.
  */
-export function registerAuth(app: FastifyInstance, tokens: TokenService, authorize: Authorize): void {
+export function registerAuth(
+  app: FastifyInstance,
+  tokens: TokenService,
+  authorize: Authorize,
+  local?: LocalAccess,
+): void {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (access === 'public' || request.routeOptions.url === undefined) return; // 404s fall through to the not-found handler
-    request.principal = await tokens.authenticate(bearerToken(request));
+    const secret = bearerToken(request);
+    request.principal =
+      local !== undefined && sameSecret(secret, local.secret)
+        ? local.principal
+        : await tokens.authenticate(secret);
     authorize(request.principal, access ?? 'admin');
   });
+}
+
+/**
+ * The local CLI's way in: a random secret the server writes to a 0600 file in its home folder
+ * at start and forgets at exit. Whoever can read that file can open the store anyway, so it
+ * acts as the OS user with admin rights, exactly like the embedded mode.
+ */
+export interface LocalAccess {
+  readonly secret: string;
+  readonly principal: Principal;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function bearerToken(request: FastifyRequest): string {

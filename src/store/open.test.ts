@@ -9,6 +9,9 @@ import { FlowlineError } from '../core/errors.js';
 import { flowlineVersion } from '../core/version.js';
 import { MIGRATIONS, type Migration, openStore } from './index.js';
 
+/** The schema version of a store migrated by this Flowline. */
+const LATEST = MIGRATIONS.length;
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'flowline-open-'));
@@ -45,9 +48,9 @@ describe('openStore', () => {
     expect(store.file).toBe(file);
     expect(store.dialect).toBe('sqlite');
     const versions = await store.db.selectFrom('flowline_migrations').selectAll().execute();
-    expect(versions).toMatchObject([
-      { version: 1, name: '0001_initial', flowline_version: flowlineVersion() },
-    ]);
+    expect(versions).toMatchObject(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name, flowline_version: flowlineVersion() })),
+    );
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
     expect(mode.rows[0]?.journal_mode).toBe('wal');
     await store.close();
@@ -65,7 +68,7 @@ describe('openStore', () => {
     await store.close(); // idempotent
     expect(tables(file)).toEqual(before);
     const raw = new Database(file, { readonly: true });
-    expect(raw.prepare('select count(*) from flowline_migrations').pluck().get()).toBe(1);
+    expect(raw.prepare('select count(*) from flowline_migrations').pluck().get()).toBe(MIGRATIONS.length);
     raw.close();
   });
 
@@ -129,14 +132,14 @@ describe('openStore', () => {
     const raw = new Database(file);
     raw
       .prepare('insert into flowline_migrations values (?, ?, ?, ?)')
-      .run(2, '0002_from_the_future', '2030-01-01T00:00:00.000Z', '9.9.9');
+      .run(LATEST + 1, 'from_the_future', '2030-01-01T00:00:00.000Z', '9.9.9');
     raw.close();
     const before = await readFile(file);
     const error = await rejection(openStore({ file }));
     expect(error.code).toBe('FLOWLINE_STORE_NEWER_VERSION');
-    expect(error.message).toContain('schema version 2');
+    expect(error.message).toContain(`schema version ${LATEST + 1}`);
     expect(error.message).toContain('Flowline 9.9.9');
-    expect(error.message).toContain('up to 1');
+    expect(error.message).toContain(`up to ${LATEST}`);
     expect(error.hint).toContain('Upgrade Flowline to 9.9.9');
     expect((await readFile(file)).equals(before)).toBe(true);
   });
@@ -146,8 +149,8 @@ describe('openStore', () => {
     await (await openStore({ file })).close();
     const before = tables(file);
     const failing: Migration = {
-      version: 2,
-      name: '0002_breaks_halfway',
+      version: LATEST + 1,
+      name: 'breaks_halfway',
       async up(db) {
         await db.schema.createTable('half_done').addColumn('id', 'text').execute();
         await sql`insert into services (id, name, created_at) values ('svc_1', 'half', 'now')`.execute(db);
@@ -156,11 +159,11 @@ describe('openStore', () => {
     };
     const error = await rejection(openStore({ file, migrations: [...MIGRATIONS, failing] }));
     expect(error.code).toBe('FLOWLINE_STORE_UNAVAILABLE');
-    expect(error.message).toContain('0002_breaks_halfway');
-    expect(error.message).toContain('unchanged at schema version 1');
+    expect(error.message).toContain('breaks_halfway');
+    expect(error.message).toContain(`unchanged at schema version ${LATEST}`);
     expect(tables(file)).toEqual(before);
     const raw = new Database(file, { readonly: true });
-    expect(raw.prepare('select max(version) from flowline_migrations').pluck().get()).toBe(1);
+    expect(raw.prepare('select max(version) from flowline_migrations').pluck().get()).toBe(LATEST);
     expect(raw.prepare('select count(*) from services').pluck().get()).toBe(0);
     raw.close();
     // The store still opens with the migrations this Flowline really has.
@@ -186,8 +189,8 @@ describe('openStore', () => {
     await (await openStore({ file })).close();
     let runs = 0;
     const second: Migration = {
-      version: 2,
-      name: '0002_counted',
+      version: LATEST + 1,
+      name: 'counted',
       async up(db) {
         runs += 1;
         await db.schema.createTable('counted').addColumn('id', 'text').execute();

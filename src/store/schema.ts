@@ -1,4 +1,7 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+/** A nullable text column added by a later migration: optional on insert. */
+type LaterText = ColumnType<string | null, string | null | undefined, string | null>;
 
 /**
  * The store's tables as Kysely sees them. One definition serves SQLite and PostgreSQL, so
@@ -15,7 +18,14 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   api_tokens: ApiTokensTable;
+  runtime_revisions: RuntimeRevisionsTable;
+  instances: InstancesTable;
+  run_stages: RunStagesTable;
+  andon_state: AndonStateTable;
+  andon_events: AndonEventsTable;
   flowline_migrations: MigrationsTable;
+  revisions: RevisionsTable;
+  routes: RoutesTable;
 }
 
 /** One row per applied migration; the highest version is the store's schema version. */
@@ -85,6 +95,41 @@ export interface DeploymentsTable {
   finished_at: string | null;
   /** One line a human can act on when the deployment failed. */
   reason: string | null;
+  /** Where the strategy is (`starting`, `smoke`, `switching`, `step:3`, …): written before acting. */
+  phase: LaterText;
+  /** The revision this deployment started. */
+  revision: LaterText;
+  /** The revision that served before it (the rollback target while warm). */
+  previous_revision: LaterText;
+  /** JSON: strategy progress (current step, weights, analysis outcomes). */
+  state_json: LaterText;
+}
+
+/** A set of instances of one artifact in one environment, started by one deployment. */
+export interface RevisionsTable {
+  revision: string;
+  service_id: string;
+  environment_id: string;
+  deployment_id: string;
+  artifact_id: string;
+  /** starting → ready (healthy, no traffic) → live (serving) → warm (kept for rollback) → retired; or failed. */
+  state: 'starting' | 'ready' | 'live' | 'warm' | 'retired' | 'failed';
+  /** For warm revisions: when to stop them. */
+  stop_at: string | null;
+  /** JSON of the RevisionSpec it was started with, to restart or adopt it. */
+  spec_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The desired route of a host: which revisions get which share of traffic. */
+export interface RoutesTable {
+  host: string;
+  service_id: string;
+  environment_id: string;
+  /** JSON: `{ backends: [{ revision, weight }], match?, sticky? }` — instances are looked up live. */
+  target_json: string;
+  updated_at: string;
 }
 
 export interface AuditEventsTable {
@@ -133,12 +178,109 @@ export interface ApiTokensTable {
   revoked_at: string | null;
 }
 
+/** One node of a pipeline run: the build, a stage, or the `finally` steps (migration 0002). */
+export interface RunStagesTable {
+  run_id: string;
+  name: string;
+  /** Order in the run's plan (build first, finally last). */
+  position: number;
+  kind: 'build' | 'stage' | 'finally';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'cached';
+  started_at: string | null;
+  finished_at: string | null;
+  exit_code: number | null;
+  /** The signal that killed the step (`SIGKILL`), when one did. */
+  signal: string | null;
+  /** Absolute path of the stage's log file. */
+  log_path: string | null;
+  /** One line a human can act on: why it failed, was skipped or cancelled, or that it was cached. */
+  reason: string | null;
+}
+
+/** The andon cord of a service: is its trunk green or red, and why (migration 0002). */
+export interface AndonStateTable {
+  service_id: string;
+  state: 'green' | 'red';
+  /** What set the state: a trunk run, a pull by hand, or a release by an admin. */
+  cause: 'run' | 'pull' | 'release';
+  /** The trunk run that set the state, when a run did. */
+  run_id: string | null;
+  reason: string;
+  actor: string;
+  since: string;
+}
+
+/** Every transition of a service's andon cord, oldest first by `at` (migration 0002). */
+export interface AndonEventsTable {
+  id: string;
+  service_id: string;
+  action: 'red' | 'green' | 'pull' | 'release';
+  state: 'green' | 'red';
+  run_id: string | null;
+  reason: string;
+  actor: string;
+  at: string;
+}
+
+/** A revision the local runtime started (src/runtime). */
+export interface RuntimeRevisionsTable {
+  /** `<service>-<environment>-<revision>`. */
+  key: string;
+  service: string;
+  environment: string;
+  revision: string;
+  /** `running` once every instance was healthy; only `running` revisions are adopted after a restart. */
+  state: 'starting' | 'running' | 'stopping' | 'stopped';
+  /** JSON: the RevisionSpec without secret values (their names are kept). */
+  spec_json: string;
+  /** `<pid>@<process identity>` of the Flowline process supervising it. */
+  supervisor: string | null;
+  created_at: string;
+  stopped_at: string | null;
+}
+
+/** One instance (process) of a runtime revision. */
+export interface InstancesTable {
+  /** `<revision key>-<ordinal>`. */
+  id: string;
+  revision_key: string;
+  service: string;
+  environment: string;
+  revision: string;
+  ordinal: number;
+  /** Random, in the instance's environment: finds its processes when the pid was never recorded. */
+  nonce: string;
+  pid: number | null;
+  pgid: number | null;
+  /** Boot id and kernel start time of `pid`: tells the instance from a process that reused its pid. */
+  proc_start: string | null;
+  port: number | null;
+  workdir: string;
+  /** sha256 hex of the command. */
+  command_hash: string;
+  state: 'starting' | 'healthy' | 'unhealthy' | 'crashed' | 'restarting' | 'stopping' | 'stopped';
+  restarts: number;
+  log_file: string;
+  last_error: string | null;
+  last_exit: string | null;
+  started_at: string | null;
+  stopped_at: string | null;
+  updated_at: string;
+}
+
 export type ServiceRow = Selectable<ServicesTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
 export type RunRow = Selectable<RunsTable>;
 export type EnvironmentRow = Selectable<EnvironmentsTable>;
 export type DeploymentRow = Selectable<DeploymentsTable>;
+export type RevisionRow = Selectable<RevisionsTable>;
+export type RouteRow = Selectable<RoutesTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
+export type RunStageRow = Selectable<RunStagesTable>;
+export type AndonStateRow = Selectable<AndonStateTable>;
+export type AndonEventRow = Selectable<AndonEventsTable>;
 export type MigrationRow = Selectable<MigrationsTable>;
+export type RuntimeRevisionRow = Selectable<RuntimeRevisionsTable>;
+export type InstanceRow = Selectable<InstancesTable>;

@@ -1,5 +1,7 @@
 import { createFlowline } from '../../app/flowline.js';
 import type { Settings } from '../../core/settings.js';
+import { localDaemon } from './daemon.js';
+import { deployCalls } from './remote.js';
 import type { Backend } from './types.js';
 
 /** Runs every command in-process against the local store. */
@@ -17,6 +19,10 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
     listAudit: (filter) => audit.list(filter),
     verifyAudit: () => audit.verify(),
     catalog,
+    deploy: async (input, onProgress) =>
+      deployCalls(await localDaemon(settings.home)).deploy(input, onProgress),
+    rollback: async (input, onProgress) =>
+      deployCalls(await localDaemon(settings.home)).rollback(input, onProgress),
     close: () => flowline.close(),
   };
 }

@@ -1,12 +1,14 @@
 import type { AuditFilter } from '../../audit/types.js';
-import { FlowlineError, isErrorCode } from '../../core/errors.js';
+import { FlowlineError } from '../../core/errors.js';
+import { type HttpTarget, request, requestStream } from './http.js';
 import type { Backend } from './types.js';
 
 /** Talks to a Flowline server; every error comes back as the server's FlowlineError. */
 export function openRemoteBackend(serverUrl: string, token: string | undefined): Backend {
   const base = normaliseBaseUrl(serverUrl);
+  const target: HttpTarget = { base, token };
   const call = async <T>(method: string, route: string, body?: unknown): Promise<T> =>
-    request<T>(base, token, method, route, body);
+    request<T>(target, method, route, body);
   return {
     mode: 'remote',
     location: base,
@@ -31,7 +33,16 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
       listDeployments: async (filter = {}) =>
         (await call<{ deployments: never }>('GET', `/v1/deployments${query(filter)}`)).deployments,
     },
+    ...deployCalls(target),
     close: async () => {},
+  };
+}
+
+/** Deploy operations: the same for a remote server and for the local daemon. */
+export function deployCalls(target: HttpTarget): Pick<Backend, 'deploy' | 'rollback'> {
+  return {
+    deploy: (input, onProgress) => requestStream(target, '/v1/deploy', input, onProgress),
+    rollback: (input, onProgress) => requestStream(target, '/v1/rollback', input, onProgress),
   };
 }
 
@@ -57,56 +68,4 @@ function query(params: object): string {
   for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
   const text = search.toString();
   return text === '' ? '' : `?${text}`;
-}
-
-async function request<T>(
-  base: string,
-  token: string | undefined,
-  method: string,
-  route: string,
-  body: unknown,
-): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let response: Response;
-  try {
-    response = await fetch(base + route, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (error) {
-    throw new FlowlineError('FLOWLINE_SERVER_UNREACHABLE', `Cannot reach the Flowline server at ${base}.`, {
-      hint: 'Check that `flowline serve` runs there and that --server / FLOWLINE_URL is right.',
-      cause: error,
-    });
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (response.ok && parsed !== undefined) return parsed as T;
-  throw toFlowlineError(base, response.status, parsed);
-}
-
-function toFlowlineError(base: string, status: number, parsed: unknown): FlowlineError {
-  const error = (
-    parsed as { error?: { code?: unknown; message?: unknown; hint?: unknown; issues?: unknown } }
-  )?.error;
-  if (error !== undefined && typeof error.code === 'string' && isErrorCode(error.code)) {
-    return new FlowlineError(error.code, String(error.message ?? ''), {
-      ...(typeof error.hint === 'string' ? { hint: error.hint } : {}),
-      ...(Array.isArray(error.issues) ? { issues: error.issues } : {}),
-    });
-  }
-  return new FlowlineError(
-    'FLOWLINE_SERVER_PROTOCOL',
-    `The server at ${base} answered HTTP ${status} with a body that is not a Flowline API response.`,
-    { hint: 'Is --server / FLOWLINE_URL pointing at a Flowline server (try /v1/health)?' },
-  );
 }

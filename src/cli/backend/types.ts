@@ -1,6 +1,6 @@
 import type { Actor, AuditEvent, AuditFilter, VerifyResult } from '../../audit/types.js';
 import type { CreateTokenInput, Role, TokenInfo } from '../../auth/types.js';
-import type { Catalog } from '../../catalog/index.js';
+import type { Catalog, Deployment } from '../../catalog/index.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -27,5 +27,26 @@ export interface Backend {
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
   verifyAudit(): Promise<VerifyResult>;
   readonly catalog: Reads<Catalog>;
+  /** Deploys through the server that runs the router and runtime (the local daemon when embedded). */
+  deploy(input: DeployInput, onProgress: (line: string) => void): Promise<DeployResult>;
+  rollback(
+    input: { service: string; environment: string },
+    onProgress: (line: string) => void,
+  ): Promise<DeployResult>;
   close(): Promise<void>;
+}
+
+export interface DeployInput {
+  /** The flowline.yaml text: the server validates it and deploys by it. */
+  readonly config: string;
+  readonly configFile: string;
+  readonly environment: string;
+  readonly artifact?: string;
+}
+
+export interface DeployResult {
+  readonly deployment: Deployment;
+  readonly host: string;
+  /** Where users reach the environment through the router. */
+  readonly url: string;
 }

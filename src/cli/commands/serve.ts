@@ -1,15 +1,15 @@
 import pc from 'picocolors';
-import { startApi } from '../../app/api.js';
+import { startDaemon } from '../../app/daemon.js';
 import { createFlowline } from '../../app/flowline.js';
 import { FlowlineError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 
 /** Parses a --port value; 0 means "any free port". */
-export function parsePort(text: string): number {
+export function parsePort(text: string, option = '--port'): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new FlowlineError('FLOWLINE_USAGE', `--port \`${text}\` is not a port number (0-65535).`, {
-      hint: 'e.g. --port 7420',
+    throw new FlowlineError('FLOWLINE_USAGE', `${option} \`${text}\` is not a port number (0-65535).`, {
+      hint: `e.g. ${option} 7420`,
     });
   }
   return port;
@@ -38,23 +38,31 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
       },
     );
   }
-  const port = parsePort(String(ctx.options.port));
+  const apiPort = parsePort(String(ctx.options.port));
+  const routerPort = parsePort(String(ctx.options.routerPort), '--router-port');
+  const err = ctx.streams.stderr;
   const flowline = await createFlowline(ctx.settings);
   try {
-    const api = await startApi(flowline, { port, host: String(ctx.options.host), logger: true });
-    const err = ctx.streams.stderr;
+    const daemon = await startDaemon(flowline, {
+      apiPort,
+      routerPort,
+      host: String(ctx.options.host),
+      logger: true,
+      log: (line) => err.write(`  ${line}\n`),
+    });
     err.write(
-      `${pc.green('●')} Flowline ${flowline.version} API on ${pc.bold(api.url)}  (store ${flowline.store.file})\n`,
+      `${pc.green('●')} Flowline ${flowline.version}: API on ${pc.bold(daemon.apiUrl)}, router on ${pc.bold(daemon.routerUrl)}\n` +
+        `  store ${flowline.store.file}   OpenAPI ${daemon.apiUrl}/v1/openapi.json\n`,
     );
-    err.write(`  OpenAPI: ${api.url}/v1/openapi.json   health: ${api.url}/v1/health\n`);
     if ((await flowline.tokens.list()).length === 0) {
       err.write(
-        `  ${pc.yellow('No API tokens yet.')} Create one: flowline token create admin --role admin --home ${ctx.settings.home}\n`,
+        `  ${pc.yellow('No API tokens yet.')} Local commands work without one; for others: flowline token create <name> --role read\n`,
       );
     }
     const signal = await untilSignal();
-    err.write(`${signal}: draining requests and stopping…\n`);
-    await api.close();
+    const keep = ctx.options.keepInstances === true;
+    err.write(`${signal}: draining requests${keep ? '' : ', stopping instances'} and stopping…\n`);
+    await daemon.stop({ keepInstances: keep });
   } finally {
     await flowline.close();
   }

@@ -26,9 +26,16 @@ export function registerFoundation(program: Command, runs: Runs): void {
 
   program
     .command('serve')
-    .description('run the Flowline API server on the local store')
-    .option('-p, --port <port>', 'port to listen on', '7420')
+    .alias('up')
+    .description('run Flowline: the API, the router and the process supervisor, on the local store')
+    .option('-p, --port <port>', 'API port', '7420')
+    .option(
+      '--router-port <port>',
+      'router port: environments answer at http://<env>.<service>.localhost:<port>',
+      '8080',
+    )
     .option('--host <host>', 'address to bind (0.0.0.0 to expose beyond this machine)', '127.0.0.1')
+    .option('--keep-instances', 'on exit, leave service instances running for the next start to adopt')
     .action(runs(() => import('../commands/serve.js')));
 
   const token = program.command('token').description('manage API tokens (create, list, revoke)');

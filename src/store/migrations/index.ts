@@ -1,7 +1,11 @@
 import { initial } from './0001_initial.js';
+import { pipeline } from './0002_pipeline.js';
+import { runtime } from './0003_runtime.js';
+import { artifacts } from './0004_artifacts.js';
+import { deploy } from './0005_deploy.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration this Flowline knows, oldest first. Append only: never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, pipeline, runtime, artifacts, deploy];

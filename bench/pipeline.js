@@ -1,0 +1,177 @@
+// `flowline run` against bare shell scripts running the same commands, interleaved in one run so
+// machine noise hits both alike. Three cases, medians of `runs` each:
+//   cached   examples/hello's pipeline, fully cached (build reused), vs `npm test; npm run lint; …` in sh
+//   overhead N stages of `true` one at a time (maxParallel 1), vs `true` N times in sh: ms per stage
+//   parallel N independent `sleep 0.5` stages, vs the sum of their sleeps
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../bin/flowline.js', import.meta.url));
+const HELLO = fileURLToPath(new URL('../examples/hello', import.meta.url));
+
+/**
+ * A temp git repository with `files`, and a Flowline home beside it.
+ * @param {string} root
+ * @param {string} name
+ * @param {(dir: string) => void} fill
+ */
+function makeRepo(root, name, fill) {
+  const dir = path.join(root, name);
+  fill(dir);
+  const git = (/** @type {string[]} */ ...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-qm', 'bench');
+  return { dir, home: path.join(root, `${name}-home`) };
+}
+
+/**
+ * Wall time of one command in ms; throws when it fails.
+ * @param {string} file
+ * @param {string[]} args
+ * @param {string} cwd
+ * @param {Record<string, string>} [env]
+ */
+function timeOnce(file, args, cwd, env = {}) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(file, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', ...env },
+  });
+  if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.status} in ${cwd}`);
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, stdout: result.stdout };
+}
+
+/** @param {number[]} values */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** @param {number} n */
+function round(n) {
+  return Math.round(n * 100) / 100;
+}
+
+/**
+ * Times `flowline run` in `repo` against `sh -c baseline` in the same folder, interleaved.
+ * @param {{ dir: string; home: string }} repo
+ * @param {string} baseline
+ * @param {number} runs
+ */
+function compare(repo, baseline, runs) {
+  const env = { FLOWLINE_HOME: repo.home };
+  const run = () => timeOnce(process.execPath, [CLI, 'run', '--json'], repo.dir, env);
+  run(); // builds, warms the caches
+  /** @type {number[]} */ const flowline = [];
+  /** @type {number[]} */ const inside = [];
+  /** @type {number[]} */ const bare = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(timeOnce('/bin/sh', ['-c', baseline], repo.dir).ms);
+    const { ms, stdout } = run();
+    flowline.push(ms);
+    inside.push(/** @type {{ durationMs: number }} */ (JSON.parse(stdout)).durationMs);
+  }
+  return { flowline: median(flowline), inside: median(inside), bare: median(bare) };
+}
+
+/** @param {{ runs?: number; stages?: number; parallel?: number }} [options] */
+export async function benchPipeline(options = {}) {
+  const runs = options.runs ?? 5;
+  const n = options.stages ?? 20;
+  const p = options.parallel ?? 4;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'flowline-bench-pipeline-'));
+  try {
+    const hello = makeRepo(root, 'hello', (dir) => {
+      cpSync(HELLO, dir, {
+        recursive: true,
+        filter: (src) => !/\/(node_modules|dist|\.flowline)(\/|$)/.test(src),
+      });
+      writeFileSync(path.join(dir, '.gitignore'), 'dist\n.flowline\n');
+    });
+    const cached = compare(hello, 'npm test && npm run lint && node --version && npm --version', runs);
+
+    const stages = (/** @type {number} */ count, /** @type {string} */ run, /** @type {number} */ max) =>
+      `version: 1\nservice: bench\npipeline:\n  maxParallel: ${max}\nstages:\n${Array.from(
+        { length: count },
+        (_, i) => `  s${i}:\n    needs: []\n    steps: [{ run: '${run}' }]\n`,
+      ).join('')}`;
+    const serial = makeRepo(root, 'serial', (dir) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'flowline.yaml'), stages(n, 'true', 1));
+    });
+    const one = makeRepo(root, 'one', (dir) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'flowline.yaml'), stages(1, 'true', 1));
+    });
+    const many = compare(serial, Array(n).fill('true').join('; '), runs);
+    const single = compare(one, 'true', runs);
+    const perStage = (many.flowline - single.flowline - (many.bare - single.bare)) / (n - 1);
+    const perStageInside = (many.inside - single.inside - (many.bare - single.bare)) / (n - 1);
+
+    const parallel = makeRepo(root, 'parallel', (dir) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'flowline.yaml'), stages(p, 'sleep 0.5', p));
+    });
+    const par = compare(parallel, Array(p).fill('sleep 0.5').join('; '), runs);
+
+    return {
+      name: 'pipeline',
+      runs,
+      results: [
+        { case: 'hello: bare sh (npm test, lint, versions)', medianMs: round(cached.bare), ratio: 1 },
+        {
+          case: 'hello: flowline run, fully cached',
+          medianMs: round(cached.flowline),
+          ratio: round(cached.flowline / cached.bare),
+        },
+        {
+          case: 'hello: the run itself (durationMs, without process start-up)',
+          medianMs: round(cached.inside),
+          ratio: round(cached.inside / cached.bare),
+        },
+        { case: `${n} stages of true: bare sh`, medianMs: round(many.bare), ratio: 1 },
+        {
+          case: `${n} stages of true: flowline run (maxParallel 1)`,
+          medianMs: round(many.flowline),
+          ratio: round(many.flowline / many.bare),
+        },
+        {
+          case: '1 stage of true: flowline run (fixed cost: start-up, store, git, lock)',
+          medianMs: round(single.flowline),
+          ratio: round(single.flowline / single.bare),
+        },
+        { case: 'runner overhead per stage, wall (ms)', medianMs: round(perStage), ratio: null },
+        {
+          case: 'runner overhead per stage, inside the run (ms)',
+          medianMs: round(perStageInside),
+          ratio: null,
+        },
+        {
+          case: `${p} x sleep 0.5: sum of the sleeps (sh, one after another)`,
+          medianMs: round(par.bare),
+          ratio: 1,
+        },
+        {
+          case: `${p} x sleep 0.5: flowline run, parallel (wall)`,
+          medianMs: round(par.flowline),
+          ratio: round(par.flowline / par.bare),
+        },
+        {
+          case: `${p} x sleep 0.5: the run itself (durationMs)`,
+          medianMs: round(par.inside),
+          ratio: round(par.inside / par.bare),
+        },
+      ],
+    };
+  } finally {
+    execFileSync('chmod', ['-R', 'u+w', root]);
+    rmSync(root, { recursive: true, force: true });
+  }
+}

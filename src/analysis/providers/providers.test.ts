@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import type { Provider } from '../../config/index.js';
+import { createManualClock } from '../../core/clock.js';
+import {
+  createBusinessProvider,
+  createJudgeProvider,
+  createMemoryBusinessMetrics,
+  createRouterProvider,
+  createVirtualTime,
+  type MeasureContext,
+  type MetricOf,
+  runAnalysis,
+} from '../index.js';
+import { createRandom } from '../stats/random.js';
+import { fakeRouter, metric, signals, template } from '../testing.js';
+
+const NOW = new Date('2026-01-01T12:00:00.000Z');
+
+function ctx(overrides: Partial<MeasureContext> = {}): MeasureContext {
+  return {
+    service: 'shop',
+    environment: 'production',
+    canaryRevision: 'r2',
+    baselineRevision: 'r1',
+    windowMs: 60_000,
+    wantBaseline: false,
+    now: NOW,
+    signal: new AbortController().signal,
+    ...overrides,
+  };
+}
+
+function routerMetric(signal: 'errorRate' | 'requestRate' | 'latencyP99'): MetricOf<'router'> {
+  return metric({ name: 'm', provider: { kind: 'router', signal, window: 60_000 } }) as MetricOf<'router'>;
+}
+
+describe('the router provider', () => {
+  const source = fakeRouter({
+    signals: (revision) =>
+      revision === 'r2' ? signals(400, 12, { p99: 320 }) : revision === 'r1' ? signals(1200, 6) : undefined,
+  });
+  const provider = createRouterProvider(source);
+
+  it('reads the canary’s golden signal, with the stable revision’s as baseline', async () => {
+    expect(await provider.measure(routerMetric('errorRate'), ctx())).toEqual({
+      kind: 'value',
+      value: 0.03,
+      baseline: 0.005,
+      samples: { canary: 400, baseline: 1200 },
+    });
+    expect(await provider.measure(routerMetric('latencyP99'), ctx())).toMatchObject({
+      value: 320,
+      baseline: 250,
+    });
+  });
+
+  it('has no data for a canary without traffic, but a request rate of 0 is a value', async () => {
+    const idle = createRouterProvider(
+      fakeRouter({ signals: (revision) => (revision === 'r2' ? signals(0, 0) : signals(100, 0)) }),
+    );
+    expect(await idle.measure(routerMetric('errorRate'), ctx())).toEqual({
+      kind: 'noData',
+      reason: 'canary r2 served no requests in the last 60s',
+    });
+    expect(await idle.measure(routerMetric('requestRate'), ctx())).toMatchObject({ kind: 'value', value: 0 });
+  });
+
+  it('has no data when the router reports a signal as null', async () => {
+    const partial = createRouterProvider(fakeRouter({ signals: () => ({ ...signals(5, 0), p99: null }) }));
+    expect(await partial.measure(routerMetric('latencyP99'), ctx())).toEqual({
+      kind: 'noData',
+      reason: 'the router has no latencyP99 for canary r2 in the last 60s',
+    });
+  });
+
+  it('has no data when a condition needs a baseline it cannot give', async () => {
+    expect(
+      await provider.measure(
+        routerMetric('errorRate'),
+        ctx({ baselineRevision: 'gone', wantBaseline: true }),
+      ),
+    ).toEqual({
+      kind: 'noData',
+      reason: 'baseline gone served no requests in the last 60s',
+    });
+    expect(
+      await provider.measure(
+        routerMetric('errorRate'),
+        ctx({ baselineRevision: undefined, wantBaseline: true }),
+      ),
+    ).toEqual({
+      kind: 'noData',
+      reason: 'there is no baseline revision',
+    });
+  });
+});
+
+describe('the judge provider', () => {
+  const judgeMetric = (signal: 'latencyP99' | 'errorRate'): MetricOf<'judge'> =>
+    metric({
+      name: 'j',
+      provider: {
+        kind: 'judge',
+        signal,
+        test: 'mannWhitney',
+        tolerance: 0.1,
+        confidence: 0.95,
+        direction: 'increase',
+        window: 60_000,
+      },
+    }) as MetricOf<'judge'>;
+  const random = createRandom(42);
+  const latencies = (n: number, factor: number) =>
+    Array.from({ length: n }, () => factor * random.lognormal(Math.log(80), 0.4));
+
+  it('asks the router for latency samples and gives 0 for a slower canary', async () => {
+    const source = fakeRouter({
+      samples: (revision, kind) => (kind === 'latency' ? latencies(500, revision === 'r2' ? 1.5 : 1) : []),
+    });
+    const measurement = await createJudgeProvider(source).measure(judgeMetric('latencyP99'), ctx());
+    expect(measurement).toMatchObject({ kind: 'value', value: 0, samples: { canary: 500, baseline: 500 } });
+    expect(measurement.kind === 'value' && measurement.detail).toMatch(
+      /^latencyP99 canary worse than baseline: p99 \d+ vs \d+ \(shift \+\d+\.\d%/,
+    );
+  });
+
+  it('has no data with too few samples or no baseline revision', async () => {
+    const source = fakeRouter({ samples: () => [0, 0.1, 0] });
+    const provider = createJudgeProvider(source);
+    expect(await provider.measure(judgeMetric('errorRate'), ctx())).toEqual({
+      kind: 'noData',
+      reason: 'errorRate: too few samples: 3 canary, 3 baseline (at least 10 each needed)',
+    });
+    expect(
+      await provider.measure(judgeMetric('errorRate'), ctx({ baselineRevision: undefined })),
+    ).toMatchObject({ kind: 'noData' });
+  });
+});
+
+describe('business metrics', () => {
+  const business = (aggregate: 'sum' | 'avg' | 'rate'): Provider => ({
+    kind: 'business',
+    metric: 'orders',
+    aggregate,
+    window: 300_000,
+  });
+
+  it('keeps pushed points by time and returns a window of them', async () => {
+    const clock = createManualClock(NOW);
+    const sink = createMemoryBusinessMetrics({ clock, retentionMs: 3_600_000 });
+    const point = (minutesAgo: number, value: number) => ({
+      service: 'shop',
+      environment: 'production',
+      name: 'orders',
+      value,
+      at: new Date(NOW.getTime() - minutesAgo * 60_000),
+    });
+    for (const [ago, v] of [
+      [2, 1],
+      [90, 5],
+      [10, 2],
+      [1, 3],
+    ] as const)
+      await sink.push(point(ago, v));
+    const window = await sink.window({
+      service: 'shop',
+      environment: 'production',
+      name: 'orders',
+      from: new Date(NOW.getTime() - 15 * 60_000),
+      to: NOW,
+    });
+    expect(window.map((p) => p.value)).toEqual([2, 1, 3]);
+    await expect(sink.push({ ...point(0, Number.NaN) })).rejects.toMatchObject({
+      code: 'FLOWLINE_METRIC_INVALID',
+    });
+    await expect(sink.push({ ...point(0, 1), name: '' })).rejects.toMatchObject({
+      code: 'FLOWLINE_METRIC_INVALID',
+    });
+  });
+
+  it('fails a release whose orders drop against the stable period before the canary', async () => {
+    const time = createVirtualTime(NOW);
+    const sink = createMemoryBusinessMetrics({ clock: time.clock });
+    const canarySince = new Date(NOW.getTime() + 10 * 60_000);
+    // One order every 10 s before the canary, one every 30 s after it started.
+    for (let t = 0; t < 20 * 60_000; t += 10_000) {
+      const at = new Date(NOW.getTime() + t);
+      if (at < canarySince || t % 30_000 === 0) {
+        await sink.push({ service: 'shop', environment: 'production', name: 'orders', value: 1, at });
+      }
+    }
+    time.clock.set(new Date(canarySince.getTime() + 5 * 60_000));
+    const t = template('orders', {
+      name: 'orders-per-minute',
+      provider: business('rate'),
+      successCondition: 'result * 60 >= baseline * 60 * 0.8',
+    });
+    const result = await time.run(
+      runAnalysis(t, {
+        target: {
+          service: 'shop',
+          environment: 'production',
+          canaryRevision: 'r2',
+          baselineRevision: 'r1',
+          canarySince,
+        },
+        providers: { business: createBusinessProvider(sink) },
+        clock: time.clock,
+        sleep: time.sleep,
+      }),
+    );
+    expect(result.phase).toBe('Failed');
+    expect(result.message).toBe(
+      'orders-per-minute: orders rate 0.033 (canary) vs 0.100 (baseline) broke `result * 60 >= baseline * 60 * 0.8` 1 time (limit 0)',
+    );
+  });
+
+  it('has no data when nothing was pushed, and counts an empty canary period as a drop to zero', async () => {
+    const clock = createManualClock(NOW);
+    const sink = createMemoryBusinessMetrics({ clock });
+    const provider = createBusinessProvider(sink);
+    const m = (aggregate: 'sum' | 'avg') =>
+      metric({ name: 'o', provider: business(aggregate) }) as MetricOf<'business'>;
+    const context = ctx({ windowMs: 300_000, canarySince: new Date(NOW.getTime() - 300_000) });
+    expect(await provider.measure(m('sum'), context)).toMatchObject({ kind: 'noData' });
+    await sink.push({
+      service: 'shop',
+      environment: 'production',
+      name: 'orders',
+      value: 4,
+      at: new Date(NOW.getTime() - 400_000),
+    });
+    expect(await provider.measure(m('sum'), context)).toEqual({
+      kind: 'value',
+      value: 0,
+      baseline: 4,
+      samples: { canary: 0, baseline: 1 },
+    });
+    expect(await provider.measure(m('avg'), context)).toEqual({
+      kind: 'noData',
+      reason: 'no `orders` points pushed during the canary',
+    });
+  });
+});

@@ -1,0 +1,122 @@
+import type { RouterSignal } from '../../config/index.js';
+import { type Direction, judge, type Statistic } from '../stats/judge.js';
+import type { MetricProvider, RouterSignals, RouterSignalsSource, SampleKind } from '../types.js';
+
+/**
+ * The two providers fed by Flowline's own router, which need no setup: `router` reads one golden
+ * signal of the canary (and of the stable revision, as `baseline`, over the same window); `judge`
+ * compares samples of the two statistically (see stats/judge.ts).
+ */
+
+const FIELD: Record<RouterSignal, keyof RouterSignals> = {
+  errorRate: 'errorRate',
+  latencyP50: 'p50',
+  latencyP95: 'p95',
+  latencyP99: 'p99',
+  requestRate: 'ratePerSec',
+};
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+export function createRouterProvider(source: RouterSignalsSource): MetricProvider<'router'> {
+  return {
+    async measure(metric, ctx) {
+      const { signal: name } = metric.provider;
+      const options = { windowMs: ctx.windowMs, signal: ctx.signal };
+      const window = `the last ${seconds(ctx.windowMs)}`;
+      const canary = await source.signals(ctx.service, ctx.environment, ctx.canaryRevision, options);
+      // Rates of a revision without traffic are 0/0: no data. A request rate of 0 is a measurement.
+      if (canary === undefined || (canary.requests === 0 && name !== 'requestRate')) {
+        return { kind: 'noData', reason: `canary ${ctx.canaryRevision} served no requests in ${window}` };
+      }
+      const base =
+        ctx.baselineRevision === undefined
+          ? undefined
+          : await source.signals(ctx.service, ctx.environment, ctx.baselineRevision, options);
+      const baseUsable = base !== undefined && (base.requests > 0 || name === 'requestRate');
+      if (ctx.wantBaseline && !baseUsable) {
+        const which =
+          ctx.baselineRevision === undefined
+            ? 'there is no baseline revision'
+            : `baseline ${ctx.baselineRevision} served no requests in ${window}`;
+        return { kind: 'noData', reason: which };
+      }
+      const value = canary[FIELD[name]];
+      const baseline = baseUsable ? base[FIELD[name]] : null;
+      if (value === null)
+        return {
+          kind: 'noData',
+          reason: `the router has no ${name} for canary ${ctx.canaryRevision} in ${window}`,
+        };
+      if (ctx.wantBaseline && baseline === null) {
+        return {
+          kind: 'noData',
+          reason: `the router has no ${name} for baseline ${ctx.baselineRevision} in ${window}`,
+        };
+      }
+      return {
+        kind: 'value',
+        value,
+        ...(baseline === null ? {} : { baseline }),
+        samples: { canary: canary.requests, ...(base === undefined ? {} : { baseline: base.requests }) },
+      };
+    },
+  };
+}
+
+export interface JudgeProviderOptions {
+  /** Fewer samples on either side make the judgement inconclusive. Default 10. */
+  readonly minSamples?: number;
+}
+
+const SAMPLES: Record<RouterSignal, { kind: SampleKind; statistic: Statistic }> = {
+  errorRate: { kind: 'errorRate', statistic: 'mean' },
+  latencyP50: { kind: 'latency', statistic: 'p50' },
+  latencyP95: { kind: 'latency', statistic: 'p95' },
+  latencyP99: { kind: 'latency', statistic: 'p99' },
+  requestRate: { kind: 'requestRate', statistic: 'mean' },
+};
+
+/** `result` is 1 when the canary is not worse than the baseline beyond the tolerance, else 0. */
+export function createJudgeProvider(
+  source: RouterSignalsSource,
+  options: JudgeProviderOptions = {},
+): MetricProvider<'judge'> {
+  const minSamples = options.minSamples ?? 10;
+  return {
+    async measure(metric, ctx) {
+      const { signal: name, tolerance, confidence, direction } = metric.provider;
+      if (ctx.baselineRevision === undefined)
+        return { kind: 'noData', reason: 'there is no baseline revision to compare with' };
+      const { kind, statistic } = SAMPLES[name];
+      const options = { kind, windowMs: ctx.windowMs, signal: ctx.signal };
+      const [canary, baseline] = await Promise.all([
+        source.samples(ctx.service, ctx.environment, ctx.canaryRevision, options),
+        source.samples(ctx.service, ctx.environment, ctx.baselineRevision, options),
+      ]);
+      const verdict = judge(canary, baseline, {
+        statistic,
+        tolerance,
+        confidence,
+        direction: direction as Direction,
+        effect: kind === 'latency' ? 'shift' : 'statistic',
+        minSamples,
+      });
+      if (verdict.verdict === 'inconclusive') return { kind: 'noData', reason: `${name}: ${verdict.detail}` };
+      return {
+        kind: 'value',
+        value: verdict.verdict === 'pass' ? 1 : 0,
+        samples: { canary: verdict.nCanary, baseline: verdict.nBaseline },
+        detail: `${name} ${verdict.detail}`,
+        raw: {
+          p: verdict.p,
+          effect: Number.isFinite(verdict.effect) ? verdict.effect : null,
+          canary: verdict.canary,
+          baseline: verdict.baseline,
+        },
+      };
+    },
+  };
+}

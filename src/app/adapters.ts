@@ -1,0 +1,54 @@
+import type { InstanceRef, RevisionRuntime, TrafficRouter } from '../deploy/index.js';
+import type { Router } from '../router/index.js';
+import type { InstanceStatus, Runtime } from '../runtime/index.js';
+
+/** The local runtime as the deploy controller's port (revision names are unique across environments). */
+export function runtimePort(runtime: Runtime, logDir: string): RevisionRuntime {
+  const keysOf = async (revision: string) => [
+    ...new Set((await runtime.status({ revision })).map((s) => s.revisionKey)),
+  ];
+  return {
+    async start(spec, onProgress) {
+      const handle = await runtime.start(
+        { ...spec, logDir },
+        { onProgress: (s) => onProgress(`  ${s.id}: ${s.state}${s.port === null ? '' : ` on :${s.port}`}`) },
+      );
+      return handle.instances.flatMap(toRef);
+    },
+    async stop(revision) {
+      for (const key of await keysOf(revision)) await runtime.stop(key);
+    },
+    async instances(revision) {
+      return (await runtime.status({ revision })).filter((s) => s.state === 'healthy').flatMap(toRef);
+    },
+  };
+}
+
+function toRef(status: InstanceStatus): InstanceRef[] {
+  return status.url === null ? [] : [{ id: status.id, url: status.url }];
+}
+
+/** The built-in router as the deploy controller's port. */
+export function routerPort(router: Router): TrafficRouter {
+  return {
+    setRoute(host, target) {
+      router.setRoute(host, {
+        service: target.service,
+        environment: target.environment,
+        backends: target.backends.map((b) => ({
+          revision: b.revision,
+          weight: b.weight,
+          instances: b.instances,
+        })),
+        ...(target.match === undefined ? {} : { match: [target.match] }),
+        ...(target.sticky === undefined ? {} : { sticky: target.sticky }),
+      });
+    },
+    removeRoute(host) {
+      router.removeRoute(host);
+    },
+    async drain(instanceIds) {
+      await Promise.all(instanceIds.map((id) => router.drain(id)));
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DeployController, DeployRecords, recover, retireDue } from '../deploy/index.js';
+import { createRouter, type Router } from '../router/index.js';
+import { createLocalRuntime, type Runtime } from '../runtime/index.js';
+import { buildServer, listen } from '../server/index.js';
+import { routerPort, runtimePort } from './adapters.js';
+import type { Flowline } from './flowline.js';
+
+/** What `flowline serve` runs: the API, the router and the supervisor, in one process. */
+export interface Daemon {
+  readonly apiUrl: string;
+  readonly routerUrl: string;
+  readonly routerPort: number;
+  readonly deployer: DeployController;
+  readonly router: Router;
+  readonly runtime: Runtime;
+  /**
+   * Stops serving. With `keepInstances`, the service instances stay up for the next start to
+   * adopt (an upgrade of Flowline itself); otherwise they are stopped gracefully.
+   */
+  stop(options?: { keepInstances?: boolean }): Promise<void>;
+}
+
+export interface DaemonOptions {
+  readonly apiPort: number;
+  readonly routerPort: number;
+  readonly host: string;
+  readonly logger?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** The file through which local CLI commands find the running server (mode 0600). */
+export function daemonFile(home: string): string {
+  return path.join(home, 'daemon.json');
+}
+
+export interface DaemonInfo {
+  readonly pid: number;
+  readonly apiUrl: string;
+  readonly routerUrl: string;
+  readonly routerPort: number;
+  /** The local access secret (see server/auth.ts LocalAccess). */
+  readonly secret: string;
+}
+
+/**
+ * Starts the data plane and the API over one store. Order matters for "no lost state": the
+ * runtime first adopts what a previous process left running, then unfinished deployments are
+ * finished or undone and every route is rebuilt, and only then is the API opened.
+ */
+export async function startDaemon(flowline: Flowline, options: DaemonOptions): Promise<Daemon> {
+  const log = options.log ?? (() => {});
+  const { store, clock, settings } = flowline;
+  const router = createRouter({ clock });
+  const runtime = createLocalRuntime({ store, clock, hostEnv: settings.env });
+  const routerListening = await router.listen({ port: options.routerPort, host: options.host });
+
+  const adopted = await runtime.adopt({ secrets: ({ names }) => pick(settings.env, names) });
+  if (adopted.adopted.length + adopted.cleaned.length > 0) {
+    log(`adopted ${adopted.adopted.length} running instance(s), cleaned up ${adopted.cleaned.length}`);
+  }
+  const records = new DeployRecords(store, clock);
+  const deps = {
+    store,
+    catalog: flowline.catalog,
+    audit: flowline.audit,
+    clock,
+    records,
+    runtime: runtimePort(runtime, path.join(settings.home, 'logs', 'instances')),
+    router: routerPort(router),
+    events: flowline.events,
+    artifactPath: async (digest: string) => (await flowline.artifacts.get(digest))?.path,
+    assertTrunkGreen: (service: string) => flowline.andon.assertGreen(service),
+    secretValues: settings.env,
+    urlFor: (host: string) => router.urlFor(host),
+  };
+  const recovery = await recover(deps, log);
+  if (recovery.routes.length > 0)
+    log(`serving ${recovery.routes.length} route(s): ${recovery.routes.join(', ')}`);
+  const deployer = new DeployController(deps);
+
+  // Warm revisions are retired when their time is up; a missed tick is caught by the next one.
+  const retirer = setInterval(() => {
+    retireDue(deps).catch((error: unknown) => log(`retiring warm revisions failed: ${String(error)}`));
+  }, 1000);
+  retirer.unref();
+
+  const secret = randomBytes(32).toString('base64url');
+  const app = await buildServer(
+    {
+      ...flowline,
+      deploy: deployer,
+      local: {
+        secret,
+        principal: { tokenId: 'local', actor: flowline.localActor, role: 'admin', environments: null },
+      },
+    },
+    { logger: options.logger ?? false },
+  );
+  const api = await listen(app, { port: options.apiPort, host: options.host });
+  const info: DaemonInfo = {
+    pid: process.pid,
+    apiUrl: api.url,
+    routerUrl: routerListening.url,
+    routerPort: routerListening.port,
+    secret,
+  };
+  await writeFile(daemonFile(settings.home), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+
+  return {
+    apiUrl: api.url,
+    routerUrl: routerListening.url,
+    routerPort: routerListening.port,
+    deployer,
+    router,
+    runtime,
+    async stop(stopOptions = {}) {
+      clearInterval(retirer);
+      await rm(daemonFile(settings.home), { force: true });
+      await api.close();
+      await router.close({ graceMs: 5000 });
+      await runtime.close({ stopInstances: stopOptions.keepInstances !== true });
+    },
+  };
+}
+
+function pick(
+  env: Readonly<Record<string, string | undefined>>,
+  names: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

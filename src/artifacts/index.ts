@@ -1,0 +1,7 @@
+/**
+ * The artifact store: immutable, content-addressed (sha256) bundles of a build's output, kept
+ * in a local folder. Promotion moves a reference to one; nothing is rebuilt.
+ */
+export { findArtifactByCacheKey, referencedArtifacts } from './queries.js';
+export { type ArtifactStoreDeps, createArtifactStore } from './store.js';
+export type * from './types.js';

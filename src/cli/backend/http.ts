@@ -1,0 +1,130 @@
+import { FlowlineError, isErrorCode } from '../../core/errors.js';
+
+/** Transport shared by the remote backend and the local daemon client. */
+export interface HttpTarget {
+  readonly base: string;
+  readonly token: string | undefined;
+}
+
+async function send(
+  target: HttpTarget,
+  method: string,
+  route: string,
+  body: unknown,
+  timeoutMs?: number,
+): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json, application/x-ndjson' };
+  if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    return await fetch(target.base + route, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
+    });
+  } catch (error) {
+    throw new FlowlineError(
+      'FLOWLINE_SERVER_UNREACHABLE',
+      `Cannot reach the Flowline server at ${target.base}.`,
+      {
+        hint: 'Check that `flowline serve` runs there and that --server / FLOWLINE_URL is right.',
+        cause: error,
+      },
+    );
+  }
+}
+
+/** A JSON request/response call; error bodies become the server's FlowlineError. */
+export async function request<T>(
+  target: HttpTarget,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await send(target, method, route, body, 30_000);
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (response.ok && parsed !== undefined) return parsed as T;
+  throw toFlowlineError(target.base, response.status, parsed);
+}
+
+/**
+ * A long operation whose progress the server streams as NDJSON (server/stream.ts): each
+ * progress line is handed to `onProgress` as it arrives; the last line is the result or error.
+ */
+export async function requestStream<T>(
+  target: HttpTarget,
+  route: string,
+  body: unknown,
+  onProgress: (line: string) => void,
+): Promise<T> {
+  const response = await send(target, 'POST', route, body);
+  if (!(response.headers.get('content-type') ?? '').includes('ndjson') || response.body === null) {
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    throw toFlowlineError(target.base, response.status, parsed);
+  }
+  const decoder = new TextDecoder();
+  let buffered = '';
+  let outcome: { result: T } | { error: FlowlineError } | undefined;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+      if (line.trim() === '') continue;
+      const message = JSON.parse(line) as {
+        type: string;
+        line?: string;
+        result?: T;
+        status?: number;
+        error?: unknown;
+      };
+      if (message.type === 'progress') onProgress(message.line ?? '');
+      else if (message.type === 'result') outcome = { result: message.result as T };
+      else if (message.type === 'error')
+        outcome = { error: toFlowlineError(target.base, message.status ?? 500, message) };
+    }
+  }
+  if (outcome === undefined) {
+    throw new FlowlineError(
+      'FLOWLINE_SERVER_UNREACHABLE',
+      `The server at ${target.base} closed the stream before the end.`,
+      {
+        hint: 'The operation may still be running there: check `flowline deployments`.',
+      },
+    );
+  }
+  if ('error' in outcome) throw outcome.error;
+  return outcome.result;
+}
+
+export function toFlowlineError(base: string, status: number, parsed: unknown): FlowlineError {
+  const error = (
+    parsed as { error?: { code?: unknown; message?: unknown; hint?: unknown; issues?: unknown } }
+  )?.error;
+  if (error !== undefined && typeof error.code === 'string' && isErrorCode(error.code)) {
+    return new FlowlineError(error.code, String(error.message ?? ''), {
+      ...(typeof error.hint === 'string' ? { hint: error.hint } : {}),
+      ...(Array.isArray(error.issues) ? { issues: error.issues } : {}),
+    });
+  }
+  return new FlowlineError(
+    'FLOWLINE_SERVER_PROTOCOL',
+    `The server at ${base} answered HTTP ${status} with a body that is not a Flowline API response.`,
+    { hint: 'Is --server / FLOWLINE_URL pointing at a Flowline server (try /v1/health)?' },
+  );
+}

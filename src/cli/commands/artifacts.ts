@@ -1,0 +1,161 @@
+import pc from 'picocolors';
+import type { Flowline } from '../../app/flowline.js';
+import type { ArtifactRef } from '../../artifacts/index.js';
+import type { Artifact } from '../../catalog/index.js';
+import { FlowlineError } from '../../core/errors.js';
+import { compact } from '../../core/objects.js';
+import type { CommandContext } from '../context.js';
+import { age, renderTable, writeJson } from '../output.js';
+
+/** `flowline artifacts`: what the catalog recorded (works against a server too). */
+export async function list(ctx: CommandContext): Promise<number | undefined> {
+  const service = ctx.options.service as string | undefined;
+  const artifacts = await (await ctx.backend()).catalog.listArtifacts(compact({ service }));
+  if (ctx.json) writeJson(ctx.streams, { artifacts });
+  else if (artifacts.length === 0)
+    ctx.streams.stdout.write('No artifacts yet. Run a pipeline to build one.\n');
+  else ctx.streams.stdout.write(`${renderTable(artifacts, COLUMNS)}\n`);
+  return undefined;
+}
+
+/** `flowline artifacts verify <digest>`: re-hashes the local copy. */
+export async function verify(ctx: CommandContext, digest: string): Promise<number | undefined> {
+  return withLocal(ctx, 'verify', async (flowline) => {
+    const ref = await flowline.artifacts.verify(await resolveDigest(flowline, digest));
+    if (ctx.json) writeJson(ctx.streams, { ok: true, artifact: ref });
+    else
+      ctx.streams.stdout.write(
+        `${pc.green('✔')} ${ref.digest} intact: ${ref.files} file${ref.files === 1 ? '' : 's'}, ${formatBytes(ref.sizeBytes)}\n`,
+      );
+    return undefined;
+  });
+}
+
+/**
+ * `flowline artifacts gc`: keeps every artifact a deployment used (rollbacks need them) or a run
+ * of the last `--keep-days` built; the store itself also keeps anything stored in the last hour.
+ */
+export async function gc(ctx: CommandContext): Promise<number | undefined> {
+  const keepDaysText = String(ctx.options.keepDays);
+  const keepDays = Number(keepDaysText);
+  if (!Number.isInteger(keepDays) || keepDays < 0 || keepDays > 36_500) {
+    throw new FlowlineError(
+      'FLOWLINE_USAGE',
+      `--keep-days \`${keepDaysText}\` is not a whole number of days.`,
+      {
+        hint: 'e.g. --keep-days 30 (0 keeps only what deployments use).',
+      },
+    );
+  }
+  const dryRun = ctx.options.dryRun === true;
+  return withLocal(ctx, 'gc', async (flowline) => {
+    const { referencedArtifacts } = await import('../../artifacts/index.js');
+    const since = new Date(flowline.clock.now().getTime() - keepDays * 86_400_000).toISOString();
+    const referenced = await referencedArtifacts(flowline.store.db, since);
+    const result = await flowline.artifacts.gc((digest) => referenced.has(digest), { dryRun });
+    if (!dryRun && result.removed.length > 0) {
+      await flowline.audit.append({
+        actor: flowline.localActor,
+        action: 'artifacts.gc',
+        target: 'artifacts',
+        where: flowline.where,
+        details: { removed: result.removed.length, freedBytes: result.freedBytes, keepDays },
+      });
+    }
+    if (ctx.json) {
+      writeJson(ctx.streams, { dryRun, keepDays, ...result });
+      return undefined;
+    }
+    const count = `${result.removed.length} artifact${result.removed.length === 1 ? '' : 's'}`;
+    const out = ctx.streams.stdout;
+    if (result.removed.length === 0)
+      out.write('Nothing to remove: every stored artifact is in use or recent.\n');
+    else if (dryRun) {
+      out.write(`Would remove ${count} (${formatBytes(result.freedBytes)}):\n`);
+      for (const digest of result.removed) out.write(`  ${digest}\n`);
+    } else out.write(`Removed ${count}, freed ${formatBytes(result.freedBytes)}.\n`);
+    return undefined;
+  });
+}
+
+/** Runs a command on this machine's store; a server's artifact store is not reachable yet. */
+async function withLocal(
+  ctx: CommandContext,
+  name: string,
+  body: (flowline: Flowline) => Promise<number | undefined>,
+): Promise<number | undefined> {
+  if (ctx.settings.serverUrl !== undefined) {
+    throw new FlowlineError(
+      'FLOWLINE_NOT_SUPPORTED',
+      `\`flowline artifacts ${name}\` is not supported against a server yet.`,
+      {
+        hint: "Run it on the server's machine without --server/FLOWLINE_URL (--home names its state folder).",
+      },
+    );
+  }
+  const { createFlowline } = await import('../../app/flowline.js');
+  const flowline = await createFlowline(ctx.settings);
+  try {
+    return await body(flowline);
+  } finally {
+    await flowline.close();
+  }
+}
+
+/** A full digest from what the user typed: the digest, or a unique prefix with or without `sha256:`. */
+async function resolveDigest(flowline: Flowline, text: string): Promise<string> {
+  const hex = text
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, '');
+  if (!/^[0-9a-f]{4,64}$/.test(hex)) {
+    throw new FlowlineError('FLOWLINE_USAGE', `\`${text}\` is not an artifact digest.`, {
+      hint: 'Give sha256:<hex>, or at least its first 4 hex digits, as `flowline artifacts` shows.',
+    });
+  }
+  if (hex.length === 64) return `sha256:${hex}`;
+  const matches = (await flowline.artifacts.list()).filter((r: ArtifactRef) =>
+    r.digest.startsWith(`sha256:${hex}`),
+  );
+  const [only] = matches;
+  if (matches.length === 1 && only !== undefined) return only.digest;
+  if (matches.length === 0) {
+    throw new FlowlineError(
+      'FLOWLINE_ARTIFACT_NOT_FOUND',
+      `No stored artifact's digest starts with ${text}.`,
+      {
+        hint: `List artifacts with \`flowline artifacts\`; this store is ${flowline.artifacts.root}.`,
+      },
+    );
+  }
+  throw new FlowlineError('FLOWLINE_USAGE', `${text} matches ${matches.length} artifacts.`, {
+    hint: `Give more of the digest: ${matches.map((m) => short(m.digest)).join(', ')}.`,
+  });
+}
+
+/** `sha256:` and 12 hex digits: unique in practice, short enough for a table. */
+function short(digest: string): string {
+  return digest.slice(0, 19);
+}
+
+/** Decimal units, as disks and progress displays count: "42.0 MB". */
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+const COLUMNS = [
+  { header: 'digest', value: (a: Artifact) => short(a.id) },
+  { header: 'service', value: (a: Artifact) => a.service },
+  { header: 'commit', value: (a: Artifact) => a.commitSha?.slice(0, 7) ?? '-' },
+  { header: 'cache key', value: (a: Artifact) => short(a.cacheKey) },
+  { header: 'size', value: (a: Artifact) => formatBytes(a.sizeBytes) },
+  { header: 'age', value: (a: Artifact) => age(a.createdAt) },
+];

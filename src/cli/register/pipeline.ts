@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { jsonOption, type Runs } from '../define.js';
+
+const andon = (name: 'status' | 'pull' | 'release') => () =>
+  import('../commands/andon.js').then((m) => ({ default: m[name] }));
+
+/** The pipeline's commands: run, runs, logs, andon. */
+export function registerPipeline(program: Command, runs: Runs): void {
+  program
+    .command('run')
+    .description('run the pipeline of flowline.yaml for the current commit: build once, test in parallel')
+    .option('--stages <names>', 'only these stages (comma-separated) and what they need, e.g. unit,lint')
+    .option('-c, --config <file>', 'the pipeline file', 'flowline.yaml')
+    .option('--no-cache', 'build even when an artifact with the same inputs exists')
+    .option('--no-wait', 'fail at once when another run holds the lock, instead of waiting')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/run.js')));
+
+  program
+    .command('runs')
+    .description('list pipeline runs, newest first')
+    .option('--service <name>', 'only this service')
+    .option('-n, --limit <n>', 'at most this many runs', '20')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/run.js').then((m) => ({ default: m.list }))));
+
+  program
+    .command('logs')
+    .description('show the logs of a run, or of one of its stages')
+    .argument('<run>', 'the run id (see `flowline runs`)')
+    .argument('[stage]', 'only this stage')
+    .option('-f, --follow', 'keep printing new lines until the run ends')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/logs.js')));
+
+  const cord = program
+    .command('andon')
+    .description('the andon cord: a red trunk stops promotions to protected environments');
+  cord
+    .command('status', { isDefault: true })
+    .description('show whether each service (or one) has a green or a red trunk, and why')
+    .option('--service <name>', 'only this service')
+    .addOption(jsonOption())
+    .action(runs(andon('status')));
+  cord
+    .command('pull')
+    .description('stop the line by hand: turn the trunk red (anyone may)')
+    .requiredOption('--reason <text>', 'why, for the audit trail and for whoever is blocked')
+    .option('--service <name>', 'the service (default: from flowline.yaml)')
+    .option('-c, --config <file>', 'the pipeline file naming the service', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(andon('pull')));
+  cord
+    .command('release')
+    .description('restart the line by hand: turn the trunk green (needs the admin role)')
+    .requiredOption('--reason <text>', 'why it is safe, for the audit trail')
+    .option('--service <name>', 'the service (default: from flowline.yaml)')
+    .option('-c, --config <file>', 'the pipeline file naming the service', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(andon('release')));
+}

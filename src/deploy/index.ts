@@ -1,0 +1,14 @@
+/** Deploy: gates, strategies (all-at-once, blue-green), rollback and recovery after a restart. */
+export {
+  DeployController,
+  type DeployControllerDeps,
+  type DeployOutcome,
+  type DeployRequest,
+  short,
+} from './controller.js';
+export { environmentConfig, hostOf } from './plan.js';
+export type * from './ports.js';
+export { DeployRecords, type Revision, type RevisionState, type StoredTarget } from './records.js';
+export { type RecoveryReport, recover } from './recovery.js';
+export { applyRoute, retireDue } from './rollout.js';
+export { readJsonPath, runSmokeChecks, type SmokeResult } from './smoke.js';

@@ -1,0 +1,238 @@
+import type { Clock } from '../core/clock.js';
+import type { RevisionRow, Store, WriteTx } from '../store/index.js';
+import type { RevisionSpec, RouteTarget } from './ports.js';
+
+export type RevisionState = RevisionRow['state'];
+
+/** A revision as the controller sees it. */
+export interface Revision {
+  readonly revision: string;
+  readonly serviceId: string;
+  readonly environmentId: string;
+  readonly deploymentId: string;
+  readonly artifactId: string;
+  readonly state: RevisionState;
+  readonly stopAt: string | null;
+  readonly spec: RevisionSpec;
+}
+
+/** The route of a host without instances: instances are resolved from the runtime when applied. */
+export interface StoredTarget extends Omit<RouteTarget, 'backends'> {
+  readonly backends: readonly { readonly revision: string; readonly weight: number }[];
+}
+
+/**
+ * The deploy controller's persistence: revisions, desired routes and deployment phases. Every
+ * method writes in its own transaction unless given one, and is called BEFORE the controller
+ * acts, so that a restart finds the intent and can finish or undo it.
+ */
+export class DeployRecords {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  async insertRevision(
+    tx: WriteTx,
+    input: {
+      revision: string;
+      serviceId: string;
+      environmentId: string;
+      deploymentId: string;
+      artifactId: string;
+      spec: RevisionSpec;
+    },
+  ): Promise<void> {
+    const now = this.now();
+    await tx
+      .insertInto('revisions')
+      .values({
+        revision: input.revision,
+        service_id: input.serviceId,
+        environment_id: input.environmentId,
+        deployment_id: input.deploymentId,
+        artifact_id: input.artifactId,
+        state: 'starting',
+        stop_at: null,
+        spec_json: JSON.stringify(input.spec),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+
+  async setRevisionState(
+    revision: string,
+    state: RevisionState,
+    stopAt: string | null = null,
+    tx?: WriteTx,
+  ): Promise<void> {
+    const run = async (t: WriteTx) => {
+      await t
+        .updateTable('revisions')
+        .set({ state, stop_at: stopAt, updated_at: this.now() })
+        .where('revision', '=', revision)
+        .execute();
+    };
+    await (tx === undefined ? this.store.write(run) : run(tx));
+  }
+
+  async revisions(filter: {
+    environmentId?: string;
+    states?: readonly RevisionState[];
+  }): Promise<Revision[]> {
+    let query = this.store.db.selectFrom('revisions').selectAll().orderBy('created_at', 'desc');
+    if (filter.environmentId !== undefined) query = query.where('environment_id', '=', filter.environmentId);
+    if (filter.states !== undefined && filter.states.length > 0)
+      query = query.where('state', 'in', [...filter.states]);
+    return (await query.execute()).map(toRevision);
+  }
+
+  async revision(revision: string): Promise<Revision | undefined> {
+    const row = await this.store.db
+      .selectFrom('revisions')
+      .selectAll()
+      .where('revision', '=', revision)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toRevision(row);
+  }
+
+  async saveRoute(
+    host: string,
+    ids: { serviceId: string; environmentId: string },
+    target: StoredTarget,
+    tx?: WriteTx,
+  ): Promise<void> {
+    const row = {
+      host,
+      service_id: ids.serviceId,
+      environment_id: ids.environmentId,
+      target_json: JSON.stringify(target),
+      updated_at: this.now(),
+    };
+    const run = async (t: WriteTx) => {
+      await t
+        .insertInto('routes')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('host').doUpdateSet({ target_json: row.target_json, updated_at: row.updated_at }),
+        )
+        .execute();
+    };
+    await (tx === undefined ? this.store.write(run) : run(tx));
+  }
+
+  async deleteRoute(host: string, tx?: WriteTx): Promise<void> {
+    const run = async (t: WriteTx) => {
+      await t.deleteFrom('routes').where('host', '=', host).execute();
+    };
+    await (tx === undefined ? this.store.write(run) : run(tx));
+  }
+
+  async routes(): Promise<{ host: string; environmentId: string; target: StoredTarget }[]> {
+    const rows = await this.store.db.selectFrom('routes').selectAll().execute();
+    return rows.map((r) => ({
+      host: r.host,
+      environmentId: r.environment_id,
+      target: JSON.parse(r.target_json) as StoredTarget,
+    }));
+  }
+
+  async route(host: string): Promise<StoredTarget | undefined> {
+    const row = await this.store.db
+      .selectFrom('routes')
+      .select('target_json')
+      .where('host', '=', host)
+      .executeTakeFirst();
+    return row === undefined ? undefined : (JSON.parse(row.target_json) as StoredTarget);
+  }
+
+  /** Moves a deployment to a phase (and optionally a status) before the controller acts on it. */
+  async setPhase(
+    deploymentId: string,
+    phase: string,
+    changes: {
+      status?: 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled';
+      reason?: string;
+      state?: unknown;
+    } = {},
+    tx?: WriteTx,
+  ): Promise<void> {
+    const terminal = changes.status !== undefined && changes.status !== 'running';
+    const run = async (t: WriteTx) => {
+      await t
+        .updateTable('deployments')
+        .set({
+          phase,
+          ...(changes.status === undefined ? {} : { status: changes.status }),
+          ...(changes.reason === undefined ? {} : { reason: changes.reason }),
+          ...(changes.state === undefined ? {} : { state_json: JSON.stringify(changes.state) }),
+          ...(terminal ? { finished_at: this.now() } : {}),
+        })
+        .where('id', '=', deploymentId)
+        .execute();
+    };
+    await (tx === undefined ? this.store.write(run) : run(tx));
+  }
+
+  /** Deployments that were under way: after a restart the controller must finish or undo each. */
+  async unfinished(): Promise<UnfinishedDeployment[]> {
+    const rows = await this.store.db
+      .selectFrom('deployments as d')
+      .innerJoin('services as s', 's.id', 'd.service_id')
+      .innerJoin('environments as e', 'e.id', 'd.environment_id')
+      .select([
+        'd.id',
+        'd.phase',
+        'd.revision',
+        'd.previous_revision',
+        'd.state_json',
+        'd.service_id',
+        'd.environment_id',
+        's.name as service',
+        'e.name as environment',
+      ])
+      .where('d.status', 'in', ['pending', 'running'])
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      phase: r.phase,
+      revision: r.revision,
+      previousRevision: r.previous_revision,
+      state: r.state_json === null ? {} : (JSON.parse(r.state_json) as Record<string, unknown>),
+      serviceId: r.service_id,
+      environmentId: r.environment_id,
+      service: r.service,
+      environment: r.environment,
+    }));
+  }
+}
+
+export interface UnfinishedDeployment {
+  readonly id: string;
+  readonly phase: string | null;
+  readonly revision: string | null;
+  readonly previousRevision: string | null;
+  readonly state: Readonly<Record<string, unknown>>;
+  readonly serviceId: string;
+  readonly environmentId: string;
+  readonly service: string;
+  readonly environment: string;
+}
+
+function toRevision(row: RevisionRow): Revision {
+  return {
+    revision: row.revision,
+    serviceId: row.service_id,
+    environmentId: row.environment_id,
+    deploymentId: row.deployment_id,
+    artifactId: row.artifact_id,
+    state: row.state,
+    stopAt: row.stop_at,
+    spec: JSON.parse(row.spec_json) as RevisionSpec,
+  };
+}

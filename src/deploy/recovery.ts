@@ -1,0 +1,70 @@
+import type { DeployControllerDeps } from './controller.js';
+import { hostOf } from './plan.js';
+import { abandon, applyRoute, promote } from './rollout.js';
+
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
+
+export interface RecoveryReport {
+  /** Deployments finished after the restart (their switch had happened). */
+  readonly completed: string[];
+  /** Deployments undone (interrupted before traffic moved, or their new revision was gone). */
+  readonly abandoned: string[];
+  /** Hosts whose routes were rebuilt in the router. */
+  readonly routes: string[];
+  /** Live revisions that had no instance left and were started again. */
+  readonly restarted: string[];
+}
+
+/**
+ * What a restarted Flowline does after the runtime adopted its instances: every deployment that
+ * was under way ends in a defined state, and every route is rebuilt so traffic flows to healthy
+ * instances. The rule: if the switch was recorded and the new revision is healthy, finish the
+ * deployment; otherwise send traffic to the previous revision and fail it with the reason.
+ */
+export async function recover(deps: Deps, log: (line: string) => void = () => {}): Promise<RecoveryReport> {
+  const report: RecoveryReport = { completed: [], abandoned: [], routes: [], restarted: [] };
+  const routes = await deps.records.routes();
+
+  for (const d of await deps.records.unfinished()) {
+    const host =
+      (d.state.host as string | undefined) ?? routes.find((r) => r.environmentId === d.environmentId)?.host;
+    const plan = {
+      deploymentId: d.id,
+      revision: d.revision ?? '',
+      stable: d.previousRevision ?? undefined,
+      host: host ?? hostOf(d.service, d.environment),
+      service: d.service,
+      environment: d.environment,
+      serviceId: d.serviceId,
+      environmentId: d.environmentId,
+    };
+    const healthy = d.revision === null ? [] : await deps.runtime.instances(d.revision);
+    if ((d.phase === 'switching' || d.phase === 'done') && healthy.length > 0) {
+      await promote(deps, plan, Number(d.state.keepWarmMs ?? 0));
+      report.completed.push(d.id);
+      log(`deployment ${d.id}: the switch was recorded and ${d.revision} is healthy: completed`);
+    } else {
+      const reason =
+        d.phase === 'switching'
+          ? `Flowline restarted during the switch and ${d.revision} had no healthy instance; traffic returned to ${d.previousRevision ?? 'nothing'}`
+          : `Flowline restarted before traffic moved (phase ${d.phase ?? 'pending'}); ${d.previousRevision ?? 'the previous state'} kept serving`;
+      await abandon(deps, plan, reason);
+      report.abandoned.push(d.id);
+      log(`deployment ${d.id}: ${reason}`);
+    }
+  }
+
+  for (const route of await deps.records.routes()) {
+    for (const backend of route.target.backends) {
+      if ((await deps.runtime.instances(backend.revision)).length > 0) continue;
+      const revision = await deps.records.revision(backend.revision);
+      if (revision === undefined || backend.weight === 0) continue;
+      log(`${backend.revision} serves ${route.host} but has no instance left: starting it again`);
+      await deps.runtime.start(revision.spec, log);
+      report.restarted.push(backend.revision);
+    }
+    await applyRoute(deps, route.host, route.target);
+    report.routes.push(route.host);
+  }
+  return report;
+}

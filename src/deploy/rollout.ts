@@ -1,0 +1,211 @@
+import type { SmokeCheck, Strategy } from '../config/index.js';
+import { runCanary } from './canary.js';
+import type { DeployControllerDeps } from './controller.js';
+import type { Backend, InstanceRef, RevisionSpec } from './ports.js';
+import type { StoredTarget } from './records.js';
+import type { ReleaseControl } from './release-control.js';
+import { runSmokeChecks } from './smoke.js';
+
+/** One deployment's plan, as the controller hands it to the rollout. */
+export interface Rollout {
+  readonly deploymentId: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly serviceId: string;
+  readonly environmentId: string;
+  readonly host: string;
+  readonly revision: string;
+  readonly spec: RevisionSpec;
+  /** The revision serving now, if any: blue in blue-green, the baseline in a canary. */
+  readonly stable: string | undefined;
+  readonly strategy: Strategy;
+  readonly smoke: readonly SmokeCheck[];
+  /** How long the previous revision stays warm for an instant rollback (0: stopped at once). */
+  readonly keepWarmMs: number;
+}
+
+export type RolloutOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
+type RolloutDeps = Deps &
+  Pick<DeployControllerDeps, 'analyze'> & {
+    readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  };
+
+/**
+ * Drives one deployment: start the new revision, wait healthy, smoke-test it directly, then
+ * shift traffic as the strategy says. Each phase is written to the store before it is acted
+ * on (see recovery.ts for what a restart does with each phase).
+ */
+export async function runRollout(
+  deps: RolloutDeps,
+  r: Rollout,
+  control: ReleaseControl,
+  progress: (line: string) => void,
+): Promise<RolloutOutcome> {
+  const fail = async (reason: string): Promise<RolloutOutcome> => {
+    await abandon(deps, r, reason);
+    progress(`✘ ${reason}`);
+    return { ok: false, reason };
+  };
+
+  progress(`starting ${r.spec.instances} instance${r.spec.instances === 1 ? '' : 's'} of ${r.revision}`);
+  let instances: readonly InstanceRef[];
+  try {
+    instances = await deps.runtime.start(r.spec, progress);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  await deps.records.setRevisionState(r.revision, 'ready');
+  progress(`✔ ${instances.length} healthy: ${instances.map((i) => i.url).join(' ')}`);
+
+  if (r.smoke.length > 0) {
+    await deps.records.setPhase(r.deploymentId, 'smoke');
+    progress(`smoke checks: ${r.smoke.map((s) => s.name).join(', ')}`);
+    const bad = (
+      await runSmokeChecks(
+        r.smoke,
+        instances.map((i) => i.url),
+      )
+    ).find((s) => !s.ok);
+    if (bad !== undefined) return fail(`smoke check \`${bad.check}\` failed: ${bad.problem ?? 'unknown'}`);
+    progress('✔ smoke checks passed');
+  }
+
+  switch (r.strategy.kind) {
+    case 'allAtOnce':
+    case 'blueGreen': {
+      const strategy = r.strategy;
+      const analysis = async (
+        templates: readonly string[] | undefined,
+        when: string,
+      ): Promise<RolloutOutcome> => {
+        if (templates === undefined || templates.length === 0) return { ok: true };
+        if (deps.analyze === undefined)
+          return { ok: false, reason: `${when} analysis needs metric providers, and none are configured` };
+        progress(`${when} analysis: ${templates.join(', ')}`);
+        const outcome = await deps.analyze({
+          templates,
+          rollout: r,
+          signal: control.abortSignal,
+          background: false,
+          onProgress: progress,
+        });
+        return outcome.ok ? outcome : { ok: false, reason: `${when} analysis failed: ${outcome.reason}` };
+      };
+      const pre = await analysis(
+        strategy.kind === 'blueGreen' ? strategy.prePromotionAnalysis?.templates : undefined,
+        'pre-promotion',
+      );
+      if (!pre.ok) return fail(pre.reason);
+      await deps.records.setPhase(r.deploymentId, 'switching');
+      await switchTraffic(deps, r, [{ revision: r.revision, weight: 100 }]);
+      progress(`✔ traffic switched to ${r.revision} on http://${r.host}`);
+      const post = await analysis(
+        strategy.kind === 'blueGreen' ? strategy.postPromotionAnalysis?.templates : undefined,
+        'post-promotion',
+      );
+      if (!post.ok) return fail(post.reason);
+      await promote(deps, r, r.keepWarmMs);
+      if (r.stable !== undefined) {
+        progress(
+          r.keepWarmMs > 0
+            ? `${r.stable} stays warm for instant rollback for ${Math.round(r.keepWarmMs / 1000)}s`
+            : `stopping ${r.stable}`,
+        );
+      }
+      if (r.keepWarmMs === 0) await retireDue(deps);
+      return { ok: true };
+    }
+    case 'canary':
+      return runCanary(deps, r, r.strategy, control, progress);
+  }
+}
+
+/** Persists the desired route, then applies it to the router with each revision's live instances. */
+export async function switchTraffic(
+  deps: Deps,
+  r: Pick<Rollout, 'host' | 'service' | 'environment' | 'serviceId' | 'environmentId'>,
+  backends: StoredTarget['backends'],
+  extra: Omit<StoredTarget, 'backends' | 'service' | 'environment'> = {},
+): Promise<void> {
+  const target: StoredTarget = { service: r.service, environment: r.environment, backends, ...extra };
+  await deps.records.saveRoute(r.host, { serviceId: r.serviceId, environmentId: r.environmentId }, target);
+  await applyRoute(deps, r.host, target);
+}
+
+/** Applies a stored route to the router (also used to rebuild routes after a restart). */
+export async function applyRoute(
+  deps: Pick<Deps, 'runtime' | 'router'>,
+  host: string,
+  target: StoredTarget,
+): Promise<void> {
+  const backends: Backend[] = [];
+  for (const b of target.backends) {
+    backends.push({
+      revision: b.revision,
+      weight: b.weight,
+      instances: await deps.runtime.instances(b.revision),
+    });
+  }
+  deps.router.setRoute(host, { ...target, backends });
+}
+
+/** The new revision is live; the old one is kept warm until `keepWarmMs` from now, then retired. */
+export async function promote(
+  deps: Deps,
+  r: Pick<Rollout, 'deploymentId' | 'revision' | 'stable'>,
+  keepWarmMs: number,
+): Promise<void> {
+  const now = deps.clock.now();
+  await deps.records.setRevisionState(r.revision, 'live');
+  if (r.stable !== undefined) {
+    await deps.records.setRevisionState(r.stable, 'warm', new Date(now.getTime() + keepWarmMs).toISOString());
+  }
+  await deps.records.setPhase(r.deploymentId, 'done', { status: 'succeeded' });
+}
+
+/** Gives up on a deployment: traffic back to stable, the new revision stopped, the reason recorded. */
+export async function abandon(
+  deps: Deps,
+  r: Pick<
+    Rollout,
+    | 'deploymentId'
+    | 'revision'
+    | 'stable'
+    | 'host'
+    | 'service'
+    | 'environment'
+    | 'serviceId'
+    | 'environmentId'
+  >,
+  reason: string,
+): Promise<void> {
+  await deps.records.setPhase(r.deploymentId, 'failed', { status: 'failed', reason });
+  const route = await deps.records.route(r.host);
+  if (route?.backends.some((b) => b.revision === r.revision) && r.stable !== undefined) {
+    await switchTraffic(deps, r, [{ revision: r.stable, weight: 100 }]);
+  }
+  await deps.records.setRevisionState(r.revision, 'failed');
+  await deps.runtime.stop(r.revision).catch(() => {});
+}
+
+/**
+ * Retires warm revisions whose time is up: drain their in-flight requests at the router, then
+ * stop their instances. Safe to call at any time (the daemon calls it every second).
+ */
+export async function retireDue(
+  deps: Pick<Deps, 'records' | 'runtime' | 'router' | 'clock'>,
+): Promise<string[]> {
+  const now = deps.clock.now().toISOString();
+  const due = (await deps.records.revisions({ states: ['warm'] })).filter(
+    (r) => r.stopAt !== null && r.stopAt <= now,
+  );
+  for (const revision of due) {
+    await deps.records.setRevisionState(revision.revision, 'retired');
+    const instances = await deps.runtime.instances(revision.revision);
+    await deps.router.drain(instances.map((i) => i.id));
+    await deps.runtime.stop(revision.revision);
+  }
+  return due.map((r) => r.revision);
+}

@@ -1,0 +1,210 @@
+import { FlagdCore } from '@openfeature/flagd-core';
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../engine/index.js';
+import { compileOrThrow, prng, randomKeys } from '../testing.js';
+import { importFlagd } from './import.js';
+
+/** A flagd document using what real ones use: fractional in its three forms, if-chains, sem_ver… */
+const FLAGD = {
+  $schema: 'https://flagd.dev/schema/v0/flags.json',
+  metadata: { flagSetId: 'shop' },
+  $evaluators: {
+    isStaff: { ends_with: [{ var: 'email' }, '@example.com'] },
+    isMobile: { in: [{ var: 'platform' }, ['ios', 'android']] },
+  },
+  flags: {
+    'static-on': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' },
+    'ten-percent': {
+      state: 'ENABLED',
+      variants: { on: true, off: false },
+      defaultVariant: 'off',
+      targeting: {
+        fractional: [
+          ['on', 10],
+          ['off', 90],
+        ],
+      },
+    },
+    'header-color': {
+      state: 'ENABLED',
+      variants: { red: '#c00', blue: '#00c', green: '#0c0', yellow: '#cc0' },
+      defaultVariant: 'red',
+      targeting: {
+        if: [
+          { $ref: 'isStaff' },
+          'green',
+          { and: [{ $ref: 'isMobile' }, { sem_ver: [{ var: 'version' }, '>=', '2.1.0'] }] },
+          { fractional: [{ var: 'email' }, ['blue', 1], ['yellow', 3]] },
+          { '>': [{ var: 'age' }, 65] },
+          'yellow',
+        ],
+      },
+    },
+    'checkout-v2': {
+      state: 'ENABLED',
+      variants: { v1: 'v1', v2: 'v2', v3: 'v3' },
+      defaultVariant: 'v1',
+      targeting: {
+        if: [
+          { '!': { in: [{ var: 'country' }, ['DE', 'FR']] } },
+          {
+            fractional: [
+              { cat: [{ var: '$flagd.flagKey' }, { var: 'targetingKey' }] },
+              ['v1', 333],
+              ['v2', 333],
+              ['v3', 334],
+            ],
+          },
+          { starts_with: [{ var: 'targetingKey' }, 'user1'] },
+          'v3',
+          null,
+        ],
+      },
+    },
+    'api-version': {
+      state: 'ENABLED',
+      variants: { old: 1, new: 2 },
+      defaultVariant: 'old',
+      targeting: {
+        if: [
+          { sem_ver: [{ var: 'version' }, '^', '3.0.0'] },
+          'new',
+          { or: [{ '==': [{ var: 'plan' }, 'pro'] }, { in: ['@corp.', { var: 'email' }] }] },
+          {
+            fractional: [
+              ['new', 50],
+              ['old', 50],
+              [null, 25],
+            ],
+          },
+        ],
+      },
+    },
+    'launch-banner': {
+      state: 'ENABLED',
+      variants: { on: true, off: false },
+      defaultVariant: 'off',
+      targeting: { if: [{ '>=': [{ var: '$flagd.timestamp' }, 1_700_000_000] }, 'on', 'off'] },
+    },
+    'old-flag': { state: 'DISABLED', variants: { a: 'a', b: 'b' }, defaultVariant: 'b' },
+    'from-attribute': {
+      state: 'ENABLED',
+      variants: { a: 'a', b: 'b' },
+      defaultVariant: 'a',
+      targeting: { var: 'choice' },
+    },
+  },
+};
+
+const COUNTRIES = ['DE', 'FR', 'US', 'BR', 'JP'];
+const PLATFORMS = ['ios', 'android', 'web'];
+const VERSIONS = ['1.0.0', '2.0.9', '2.1.0', '2.1.0-beta.1', '3.0.0', '3.9.1', '4.0.0-rc.1', 'v3.2.1'];
+
+function contexts(count: number): Record<string, unknown>[] {
+  const random = prng(7);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  // Every fourth key has non-ASCII characters: flagd-core's JS hash folds UTF-16 its own way.
+  const keys = randomKeys(count, 42).map((key, i) => (i % 4 === 3 ? `${key}-é✓😀ß` : key));
+  return keys.map((targetingKey, i) => ({
+    targetingKey,
+    email:
+      i % 5 === 0 ? `${targetingKey.slice(0, 6)}@example.com` : `${targetingKey.slice(0, 8)}@corp.shop.io`,
+    country: pick(COUNTRIES),
+    platform: pick(PLATFORMS),
+    version: pick(VERSIONS),
+    plan: pick(['free', 'pro']),
+    age: Math.floor(random() * 90),
+  }));
+}
+
+describe('importFlagd', () => {
+  const imported = importFlagd(JSON.stringify(FLAGD));
+  if (!imported.ok) throw new Error(imported.error);
+
+  it('reports a flag whose variant is computed from an attribute instead of importing it', () => {
+    expect(imported.skipped).toEqual([
+      { flag: 'from-attribute', message: expect.stringContaining('attribute') },
+    ]);
+    expect(Object.keys(imported.definition.flags)).not.toContain('from-attribute');
+  });
+
+  it('marks imported splits with flagd bucketing and keeps the flag key as the salt', () => {
+    expect(imported.definition.flags['ten-percent']?.rules?.[0]?.serve).toEqual({
+      rollout: {
+        bucketing: 'flagd',
+        bucketBy: 'targetingKey',
+        salt: 'ten-percent',
+        split: [
+          { variant: 'on', weight: 10 },
+          { variant: 'off', weight: 90 },
+        ],
+      },
+    });
+  });
+
+  it('gives the same variant as @openfeature/flagd-core for 10,000 random users on every flag', () => {
+    const compiled = compileOrThrow(imported.definition);
+    const core = new FlagdCore();
+    core.setConfigurations(JSON.stringify(FLAGD));
+    const now = Date.now();
+    let compared = 0;
+    for (const context of contexts(10_000)) {
+      for (const key of compiled.keys) {
+        const ours = evaluate(compiled, key, context, { now });
+        const theirs = resolveWithFlagd(core, key, context);
+        if (theirs.reason === 'DISABLED') {
+          expect(ours.reason).toBe('DISABLED');
+          continue;
+        }
+        if (ours.variant !== theirs.variant) {
+          throw new Error(
+            `${key} for ${JSON.stringify(context)}: ours ${ours.variant}, flagd ${theirs.variant}`,
+          );
+        }
+        compared++;
+      }
+    }
+    expect(compared).toBe(10_000 * 6);
+  });
+
+  it('buckets a 10% rollout like flagd for the same 10,000 keys, about 10% on', () => {
+    const compiled = compileOrThrow(imported.definition);
+    const on = randomKeys(10_000, 1).filter(
+      (targetingKey) => evaluate(compiled, 'ten-percent', { targetingKey }).value === true,
+    );
+    expect(on.length).toBeGreaterThan(900);
+    expect(on.length).toBeLessThan(1100);
+  });
+
+  it('notes corner cases instead of hiding them', () => {
+    const flags = imported.notes.map((note) => note.flag);
+    expect(flags).toContain('old-flag');
+    expect(flags).toContain('header-color');
+    expect(flags).toContain('checkout-v2');
+  });
+
+  it('rejects a document that is not flagd JSON', () => {
+    expect(importFlagd('{')).toMatchObject({ ok: false });
+    expect(importFlagd({ flagz: {} })).toEqual({ ok: false, error: 'a flagd document has a `flags` object' });
+  });
+});
+
+function resolveWithFlagd(
+  core: FlagdCore,
+  key: string,
+  context: Record<string, unknown>,
+): { variant?: string | undefined; reason?: string | undefined } {
+  const flag = core.getFlag(key);
+  const value = flag?.variants.get(flag.defaultVariant ?? '') ?? [...(flag?.variants.values() ?? [])][0];
+  const ctx = context as Parameters<FlagdCore['resolveBooleanEvaluation']>[2];
+  switch (typeof value) {
+    case 'boolean':
+      return core.resolveBooleanEvaluation(key, false, ctx);
+    case 'string':
+      return core.resolveStringEvaluation(key, '', ctx);
+    case 'number':
+      return core.resolveNumberEvaluation(key, 0, ctx);
+    default:
+      return core.resolveObjectEvaluation(key, {}, ctx);
+  }
+}

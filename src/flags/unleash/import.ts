@@ -1,0 +1,267 @@
+import type {
+  FlagDefinition,
+  FlagSetDefinition,
+  FlagValue,
+  MatchDefinition,
+  RuleDefinition,
+  SegmentDefinition,
+  ServeDefinition,
+} from '../engine/types.js';
+import { Inexpressible } from '../flagd/logic.js';
+import type { ImportedFlagNote, ImportResult } from '../migration.js';
+import {
+  ALWAYS,
+  attributeOf,
+  type ConstraintNotes,
+  constraint,
+  DEFAULT_VARIANT_STICKINESS,
+  NEVER,
+  strategyCondition,
+} from './constraints.js';
+import { type ClientFeature, toClientFeatures, type UnleashVariant } from './export-format.js';
+
+/**
+ * Imports an Unleash feature export: the client API / bootstrap shape (`features` with their
+ * `strategies`) or the admin export (`features`, `featureStrategies`, `featureEnvironments`).
+ * Evaluate the result with Unleash's `userId` as `targetingKey` and `properties` as attributes.
+ *
+ * A feature without variants becomes a boolean flag (`on`/`off`). A feature with variants becomes
+ * a JSON flag whose values are what unleash-client's `getVariant` returns: one per variant,
+ * `disabled` when the feature is off, and `enabled` when it is on without a variant (Unleash
+ * calls that one `disabled` too, with `feature_enabled: true`). Splits keep Unleash's bucketing.
+ */
+export function importUnleash(
+  source: string | unknown,
+  options: { environment?: string } = {},
+): ImportResult {
+  let document: unknown = source;
+  if (typeof source === 'string') {
+    try {
+      document = JSON.parse(source);
+    } catch (error) {
+      return { ok: false, error: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  const client = toClientFeatures(document, options.environment);
+  if (typeof client === 'string') return { ok: false, error: client };
+  const segments: Record<string, SegmentDefinition> = {};
+  const segmentIds = new Set<number>();
+  const notes: ImportedFlagNote[] = [];
+  const constraintNotes: ConstraintNotes = { dates: false, numbers: false };
+  for (const segment of client.segments) {
+    const parts = segment.constraints.map((c) => constraint(c, constraintNotes));
+    segments[segmentName(segment.id)] = {
+      when: parts.length === 0 ? ALWAYS : parts.length === 1 ? (parts[0] as MatchDefinition) : { all: parts },
+    };
+    segmentIds.add(segment.id);
+  }
+  const byName = new Map(client.features.map((feature) => [feature.name, feature]));
+  const flags: Record<string, FlagDefinition> = {};
+  const skipped: ImportedFlagNote[] = [];
+  for (const feature of client.features) {
+    const flagNotes: ConstraintNotes = { dates: false, numbers: false };
+    try {
+      const flag = importFeature(feature, byName, segmentIds, flagNotes);
+      Object.defineProperty(flags, feature.name, { value: flag.definition, enumerable: true });
+      for (const message of flag.notes) notes.push({ flag: feature.name, message });
+      if (flagNotes.dates)
+        notes.push({
+          flag: feature.name,
+          message:
+            'DATE_* constraints compare the evaluation time; a `currentTime` in the context is not used',
+        });
+      if (flagNotes.numbers)
+        notes.push({
+          flag: feature.name,
+          message: 'NUM_* constraints: Unleash reads an empty attribute as 0; here it does not match',
+        });
+    } catch (error) {
+      if (!(error instanceof Inexpressible)) throw error;
+      skipped.push({ flag: feature.name, message: error.message });
+    }
+  }
+  dropOrphans(flags, skipped);
+  const definition: FlagSetDefinition = { ...(Object.keys(segments).length > 0 ? { segments } : {}), flags };
+  return { ok: true, definition, skipped, notes };
+}
+
+function segmentName(id: number): string {
+  return `unleash-segment-${id}`;
+}
+
+interface Variants {
+  /** Our variant name served when the feature is on without an Unleash variant. */
+  readonly on: string;
+  readonly off: string;
+}
+
+function importFeature(
+  feature: ClientFeature,
+  byName: ReadonlyMap<string, ClientFeature>,
+  segmentIds: ReadonlySet<number>,
+  constraintNotes: ConstraintNotes,
+): { definition: FlagDefinition; notes: string[] } {
+  const notes = new Set<string>();
+  const all = [...feature.variants, ...feature.strategies.flatMap((s) => s.variants)];
+  const boolean = all.length === 0;
+  const values: Record<string, FlagValue> = {};
+  const names: Variants = boolean ? { on: 'on', off: 'off' } : { on: 'enabled', off: 'disabled' };
+  if (boolean) {
+    values.on = true;
+    values.off = false;
+  } else {
+    values.disabled = { name: 'disabled', enabled: false, feature_enabled: false };
+    values.enabled = { name: 'disabled', enabled: false, feature_enabled: true };
+    for (const variant of all) {
+      if (variant.name === 'disabled' || variant.name === 'enabled')
+        throw new Inexpressible(`a variant named \`${variant.name}\``);
+      const value: FlagValue = {
+        name: variant.name,
+        enabled: true,
+        feature_enabled: true,
+        ...(variant.payload === undefined ? {} : { payload: variant.payload as FlagValue }),
+      };
+      const previous = values[variant.name];
+      if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(value)) {
+        throw new Inexpressible(`variant \`${variant.name}\` has different payloads in different strategies`);
+      }
+      Object.defineProperty(values, variant.name, { value, enumerable: true, configurable: true });
+    }
+  }
+  const rules: RuleDefinition[] = [];
+  for (const strategy of feature.strategies) {
+    const parts: MatchDefinition[] = strategy.constraints.map((c) => constraint(c, constraintNotes));
+    for (const id of strategy.segments) parts.push(segmentIds.has(id) ? { segment: segmentName(id) } : NEVER);
+    const own = strategyCondition(strategy.name, strategy.parameters);
+    if (own !== undefined) parts.push(own);
+    if (strategy.name === 'flexibleRollout' && (strategy.parameters.stickiness ?? 'default') === 'default') {
+      notes.add(
+        'a rollout by default stickiness: Unleash picks a random id when userId and sessionId are missing; here the user is not in the rollout',
+      );
+    }
+    const when = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { all: parts };
+    const strategyVariants = strategy.variants.filter((v) => v.weight > 0);
+    if (!boolean && strategyVariants.length > 0) {
+      const stickiness = strategy.variants[0]?.stickiness ?? stringParam(strategy.parameters.stickiness);
+      rules.push(
+        ...variantRules(when, strategy.variants, String(strategy.parameters.groupId), stickiness, notes),
+      );
+    } else if (!boolean && feature.variants.some((v) => v.weight > 0)) {
+      rules.push(
+        ...variantRules(when, feature.variants, feature.name, feature.variants[0]?.stickiness, notes),
+      );
+    } else {
+      rules.push({ ...(when === undefined ? {} : { when }), serve: { variant: names.on } });
+    }
+  }
+  let fallthrough: ServeDefinition = { variant: names.off };
+  if (feature.strategies.length === 0) {
+    const featureRules =
+      !boolean && feature.variants.some((v) => v.weight > 0)
+        ? variantRules(undefined, feature.variants, feature.name, feature.variants[0]?.stickiness, notes)
+        : [];
+    rules.push(...featureRules.slice(0, -1));
+    fallthrough = featureRules.at(-1)?.serve ?? { variant: names.on };
+  }
+  const prerequisites = feature.dependencies.map((dependency) => {
+    const parent = byName.get(dependency.feature);
+    if (parent === undefined)
+      throw new Inexpressible(`it depends on \`${dependency.feature}\`, which the export does not contain`);
+    if (parent.dependencies.length > 0)
+      throw new Inexpressible(
+        `it depends on \`${parent.name}\`, which has dependencies itself (Unleash then answers off)`,
+      );
+    const parentBoolean =
+      parent.variants.length === 0 && parent.strategies.every((s) => s.variants.length === 0);
+    if (dependency.enabled === false)
+      return { flag: parent.name, variants: [parentBoolean ? 'off' : 'disabled'] };
+    if (dependency.variants.length > 0) {
+      if (parentBoolean)
+        throw new Inexpressible(`it requires variants of \`${parent.name}\`, which has none`);
+      return { flag: parent.name, variants: dependency.variants };
+    }
+    if (parentBoolean) return { flag: parent.name, variants: ['on'] };
+    const parentNames = [...parent.variants, ...parent.strategies.flatMap((s) => s.variants)].map(
+      (v) => v.name,
+    );
+    return { flag: parent.name, variants: ['enabled', ...new Set(parentNames)] };
+  });
+  const definition: FlagDefinition = {
+    type: boolean ? 'boolean' : 'json',
+    variants: values,
+    defaultVariant: names.off,
+    enabled: feature.enabled,
+    ...(rules.length === 0 ? {} : { rules }),
+    fallthrough,
+    ...(prerequisites.length === 0 ? {} : { prerequisites }),
+    ...(feature.description === undefined ? {} : { description: feature.description }),
+  };
+  return { definition, notes: [...notes] };
+}
+
+/**
+ * unleash-client's selectVariantDefinition: overrides first (first variant whose override lists
+ * the attribute's value), then a split of the integer weights by murmurhash3js of
+ * `${groupId}:${stickiness value}` with seed 86028157.
+ */
+function variantRules(
+  when: MatchDefinition | undefined,
+  variants: readonly UnleashVariant[],
+  groupId: string,
+  stickiness: string | undefined,
+  notes: Set<string>,
+): RuleDefinition[] {
+  const rules: RuleDefinition[] = [];
+  for (const variant of variants) {
+    const overrides = variant.overrides.filter((o) => o.values.length > 0);
+    if (overrides.length === 0) continue;
+    const tests: MatchDefinition[] = overrides.map((o) => ({
+      attribute: attributeOf(o.contextName),
+      op: 'in',
+      values: o.values,
+    }));
+    const override = tests.length === 1 ? (tests[0] as MatchDefinition) : { any: tests };
+    rules.push({
+      when: when === undefined ? override : { all: [when, override] },
+      serve: { variant: variant.name },
+    });
+  }
+  const custom = stickiness !== undefined && stickiness !== 'default';
+  if (custom)
+    notes.add(
+      `variants sticky to \`${stickiness}\`: Unleash picks a random variant when it is missing; here the default variant is served`,
+    );
+  else
+    notes.add(
+      'variants by default stickiness: Unleash picks a random variant when userId, sessionId and remoteAddress are missing; here the default variant is served',
+    );
+  const split = variants.map((v) => ({ variant: v.name, weight: v.weight }));
+  const serve: ServeDefinition = {
+    rollout: {
+      bucketing: 'unleash',
+      salt: groupId,
+      bucketBy: custom ? attributeOf(stickiness) : DEFAULT_VARIANT_STICKINESS,
+      split,
+    },
+  };
+  rules.push({ ...(when === undefined ? {} : { when }), serve });
+  return rules;
+}
+
+function stringParam(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Drops flags whose prerequisites were not imported, until none is left. */
+function dropOrphans(flags: Record<string, FlagDefinition>, skipped: ImportedFlagNote[]): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [key, flag] of Object.entries(flags)) {
+      const missing = flag.prerequisites?.find((p) => !Object.hasOwn(flags, p.flag));
+      if (missing === undefined) continue;
+      delete flags[key];
+      skipped.push({ flag: key, message: `it depends on \`${missing.flag}\`, which was not imported` });
+      changed = true;
+    }
+  }
+}

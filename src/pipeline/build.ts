@@ -1,0 +1,124 @@
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import { type ArtifactStore, findArtifactByCacheKey } from '../artifacts/index.js';
+import type { Catalog } from '../catalog/index.js';
+import type { BuildConfig } from '../config/index.js';
+import { FlowlineError, isFlowlineError } from '../core/errors.js';
+import type { Database } from '../store/index.js';
+import type { StageLog } from './logs.js';
+import type { StepsOutcome } from './steps.js';
+import type { RunArtifact } from './types.js';
+
+export interface BuildOnceInput {
+  readonly service: string;
+  readonly build: BuildConfig;
+  /** The repository root: inputs and `build.output` are relative to it. */
+  readonly cwd: string;
+  /** Values of the variables named in `build.env`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly commitSha: string | undefined;
+  /** Build even when an artifact with the same cache key exists (`--no-cache`). */
+  readonly noCache: boolean;
+  readonly artifacts: ArtifactStore;
+  readonly catalog: Pick<Catalog, 'recordArtifact'>;
+  readonly db: Kysely<Database>;
+  readonly log: StageLog;
+  /** Runs the build command. */
+  readonly runCommand: () => Promise<StepsOutcome>;
+}
+
+/** How the build went: a node outcome plus the artifact (and the error, when Flowline's own step failed). */
+export interface BuildOutcome extends StepsOutcome {
+  readonly cached: boolean;
+  readonly artifact?: RunArtifact;
+  readonly error?: FlowlineError;
+}
+
+/**
+ * Build once: hash the declared inputs; when the catalog knows an artifact of this service with
+ * the same key and the store still has it, reuse it (`cached`). Otherwise run the build command,
+ * bundle `build.output` into the store and record it. The artifact is recorded only after the
+ * store has it whole, so a full disk or a crash never leaves a record of a half-written artifact.
+ */
+export async function buildOnce(input: BuildOnceInput): Promise<BuildOutcome> {
+  const { build, log, artifacts } = input;
+  try {
+    const key = await artifacts.cacheKey({
+      cwd: input.cwd,
+      inputs: build.inputs,
+      command: build.command ?? '',
+      env: input.env,
+    });
+    log.write(`# cache key ${key.key} (${key.files} input file${key.files === 1 ? '' : 's'})`);
+    if (!input.noCache) {
+      const known = await findArtifactByCacheKey(input.db, input.service, key.key);
+      const ref = known === undefined ? undefined : await artifacts.get(known.id);
+      if (known !== undefined && ref !== undefined) {
+        log.write(
+          `# reusing artifact ${ref.digest}, built ${known.createdAt}${known.commitSha ? ` at ${known.commitSha.slice(0, 12)}` : ''}`,
+        );
+        return {
+          status: 'succeeded',
+          cached: true,
+          exitCode: null,
+          signal: null,
+          reason: `cached: artifact ${shortDigest(ref.digest)} has the same inputs`,
+          artifact: {
+            digest: ref.digest,
+            path: ref.path,
+            cacheKey: key.key,
+            sizeBytes: ref.sizeBytes,
+            cached: true,
+          },
+        };
+      }
+      if (known !== undefined)
+        log.write(`# artifact ${known.id} is recorded but no longer stored: building again`);
+    }
+    const ran = await input.runCommand();
+    if (ran.status !== 'succeeded') return { ...ran, cached: false };
+    const output = path.resolve(input.cwd, build.output);
+    log.write(`# storing ${build.output} as an artifact`);
+    const ref = await artifacts.put(output, { exclude: build.exclude });
+    await input.catalog.recordArtifact({
+      id: ref.digest,
+      service: input.service,
+      cacheKey: key.key,
+      sizeBytes: ref.sizeBytes,
+      ...(input.commitSha === undefined ? {} : { commitSha: input.commitSha }),
+    });
+    log.write(`# artifact ${ref.digest} (${ref.files} files, ${ref.sizeBytes} bytes)`);
+    return {
+      ...ran,
+      cached: false,
+      artifact: {
+        digest: ref.digest,
+        path: ref.path,
+        cacheKey: key.key,
+        sizeBytes: ref.sizeBytes,
+        cached: false,
+      },
+    };
+  } catch (error) {
+    const flowline = isFlowlineError(error)
+      ? error
+      : new FlowlineError('FLOWLINE_INTERNAL', `The build failed unexpectedly: ${String(error)}`, {
+          cause: error,
+        });
+    log.write(`! ${flowline.code}: ${flowline.message}`);
+    if (flowline.hint !== undefined) log.write(`! hint: ${flowline.hint}`);
+    return {
+      status: 'failed',
+      cached: false,
+      exitCode: null,
+      signal: null,
+      reason: flowline.message,
+      error: flowline,
+    };
+  }
+}
+
+/** `sha256:0123456789ab`: a digest short enough for a status line. */
+export function shortDigest(digest: string): string {
+  return digest.slice(0, 'sha256:'.length + 12);
+}

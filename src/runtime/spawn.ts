@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { RevisionSpec } from './types.js';
+
+/** Flowline's own variables that an instance inherits; everything else of Flowline's environment stays out. */
+const INHERITED = ['PATH', 'HOME', 'LANG'] as const;
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/** Who an instance is, as it learns from its environment. */
+export interface InstanceIdentity {
+  readonly id: string;
+  readonly nonce: string;
+  readonly port: number;
+}
+
+/** The variable holding an instance's nonce: how `adopt` finds a process whose pid was never recorded. */
+export const NONCE_ENV = 'FLOWLINE_INSTANCE_NONCE';
+
+/**
+ * An instance's environment, built from nothing: PATH, HOME and LANG from Flowline's own
+ * environment, then the declared env, then secrets, then what Flowline sets (the port and
+ * `FLOWLINE_*`), each overriding the one before.
+ */
+export function instanceEnv(
+  spec: RevisionSpec,
+  instance: InstanceIdentity,
+  hostEnv: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const env: Record<string, string> = { PATH: DEFAULT_PATH };
+  for (const name of INHERITED) {
+    const value = hostEnv[name];
+    if (value !== undefined) env[name] = value;
+  }
+  Object.assign(env, spec.env, spec.secrets ?? {});
+  env[spec.portEnv] = String(instance.port);
+  env.FLOWLINE_INSTANCE = instance.id;
+  env.FLOWLINE_REVISION = spec.revision;
+  env.FLOWLINE_SERVICE = spec.service;
+  env.FLOWLINE_ENVIRONMENT = spec.environment;
+  env[NONCE_ENV] = instance.nonce;
+  if (spec.artifact !== undefined) env.FLOWLINE_ARTIFACT = spec.artifact;
+  return env;
+}
+
+/**
+ * Spawns `/bin/sh -c command` in its own session and process group (detached), so it outlives a
+ * crash of Flowline (to be adopted) and can be signalled as a tree. Output goes straight to the
+ * log file descriptor. The child is unreferenced: it never keeps Flowline's event loop alive.
+ */
+export function spawnInstance(options: {
+  readonly command: string;
+  readonly workdir: string;
+  readonly env: Record<string, string>;
+  readonly logFd: number;
+}): ChildProcess {
+  const child = spawn('/bin/sh', ['-c', options.command], {
+    cwd: options.workdir,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', options.logFd, options.logFd],
+  });
+  child.unref();
+  return child;
+}

@@ -1,0 +1,199 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, runCli, startCli, tempDir } from './helpers.js';
+
+/**
+ * Deploys the example service for real: `flowline run` builds artifacts, `flowline serve` runs
+ * the router and supervisor, and the CLI deploys, switches and rolls back through it.
+ */
+
+const CONFIG = `version: 1
+service: hello
+build:
+  command: node scripts/build.js
+  inputs: ["src/**", "scripts/build.js", "package.json"]
+  output: dist
+run:
+  command: node server.js
+  port: { env: PORT }
+  instances: 2
+  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 5s }
+  smoke:
+    - { name: version, path: /version, expectBody: { jsonPath: $.service, equals: hello } }
+  shutdown: { gracePeriod: 2s }
+environments:
+  staging:
+    strategy: { blueGreen: { scaleDownDelay: 1h } }
+  production:
+    protected: true
+    after: staging
+    instances: 1
+    strategy: { blueGreen: { scaleDownDelay: 0s } }
+  sick:
+    instances: 1
+    env: { FAULT_UNHEALTHY: "1" }
+`;
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let repo: string;
+let env: Record<string, string>;
+let server: Awaited<ReturnType<typeof startCli>>;
+let routerUrl: string;
+
+function git(...args: string[]): void {
+  execFileSync('git', args, {
+    cwd: repo,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.com',
+      GIT_COMMITTER_NAME: 'dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.com',
+    },
+  });
+}
+
+/** A GET through the router with a Host header (fetch may not set Host; node:http does). */
+function via(host: string, route = '/version'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(routerUrl + route, { headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function build(message: string): Promise<string> {
+  const res = await runCli(['run', '--json'], { cwd: repo, env });
+  expect(res.code, res.stderr).toBe(0);
+  const report = JSON.parse(res.stdout) as { artifact: { digest: string } | null };
+  expect(report.artifact?.digest, message).toMatch(/^sha256:/);
+  return report.artifact?.digest ?? '';
+}
+
+/** Whether a process runs; a zombie (exited, not yet reaped by its new parent) does not. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  dir = await tempDir('flowline-deploy-');
+  repo = path.join(dir.path, 'hello');
+  await cp(path.join(REPO, 'examples', 'hello'), repo, {
+    recursive: true,
+    filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}.flowline`),
+  });
+  await writeFile(path.join(repo, 'flowline.yaml'), CONFIG);
+  env = { FLOWLINE_HOME: path.join(dir.path, 'state') };
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'first');
+  server = await startCli(['serve', '--port', '0', '--router-port', '0'], /router on (http:\/\/[\d.:]+)/, {
+    cwd: repo,
+    env,
+  });
+  routerUrl = server.match[1] ?? '';
+}, 120_000);
+
+afterAll(async () => {
+  if (server !== undefined) expect(await server.stop()).toBe(0);
+  // No instance may outlive the server that stopped them.
+  const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
+  const pids = db.prepare('SELECT pid FROM instances WHERE pid IS NOT NULL').all() as { pid: number }[];
+  db.close();
+  expect(pids.length).toBeGreaterThan(0);
+  expect(pids.filter(({ pid }) => running(pid))).toEqual([]);
+  await dir.dispose();
+});
+
+describe('deploying the example service', () => {
+  let first: string;
+  let second: string;
+
+  it('deploys an artifact blue-green to staging and serves it through the router', async () => {
+    first = await build('first build');
+    const res = await runCli(['deploy', 'staging', '--json'], { cwd: repo, env });
+    expect(res.code, res.stderr).toBe(0);
+    const outcome = JSON.parse(res.stdout);
+    expect(outcome.deployment).toMatchObject({
+      environment: 'staging',
+      artifactId: first,
+      status: 'succeeded',
+    });
+    const answer = await via('staging.hello.localhost');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).artifact).toBe(first);
+  });
+
+  it('refuses production until the same artifact succeeded in staging', async () => {
+    await writeFile(path.join(repo, 'src', 'extra.js'), 'export const extra = 2;\n');
+    git('add', '-A');
+    git('commit', '-qm', 'second');
+    second = await build('second build');
+    expect(second).not.toBe(first);
+    const res = await runCli(['deploy', 'production', '--artifact', second], { cwd: repo, env });
+    expect(res.code).toBe(4);
+    expect(res.stderr).toContain('FLOWLINE_DEPLOY_GATE');
+  });
+
+  it('switches staging to a new artifact, then rolls back instantly to the warm one', async () => {
+    const deployed = await runCli(['deploy', 'staging', '--artifact', second], { cwd: repo, env });
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stderr).toContain('stays warm for instant rollback');
+    expect(JSON.parse((await via('staging.hello.localhost')).body).artifact).toBe(second);
+
+    const rolled = await runCli(['rollback', 'staging'], { cwd: repo, env });
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(rolled.stderr).toContain('instant: it was warm');
+    expect(JSON.parse((await via('staging.hello.localhost')).body).artifact).toBe(first);
+  });
+
+  it('promotes the artifact staging proved to production', async () => {
+    const res = await runCli(['deploy', 'production'], { cwd: repo, env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse((await via('production.hello.localhost')).body).artifact).toBe(first);
+  });
+
+  it('fails a deployment whose health check never passes, and keeps the old revision serving', async () => {
+    const res = await runCli(['deploy', 'sick', '--artifact', first], { cwd: repo, env });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('FLOWLINE_DEPLOY_FAILED');
+    expect(res.stderr).toMatch(/did not become healthy/);
+    expect((await via('sick.hello.localhost')).status).toBe(404);
+    const deployments = JSON.parse((await runCli(['deployments', '--json'], { cwd: repo, env })).stdout);
+    expect(deployments.deployments[0]).toMatchObject({ environment: 'sick', status: 'failed' });
+  });
+
+  it('records every deployment in the audit trail', async () => {
+    const audit = JSON.parse(
+      (await runCli(['audit', '--action', 'deploy', '--json'], { cwd: repo, env })).stdout,
+    );
+    const actions = audit.events.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['deploy.start', 'deploy.succeed', 'deploy.rollback', 'deploy.fail']),
+    );
+    expect((await runCli(['audit', 'verify'], { cwd: repo, env })).code).toBe(0);
+  });
+});
+
+describe('a log file of the server', () => {
+  it('never contains a token or a secret', async () => {
+    const log = server.output();
+    expect(log).not.toMatch(/flt_[A-Za-z0-9_-]{20,}/);
+    const daemon = await readFile(path.join(env.FLOWLINE_HOME ?? '', 'daemon.json'), 'utf8');
+    expect(log).not.toContain(JSON.parse(daemon).secret);
+  });
+});
