@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createMemoryBusinessMetrics } from '../analysis/index.js';
 import { DeployController, DeployRecords, recover, retireDue } from '../deploy/index.js';
 import { createRouter, type Router } from '../router/index.js';
 import { createLocalRuntime, type Runtime } from '../runtime/index.js';
 import { buildServer, listen } from '../server/index.js';
 import { routerPort, runtimePort } from './adapters.js';
+import { createAnalyze } from './analysis.js';
 import type { Flowline } from './flowline.js';
 
 /** What `flowline serve` runs: the API, the router and the supervisor, in one process. */
@@ -76,10 +78,12 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
     secretValues: settings.env,
     urlFor: (host: string) => router.urlFor(host),
   };
+  const business = createMemoryBusinessMetrics({ clock });
+  const analyze = createAnalyze({ router, business, records, clock });
   const recovery = await recover(deps, log);
   if (recovery.routes.length > 0)
     log(`serving ${recovery.routes.length} route(s): ${recovery.routes.join(', ')}`);
-  const deployer = new DeployController(deps);
+  const deployer = new DeployController({ ...deps, analyze });
 
   // Warm revisions are retired when their time is up; a missed tick is caught by the next one.
   const retirer = setInterval(() => {
@@ -92,6 +96,9 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
     {
       ...flowline,
       deploy: deployer,
+      records,
+      business,
+      routerMetrics: () => router.metrics(),
       local: {
         secret,
         principal: { tokenId: 'local', actor: flowline.localActor, role: 'admin', environments: null },

@@ -157,8 +157,11 @@ export class DeployController {
         stable: live?.revision,
         strategy: record.kind === 'ephemeral' ? { kind: 'allAtOnce' } : env.strategy,
         keepWarmMs,
+        analysisTemplates: config.analysis.templates,
+        startedAt: this.deps.clock.now(),
         smoke: config.run?.smoke ?? [],
       };
+      const journaled = this.journaled(deployment.id, progress);
       const control = new ReleaseControl();
       const key = `${service}/${environment}`;
       this.releases.set(key, { deploymentId: deployment.id, control });
@@ -166,8 +169,13 @@ export class DeployController {
         { ...this.deps, sleep: this.deps.sleep ?? abortableSleep },
         rollout,
         control,
-        progress,
+        journaled,
       ).finally(() => this.releases.delete(key));
+      await this.deps.records.journal(
+        deployment.id,
+        'decision',
+        outcome.ok ? 'succeeded' : `failed: ${outcome.reason}`,
+      );
       await this.deps.audit.append({
         actor: request.actor,
         action: outcome.ok ? 'deploy.succeed' : 'deploy.fail',
@@ -519,6 +527,15 @@ export class DeployController {
     if (found === undefined)
       throw new FlowlineError('FLOWLINE_INTERNAL', `Deployment ${id} vanished from the store.`);
     return found;
+  }
+
+  /** Progress that is also written to the release's journal, in order. */
+  private journaled(deploymentId: string, progress: (line: string) => void): (line: string) => void {
+    let chain = Promise.resolve();
+    return (line) => {
+      progress(line);
+      chain = chain.then(() => this.deps.records.journal(deploymentId, 'progress', line)).catch(() => {});
+    };
   }
 
   private emit(type: string, service: string, environment: string, subject: string, message: string): void {

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
 import type { RevisionRow, Store, WriteTx } from '../store/index.js';
 import type { RevisionSpec, RouteTarget } from './ports.js';
 
@@ -179,6 +180,47 @@ export class DeployRecords {
     await (tx === undefined ? this.store.write(run) : run(tx));
   }
 
+  /** Appends a line to a release's journal (its steps, measurements and decisions). */
+  async journal(
+    deploymentId: string,
+    kind: 'progress' | 'measurement' | 'decision',
+    message: string,
+    data?: unknown,
+  ): Promise<void> {
+    const at = this.clock.now();
+    await this.store.write(async (tx) => {
+      await tx
+        .insertInto('release_events')
+        .values({
+          id: newId('rev', at),
+          deployment_id: deploymentId,
+          at: at.toISOString(),
+          kind,
+          message,
+          data_json: data === undefined ? null : JSON.stringify(data),
+        })
+        .execute();
+    });
+  }
+
+  /** The newest `limit` journal lines of a deployment, oldest first. */
+  async journalOf(deploymentId: string, limit = 50): Promise<JournalLine[]> {
+    const rows = await this.store.db
+      .selectFrom('release_events')
+      .selectAll()
+      .where('deployment_id', '=', deploymentId)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((r) => ({
+      at: r.at,
+      kind: r.kind,
+      message: r.message,
+      ...(r.data_json === null ? {} : { data: JSON.parse(r.data_json) as unknown }),
+    }));
+  }
+
   /** Deployments that were under way: after a restart the controller must finish or undo each. */
   async unfinished(): Promise<UnfinishedDeployment[]> {
     const rows = await this.store.db
@@ -210,6 +252,13 @@ export class DeployRecords {
       environment: r.environment,
     }));
   }
+}
+
+export interface JournalLine {
+  readonly at: string;
+  readonly kind: string;
+  readonly message: string;
+  readonly data?: unknown;
 }
 
 export interface UnfinishedDeployment {

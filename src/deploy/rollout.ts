@@ -1,4 +1,4 @@
-import type { SmokeCheck, Strategy } from '../config/index.js';
+import type { AnalysisTemplate, SmokeCheck, Strategy } from '../config/index.js';
 import { runCanary } from './canary.js';
 import type { DeployControllerDeps } from './controller.js';
 import type { Backend, InstanceRef, RevisionSpec } from './ports.js';
@@ -22,6 +22,9 @@ export interface Rollout {
   readonly smoke: readonly SmokeCheck[];
   /** How long the previous revision stays warm for an instant rollback (0: stopped at once). */
   readonly keepWarmMs: number;
+  /** The analysis templates of flowline.yaml, by name. */
+  readonly analysisTemplates: Readonly<Record<string, AnalysisTemplate>>;
+  readonly startedAt: Date;
 }
 
 export type RolloutOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };

@@ -1,5 +1,8 @@
 import type { FlagSetDefinition } from './engine/types.js';
 
+/** Thrown while converting a flag whose logic has no exact equivalent: the flag is reported, not changed. */
+export class Inexpressible extends Error {}
+
 /** What an import or export reports about one flag. */
 export interface ImportedFlagNote {
   readonly flag: string;

@@ -177,6 +177,8 @@ export function createRouter(options: RouterOptions = {}): Router {
     signals: (service, environment, revision, opts) => signals.summary(service, environment, revision, opts),
     series: (service, environment, revision, { windowMs }) =>
       signals.series(service, environment, revision, windowMs),
+    latencySamples: (service, environment, revision, { windowMs }) =>
+      signals.latencies(service, environment, revision, windowMs),
     subscribe(listener) {
       const unsubscribe = signals.subscribe(listener);
       startTicker();

@@ -151,3 +151,27 @@ describe('golden signals', () => {
     expect([...store.all()].map((r) => r.revision)).toEqual(['r1']);
   });
 });
+
+describe('latency samples for the judge', () => {
+  it('keeps per-request latencies within the window, oldest first, and forgets older ones', () => {
+    const { clock, store } = setup();
+    const rs = store.revision('shop', 'prod', 'r1');
+    rs.record(0, 10_000);
+    clock.advance(5_000);
+    rs.record(0, 20_000);
+    rs.record(3, 30_000);
+    expect(store.latencies('shop', 'prod', 'r1', 10_000)).toEqual([10, 20, 30]);
+    expect(store.latencies('shop', 'prod', 'r1', 1_000)).toEqual([20, 30]);
+    expect(store.latencies('shop', 'prod', 'other', 1_000)).toEqual([]);
+  });
+
+  it('holds at most the last 4096 requests', () => {
+    const { store } = setup();
+    const rs = store.revision('shop', 'prod', 'r1');
+    for (let i = 0; i < 5000; i++) rs.record(0, i * 1000);
+    const samples = store.latencies('shop', 'prod', 'r1', 60_000);
+    expect(samples).toHaveLength(4096);
+    expect(samples[0]).toBe(5000 - 4096);
+    expect(samples.at(-1)).toBe(4999);
+  });
+});

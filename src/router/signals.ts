@@ -117,6 +117,9 @@ class Ring {
 }
 
 /** The recorder of one revision; the router keeps a reference per backend, so recording needs no lookup. */
+/** How many recent latencies each revision keeps for the judge (about 32 KiB per revision per array). */
+const RECENT = 4096;
+
 export class RevisionSignals {
   readonly fine: Ring;
   readonly coarse: Ring;
@@ -129,6 +132,11 @@ export class RevisionSignals {
   };
   readonly createdAt: number;
   lastAt: number;
+  /**
+   * The most recent answered requests' latencies (µs) and times (ms), for a statistical judge
+   * that needs per-request samples rather than per-slot percentiles. Fixed size, O(1) to record.
+   */
+  readonly recent = { atMs: new Float64Array(RECENT), latencyUs: new Float64Array(RECENT), next: 0, size: 0 };
   /** Last fine slot number recorded into, and last one reported to subscribers. */
   lastFine = -1;
   emittedThrough = -1;
@@ -165,8 +173,25 @@ export class RevisionSignals {
     let le = 0;
     while (le < PROMETHEUS_BOUNDS_US.length && latencyUs > (PROMETHEUS_BOUNDS_US[le] ?? 0)) le++;
     totals.buckets[le] = (totals.buckets[le] ?? 0) + 1;
+    const recent = this.recent;
+    recent.atMs[recent.next] = now;
+    recent.latencyUs[recent.next] = latencyUs;
+    recent.next = (recent.next + 1) % RECENT;
+    recent.size = Math.min(RECENT, recent.size + 1);
     this.lastFine = fine.n;
     this.lastAt = now;
+  }
+
+  /** Latencies in ms of the recent requests answered within the last `windowMs`, oldest first. */
+  latencies(windowMs: number): number[] {
+    const from = this.now() - windowMs;
+    const { atMs, latencyUs, next, size } = this.recent;
+    const out: number[] = [];
+    for (let i = 0; i < size; i++) {
+      const k = (next - size + i + RECENT) % RECENT;
+      if ((atMs[k] ?? 0) >= from) out.push((latencyUs[k] ?? 0) / 1000);
+    }
+    return out;
   }
 
   /** Counts an aborted request or a retried attempt (ABORTED or RETRIED). */
@@ -232,6 +257,8 @@ export interface SignalStore {
   ): SignalSummary;
   /** One summary per slot over the last `windowMs`, oldest first, empty slots included. */
   series(service: string, environment: string, revision: string, windowMs: number): SlotSummary[];
+  /** Per-request latencies (ms) of the recent requests within `windowMs` (at most the last 4096). */
+  latencies(service: string, environment: string, revision: string, windowMs: number): number[];
   subscribe(listener: (event: SlotEvent) => void): () => void;
   readonly subscribers: number;
   readonly fineSlotMs: number;
@@ -294,6 +321,9 @@ export function createSignalStore(options: SignalStoreOptions = {}): SignalStore
         if (slot !== undefined) slots.push(slot);
       }
       return summarise(slots, covered);
+    },
+    latencies(service, environment, revision, windowMs) {
+      return byKey.get(keyOf(service, environment, revision))?.latencies(windowMs) ?? [];
     },
     series(service, environment, revision, windowMs) {
       const rs = byKey.get(keyOf(service, environment, revision));

@@ -116,6 +116,13 @@ export interface Router {
     revision: string,
     options: { windowMs: number },
   ): SlotSummary[];
+  /** Per-request latencies (ms) of a revision's recent requests within `windowMs` (at most 4096). */
+  latencySamples(
+    service: string,
+    environment: string,
+    revision: string,
+    options: { windowMs: number },
+  ): number[];
   /** Called with each revision's summary as each 100 ms slot closes. Returns unsubscribe. */
   subscribe(listener: (event: SlotEvent) => void): () => void;
   /** Prometheus text exposition of the router's counters and latency histograms. */

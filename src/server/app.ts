@@ -6,17 +6,19 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import type { BusinessMetricsSink } from '../analysis/index.js';
 import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
-import type { DeployController } from '../deploy/index.js';
+import type { DeployController, DeployRecords } from '../deploy/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { configRoutes } from './routes/config.js';
 import { deployRoutes } from './routes/deploy.js';
+import { releaseRoutes } from './routes/releases.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -29,8 +31,11 @@ export interface ServerDeps {
   readonly catalog: Catalog;
   /** Where this server runs, for audit events of API calls. */
   readonly where: Where;
-  /** The deploy controller; its routes exist only where the data plane runs (`flowline serve`). */
+  /** The data plane's controls; their routes exist only where it runs (`flowline serve`). */
   readonly deploy?: DeployController;
+  readonly records?: DeployRecords;
+  readonly business?: BusinessMetricsSink;
+  readonly routerMetrics?: () => string;
   /** Access for local CLI commands through the daemon file (see auth.ts). */
   readonly local?: LocalAccess;
 }
@@ -82,8 +87,22 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(auditRoutes(deps.audit));
   await app.register(catalogRoutes(deps.catalog));
   await app.register(configRoutes());
-  if (deps.deploy !== undefined)
+  if (deps.deploy !== undefined) {
     await app.register(deployRoutes(deps.deploy, deps.authorize, () => deps.where));
+  }
+  if (deps.deploy !== undefined && deps.records !== undefined && deps.business !== undefined) {
+    await app.register(
+      releaseRoutes({
+        deploy: deps.deploy,
+        records: deps.records,
+        catalog: deps.catalog,
+        business: deps.business,
+        authorize: deps.authorize,
+        where: () => deps.where,
+        metrics: deps.routerMetrics ?? (() => ''),
+      }),
+    );
+  }
 
   app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),

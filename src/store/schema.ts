@@ -26,6 +26,18 @@ export interface Database {
   flowline_migrations: MigrationsTable;
   revisions: RevisionsTable;
   routes: RoutesTable;
+  release_events: ReleaseEventsTable;
+}
+
+/** One line of a release's journal: a step, a measurement, a decision. */
+export interface ReleaseEventsTable {
+  id: string;
+  deployment_id: string;
+  at: string;
+  /** `progress` (a line shown live), `measurement`, `decision`. */
+  kind: string;
+  message: string;
+  data_json: string | null;
 }
 
 /** One row per applied migration; the highest version is the store's schema version. */

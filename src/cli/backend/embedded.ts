@@ -8,6 +8,7 @@ import type { Backend } from './types.js';
 export async function openEmbeddedBackend(settings: Settings): Promise<Backend> {
   const flowline = await createFlowline(settings);
   const { tokens, audit, catalog, localActor } = flowline;
+  const daemon = async () => deployCalls(await localDaemon(settings.home));
   return {
     mode: 'embedded',
     location: flowline.store.file,
@@ -19,10 +20,13 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
     listAudit: (filter) => audit.list(filter),
     verifyAudit: () => audit.verify(),
     catalog,
-    deploy: async (input, onProgress) =>
-      deployCalls(await localDaemon(settings.home)).deploy(input, onProgress),
-    rollback: async (input, onProgress) =>
-      deployCalls(await localDaemon(settings.home)).rollback(input, onProgress),
+    // The router and supervisor live in `flowline serve`: these go to it through its daemon file.
+    deploy: async (input, onProgress) => (await daemon()).deploy(input, onProgress),
+    rollback: async (input, onProgress) => (await daemon()).rollback(input, onProgress),
+    releaseStatus: async (service, environment, lines) =>
+      (await daemon()).releaseStatus(service, environment, lines),
+    releaseControl: async (service, environment, action, full) =>
+      (await daemon()).releaseControl(service, environment, action, full),
     close: () => flowline.close(),
   };
 }

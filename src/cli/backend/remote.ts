@@ -39,10 +39,18 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
 }
 
 /** Deploy operations: the same for a remote server and for the local daemon. */
-export function deployCalls(target: HttpTarget): Pick<Backend, 'deploy' | 'rollback'> {
+export function deployCalls(
+  target: HttpTarget,
+): Pick<Backend, 'deploy' | 'rollback' | 'releaseStatus' | 'releaseControl'> {
+  const release = (service: string, environment: string) =>
+    `/v1/releases/${encodeURIComponent(service)}/${encodeURIComponent(environment)}`;
   return {
     deploy: (input, onProgress) => requestStream(target, '/v1/deploy', input, onProgress),
     rollback: (input, onProgress) => requestStream(target, '/v1/rollback', input, onProgress),
+    releaseStatus: (service, environment, lines) =>
+      request(target, 'GET', `${release(service, environment)}?lines=${lines}`),
+    releaseControl: (service, environment, action, full) =>
+      request(target, 'POST', `${release(service, environment)}/${action}`, { full }),
   };
 }
 

@@ -33,6 +33,13 @@ export interface Backend {
     input: { service: string; environment: string },
     onProgress: (line: string) => void,
   ): Promise<DeployResult>;
+  releaseStatus(service: string, environment: string, lines: number): Promise<ReleaseStatus>;
+  releaseControl(
+    service: string,
+    environment: string,
+    action: 'promote' | 'pause' | 'resume' | 'abort',
+    full: boolean,
+  ): Promise<{ deploymentId: string }>;
   close(): Promise<void>;
 }
 
@@ -49,4 +56,14 @@ export interface DeployResult {
   readonly host: string;
   /** Where users reach the environment through the router. */
   readonly url: string;
+}
+
+/** `GET /v1/releases/:service/:environment`. */
+export interface ReleaseStatus {
+  readonly deployment: Deployment;
+  /** Where an unfinished release is (`step:2`, `switching`), or null when it ended. */
+  readonly phase: string | null;
+  readonly traffic: readonly { readonly revision: string; readonly weight: number }[];
+  readonly host: string | null;
+  readonly journal: readonly { readonly at: string; readonly kind: string; readonly message: string }[];
 }

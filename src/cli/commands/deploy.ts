@@ -25,7 +25,7 @@ export async function deploy(ctx: CommandContext, environment: string): Promise<
 
 /** `flowline rollback <env>`: the emergency path, straight back to the previous good artifact. */
 export async function rollback(ctx: CommandContext, environment: string): Promise<number | undefined> {
-  const service = (ctx.options.service as string | undefined) ?? (await serviceFromConfig(ctx));
+  const service = await serviceOf(ctx);
   const backend = await ctx.backend();
   const result = await backend.rollback({ service, environment }, progressPrinter(ctx));
   report(ctx, result, `${environment} rolled back to ${short(result.deployment.artifactId)}`);
@@ -60,8 +60,10 @@ async function readConfigText(ctx: CommandContext, file: string): Promise<string
   }
 }
 
-/** The service name from flowline.yaml, for commands that take `--service` but can infer it. */
-async function serviceFromConfig(ctx: CommandContext): Promise<string> {
+/** `--service`, else the service named in flowline.yaml. */
+export async function serviceOf(ctx: CommandContext): Promise<string> {
+  const given = ctx.options.service as string | undefined;
+  if (given !== undefined) return given;
   const file = String(ctx.options.config ?? 'flowline.yaml');
   const text = await readConfigText(ctx, file).catch(() => undefined);
   let service: unknown;

@@ -15,6 +15,33 @@ export function registerDeploy(program: Command, runs: Runs): void {
     .addOption(jsonOption())
     .action(runs(() => import('../commands/deploy.js').then((m) => ({ default: m.deploy }))));
 
+  const release = program
+    .command('release')
+    .description('watch and steer a release: status, promote, pause, resume, abort');
+  const withService = (c: Command) =>
+    c
+      .argument('<environment>', 'e.g. production')
+      .option('--service <name>', 'the service (default: from ./flowline.yaml)')
+      .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
+      .addOption(jsonOption());
+  withService(release.command('status').description("the release's phase, traffic split and journal"))
+    .option('-w, --watch', 'follow the journal live until the release ends')
+    .action(runs(() => import('../commands/release.js').then((m) => ({ default: m.status }))));
+  withService(
+    release.command('promote').description('go past the current pause; --full skips every remaining step'),
+  )
+    .option('--full', 'promote to 100% now')
+    .action(runs(() => import('../commands/release.js').then((m) => ({ default: m.control('promote') }))));
+  for (const [action, text] of [
+    ['pause', 'hold the release at its current step'],
+    ['resume', 'continue a paused release'],
+    ['abort', 'send all traffic back to stable at once and stop the canary'],
+  ] as const) {
+    withService(release.command(action).description(text)).action(
+      runs(() => import('../commands/release.js').then((m) => ({ default: m.control(action) }))),
+    );
+  }
+
   program
     .command('deployments')
     .description('list deployments, newest first')

@@ -125,9 +125,22 @@ describe('compileFlagSet rejects at write time', () => {
 
   it('a default variant whose value has another type than the flag', () => {
     const definition = {
-      flags: { f: { type: 'string', variants: { a: 'x', b: 2 }, defaultVariant: 'b', enabled: true } },
+      flags: { f: { type: 'string', variants: { a: 'x', b: 2, c: true }, defaultVariant: 'b', enabled: true } },
     };
-    expect(errors(definition).map((e) => [e.code, e.path])).toEqual([['variant_type', 'flags.f.variants.b']]);
+    expect(errors(definition)).toEqual([
+      {
+        code: 'default_variant_type',
+        message: 'the default variant `b` is number 2, not a string',
+        path: 'flags.f.defaultVariant',
+        hint: 'name a variant whose value is a string, or change the flag `type`',
+      },
+      {
+        code: 'variant_type',
+        message: "variant `c` is boolean true; the flag's type is string",
+        path: 'flags.f.variants.c',
+        hint: 'change the value, or the flag `type`',
+      },
+    ]);
     const wrongType = {
       flags: {
         f: { type: 'number', variants: { a: 1 }, defaultVariant: 'a', enabled: true },

@@ -48,15 +48,19 @@ export function evaluateAll(
   options?: Omit<EvaluateOptions, 'expectedType'>,
 ): Record<string, EvaluationResult> {
   const out: Record<string, EvaluationResult> = Object.create(null);
-  const now = set.timeDependent ? nowOf(options) : 0;
-  const valid = typeof context === 'object' && context !== null && !Array.isArray(context);
-  for (const key of set.keys) {
-    const flag = set.flags.get(key) as CompiledFlag;
-    try {
-      out[key] = valid ? resolve(set, flag, context, now) : invalidContext(flag);
-    } catch (error) {
-      out[key] = errorResult('GENERAL', `evaluating \`${key}\` failed: ${String(error)}`);
+  try {
+    const now = set.timeDependent ? nowOf(options) : 0;
+    const valid = typeof context === 'object' && context !== null && !Array.isArray(context);
+    for (const key of set.keys) {
+      const flag = set.flags.get(key) as CompiledFlag;
+      try {
+        out[key] = valid ? resolve(set, flag, context, now) : invalidContext(flag);
+      } catch (error) {
+        out[key] = errorResult('GENERAL', `evaluating \`${key}\` failed: ${String(error)}`);
+      }
     }
+  } catch {
+    // Not a compiled set, or an unreadable `now`: the flags answered so far.
   }
   return out;
 }

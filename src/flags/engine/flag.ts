@@ -11,7 +11,7 @@ import {
 import { checkVariant, compileServe, type ServeEnv } from './serve.js';
 import type { FlagType, MetadataValue } from './types.js';
 import { toTime } from './values.js';
-import { booleanField, compileMetadata, compileVariants, matchesType } from './variants.js';
+import { booleanField, compileMetadata, compileVariants } from './variants.js';
 
 /** Compiles one flag definition: variants and their types, rules, schedule, kill switch. */
 
@@ -64,21 +64,16 @@ export function compileFlag(
       `use one of ${FLAG_TYPES.join(', ')}`,
     );
   }
-  const variants = compileVariants(raw.variants, type, join(path, 'variants'), scope);
+  const variants = compileVariants(raw.variants, type, join(path, 'variants'), scope, {
+    name: raw.defaultVariant,
+    path: join(path, 'defaultVariant'),
+  });
   if (variants === undefined) return undefined;
   const variantNames = [...variants.keys()];
   const defaultVariant = checkVariant(raw.defaultVariant, join(path, 'defaultVariant'), scope, {
     flagKey: key,
     variantNames,
   });
-  if (defaultVariant !== undefined && !matchesType(variants.get(defaultVariant), type)) {
-    scope.error(
-      'default_variant_type',
-      `the default variant \`${defaultVariant}\` is ${describe(variants.get(defaultVariant))}, not a ${type}`,
-      join(path, 'defaultVariant'),
-      `name a variant whose value is a ${type}`,
-    );
-  }
   const metadata = compileMetadata(raw.metadata, join(path, 'metadata'), scope, env.setMetadata);
   if (raw.description !== undefined && typeof raw.description !== 'string') {
     scope.error('invalid_type', '`description` must be text', join(path, 'description'));
@@ -114,15 +109,9 @@ export function compileFlag(
     prerequisites.length === 0 &&
     Array.isArray(schedule) &&
     schedule.length === 0;
-  const state = (on: boolean, rulesRaw: unknown, fallRaw: unknown, at: string, fallAt: string) =>
-    compileState(on, rulesRaw, fallRaw, { rules: at, fallthrough: fallAt }, scope, env, serveEnv, isStatic);
-  const base = state(
-    enabled,
-    rules,
-    raw.fallthrough ?? { variant: defaultVariant },
-    join(path, 'rules'),
-    join(path, 'fallthrough'),
-  );
+  const basePaths = { rules: join(path, 'rules'), fallthrough: join(path, 'fallthrough') };
+  const fallthrough = raw.fallthrough ?? { variant: defaultVariant };
+  const base = compileState(enabled, rules, fallthrough, basePaths, scope, env, serveEnv, isStatic);
   const timeline = compileSchedule(schedule, join(path, 'schedule'), scope, base, (change, at, previous) =>
     compileState(
       change.enabled ?? previous.enabled,

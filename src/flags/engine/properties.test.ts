@@ -211,7 +211,7 @@ describe('bucketing (property-based)', () => {
     );
   });
 
-  it('respects the weights within four standard deviations', () => {
+  it('respects the weights within 4.5 standard deviations', () => {
     const weights = fc
       .array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 5 })
       .map((cuts) => {
@@ -230,7 +230,10 @@ describe('bucketing (property-based)', () => {
         percentages.forEach((percentage, i) => {
           const p = percentage / 100;
           const sigma = Math.sqrt((p * (1 - p)) / ids.length);
-          expect(Math.abs((counts[i] as number) / ids.length - p)).toBeLessThanOrEqual(4 * sigma + 1e-9);
+          // 4.5σ, plus 3 users of slack where the normal approximation fails (tiny shares).
+          expect(Math.abs((counts[i] as number) / ids.length - p)).toBeLessThanOrEqual(
+            4.5 * sigma + 3 / ids.length,
+          );
         });
       }),
       { numRuns: 25 },

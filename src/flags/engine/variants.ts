@@ -4,11 +4,16 @@ import type { FlagType, FlagValue, MetadataValue } from './types.js';
 
 /** Variants and their types, flag metadata, and boolean fields of a flag definition. */
 
+/**
+ * Checks each variant's value against the flag's type. A default variant of the wrong type is
+ * reported at `defaultVariant` (`default_variant_type`), any other at the variant itself.
+ */
 export function compileVariants(
   raw: unknown,
   type: FlagType,
   path: string,
   scope: CompileScope,
+  defaultVariant: { readonly name: unknown; readonly path: string },
 ): Map<string, FlagValue> | undefined {
   if (!isRecord(raw) || Object.keys(raw).length === 0) {
     return scope.error('invalid_variants', '`variants` must map at least one name to a value', path);
@@ -26,6 +31,15 @@ export function compileVariants(
     const value = raw[name];
     const at = join(path, name);
     if (scope.text(name, at, 'a variant name') === undefined) continue;
+    if (!matchesType(value, type) && name === defaultVariant.name) {
+      scope.error(
+        'default_variant_type',
+        `the default variant \`${name}\` is ${describe(value)}, not a ${type}`,
+        defaultVariant.path,
+        `name a variant whose value is a ${type}, or change the flag \`type\``,
+      );
+      continue;
+    }
     if (!matchesType(value, type)) {
       scope.error(
         'variant_type',

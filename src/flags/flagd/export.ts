@@ -12,7 +12,7 @@ import type {
 } from '../engine/types.js';
 import { toTime } from '../engine/values.js';
 import type { ImportedFlagNote } from '../migration.js';
-import { Inexpressible } from './logic.js';
+import { Inexpressible } from '../migration.js';
 
 /**
  * Exports a flag set as flagd flag definitions that @openfeature/flagd-core (and flagd) evaluate

@@ -7,16 +7,8 @@ import type {
   MetadataValue,
   RuleDefinition,
 } from '../engine/types.js';
-import type { ImportedFlagNote, ImportResult } from '../migration.js';
-import {
-  fractional,
-  type Guard,
-  guard,
-  Inexpressible,
-  type LogicNotes,
-  resolveRefs,
-  varName,
-} from './logic.js';
+import { type ImportedFlagNote, type ImportResult, Inexpressible } from '../migration.js';
+import { fractional, type Guard, guard, type LogicNotes, resolveRefs, varName } from './logic.js';
 
 /**
  * Imports flagd flag definitions (https://flagd.dev/reference/flag-definitions/). Splits keep

@@ -5,14 +5,13 @@ import type {
   RolloutDefinition,
   RuleValue,
 } from '../engine/types.js';
+import { Inexpressible } from '../migration.js';
 
 /**
  * Translates flagd targeting (JsonLogic plus flagd's `fractional`, `sem_ver`, `starts_with`,
  * `ends_with`) into Flowline rules. What has no exact equivalent throws {@link Inexpressible},
  * and the importer reports the flag instead of changing its meaning.
  */
-
-export class Inexpressible extends Error {}
 
 /** A condition, or a constant outcome (`true`/`false` literals in an `if`). */
 export type Guard = MatchDefinition | 'always' | 'never';

@@ -1,7 +1,7 @@
 import { regexProblem } from '../engine/regex.js';
 import type { BucketBy, MatchDefinition, RuleValue } from '../engine/types.js';
 import { toTime } from '../engine/values.js';
-import { Inexpressible } from '../flagd/logic.js';
+import { Inexpressible } from '../migration.js';
 
 /**
  * Unleash constraints and strategy conditions as Flowline matches, reproducing unleash-client's

@@ -7,8 +7,8 @@ import type {
   SegmentDefinition,
   ServeDefinition,
 } from '../engine/types.js';
-import { Inexpressible } from '../flagd/logic.js';
 import type { ImportedFlagNote, ImportResult } from '../migration.js';
+import { Inexpressible } from '../migration.js';
 import {
   ALWAYS,
   attributeOf,

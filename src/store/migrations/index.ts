@@ -3,9 +3,17 @@ import { pipeline } from './0002_pipeline.js';
 import { runtime } from './0003_runtime.js';
 import { artifacts } from './0004_artifacts.js';
 import { deploy } from './0005_deploy.js';
+import { releaseEvents } from './0006_release_events.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration this Flowline knows, oldest first. Append only: never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [initial, pipeline, runtime, artifacts, deploy];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  pipeline,
+  runtime,
+  artifacts,
+  deploy,
+  releaseEvents,
+];

@@ -1,0 +1,102 @@
+import {
+  type BusinessMetricsSink,
+  createProviders,
+  type MeasurementRecord,
+  type RouterSignalsSource,
+  runAnalysis,
+} from '../analysis/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Analyze, DeployRecords } from '../deploy/index.js';
+import type { Router } from '../router/index.js';
+
+/**
+ * The router as the analysis engine sees it: golden signals per revision, and samples for the
+ * statistical judge (per-slot rates; latencies from the router's per-request reservoir).
+ */
+export function routerSignals(router: Router): RouterSignalsSource {
+  return {
+    signals(service, environment, revision, { windowMs }) {
+      const s = router.signals(service, environment, revision, { windowMs });
+      if (s.requests === 0) return undefined;
+      return {
+        requests: s.requests,
+        ratePerSec: s.ratePerSec,
+        errors: s.errors,
+        errorRate: s.errorRate ?? 0,
+        p50: s.p50 ?? 0,
+        p95: s.p95 ?? 0,
+        p99: s.p99 ?? 0,
+        mean: s.mean ?? 0,
+      };
+    },
+    samples(service, environment, revision, { kind, windowMs }) {
+      if (kind === 'latency') return router.latencySamples(service, environment, revision, { windowMs });
+      const series = router.series(service, environment, revision, { windowMs });
+      return series
+        .filter((slot) => slot.requests > 0)
+        .map((slot) => (kind === 'errorRate' ? slot.errors / slot.requests : slot.ratePerSec));
+    },
+  };
+}
+
+/**
+ * Builds the deploy controller's `analyze`: runs the named templates against the canary (or
+ * green) revision with the built-in providers, writing each measurement to the release journal
+ * before the decision is acted on.
+ */
+export function createAnalyze(deps: {
+  router: Router;
+  business: BusinessMetricsSink;
+  records: DeployRecords;
+  clock: Clock;
+}): Analyze {
+  const providers = createProviders({ router: routerSignals(deps.router), business: deps.business });
+  return async ({ templates, rollout, signal, background, onProgress }) => {
+    const missing = templates.filter((name) => rollout.analysisTemplates[name] === undefined);
+    if (missing.length > 0)
+      return { ok: false, reason: `analysis template(s) ${missing.join(', ')} not defined` };
+    const chosen = templates.flatMap((name) => {
+      const template = rollout.analysisTemplates[name];
+      if (template === undefined) return [];
+      // Background analysis measures until the release ends, whatever `count` says.
+      return [
+        background
+          ? { ...template, metrics: template.metrics.map((m) => ({ ...m, count: undefined })) }
+          : template,
+      ];
+    });
+    const result = await runAnalysis(chosen, {
+      target: {
+        service: rollout.service,
+        environment: rollout.environment,
+        canaryRevision: rollout.revision,
+        ...(rollout.stable === undefined ? {} : { baselineRevision: rollout.stable }),
+        canarySince: rollout.startedAt,
+      },
+      providers,
+      clock: deps.clock,
+      signal,
+      onMeasurement: async (record: MeasurementRecord) => {
+        await deps.records.journal(rollout.deploymentId, 'measurement', describe(record), record);
+        onProgress(`  ${describe(record)}`);
+      },
+    });
+    if (signal.aborted) return { ok: true };
+    return result.phase === 'Successful' ? { ok: true } : { ok: false, reason: result.message };
+  };
+}
+
+function describe(r: MeasurementRecord): string {
+  const value = r.value === undefined ? '' : ` = ${format(r.value)}`;
+  const baseline = r.baseline === undefined ? '' : ` (baseline ${format(r.baseline)})`;
+  const why = r.message === undefined ? '' : ` — ${r.message}`;
+  return `${r.template}/${r.metric} #${r.index}: ${r.phase}${value}${baseline}${why}`;
+}
+
+function format(value: unknown): string {
+  return typeof value === 'number'
+    ? Number.isInteger(value)
+      ? String(value)
+      : value.toFixed(4)
+    : JSON.stringify(value);
+}
