@@ -1,10 +1,13 @@
 // `npm run bench`: runs every benchmark (or those named as arguments) and prints a table each.
 // Results are ratios against a baseline measured in the same run; absolute times are noise.
 import { benchArtifactStore } from './artifact-store.js';
+import { benchCanaryRollback } from './canary-rollback.js';
 import { benchCliStartup } from './cli-startup.js';
+import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
+import { benchZeroDowntime } from './zero-downtime.js';
 
 /** @type {Record<string, () => Promise<{ name: string; runs: number; results: Record<string, unknown>[] }>>} */
 const BENCHES = {
@@ -13,6 +16,9 @@ const BENCHES = {
   router: () => benchRouter(),
   'artifact-store': () => benchArtifactStore(),
   flags: () => benchFlags(),
+  'zero-downtime': () => benchZeroDowntime(),
+  'deploy-timing': () => benchDeployTiming(),
+  'canary-rollback': () => benchCanaryRollback(),
 };
 
 const wanted = process.argv.slice(2);

@@ -71,7 +71,8 @@ export function createAnalyze(deps: {
         environment: rollout.environment,
         canaryRevision: rollout.revision,
         ...(rollout.stable === undefined ? {} : { baselineRevision: rollout.stable }),
-        canarySince: rollout.startedAt,
+        // Measure what the revision served since this analysis began, not before (a pause, a switch).
+        canarySince: deps.clock.now(),
       },
       providers,
       clock: deps.clock,

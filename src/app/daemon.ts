@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createMemoryBusinessMetrics } from '../analysis/index.js';
-import { DeployController, DeployRecords, recover, retireDue } from '../deploy/index.js';
+import { DeployController, DeployRecords, EnvironmentService, recover, retireDue } from '../deploy/index.js';
 import { createRouter, type Router } from '../router/index.js';
 import { createLocalRuntime, type Runtime } from '../runtime/index.js';
 import { buildServer, listen } from '../server/index.js';
@@ -31,6 +31,8 @@ export interface DaemonOptions {
   readonly host: string;
   readonly logger?: boolean;
   readonly log?: (line: string) => void;
+  /** How often expired previews are deleted (default 30 s; tests lower it). */
+  readonly reapIntervalMs?: number;
 }
 
 /** The file through which local CLI commands find the running server (mode 0600). */
@@ -91,12 +93,41 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   }, 1000);
   retirer.unref();
 
+  // Previews past their time to live are deleted, including those that expired while Flowline
+  // was down; teardowns a killed Flowline left half-done are finished first.
+  const environments = new EnvironmentService({
+    ...deps,
+    deploy: (request) => deployer.deploy(request),
+    instances: async (revision) =>
+      (await runtime.status({ revision })).map(({ id, state, restarts, pid }) => ({
+        id,
+        state,
+        restarts,
+        pid,
+      })),
+    urlFor: deps.urlFor,
+    log,
+  });
+  const swept = await environments.sweep();
+  if (swept.length > 0) log(`stopped ${swept.length} revision(s) of deleted environments`);
+  const reap = () =>
+    environments
+      .reapExpired(flowline.where)
+      .then((deleted) => {
+        if (deleted.length > 0) log(`deleted expired preview(s): ${deleted.join(', ')}`);
+      })
+      .catch((error: unknown) => log(`deleting expired previews failed: ${String(error)}`));
+  await reap();
+  const reaper = setInterval(reap, options.reapIntervalMs ?? 30_000);
+  reaper.unref();
+
   const secret = randomBytes(32).toString('base64url');
   const app = await buildServer(
     {
       ...flowline,
       deploy: deployer,
       records,
+      environments,
       business,
       routerMetrics: () => router.metrics(),
       local: {
@@ -125,6 +156,7 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
     runtime,
     async stop(stopOptions = {}) {
       clearInterval(retirer);
+      clearInterval(reaper);
       await rm(daemonFile(settings.home), { force: true });
       await api.close();
       await router.close({ graceMs: 5000 });

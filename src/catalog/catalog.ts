@@ -1,7 +1,7 @@
 import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { isUniqueViolation } from '../store/index.js';
-import { type CatalogContext, checkName, findServiceRow, limitOf, now, serviceRow } from './context.js';
+import { type CatalogContext, checkName, findServiceRow, inTx, limitOf, now, serviceRow } from './context.js';
 import { finishRun, recordArtifact, setDeploymentStatus, startDeployment, startRun } from './records.js';
 import { toArtifact, toDeployment, toEnvironment, toRun, toService } from './rows.js';
 import type { Catalog, Environment, EnvironmentKind, EnvironmentOptions } from './types.js';
@@ -122,6 +122,29 @@ export function createCatalog(deps: CatalogContext): Catalog {
     },
 
     findEnvironment,
+
+    async setEnvironmentExpiry(id, expiresAt, tx) {
+      if (expiresAt !== null) checkEnvironmentInput('ephemeral', { expiresAt });
+      await inTx(ctx, tx, async (t) => {
+        await t
+          .updateTable('environments')
+          .set({ expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() })
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .execute();
+      });
+    },
+
+    async deleteEnvironment(id, tx) {
+      await inTx(ctx, tx, async (t) => {
+        await t
+          .updateTable('environments')
+          .set({ deleted_at: now(ctx) })
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .execute();
+      });
+    },
 
     async listArtifacts(filter = {}) {
       const limit = limitOf(filter.limit);

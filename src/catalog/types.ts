@@ -130,6 +130,10 @@ export interface Catalog {
   /** Live (not deleted) environments, of one service or all. */
   listEnvironments(service?: string): Promise<Environment[]>;
   findEnvironment(service: string, name: string): Promise<Environment | undefined>;
+  /** Moves a live environment's expiry (a preview's time to live); null: it never expires. */
+  setEnvironmentExpiry(id: string, expiresAt: string | null, tx?: WriteTx): Promise<void>;
+  /** Marks an environment deleted: it leaves the lists and frees its name for a new one. */
+  deleteEnvironment(id: string, tx?: WriteTx): Promise<void>;
   listArtifacts(filter?: ListFilter): Promise<Artifact[]>;
   listRuns(filter?: ListFilter): Promise<Run[]>;
   /** The run with that id, or undefined. */

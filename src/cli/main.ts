@@ -4,6 +4,7 @@ import type { CommandContext, GlobalOptions } from './context.js';
 import type { Loader, Register } from './define.js';
 import { registerArtifacts } from './register/artifacts.js';
 import { registerDeploy } from './register/deploy.js';
+import { registerEnv } from './register/env.js';
 import { registerFoundation } from './register/foundation.js';
 import { registerPipeline } from './register/pipeline.js';
 
@@ -17,6 +18,7 @@ const REGISTERS: readonly Register[] = [
   registerFoundation,
   registerPipeline,
   registerDeploy,
+  registerEnv,
   registerArtifacts,
 ];
 

@@ -233,6 +233,24 @@ export const ERROR_CODES = {
     summary: 'The command needs the running Flowline server (router and runtime), and none runs here.',
     fix: 'Start it with `flowline serve` (or `flowline up`) in another terminal, or point FLOWLINE_URL at one.',
   },
+  FLOWLINE_ENV_NO_TEMPLATE: {
+    kind: 'input',
+    summary:
+      '`env create` needs an environment marked `ephemeral: true` in flowline.yaml as the template of previews.',
+    fix: 'Add one under `environments`, e.g. `preview: { ephemeral: true, ttl: 72h, instances: 1 }`.',
+  },
+  FLOWLINE_ENV_NAME_TAKEN: {
+    kind: 'conflict',
+    summary:
+      "A preview's name (`pr-<n>`, `br-<branch>`) is taken by a persistent environment or by a preview of another branch.",
+    fix: 'Delete the other environment first, or create the preview with `--pr <n>` for a distinct name.',
+  },
+  FLOWLINE_ENV_PERSISTENT: {
+    kind: 'conflict',
+    summary:
+      '`env delete` was asked to delete a persistent environment (staging, production) without `--force`.',
+    fix: 'Persistent environments come from flowline.yaml; pass `--force` (admin role) only if you mean to tear it down.',
+  },
   FLOWLINE_ANALYSIS_INVALID: {
     kind: 'input',
     summary:

@@ -84,7 +84,8 @@ export class DeployController {
     }
 
     return this.exclusive(service, environment, async () => {
-      const host = hostOf(service, environment, env);
+      // A preview is served at its own name: the template's `host` would be shared by every preview.
+      const host = hostOf(service, environment, record.kind === 'ephemeral' ? undefined : env);
       const live = (await this.deps.records.revisions({ environmentId: record.id, states: ['live'] }))[0];
       const nonce = newId('r', this.deps.clock.now());
       const revision = revisionName(artifact, nonce);

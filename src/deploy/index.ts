@@ -1,4 +1,4 @@
-/** Deploy: gates, strategies (all-at-once, blue-green), rollback and recovery after a restart. */
+/** Deploy: gates, strategies (all-at-once, blue-green), rollback, recovery after a restart, previews. */
 
 export type { Analyze } from './canary.js';
 export {
@@ -8,8 +8,26 @@ export {
   type DeployRequest,
   short,
 } from './controller.js';
+export {
+  type EnvironmentStatus,
+  type EnvironmentStatusReport,
+  environmentStatus,
+  type InstanceHealth,
+  type InstanceStates,
+} from './env-status.js';
+export {
+  DEFAULT_PREVIEW_TTL_MS,
+  type DeleteOutcome,
+  type DeleteRequest,
+  EnvironmentService,
+  type EnvironmentServiceDeps,
+  type PreviewOutcome,
+  type PreviewRequest,
+  SYSTEM_ACTOR,
+} from './environments.js';
 export { environmentConfig, hostOf } from './plan.js';
 export type * from './ports.js';
+export { previewName } from './previews.js';
 export {
   DeployRecords,
   type JournalLine,

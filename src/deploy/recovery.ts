@@ -44,10 +44,13 @@ export async function recover(deps: Deps, log: (line: string) => void = () => {}
       report.completed.push(d.id);
       log(`deployment ${d.id}: the switch was recorded and ${d.revision} is healthy: completed`);
     } else {
+      // A canary step (`step:N`) had already moved traffic: say where it went back to.
       const reason =
         d.phase === 'switching'
           ? `Flowline restarted during the switch and ${d.revision} had no healthy instance; traffic returned to ${d.previousRevision ?? 'nothing'}`
-          : `Flowline restarted before traffic moved (phase ${d.phase ?? 'pending'}); ${d.previousRevision ?? 'the previous state'} kept serving`;
+          : d.phase?.startsWith('step:')
+            ? `Flowline restarted during the canary (${d.phase}); all traffic returned to ${d.previousRevision ?? 'nothing'} and ${d.revision} was stopped: deploy again to retry`
+            : `Flowline restarted before traffic moved (phase ${d.phase ?? 'pending'}); ${d.previousRevision ?? 'the previous state'} kept serving`;
       await abandon(deps, plan, reason);
       report.abandoned.push(d.id);
       log(`deployment ${d.id}: ${reason}`);

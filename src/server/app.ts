@@ -11,13 +11,14 @@ import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
-import type { DeployController, DeployRecords } from '../deploy/index.js';
+import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { configRoutes } from './routes/config.js';
 import { deployRoutes } from './routes/deploy.js';
+import { environmentRoutes } from './routes/environments.js';
 import { releaseRoutes } from './routes/releases.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -34,6 +35,8 @@ export interface ServerDeps {
   /** The data plane's controls; their routes exist only where it runs (`flowline serve`). */
   readonly deploy?: DeployController;
   readonly records?: DeployRecords;
+  /** Previews on demand and environment status (with the data plane). */
+  readonly environments?: EnvironmentService;
   readonly business?: BusinessMetricsSink;
   readonly routerMetrics?: () => string;
   /** Access for local CLI commands through the daemon file (see auth.ts). */
@@ -89,6 +92,9 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(configRoutes());
   if (deps.deploy !== undefined) {
     await app.register(deployRoutes(deps.deploy, deps.authorize, () => deps.where));
+  }
+  if (deps.deploy !== undefined && deps.environments !== undefined) {
+    await app.register(environmentRoutes(deps.environments, deps.authorize, () => deps.where));
   }
   if (deps.deploy !== undefined && deps.records !== undefined && deps.business !== undefined) {
     await app.register(

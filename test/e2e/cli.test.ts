@@ -202,13 +202,22 @@ describe('flowline against a server', () => {
     expect(server.output()).toContain('draining');
   });
 
-  it('runs the README demo: validates the example, proves a token works over HTTP, then stops on SIGTERM', async () => {
-    const demo = await startCli(['demo', '--port', '0'], /ready/, { env });
+  it('runs the README demo: pipeline, staging, production, a canary of a change, then stops on SIGTERM', async () => {
+    const demo = await startCli(
+      ['demo', '--port', '0', '--router-port', '0'],
+      /serving\s+until Ctrl-C|error FLOWLINE/,
+      {
+        env,
+      },
+    );
     const output = demo.output();
-    expect(output).toMatch(/GET \/v1\/environments with token demo-\S+ → HTTP 200: staging, production/);
-    expect(output).toContain('without a token → HTTP 401');
+    expect(output).not.toContain('error FLOWLINE');
+    expect(output).toMatch(/staging serves it at http:\/\/staging\.hello\.localhost:\d+\//);
+    expect(output).toContain('step 4/6: setWeight 50%');
+    expect(output).toContain('promoted:');
+    expect(output).toMatch(/\d+ demo requests during the releases, 0 failed/);
     expect(await demo.stop()).toBe(0);
-  });
+  }, 240_000);
 
   it('exits 6 when the server cannot be reached', async () => {
     const res = await runCli(['audit'], { env: { FLOWLINE_URL: 'http://127.0.0.1:9', FLOWLINE_TOKEN: 'x' } });

@@ -1,4 +1,5 @@
 import { createFlowline } from '../../app/flowline.js';
+import { isFlowlineError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { localDaemon } from './daemon.js';
 import { deployCalls } from './remote.js';
@@ -27,6 +28,21 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
       (await daemon()).releaseStatus(service, environment, lines),
     releaseControl: async (service, environment, action, full) =>
       (await daemon()).releaseControl(service, environment, action, full),
+    createEnvironment: async (input, onProgress) => (await daemon()).createEnvironment(input, onProgress),
+    deleteEnvironment: async (input, onProgress) => (await daemon()).deleteEnvironment(input, onProgress),
+    // Health needs the runtime: ask the daemon, else read the records without it.
+    environmentStatus: async (service) => {
+      const running = await daemon().catch((error: unknown) => {
+        if (isFlowlineError(error) && error.code === 'FLOWLINE_DAEMON_NOT_RUNNING') return undefined;
+        throw error;
+      });
+      if (running !== undefined) return running.environmentStatus(service);
+      const { DeployRecords, environmentStatus } = await import('../../deploy/index.js');
+      return environmentStatus(
+        { store: flowline.store, catalog, records: new DeployRecords(flowline.store, flowline.clock) },
+        service,
+      );
+    },
     close: () => flowline.close(),
   };
 }

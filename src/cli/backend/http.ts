@@ -63,8 +63,9 @@ export async function requestStream<T>(
   route: string,
   body: unknown,
   onProgress: (line: string) => void,
+  method: 'POST' | 'DELETE' = 'POST',
 ): Promise<T> {
-  const response = await send(target, 'POST', route, body);
+  const response = await send(target, method, route, body);
   if (!(response.headers.get('content-type') ?? '').includes('ndjson') || response.body === null) {
     const text = await response.text();
     let parsed: unknown;

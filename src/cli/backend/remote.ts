@@ -41,7 +41,16 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
 /** Deploy operations: the same for a remote server and for the local daemon. */
 export function deployCalls(
   target: HttpTarget,
-): Pick<Backend, 'deploy' | 'rollback' | 'releaseStatus' | 'releaseControl'> {
+): Pick<
+  Backend,
+  | 'deploy'
+  | 'rollback'
+  | 'releaseStatus'
+  | 'releaseControl'
+  | 'createEnvironment'
+  | 'deleteEnvironment'
+  | 'environmentStatus'
+> {
   const release = (service: string, environment: string) =>
     `/v1/releases/${encodeURIComponent(service)}/${encodeURIComponent(environment)}`;
   return {
@@ -51,6 +60,16 @@ export function deployCalls(
       request(target, 'GET', `${release(service, environment)}?lines=${lines}`),
     releaseControl: (service, environment, action, full) =>
       request(target, 'POST', `${release(service, environment)}/${action}`, { full }),
+    createEnvironment: (input, onProgress) => requestStream(target, '/v1/environments', input, onProgress),
+    deleteEnvironment: ({ service, name, force }, onProgress) =>
+      requestStream(
+        target,
+        `/v1/environments/${encodeURIComponent(service)}/${encodeURIComponent(name)}?force=${force}`,
+        undefined,
+        onProgress,
+        'DELETE',
+      ),
+    environmentStatus: (service) => request(target, 'GET', `/v1/environments/status${query({ service })}`),
   };
 }
 

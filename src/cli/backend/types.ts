@@ -1,6 +1,7 @@
 import type { Actor, AuditEvent, AuditFilter, VerifyResult } from '../../audit/types.js';
 import type { CreateTokenInput, Role, TokenInfo } from '../../auth/types.js';
-import type { Catalog, Deployment } from '../../catalog/index.js';
+import type { Catalog, Deployment, Environment } from '../../catalog/index.js';
+import type { EnvironmentStatusReport } from '../../deploy/index.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -40,7 +41,38 @@ export interface Backend {
     action: 'promote' | 'pause' | 'resume' | 'abort',
     full: boolean,
   ): Promise<{ deploymentId: string }>;
+  /** Creates a preview (or refreshes its time to live) and deploys to it, through the server. */
+  createEnvironment(input: EnvCreateInput, onProgress: (line: string) => void): Promise<EnvCreateResult>;
+  /** Tears an environment down through the server that runs its instances. */
+  deleteEnvironment(
+    input: { service: string; name: string; force: boolean },
+    onProgress: (line: string) => void,
+  ): Promise<EnvDeleteResult>;
+  /** Environments with URL, artifact, commit, health and drift (health only where the runtime runs). */
+  environmentStatus(service?: string): Promise<EnvironmentStatusReport>;
   close(): Promise<void>;
+}
+
+/** `POST /v1/environments`. */
+export interface EnvCreateInput {
+  readonly config: string;
+  readonly configFile: string;
+  readonly branch?: string;
+  readonly pullRequest?: number;
+  /** A duration such as `72h`. */
+  readonly ttl?: string;
+  readonly artifact?: string;
+}
+
+export interface EnvCreateResult extends DeployResult {
+  readonly environment: Environment;
+  readonly created: boolean;
+}
+
+export interface EnvDeleteResult {
+  readonly environment: Environment;
+  readonly revisions: readonly string[];
+  readonly host: string | null;
 }
 
 export interface DeployInput {

@@ -1,4 +1,4 @@
-import type { Environment, Service } from '../../catalog/index.js';
+import type { Service } from '../../catalog/index.js';
 import type { CommandContext } from '../context.js';
 import { age, renderTable, writeJson } from '../output.js';
 
@@ -13,25 +13,6 @@ export async function services(ctx: CommandContext): Promise<number | undefined>
         { header: 'name', value: (s: Service) => s.name },
         { header: 'config', value: (s: Service) => s.configPath ?? '-' },
         { header: 'created', value: (s: Service) => age(s.createdAt) },
-      ])}\n`,
-    );
-  return undefined;
-}
-
-export async function environments(ctx: CommandContext): Promise<number | undefined> {
-  const service = ctx.options.service as string | undefined;
-  const list = await (await ctx.backend()).catalog.listEnvironments(service);
-  if (ctx.json) writeJson(ctx.streams, { environments: list });
-  else if (list.length === 0) ctx.streams.stdout.write('No environments.\n');
-  else
-    ctx.streams.stdout.write(
-      `${renderTable(list, [
-        { header: 'service', value: (e: Environment) => e.service },
-        { header: 'name', value: (e: Environment) => e.name },
-        { header: 'kind', value: (e: Environment) => e.kind },
-        { header: 'branch', value: (e: Environment) => e.branch ?? '-' },
-        { header: 'expires', value: (e: Environment) => e.expiresAt ?? '-' },
-        { header: 'age', value: (e: Environment) => age(e.createdAt) },
       ])}\n`,
     );
   return undefined;

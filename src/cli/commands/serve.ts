@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { startDaemon } from '../../app/daemon.js';
 import { createFlowline } from '../../app/flowline.js';
 import { FlowlineError } from '../../core/errors.js';
+import { parseDuration } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
 
 /** Parses a --port value; 0 means "any free port". */
@@ -40,6 +41,17 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
   }
   const apiPort = parsePort(String(ctx.options.port));
   const routerPort = parsePort(String(ctx.options.routerPort), '--router-port');
+  const reapText = ctx.options.reapInterval as string | undefined;
+  const reapIntervalMs = reapText === undefined ? undefined : parseDuration(reapText);
+  if (reapText !== undefined && (reapIntervalMs === undefined || reapIntervalMs < 10)) {
+    throw new FlowlineError(
+      'FLOWLINE_USAGE',
+      `--reap-interval \`${reapText}\` is not a duration of 10ms or more.`,
+      {
+        hint: 'e.g. --reap-interval 30s',
+      },
+    );
+  }
   const err = ctx.streams.stderr;
   const flowline = await createFlowline(ctx.settings);
   try {
@@ -49,6 +61,7 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
       host: String(ctx.options.host),
       logger: true,
       log: (line) => err.write(`  ${line}\n`),
+      ...(reapIntervalMs === undefined ? {} : { reapIntervalMs }),
     });
     err.write(
       `${pc.green('●')} Flowline ${flowline.version}: API on ${pc.bold(daemon.apiUrl)}, router on ${pc.bold(daemon.routerUrl)}\n` +

@@ -36,6 +36,7 @@ export function registerFoundation(program: Command, runs: Runs): void {
     )
     .option('--host <host>', 'address to bind (0.0.0.0 to expose beyond this machine)', '127.0.0.1')
     .option('--keep-instances', 'on exit, leave service instances running for the next start to adopt')
+    .addOption(new Option('--reap-interval <duration>', 'how often expired previews are deleted').hideHelp())
     .action(runs(() => import('../commands/serve.js')));
 
   const token = program.command('token').description('manage API tokens (create, list, revoke)');
@@ -88,14 +89,6 @@ export function registerFoundation(program: Command, runs: Runs): void {
     .addOption(jsonOption())
     .action(runs(() => import('../commands/catalog.js').then((m) => ({ default: m.services }))));
 
-  const env = program.command('env').description('environments');
-  env
-    .command('list')
-    .description('list environments')
-    .option('--service <name>', 'only this service')
-    .addOption(jsonOption())
-    .action(runs(() => import('../commands/catalog.js').then((m) => ({ default: m.environments }))));
-
   program
     .command('whoami')
     .description('show who you act as, and with which role')
@@ -104,7 +97,8 @@ export function registerFoundation(program: Command, runs: Runs): void {
 
   program
     .command('demo')
-    .description('the README demo: validate the example service and serve the API with a fresh token')
+    .description('the README demo: run the example pipeline, deploy staging, promote production, serve')
     .option('-p, --port <port>', 'API port', '7420')
+    .option('--router-port <port>', 'router port', '8080')
     .action(runs(() => import('../commands/demo.js')));
 }

@@ -125,7 +125,9 @@ describe('compileFlagSet rejects at write time', () => {
 
   it('a default variant whose value has another type than the flag', () => {
     const definition = {
-      flags: { f: { type: 'string', variants: { a: 'x', b: 2, c: true }, defaultVariant: 'b', enabled: true } },
+      flags: {
+        f: { type: 'string', variants: { a: 'x', b: 2, c: true }, defaultVariant: 'b', enabled: true },
+      },
     };
     expect(errors(definition)).toEqual([
       {

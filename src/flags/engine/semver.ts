@@ -17,6 +17,7 @@ const FULL =
 const PARTIAL = /^[vV]?(\d+)(?:\.(\d+))?$/;
 const NUMERIC = /^\d+$/;
 
+/** Parses a version (text or number); undefined when it is not one. */
 export function parseSemVer(input: unknown): SemVer | undefined {
   let text: string;
   if (typeof input === 'string') text = input;

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { jsonOption, type Runs } from '../define.js';
+
+/** Environments: previews on demand (create, delete) and the list with health and drift. */
+export function registerEnv(program: Command, runs: Runs): void {
+  const env = program
+    .command('env')
+    .description('environments: list them with health and drift, create and delete previews');
+  env
+    .command('list')
+    .description('list environments: URL, artifact, commit, health, age, expiry and drift')
+    .option('--service <name>', 'only this service')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.list }))));
+  env
+    .command('create')
+    .description(
+      'create a preview environment (pr-<n> or br-<branch>) and deploy to it; again: refresh its TTL',
+    )
+    .option('--branch <name>', 'the branch it previews (its newest built artifact is deployed)')
+    .option('--pr <n>', 'the pull request it previews: named pr-<n>')
+    .option('--ttl <duration>', "time to live, e.g. 72h (default: the template's ttl, else 72h)")
+    .option('--artifact <digest>', 'artifact digest or prefix (default: the newest built from the branch)')
+    .option('-c, --config <file>', 'the flowline.yaml with the ephemeral template', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.create }))));
+  env
+    .command('delete')
+    .description('tear an environment down: drain, stop its instances, remove its route')
+    .argument('<name>', 'e.g. pr-12')
+    .option('--service <name>', 'the service (default: from ./flowline.yaml)')
+    .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
+    .option('--force', 'also delete a persistent environment (needs the admin role)')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.remove }))));
+}

@@ -1,0 +1,196 @@
+import type { Catalog, EnvironmentKind } from '../catalog/index.js';
+import type { Store } from '../store/index.js';
+import { short } from './controller.js';
+import { hostOf } from './plan.js';
+import type { DeployRecords, StoredTarget } from './records.js';
+
+/** One instance of a revision as the runtime reports it (a subset of the runtime's status). */
+export interface InstanceHealth {
+  readonly id: string;
+  /** `starting`, `healthy`, `unhealthy`, `crashed`, `restarting`, `stopping`, `stopped`. */
+  readonly state: string;
+  readonly restarts: number;
+  readonly pid: number | null;
+}
+
+/** The runtime's instances of a revision; only where the runtime runs (`flowline serve`). */
+export type InstanceStates = (revision: string) => Promise<readonly InstanceHealth[]>;
+
+/** What `flowline env list` shows for one environment. */
+export interface EnvironmentStatus {
+  readonly service: string;
+  readonly name: string;
+  readonly kind: EnvironmentKind;
+  readonly branch: string | null;
+  readonly pullRequest: number | null;
+  /** The host the router serves it on, e.g. `pr-12.hello.localhost`. */
+  readonly host: string;
+  /** Where users reach it through the router; null when the router's port is unknown here. */
+  readonly url: string | null;
+  /** The live revision, its artifact, and the commit the artifact was built from. */
+  readonly revision: string | null;
+  readonly artifact: string | null;
+  readonly commit: string | null;
+  /** The live revision's instances; null without a live revision or without the runtime. */
+  readonly health: {
+    readonly healthy: number;
+    readonly desired: number;
+    readonly instances: readonly InstanceHealth[];
+  } | null;
+  /** The phase of a deployment under way (`starting`, `step:2`), or null. */
+  readonly release: string | null;
+  /** Short words for each way what runs differs from what was deployed; empty when none. */
+  readonly drift: readonly string[];
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+}
+
+export interface EnvironmentStatusReport {
+  readonly environments: readonly EnvironmentStatus[];
+  /** False when the runtime could not be asked (no `flowline serve`): health and its drift are unknown. */
+  readonly runtime: boolean;
+}
+
+export interface EnvironmentStatusDeps {
+  readonly store: Store;
+  readonly catalog: Pick<Catalog, 'listEnvironments' | 'listRuns' | 'listArtifacts'>;
+  readonly records: Pick<DeployRecords, 'revisions' | 'routes' | 'unfinished'>;
+  /** Absent where the runtime does not run (the embedded CLI without a daemon). */
+  readonly instances?: InstanceStates;
+  readonly urlFor?: (host: string) => string;
+}
+
+/**
+ * Reads every live environment (of one service or all) with what runs in it: the live
+ * revision's artifact and commit, instance health from the runtime, and drift between what the
+ * records say was deployed and what runs.
+ */
+export async function environmentStatus(
+  deps: EnvironmentStatusDeps,
+  service?: string,
+): Promise<EnvironmentStatusReport> {
+  const environments = await deps.catalog.listEnvironments(service);
+  const routes = await deps.records.routes();
+  const unfinished = await deps.records.unfinished();
+  const commits = commitFinder(deps.catalog);
+  const out: EnvironmentStatus[] = [];
+  for (const env of environments) {
+    const route = routes.find((r) => r.environmentId === env.id);
+    const host = route?.host ?? hostOf(env.service, env.name);
+    const live = (await deps.records.revisions({ environmentId: env.id, states: ['live'] }))[0];
+    const underway = unfinished.find((d) => d.environmentId === env.id);
+    const instances =
+      live === undefined || deps.instances === undefined ? undefined : await deps.instances(live.revision);
+    const desired = live?.spec.instances ?? 0;
+    out.push({
+      service: env.service,
+      name: env.name,
+      kind: env.kind,
+      branch: env.branch,
+      pullRequest: env.pullRequest,
+      host,
+      url: deps.urlFor?.(host) ?? null,
+      revision: live?.revision ?? null,
+      artifact: live?.artifactId ?? null,
+      commit: live === undefined ? null : await commits(env.service, live.artifactId),
+      health:
+        instances === undefined
+          ? null
+          : { healthy: instances.filter((i) => i.state === 'healthy').length, desired, instances },
+      release: underway === undefined ? null : (underway.phase ?? 'pending'),
+      drift: driftOf({
+        live:
+          live === undefined ? undefined : { revision: live.revision, artifact: live.artifactId, desired },
+        deployed: await latestSucceeded(deps.store, env.id),
+        route: route?.target,
+        releasing: underway !== undefined,
+        instances,
+      }),
+      createdAt: env.createdAt,
+      expiresAt: env.expiresAt,
+    });
+  }
+  return { environments: out, runtime: deps.instances !== undefined };
+}
+
+/**
+ * The ways what runs differs from what was deployed, as short words:
+ * - `deployed <a>, live <b>`: the latest succeeded deployment's artifact is not the live one;
+ * - `nothing live`: a deployment succeeded but no revision is live;
+ * - `no route` / `traffic 90% on live`: outside a release, the router must send all traffic to live;
+ * - `no instances` / `1/2 healthy`: the live revision runs fewer healthy instances than its spec asks
+ *   (only when the runtime's view is known).
+ * Artifact and route checks are skipped while a release is under way: moving traffic is its job.
+ */
+export function driftOf(input: {
+  readonly live:
+    | { readonly revision: string; readonly artifact: string; readonly desired: number }
+    | undefined;
+  readonly deployed: string | undefined;
+  readonly route: StoredTarget | undefined;
+  readonly releasing: boolean;
+  readonly instances: readonly InstanceHealth[] | undefined;
+}): string[] {
+  const drift: string[] = [];
+  const { live, deployed } = input;
+  if (live === undefined) {
+    if (deployed !== undefined && !input.releasing) drift.push(`nothing live (deployed ${short(deployed)})`);
+    return drift;
+  }
+  if (!input.releasing) {
+    if (deployed !== undefined && deployed !== live.artifact) {
+      drift.push(`deployed ${short(deployed)}, live ${short(live.artifact)}`);
+    }
+    if (input.route === undefined) drift.push('no route');
+    else {
+      const weight = input.route.backends
+        .filter((b) => b.revision === live.revision)
+        .reduce((sum, b) => sum + b.weight, 0);
+      if (Math.abs(weight - 100) > 1e-9) drift.push(`traffic ${weight}% on live`);
+    }
+  }
+  if (input.instances !== undefined) {
+    const healthy = input.instances.filter((i) => i.state === 'healthy').length;
+    if (input.instances.length === 0) drift.push('no instances');
+    else if (healthy < live.desired) drift.push(`${healthy}/${live.desired} healthy`);
+  }
+  return drift;
+}
+
+/** The artifact of the newest succeeded deployment to this environment (this incarnation of its name). */
+async function latestSucceeded(store: Store, environmentId: string): Promise<string | undefined> {
+  const row = await store.db
+    .selectFrom('deployments')
+    .select('artifact_id')
+    .where('environment_id', '=', environmentId)
+    .where('status', '=', 'succeeded')
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.artifact_id;
+}
+
+/** The commit an artifact was built from: the run that built it, else the artifact's own record. */
+function commitFinder(catalog: EnvironmentStatusDeps['catalog']) {
+  const byService = new Map<string, Promise<Map<string, string>>>();
+  const load = async (service: string) => {
+    const commits = new Map<string, string>();
+    for (const a of await catalog.listArtifacts({ service, limit: 1000 })) {
+      if (a.commitSha !== null) commits.set(a.id, a.commitSha);
+    }
+    // Runs are newest first: the newest run that built an artifact names its commit.
+    for (const r of [...(await catalog.listRuns({ service, limit: 1000 }))].reverse()) {
+      if (r.artifactId !== null && r.commitSha !== null) commits.set(r.artifactId, r.commitSha);
+    }
+    return commits;
+  };
+  return async (service: string, artifact: string): Promise<string | null> => {
+    let commits = byService.get(service);
+    if (commits === undefined) {
+      commits = load(service);
+      byService.set(service, commits);
+    }
+    return (await commits).get(artifact) ?? null;
+  };
+}

@@ -1,0 +1,319 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AuditLog, createAuditLog } from '../audit/index.js';
+import { type Catalog, createCatalog } from '../catalog/index.js';
+import { type FlowlineConfig, parseConfig } from '../config/index.js';
+import { tempStore } from '../store/testing.js';
+import type { DeployRequest } from './controller.js';
+import { driftOf, type InstanceHealth } from './env-status.js';
+import { EnvironmentService, SYSTEM_ACTOR } from './environments.js';
+import type { RevisionRuntime, TrafficRouter } from './ports.js';
+import { previewName } from './previews.js';
+import { DeployRecords } from './records.js';
+
+const YAML = `version: 1
+service: shop
+run:
+  command: node server.js
+  port: { env: PORT }
+  instances: 2
+environments:
+  preview: { ephemeral: true, ttl: 2h }
+  staging: {}
+`;
+const where = { host: 'h' };
+const alice = { kind: 'user' as const, name: 'alice' };
+const A = `sha256:${'a'.repeat(64)}`;
+const B = `sha256:${'b'.repeat(64)}`;
+
+function config(text = YAML): FlowlineConfig {
+  const parsed = parseConfig(text, 'flowline.yaml');
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.config;
+}
+
+let t: Awaited<ReturnType<typeof tempStore>>;
+let catalog: Catalog;
+let audit: AuditLog;
+let records: DeployRecords;
+let service: EnvironmentService;
+let deployed: DeployRequest[];
+let stopped: string[];
+let removed: string[];
+let running: Map<string, InstanceHealth[]>;
+
+/** Records what a real deploy would: a succeeded deployment, its live revision and its route. */
+async function fakeDeploy(request: DeployRequest) {
+  deployed.push(request);
+  const name = request.environment;
+  const env = await catalog.ensureEnvironment('shop', name, 'persistent');
+  const artifact = request.artifact ?? A;
+  const serviceId = (await catalog.getService('shop')).id;
+  const revision = `${artifact.slice(7, 15)}-${deployed.length}`;
+  const d = await catalog.startDeployment({
+    service: 'shop',
+    environment: name,
+    artifactId: artifact,
+    strategy: 'allAtOnce',
+    actor: 'alice',
+  });
+  await catalog.setDeploymentStatus(d.id, 'succeeded');
+  await t.store.write((tx) =>
+    records.insertRevision(tx, {
+      revision,
+      serviceId,
+      environmentId: env.id,
+      deploymentId: d.id,
+      artifactId: artifact,
+      spec: { instances: 2 } as never,
+    }),
+  );
+  await records.setRevisionState(revision, 'live');
+  const host = `${name}.shop.localhost`;
+  await records.saveRoute(
+    host,
+    { serviceId, environmentId: env.id },
+    { service: 'shop', environment: name, backends: [{ revision, weight: 100 }] },
+  );
+  running.set(revision, [
+    { id: `${revision}-1`, state: 'healthy', restarts: 0, pid: 1 },
+    { id: `${revision}-2`, state: 'healthy', restarts: 0, pid: 2 },
+  ]);
+  return {
+    deployment: (await catalog.listDeployments({ limit: 1 }))[0] as never,
+    host,
+    url: `http://${host}/`,
+  };
+}
+
+beforeEach(async () => {
+  t = await tempStore();
+  catalog = createCatalog({ store: t.store, clock: t.clock });
+  audit = createAuditLog({ store: t.store, clock: t.clock });
+  records = new DeployRecords(t.store, t.clock);
+  deployed = [];
+  stopped = [];
+  removed = [];
+  running = new Map();
+  await catalog.ensureService('shop');
+  for (const id of [A, B]) await catalog.recordArtifact({ id, service: 'shop', cacheKey: id, sizeBytes: 1 });
+  const runtime: RevisionRuntime = {
+    start: async () => [],
+    stop: async (revision) => {
+      stopped.push(revision);
+      running.delete(revision);
+    },
+    instances: async (revision) => (running.get(revision) ?? []).map((i) => ({ id: i.id, url: 'http://x' })),
+  };
+  const router: TrafficRouter = {
+    setRoute: () => {},
+    removeRoute: (host) => {
+      removed.push(host);
+    },
+    drain: async () => {},
+  };
+  service = new EnvironmentService({
+    store: t.store,
+    catalog,
+    audit,
+    clock: t.clock,
+    records,
+    runtime,
+    router,
+    deploy: fakeDeploy,
+    instances: async (revision) => running.get(revision) ?? [],
+    urlFor: (host) => `http://${host}:8080/`,
+  });
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+describe('preview names', () => {
+  it('are pr-<n> for a pull request, else br-<branch slug>, always a DNS label', () => {
+    expect(previewName({ pullRequest: 12, branch: 'feature/x' })).toBe('pr-12');
+    expect(previewName({ branch: 'Feature/Login_Page' })).toBe('br-feature-login-page');
+    const long = previewName({ branch: `feature/${'very-long-'.repeat(10)}` });
+    expect(long).toMatch(/^br-feature-very-long-[a-z0-9-]+-[0-9a-f]{6}$/);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).not.toBe(previewName({ branch: `feature/${'very-long-'.repeat(11)}` }));
+  });
+
+  it('need a branch with a letter or digit, or a positive pull request number', () => {
+    expect(() => previewName({})).toThrow(/branch or a pull request/);
+    expect(() => previewName({ branch: '///' })).toThrow(/no letter or digit/);
+    expect(() => previewName({ pullRequest: 0 })).toThrow(/positive whole number/);
+  });
+});
+
+describe('creating a preview', () => {
+  it('records branch, pull request and expiry, audits it, and deploys the branch’s newest artifact', async () => {
+    const run = await catalog.startRun({ service: 'shop', branch: 'feature/x', where });
+    await catalog.finishRun(run.id, 'succeeded', B);
+    const outcome = await service.create({
+      config: config(),
+      pullRequest: 7,
+      branch: 'feature/x',
+      actor: alice,
+      where,
+    });
+    expect(outcome.created).toBe(true);
+    expect(outcome.environment).toMatchObject({
+      name: 'pr-7',
+      kind: 'ephemeral',
+      branch: 'feature/x',
+      pullRequest: 7,
+      expiresAt: '2026-01-01T02:00:00.000Z', // the template's ttl
+    });
+    expect(deployed[0]).toMatchObject({ environment: 'pr-7', artifact: B });
+    expect((await audit.list({ action: 'env.create' }))[0]).toMatchObject({
+      actor: alice,
+      target: 'env:shop/pr-7',
+      details: { branch: 'feature/x', refreshed: false },
+    });
+  });
+
+  it('refreshes the time to live and deploys again when the preview exists', async () => {
+    await service.create({ config: config(), branch: 'feature/x', ttlMs: 60_000, actor: alice, where });
+    t.clock.advance(30_000);
+    const again = await service.create({
+      config: config(),
+      branch: 'feature/x',
+      ttlMs: 60_000,
+      actor: alice,
+      where,
+    });
+    expect(again.created).toBe(false);
+    expect(again.environment.expiresAt).toBe('2026-01-01T00:01:30.000Z');
+    expect(deployed).toHaveLength(2);
+  });
+
+  it('refuses without an ephemeral template, or when the name belongs to someone else', async () => {
+    await expect(
+      service.create({
+        config: config(YAML.replace(/ {2}preview.*\n/, '')),
+        pullRequest: 1,
+        actor: alice,
+        where,
+      }),
+    ).rejects.toMatchObject({ code: 'FLOWLINE_ENV_NO_TEMPLATE' });
+    await service.create({ config: config(), branch: 'feature/x', actor: alice, where });
+    await expect(
+      service.create({ config: config(), branch: 'feature-x', actor: alice, where }),
+    ).rejects.toMatchObject({
+      code: 'FLOWLINE_ENV_NAME_TAKEN',
+    });
+    await catalog.ensureEnvironment('shop', 'pr-3', 'persistent');
+    await expect(
+      service.create({ config: config(), pullRequest: 3, actor: alice, where }),
+    ).rejects.toMatchObject({
+      code: 'FLOWLINE_ENV_NAME_TAKEN',
+    });
+  });
+});
+
+describe('deleting environments', () => {
+  it('removes the route, stops every revision, retires them and marks the environment deleted', async () => {
+    await service.create({ config: config(), pullRequest: 4, actor: alice, where });
+    const [revision] = await records.revisions({ states: ['live'] });
+    const outcome = await service.delete({ service: 'shop', name: 'pr-4', actor: alice, where });
+    expect(outcome).toMatchObject({ host: 'pr-4.shop.localhost', revisions: [revision?.revision] });
+    expect(removed).toEqual(['pr-4.shop.localhost']);
+    expect(stopped).toEqual([revision?.revision]);
+    expect(await records.routes()).toEqual([]);
+    expect((await records.revision(revision?.revision ?? ''))?.state).toBe('retired');
+    expect(await catalog.findEnvironment('shop', 'pr-4')).toBeUndefined();
+    expect((await audit.list({ action: 'env.delete' }))[0]).toMatchObject({ target: 'env:shop/pr-4' });
+  });
+
+  it('refuses a persistent environment unless forced, and an unknown one', async () => {
+    await fakeDeploy({ config: config(), environment: 'staging', actor: alice, where });
+    await expect(
+      service.delete({ service: 'shop', name: 'staging', actor: alice, where }),
+    ).rejects.toMatchObject({
+      code: 'FLOWLINE_ENV_PERSISTENT',
+    });
+    await service.delete({ service: 'shop', name: 'staging', force: true, actor: alice, where });
+    await expect(
+      service.delete({ service: 'shop', name: 'staging', actor: alice, where }),
+    ).rejects.toMatchObject({
+      code: 'FLOWLINE_DEPLOY_UNKNOWN_ENVIRONMENT',
+    });
+  });
+
+  it('deletes expired previews as Flowline itself, and only those', async () => {
+    await service.create({ config: config(), pullRequest: 1, ttlMs: 60_000, actor: alice, where });
+    await service.create({ config: config(), pullRequest: 2, ttlMs: 120_000, actor: alice, where });
+    t.clock.advance(60_000);
+    expect(await service.reapExpired(where)).toEqual(['shop/pr-1']);
+    expect((await catalog.listEnvironments('shop')).map((e) => e.name)).toEqual(['pr-2']);
+    expect((await audit.list({ action: 'env.expire' }))[0]).toMatchObject({ actor: SYSTEM_ACTOR });
+  });
+
+  it('finishes at start-up a teardown that a killed Flowline left half-done', async () => {
+    await service.create({ config: config(), pullRequest: 5, actor: alice, where });
+    const [revision] = await records.revisions({ states: ['live'] });
+    const env = await catalog.findEnvironment('shop', 'pr-5');
+    await catalog.deleteEnvironment(env?.id ?? ''); // recorded, but its instances still run
+    expect(await service.sweep()).toEqual([revision?.revision]);
+    expect(await service.sweep()).toEqual([]);
+  });
+});
+
+describe('environment status', () => {
+  it('shows URL, artifact, commit and health, and drift when instances fall short', async () => {
+    const run = await catalog.startRun({
+      service: 'shop',
+      branch: 'feature/x',
+      commit: { sha: 'c0ffee', authorTime: '2026-01-01T00:00:00Z', message: 'm' },
+      where,
+    });
+    await catalog.finishRun(run.id, 'succeeded', B);
+    await service.create({ config: config(), pullRequest: 9, branch: 'feature/x', actor: alice, where });
+    const [status] = (await service.status('shop')).environments;
+    expect(status).toMatchObject({
+      name: 'pr-9',
+      url: 'http://pr-9.shop.localhost:8080/',
+      artifact: B,
+      commit: 'c0ffee',
+      health: { healthy: 2, desired: 2 },
+      drift: [],
+    });
+    const [revision] = await records.revisions({ states: ['live'] });
+    running.set(revision?.revision ?? '', [{ id: 'i', state: 'crashed', restarts: 1, pid: null }]);
+    expect((await service.status()).environments[0]?.drift).toEqual(['0/2 healthy']);
+  });
+});
+
+describe('drift', () => {
+  const live = { revision: 'r2', artifact: B, desired: 2 };
+  const route = { service: 's', environment: 'e', backends: [{ revision: 'r2', weight: 100 }] };
+  const healthy = (n: number): InstanceHealth[] =>
+    Array.from({ length: n }, (_, i) => ({ id: `i${i}`, state: 'healthy', restarts: 0, pid: i }));
+  const base = { live, deployed: B, route, releasing: false, instances: healthy(2) };
+
+  it('is empty when the live revision is what was deployed, fully routed and healthy', () => {
+    expect(driftOf(base)).toEqual([]);
+  });
+
+  it('names each difference in short words', () => {
+    expect(driftOf({ ...base, deployed: A })).toEqual([`deployed ${'a'.repeat(12)}, live ${'b'.repeat(12)}`]);
+    expect(driftOf({ ...base, instances: healthy(1) })).toEqual(['1/2 healthy']);
+    expect(driftOf({ ...base, instances: [] })).toEqual(['no instances']);
+    expect(driftOf({ ...base, route: undefined })).toEqual(['no route']);
+    const split = {
+      ...route,
+      backends: [
+        { revision: 'r1', weight: 10 },
+        { revision: 'r2', weight: 90 },
+      ],
+    };
+    expect(driftOf({ ...base, route: split })).toEqual(['traffic 90% on live']);
+    expect(driftOf({ ...base, live: undefined })).toEqual([`nothing live (deployed ${'b'.repeat(12)})`]);
+  });
+
+  it('leaves traffic and artifact to a release under way, and health to the runtime', () => {
+    const split = { ...route, backends: [{ revision: 'r2', weight: 50 }] };
+    expect(driftOf({ ...base, deployed: A, route: split, releasing: true })).toEqual([]);
+    expect(driftOf({ ...base, instances: undefined })).toEqual([]);
+  });
+});

@@ -1,0 +1,178 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Where } from '../../audit/index.js';
+import type { Authorize } from '../../auth/index.js';
+import { parseConfig } from '../../config/index.js';
+import { FlowlineError } from '../../core/errors.js';
+import { parseDuration } from '../../core/time.js';
+import { type EnvironmentService, previewName } from '../../deploy/index.js';
+import { principalOf } from '../auth.js';
+import { streamProgress } from '../stream.js';
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+
+const InstanceHealth = z.object({
+  id: z.string(),
+  state: z.string(),
+  restarts: z.number().int(),
+  pid: z.number().int().nullable(),
+});
+
+const EnvironmentStatus = z
+  .object({
+    service: z.string(),
+    name: z.string(),
+    kind: z.enum(['persistent', 'ephemeral']),
+    branch: z.string().nullable(),
+    pullRequest: z.number().int().nullable(),
+    host: z.string(),
+    url: z.string().nullable().describe('Where users reach it through the router'),
+    revision: z.string().nullable().describe('The live revision'),
+    artifact: z.string().nullable().describe("The live revision's artifact"),
+    commit: z.string().nullable().describe('The commit the artifact was built from'),
+    health: z
+      .object({
+        healthy: z.number().int(),
+        desired: z.number().int(),
+        instances: z.array(InstanceHealth).readonly(),
+      })
+      .nullable()
+      .describe("The live revision's instances"),
+    release: z.string().nullable().describe('The phase of a deployment under way'),
+    drift: z
+      .array(z.string())
+      .readonly()
+      .describe('How what runs differs from what was deployed; empty when none'),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+  })
+  .meta({ id: 'EnvironmentStatus' });
+
+/**
+ * Previews on demand and the status of every environment. Create and delete stream their
+ * progress as NDJSON and need the `deploy` role with the environment in the token's scope;
+ * deleting a persistent environment (`force`) needs `admin`.
+ */
+export const environmentRoutes =
+  (environments: EnvironmentService, authorize: Authorize, where: () => Where): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/environments/status',
+      {
+        config: { access: 'read' },
+        schema: {
+          summary: 'Every live environment with its URL, artifact, commit, health and drift',
+          tags: ['environments'],
+          querystring: z.strictObject({ service: Name.optional() }),
+          response: {
+            200: z.object({ environments: z.array(EnvironmentStatus).readonly(), runtime: z.boolean() }),
+          },
+        },
+      },
+      async (request) => environments.status(request.query.service),
+    );
+
+    app.post(
+      '/v1/environments',
+      {
+        config: { access: 'deploy' },
+        schema: {
+          summary: 'Create (or refresh and redeploy) a preview environment (streams NDJSON progress)',
+          tags: ['environments'],
+          body: z.strictObject({
+            config: z
+              .string()
+              .max(512 * 1024)
+              .describe('The flowline.yaml text of the service'),
+            configFile: z.string().max(500).default('flowline.yaml'),
+            branch: z.string().min(1).max(255).optional().describe('The branch it previews'),
+            pullRequest: z
+              .number()
+              .int()
+              .min(1)
+              .max(2 ** 31 - 1)
+              .optional()
+              .describe('The pull request it previews: the name is then `pr-<n>`'),
+            ttl: z
+              .string()
+              .max(32)
+              .optional()
+              .describe("Time to live, e.g. `72h`, `30m`; default: the template's `ttl`, else 72h"),
+            artifact: z
+              .string()
+              .regex(/^(sha256:)?[0-9a-f]{6,64}$/, 'a sha256 digest or a prefix of one')
+              .optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { branch, pullRequest, ttl, artifact } = request.body;
+        const name = previewName({ branch, pullRequest });
+        authorize(principal, 'deploy', name);
+        const ttlMs = ttl === undefined ? undefined : parseTtl(ttl);
+        const parsed = parseConfig(request.body.config, request.body.configFile);
+        if (!parsed.ok) {
+          throw new FlowlineError(
+            'FLOWLINE_CONFIG_INVALID',
+            `${parsed.errors.length} problem(s) in ${request.body.configFile}`,
+            { issues: parsed.errors, hint: 'Run `flowline validate` and fix each problem.' },
+          );
+        }
+        await streamProgress(reply, (onProgress) =>
+          environments.create({
+            config: parsed.config,
+            branch,
+            pullRequest,
+            ttlMs,
+            artifact,
+            actor: principal.actor,
+            where: where(),
+            onProgress,
+          }),
+        );
+      },
+    );
+
+    app.delete(
+      '/v1/environments/:service/:name',
+      {
+        config: { access: 'deploy' },
+        schema: {
+          summary: 'Tear an environment down: drain, stop its revisions, remove its route (streams NDJSON)',
+          tags: ['environments'],
+          params: z.object({ service: Name, name: Name }),
+          querystring: z.strictObject({
+            force: z
+              .enum(['true', 'false'])
+              .default('false')
+              .describe('Also delete a persistent environment (admin)'),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { service, name } = request.params;
+        const force = request.query.force === 'true';
+        authorize(principal, force ? 'admin' : 'deploy', name);
+        await streamProgress(reply, (onProgress) =>
+          environments.delete({ service, name, force, actor: principal.actor, where: where(), onProgress }),
+        );
+      },
+    );
+  };
+
+function parseTtl(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 1000) {
+    throw new FlowlineError(
+      'FLOWLINE_REQUEST_INVALID',
+      `The time to live \`${text}\` is not a duration of 1s or more.`,
+      {
+        hint: 'Give a duration such as `30m`, `72h` or `7d`.',
+        location: { path: 'body.ttl' },
+      },
+    );
+  }
+  return ms;
+}
