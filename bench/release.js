@@ -158,8 +158,39 @@ export async function startFlowline(environments) {
     return /** @type {Release} */ (await res.json());
   };
 
+  /**
+   * POST /v1/deploy as the CLI sends it, without the CLI; `onLine` gets each NDJSON progress
+   * line with the ms since the request was sent. Resolves with the stream's last line.
+   * @param {{ environment: string, artifact: string }} body
+   * @param {(line: string, ms: number) => void} onLine
+   */
+  const apiDeploy = async (body, onLine) => {
+    const started = performance.now();
+    const res = await fetch(`${daemon.apiUrl}/v1/deploy`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${daemon.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ config: RUN + environments, ...body }),
+    });
+    const decoder = new TextDecoder();
+    let buffered = '';
+    let last = '';
+    for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (res.body ?? [])) {
+      const ms = performance.now() - started;
+      buffered += decoder.decode(chunk, { stream: true });
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const message = JSON.parse(line);
+        if (message.type === 'progress') onLine(message.line, ms);
+        last = line;
+      }
+    }
+    return /** @type {{ type: string }} */ (JSON.parse(last));
+  };
+
   return {
     artifacts: /** @type {[string, string]} */ ([a, b]),
+    apiDeploy,
     routerUrl: /** @type {string} */ (routerUrl),
     cli,
     must,

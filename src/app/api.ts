@@ -7,5 +7,7 @@ export async function startApi(
   options: { port: number; host: string; logger?: boolean },
 ): Promise<Listening> {
   const app = await buildServer(flowline, { logger: options.logger ?? false });
-  return listen(app, options);
+  const listening = await listen(app, options);
+  flowline.flags.start(); // count evaluations, and see flag changes other processes write
+  return listening;
 }

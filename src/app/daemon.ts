@@ -138,6 +138,7 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
     { logger: options.logger ?? false },
   );
   const api = await listen(app, { port: options.apiPort, host: options.host });
+  flowline.flags.start(); // count evaluations, and see flag changes the embedded CLI writes
   const info: DaemonInfo = {
     pid: process.pid,
     apiUrl: api.url,

@@ -16,6 +16,13 @@ import { FlowlineError } from '../core/errors.js';
 import { createEventBus, type EventBus } from '../core/events.js';
 import type { Settings } from '../core/settings.js';
 import { flowlineVersion } from '../core/version.js';
+import {
+  createFlagService,
+  createFlagTriggers,
+  type FlagService,
+  type FlagTriggers,
+  killOnRollback,
+} from '../flags/service/index.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
 import { openStore, type Store } from '../store/index.js';
 
@@ -32,8 +39,12 @@ export interface Flowline {
   readonly artifacts: ArtifactStore;
   readonly andon: Andon;
   readonly pipeline: Pipeline;
-  /** Releases, deployments and the andon announce what happened here. */
+  /** Releases, deployments, flags and the andon announce what happened here. */
   readonly events: EventBus;
+  /** Flags per service and environment; `flags.start()` when serving (counts, cross-process changes). */
+  readonly flags: FlagService;
+  /** Alertmanager and signed-webhook triggers that kill flags. */
+  readonly flagTriggers: FlagTriggers;
   /** Who is acting when a command runs embedded (the OS user, or the CI identity). */
   readonly localActor: Actor;
   /** Where this process runs, for audit events. */
@@ -79,10 +90,16 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     extraSecrets: [settings.token],
   });
   const events = createEventBus();
+  const flags = createFlagService({ store, audit, clock, events });
+  const flagTriggers = createFlagTriggers({ flags, store, audit, clock });
+  // A failed, rolled back or aborted release kills the flags marked `killOnRollback` there.
+  const rollbackKills = killOnRollback({ events, flags, where });
   return {
     settings,
     version: flowlineVersion(),
     events,
+    flags,
+    flagTriggers,
     clock,
     store,
     audit,
@@ -94,6 +111,11 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     pipeline,
     localActor,
     where,
-    close: () => store.close(),
+    async close() {
+      rollbackKills.stop();
+      await rollbackKills.idle();
+      await flags.close();
+      await store.close();
+    },
   };
 }

@@ -1,9 +1,9 @@
 import { FlowlineError } from '../core/errors.js';
 import type { Authorize, Principal, Role } from './types.js';
 
-const RANK: Record<Role, number> = { read: 0, deploy: 1, admin: 2 };
+const RANK: Record<Role, number> = { client: 0, read: 1, deploy: 2, admin: 3 };
 
-/** True when `have` includes everything `need` allows (read < deploy < admin). */
+/** True when `have` includes everything `need` allows (client < read < deploy < admin). */
 export function roleAllows(have: Role, need: Role): boolean {
   return RANK[have] >= RANK[need];
 }
@@ -20,7 +20,7 @@ export const authorize: Authorize = (principal, role, environment) => {
       'FLOWLINE_FORBIDDEN',
       `This needs the ${role} role${environment === undefined ? '' : ` on environment ${environment}`}; ${who} has the ${principal.role} role.`,
       {
-        hint: `Use a token with the ${role} role or higher (read < deploy < admin); an admin can create one.`,
+        hint: `Use a token with the ${role} role or higher (client < read < deploy < admin); an admin can create one.`,
       },
     );
   }

@@ -183,6 +183,14 @@ function validate(input: CreateTokenInput, now: Date) {
     );
   }
   let environments: string[] | null = null;
+  // A client token ships inside apps and browsers: it must never read every environment's flags.
+  if (input.role === 'client' && input.environments === undefined) {
+    throw invalid(
+      'environments',
+      'A client token must be limited to the environments whose flags it reads.',
+      'Name them, e.g. `flowline token create web-app --role client --env production`.',
+    );
+  }
   if (input.environments !== undefined) {
     environments = [...new Set(input.environments)];
     if (

@@ -1,6 +1,10 @@
 import type { Actor } from '../audit/types.js';
 
-export const ROLES = ['read', 'deploy', 'admin'] as const;
+/**
+ * Least to most. `client` may only read and evaluate the flags of the environments in its scope
+ * (an app's or a browser's token); every other route needs `read` or more.
+ */
+export const ROLES = ['client', 'read', 'deploy', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A token as listed: never the secret, never its hash. */

@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'input' // the caller sent something wrong: fix the input
   | 'notFound'
   | 'conflict' // the request is valid but clashes with current state
+  | 'precondition' // a conditional request (If-Match) no longer holds: re-read and retry
   | 'unauthenticated'
   | 'forbidden'
   | 'tooLarge'
@@ -280,6 +281,33 @@ export const ERROR_CODES = {
     summary: 'A file to import is not a flagd flag definition or an Unleash feature export.',
     fix: 'Pass flagd JSON (with `flags`) or an Unleash export (with `features`); for an admin export with several environments, name one.',
   },
+  FLOWLINE_FLAGS_CONFLICT: {
+    kind: 'precondition',
+    summary:
+      'The flags changed since they were read: the `If-Match` ETag (or the one saved by `flowline flags plan`) is stale.',
+    fix: 'Read the flags again (`flowline flags plan`), review the difference, and apply again.',
+  },
+  FLOWLINE_FLAG_NOT_FOUND: {
+    kind: 'notFound',
+    summary: 'No flag has that key in the flag set of that service and environment.',
+    fix: 'List the flags with `flowline flags list --env <env>`; create it with `flowline flags set`.',
+  },
+  FLOWLINE_TRIGGER_NOT_FOUND: {
+    kind: 'notFound',
+    summary: 'No flag trigger has that name for that service and environment.',
+    fix: 'List triggers with `flowline flags trigger list --env <env>`.',
+  },
+  FLOWLINE_TRIGGER_NAME_TAKEN: {
+    kind: 'conflict',
+    summary: 'A flag trigger with that name already exists for that service and environment.',
+    fix: 'Pick another name, or remove the old trigger first (`flowline flags trigger remove`).',
+  },
+  FLOWLINE_WEBHOOK_SIGNATURE: {
+    kind: 'unauthenticated',
+    summary:
+      'A signed webhook has no signature, a wrong one, a timestamp older than 5 minutes, or was already received.',
+    fix: 'Sign `<timestamp>.<raw body>` with HMAC-SHA256 and the trigger secret; send `X-Flowline-Timestamp` and `X-Flowline-Signature: sha256=<hex>` (docs/flags.md).',
+  },
   FLOWLINE_NOT_SUPPORTED: {
     kind: 'unsupported',
     summary: 'The feature is not supported in this setup.',
@@ -395,6 +423,7 @@ const HTTP_STATUS: Record<ErrorKind, number> = {
   input: 400,
   notFound: 404,
   conflict: 409,
+  precondition: 412,
   unauthenticated: 401,
   forbidden: 403,
   tooLarge: 413,
@@ -428,6 +457,7 @@ const EXIT_BY_KIND: Record<ErrorKind, number> = {
   input: EXIT_CODES.input,
   notFound: EXIT_CODES.notFound,
   conflict: EXIT_CODES.conflict,
+  precondition: EXIT_CODES.conflict,
   unauthenticated: EXIT_CODES.auth,
   forbidden: EXIT_CODES.auth,
   tooLarge: EXIT_CODES.input,

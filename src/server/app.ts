@@ -12,6 +12,7 @@ import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
+import type { FlagService, FlagTriggers } from '../flags/service/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
 import { auditRoutes } from './routes/audit.js';
@@ -19,6 +20,8 @@ import { catalogRoutes } from './routes/catalog.js';
 import { configRoutes } from './routes/config.js';
 import { deployRoutes } from './routes/deploy.js';
 import { environmentRoutes } from './routes/environments.js';
+import { flagRoutes } from './routes/flags.js';
+import { flagHookRoutes } from './routes/flags-hooks.js';
 import { releaseRoutes } from './routes/releases.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -30,6 +33,9 @@ export interface ServerDeps {
   readonly authorize: Authorize;
   readonly audit: AuditLog;
   readonly catalog: Catalog;
+  /** Flag sets, their delivery (ETag, stream, evaluation) and changes. */
+  readonly flags: FlagService;
+  readonly flagTriggers: FlagTriggers;
   /** Where this server runs, for audit events of API calls. */
   readonly where: Where;
   /** The data plane's controls; their routes exist only where it runs (`flowline serve`). */
@@ -90,6 +96,13 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(auditRoutes(deps.audit));
   await app.register(catalogRoutes(deps.catalog));
   await app.register(configRoutes());
+  const where = () => deps.where;
+  await app.register(
+    flagRoutes({ flags: deps.flags, triggers: deps.flagTriggers, authorize: deps.authorize, where }),
+  );
+  await app.register(
+    flagHookRoutes({ triggers: deps.flagTriggers, tokens: deps.tokens, authorize: deps.authorize, where }),
+  );
   if (deps.deploy !== undefined) {
     await app.register(deployRoutes(deps.deploy, deps.authorize, () => deps.where));
   }

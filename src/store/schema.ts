@@ -27,6 +27,72 @@ export interface Database {
   revisions: RevisionsTable;
   routes: RoutesTable;
   release_events: ReleaseEventsTable;
+  flag_sets: FlagSetsTable;
+  flag_history: FlagHistoryTable;
+  flag_evaluations: FlagEvaluationsTable;
+  flag_triggers: FlagTriggersTable;
+}
+
+/** The current flag set of one service in one environment (src/flags/service). */
+export interface FlagSetsTable {
+  service: string;
+  environment: string;
+  /** 1, 2, 3, …: one more on every change. */
+  version: number;
+  /** Quoted, as sent in the `ETag` header. */
+  etag: string;
+  definition_json: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** One row per version of a flag set: who changed what, and the whole definition after. */
+export interface FlagHistoryTable {
+  id: string;
+  service: string;
+  environment: string;
+  version: number;
+  at: string;
+  actor_kind: string;
+  actor_name: string;
+  /** The audit action: `flag.set`, `flag.kill`, `flags.apply`, … */
+  action: string;
+  /** JSON array of the flag keys this version created, changed or deleted. */
+  flags_json: string;
+  summary: string;
+  definition_json: string;
+}
+
+/** Server-side evaluations counted per flag and variant (flushed from memory every few seconds). */
+export interface FlagEvaluationsTable {
+  service: string;
+  environment: string;
+  flag: string;
+  variant: string;
+  count: number;
+  last_at: string;
+}
+
+/** What kills (or switches) a flag automatically: an Alertmanager alert or a signed webhook. */
+export interface FlagTriggersTable {
+  id: string;
+  service: string;
+  environment: string;
+  name: string;
+  kind: 'alertmanager' | 'webhook';
+  flag: string;
+  /** JSON object of alert labels that must all match (alertmanager). */
+  match_json: string;
+  /** Served while the trigger holds the flag killed; null: the flag's default variant. */
+  variant: string | null;
+  /** 1: a resolved alert (or `resolved` webhook) lifts the kill this trigger pulled. */
+  restore: number;
+  /** The HMAC key of a webhook trigger. Stored as given: verifying an HMAC needs the key itself. */
+  secret: string | null;
+  state: 'idle' | 'fired';
+  fired_at: string | null;
+  created_at: string;
+  created_by: string;
 }
 
 /** One line of a release's journal: a step, a measurement, a decision. */
@@ -180,7 +246,7 @@ export interface ApiTokensTable {
   secret_hash: string;
   /** `flt_` and the next 8 characters of the secret, to recognise a token in `token list` without revealing it. */
   prefix: string;
-  role: 'read' | 'deploy' | 'admin';
+  role: 'client' | 'read' | 'deploy' | 'admin';
   /** JSON array of environment names, or null for every environment. */
   environments_json: string | null;
   created_by: string;

@@ -46,10 +46,10 @@ export function registerFoundation(program: Command, runs: Runs): void {
     .argument('<name>', 'a name for the token, e.g. ci-bot')
     .addOption(
       new Option('--role <role>', 'what it may do')
-        .choices(['read', 'deploy', 'admin'])
+        .choices(['client', 'read', 'deploy', 'admin'])
         .makeOptionMandatory(),
     )
-    .option('--env <names...>', 'limit the token to these environments')
+    .option('--env <names...>', 'limit the token to these environments (required for --role client)')
     .option('--expires <when>', 'expiry: a duration (30d, 12h) or an ISO date')
     .addOption(jsonOption())
     .action(runs(() => import('../commands/token.js').then((m) => ({ default: m.create }))));

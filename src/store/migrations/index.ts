@@ -4,6 +4,7 @@ import { runtime } from './0003_runtime.js';
 import { artifacts } from './0004_artifacts.js';
 import { deploy } from './0005_deploy.js';
 import { releaseEvents } from './0006_release_events.js';
+import { flags } from './0007_flags.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   artifacts,
   deploy,
   releaseEvents,
+  flags,
 ];

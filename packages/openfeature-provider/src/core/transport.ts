@@ -1,0 +1,154 @@
+import type { ResolvedOptions } from './options.js';
+import { type SseEvent, SseParser } from './sse.js';
+
+/** The body of `GET /v1/flags/{service}/{environment}` and the data of each stream event. */
+export interface FlagSetPayload {
+  readonly version: number;
+  /** The set's ETag, quotes included: `"<hash>"`. */
+  readonly etag: string;
+  /** A FlagSetDefinition; compiled (and so validated) by the caller. */
+  readonly definition: unknown;
+}
+
+/** What one request for the flag set came to. `fatal`: retrying cannot help (bad token, no access). */
+export type FetchOutcome =
+  | { readonly kind: 'set'; readonly payload: FlagSetPayload }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'retry'; readonly problem: string }
+  | { readonly kind: 'fatal'; readonly problem: string };
+
+/** Fetches the flag set, conditionally when an ETag is known. Never throws. */
+export async function fetchFlagSet(options: ResolvedOptions, etag: string | undefined): Promise<FetchOutcome> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new Error(`no answer within ${options.requestTimeoutMs} ms`)),
+    options.requestTimeoutMs,
+  );
+  try {
+    const headers: Record<string, string> = { ...authorization(options), accept: 'application/json' };
+    if (etag !== undefined) headers['if-none-match'] = etag;
+    const response = await options.fetch(options.flagsUrl, { headers, signal: controller.signal });
+    if (response.status === 304) return { kind: 'unchanged' };
+    if (!response.ok) {
+      const problem = await failure(response);
+      return { kind: isRefusal(response) ? 'fatal' : 'retry', problem };
+    }
+    const payload = readPayload(await response.json());
+    return typeof payload === 'string' ? { kind: 'retry', problem: payload } : { kind: 'set', payload };
+  } catch (error) {
+    return { kind: 'retry', problem: `GET ${options.flagsUrl} failed: ${describeError(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What one stream connection came to: `connected` once the server accepted it. */
+export interface StreamOutcome {
+  readonly connected: boolean;
+  readonly problem: string;
+  readonly fatal?: boolean;
+  /** The reconnection delay the server asked for with `retry:`. */
+  readonly retryMs?: number;
+}
+
+export interface StreamHandlers {
+  /** The server accepted the stream (200, `text/event-stream`). */
+  connected(): void;
+  event(event: SseEvent): void;
+}
+
+/**
+ * Opens the event stream and reads it until it ends, fails, is aborted through `signal`, or stays
+ * silent for `idleTimeoutMs`. Never throws; the outcome says why it ended.
+ */
+export async function readStream(
+  options: ResolvedOptions,
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+  handlers: StreamHandlers,
+): Promise<StreamOutcome> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', abort, { once: true });
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const touch = () => {
+    clearTimeout(idle);
+    idle = setTimeout(
+      () => controller.abort(new Error(`nothing received for ${options.idleTimeoutMs} ms`)),
+      options.idleTimeoutMs,
+    );
+  };
+  let connected = false;
+  const parser = new SseParser();
+  const ended = (problem: string): StreamOutcome =>
+    parser.retryMs === undefined ? { connected, problem } : { connected, problem, retryMs: parser.retryMs };
+  const url = `${options.flagsUrl}/stream`;
+  try {
+    touch();
+    const headers: Record<string, string> = { ...authorization(options), accept: 'text/event-stream' };
+    if (lastEventId !== undefined && lastEventId !== '') headers['last-event-id'] = lastEventId;
+    const response = await options.fetch(url, { headers, signal: controller.signal });
+    if (!response.ok) return { connected, problem: await failure(response), fatal: isRefusal(response) };
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/event-stream') || response.body === null) {
+      await response.body?.cancel().catch(() => {});
+      return { connected, problem: `GET ${url} answered ${type || 'no content type'}, not an event stream` };
+    }
+    connected = true;
+    handlers.connected();
+    if (lastEventId !== undefined) parser.feed(`id: ${lastEventId}\n`);
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return ended('the server closed the stream');
+      touch();
+      for (const event of parser.feed(decoder.decode(value, { stream: true }))) handlers.event(event);
+    }
+  } catch (error) {
+    const reason = controller.signal.aborted ? controller.signal.reason : error;
+    return ended(`stream ${url}: ${describeError(reason)}`);
+  } finally {
+    clearTimeout(idle);
+    signal.removeEventListener('abort', abort);
+    if (!controller.signal.aborted) controller.abort();
+  }
+}
+
+/** Checks the shape of a flag-set payload; returns a problem description when it is wrong. */
+export function readPayload(json: unknown): FlagSetPayload | string {
+  if (typeof json !== 'object' || json === null) return 'the flag set is not a JSON object';
+  const { version, etag, definition } = json as Record<string, unknown>;
+  if (typeof version !== 'number' || !Number.isInteger(version)) return 'the flag set has no integer `version`';
+  if (typeof etag !== 'string') return 'the flag set has no `etag`';
+  if (typeof definition !== 'object' || definition === null) return 'the flag set has no `definition`';
+  return { version, etag, definition };
+}
+
+function authorization(options: ResolvedOptions): Record<string, string> {
+  return { authorization: `Bearer ${options.token}` };
+}
+
+/** 401 and 403 cannot heal by retrying: the token is wrong, revoked, or not allowed this environment. */
+function isRefusal(response: Response): boolean {
+  return response.status === 401 || response.status === 403;
+}
+
+/** `HTTP 403 FLOWLINE_FORBIDDEN: message` from Flowline's error body, when there is one. */
+async function failure(response: Response): Promise<string> {
+  let detail = '';
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    const { code, message } = body.error ?? {};
+    detail = [code, message].filter((part) => typeof part === 'string').join(': ');
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return `${response.url || 'request'} answered HTTP ${response.status}${detail === '' ? '' : ` ${detail}`}`;
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+}

@@ -1,0 +1,319 @@
+import type { AuditLog } from '../../audit/types.js';
+import type { Clock } from '../../core/clock.js';
+import { FlowlineError } from '../../core/errors.js';
+import type { EventBus } from '../../core/events.js';
+import type { Store, WriteTx } from '../../store/index.js';
+import { type CompiledFlagSet, compileFlagSet } from '../engine/compile.js';
+import { evaluate, evaluateAll } from '../engine/evaluate.js';
+import type { EvaluateOptions, EvaluationResult } from '../engine/types.js';
+import { compileFlagSetOrThrow } from '../errors.js';
+import {
+  applyAction,
+  changesBetween,
+  describeChanges,
+  emptyDefinition,
+  etagMatches,
+  isUnchanged,
+  labelled,
+  type SetChanges,
+  withFlag,
+} from './changes.js';
+import { EvaluationCounters } from './counters.js';
+import { flagTables } from './store.js';
+import type { ChangeContext, FlagDocument, FlagOverview, FlagService, ServedFlagSet } from './types.js';
+
+export interface FlagServiceDeps {
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  /** `flag.changed` is emitted here for every flag a change touches. */
+  readonly events: EventBus;
+  /** How often evaluation counts are written (default 5 s). */
+  readonly flushIntervalMs?: number;
+  /** How often the store is checked for changes made by other processes (default 500 ms). */
+  readonly pollIntervalMs?: number;
+  /** Background failures (a flush or a poll); default: ignored. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** One change, decided inside the write transaction from the current document. */
+export interface Proposal {
+  readonly definition: unknown;
+  /** The audit action: `flag.set`, `flag.kill`, `flags.apply`, … */
+  readonly action: string;
+  /** The flag acted on, for `flag.*` actions (the audit target names it). */
+  readonly flag?: string;
+  /** A line for people; default: what changed. */
+  readonly summary?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** The service plus the transaction-level change used by triggers. */
+export interface FlagServiceInternals extends FlagService {
+  /**
+   * Runs `propose` inside a write transaction on the current document; `undefined` writes
+   * nothing. A proposal equal to the current set writes nothing either (no version, no audit).
+   */
+  commit(
+    service: string,
+    environment: string,
+    change: ChangeContext,
+    propose: (current: FlagDocument, tx: WriteTx) => Promise<Proposal | undefined> | Proposal | undefined,
+  ): Promise<{ document: FlagDocument; changed: boolean }>;
+}
+
+const setKey = (service: string, environment: string) => `${service}\0${environment}`;
+
+/** Creates the flag service over the store. No timers run until {@link FlagService.start}. */
+export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
+  const { store, audit, clock, events } = deps;
+  const onError = deps.onError ?? (() => {});
+  const counters = new EvaluationCounters(store, clock);
+  const cache = new Map<string, Promise<ServedFlagSet> | ServedFlagSet>();
+  const known = new Map<string, number>();
+  const listeners = new Set<(service: string, environment: string) => void>();
+  let timers: NodeJS.Timeout[] = [];
+
+  const notify = (service: string, environment: string) => {
+    for (const listener of listeners) {
+      try {
+        listener(service, environment);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+
+  const load = (service: string, environment: string): Promise<ServedFlagSet> => {
+    const key = setKey(service, environment);
+    const loading = flagTables.readSet(store.db, service, environment).then((stored) => {
+      const served = { document: stored.document, json: JSON.stringify(stored.document), compiled: compileStored(stored.document) };
+      if (cache.get(key) === loading) cache.set(key, served); // unless a change replaced it meanwhile
+      return served;
+    });
+    cache.set(key, loading);
+    loading.catch(() => {
+      if (cache.get(key) === loading) cache.delete(key);
+    });
+    return loading;
+  };
+
+  const served = async (service: string, environment: string): Promise<ServedFlagSet> =>
+    cache.get(setKey(service, environment)) ?? load(service, environment);
+
+  const nowOf = (set: CompiledFlagSet): EvaluateOptions | undefined =>
+    set.timeDependent ? { now: clock.now().getTime() } : undefined;
+
+  const commit: FlagServiceInternals['commit'] = async (service, environment, change, propose) => {
+    const outcome = await store.write(async (tx) => {
+      const current = (await flagTables.readSet(tx, service, environment)).document;
+      if (change.ifMatch !== undefined && !etagMatches(change.ifMatch, current.etag)) {
+        throw conflict(service, environment, change.ifMatch, current);
+      }
+      const proposal = await propose(current, tx);
+      if (proposal === undefined) return { document: current, changed: false as const };
+      const definition = labelled(proposal.definition, service, environment);
+      const compiled = compileFlagSetOrThrow(definition);
+      const changes = changesBetween(current.definition, definition);
+      if (isUnchanged(changes)) return { document: current, changed: false as const };
+      const flags = [...changes.created, ...changes.updated, ...changes.deleted];
+      const summary = proposal.summary ?? describeChanges(changes);
+      const at = clock.now();
+      const written = await flagTables.writeVersion(tx, current, definition, {
+        at,
+        actor: change.actor,
+        action: proposal.action,
+        flags,
+        summary,
+      });
+      const version = written.document.version;
+      await audit.append(
+        {
+          actor: change.actor,
+          action: proposal.action,
+          target:
+            proposal.flag === undefined
+              ? `flags:${service}/${environment}`
+              : `flag:${service}/${environment}/${proposal.flag}`,
+          where: change.where,
+          details: {
+            service,
+            environment,
+            ...(proposal.flag === undefined ? {} : { flag: proposal.flag }),
+            version,
+            summary,
+            ...(proposal.flag === undefined ? changeLists(changes) : {}),
+            ...proposal.details,
+          },
+        },
+        tx,
+      );
+      return { document: written.document, json: written.json, compiled, changes, summary, at, changed: true as const };
+    });
+    if (!outcome.changed) return { document: outcome.document, changed: false };
+    const { document, compiled, changes, summary, at } = outcome;
+    const key = setKey(service, environment);
+    cache.set(key, { document, json: JSON.stringify(document), compiled });
+    known.set(key, document.version);
+    notify(service, environment);
+    announce(events, { service, environment, version: document.version, changes, summary, at, change });
+    return { document, changed: true };
+  };
+
+  const poll = async () => {
+    for (const row of await flagTables.versions(store.db)) {
+      const key = setKey(row.service, row.environment);
+      const seen = known.get(key);
+      if (seen === row.version) continue;
+      known.set(key, row.version);
+      const cached = cache.get(key);
+      if (cached !== undefined && !(cached instanceof Promise) && cached.document.version === row.version) continue;
+      cache.delete(key);
+      if (seen !== undefined) notify(row.service, row.environment);
+    }
+  };
+
+  return {
+    commit,
+    served,
+    async document(service, environment) {
+      return (await served(service, environment)).document;
+    },
+    async evaluate(service, environment, flag, context) {
+      const set = (await served(service, environment)).compiled;
+      const result = evaluate(set, flag, context, nowOf(set));
+      if (result.variant !== undefined && set.flags.has(flag))
+        counters.count(setKey(service, environment), flag, result.variant);
+      return result;
+    },
+    async evaluateBulk(service, environment, context, flags) {
+      const set = (await served(service, environment)).compiled;
+      const options = nowOf(set);
+      let results: Record<string, EvaluationResult>;
+      if (flags === undefined) results = evaluateAll(set, context, options);
+      else {
+        results = Object.create(null) as Record<string, EvaluationResult>;
+        for (const flag of flags) results[flag] = evaluate(set, flag, context, options);
+      }
+      const key = setKey(service, environment);
+      for (const [flag, result] of Object.entries(results))
+        if (result.variant !== undefined && set.flags.has(flag)) counters.count(key, flag, result.variant);
+      return results;
+    },
+    async replace(service, environment, definition, change) {
+      return (await commit(service, environment, change, () => ({ definition, action: 'flags.apply' }))).document;
+    },
+    async setFlag(service, environment, flag, definition, change) {
+      const { document } = await commit(service, environment, change, (current) => {
+        const existed = Object.hasOwn(current.definition.flags, flag);
+        return {
+          definition: withFlag(current.definition, flag, definition as never),
+          action: 'flag.set',
+          flag,
+          summary: `${existed ? 'changed' : 'created'} ${flag}`,
+        };
+      });
+      return document;
+    },
+    async act(service, environment, flag, action, change) {
+      const { document } = await commit(service, environment, change, (current) => {
+        const mutation = applyAction(current.definition, flag, action, change.variant);
+        return { definition: mutation.definition, action: `flag.${action}`, flag, summary: mutation.summary };
+      });
+      return document;
+    },
+    async history(service, environment, limit = 50) {
+      return flagTables.history(store.db, service, environment, limit);
+    },
+    async overview(service): Promise<FlagOverview> {
+      const environments = [];
+      for (const environment of await flagTables.environmentsOf(store.db, service)) {
+        const stored = await flagTables.readSet(store.db, service, environment);
+        const activity = await flagTables.activity(store.db, service, environment);
+        const flags: Record<string, NonNullable<ReturnType<typeof activity.get>>> = {};
+        for (const key of Object.keys(stored.document.definition.flags))
+          flags[key] = activity.get(key) ?? { changedAt: null, evaluatedAt: null, evaluations: {} };
+        environments.push({ ...stored.document, updatedAt: stored.updatedAt, flags });
+      }
+      return { service, environments };
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    start() {
+      if (timers.length > 0) return;
+      // Learn the current versions first, so only later changes by other processes are announced.
+      void flagTables
+        .versions(store.db)
+        .then((rows) => {
+          for (const row of rows) if (!known.has(setKey(row.service, row.environment))) known.set(setKey(row.service, row.environment), row.version);
+        })
+        .catch(onError);
+      const flush = setInterval(() => counters.flush().catch(onError), deps.flushIntervalMs ?? 5000);
+      const watch = setInterval(() => poll().catch(onError), deps.pollIntervalMs ?? 500);
+      flush.unref();
+      watch.unref();
+      timers = [flush, watch];
+    },
+    async close() {
+      for (const timer of timers) clearInterval(timer);
+      timers = [];
+      await counters.flush().catch(onError);
+    },
+  };
+}
+
+/** A stored set compiled for serving: leniently, so a flag an older engine cannot read answers PARSE_ERROR. */
+function compileStored(document: FlagDocument): CompiledFlagSet {
+  const result = compileFlagSet(document.definition, { partial: true });
+  if (result.ok) return result.flagSet;
+  const empty = compileFlagSet(emptyDefinition(document.service, document.environment));
+  if (!empty.ok) throw new FlowlineError('FLOWLINE_INTERNAL', 'The empty flag set does not compile.');
+  return empty.flagSet;
+}
+
+function conflict(service: string, environment: string, ifMatch: string, current: FlagDocument): FlowlineError {
+  return new FlowlineError(
+    'FLOWLINE_FLAGS_CONFLICT',
+    `The flags of ${service}/${environment} changed since they were read: If-Match ${ifMatch}, now version ${current.version} (ETag ${current.etag}).`,
+    { hint: 'Read them again (`flowline flags plan`), review the difference, then apply again.' },
+  );
+}
+
+function changeLists(changes: SetChanges) {
+  return { created: changes.created, updated: changes.updated, deleted: changes.deleted };
+}
+
+function announce(
+  events: EventBus,
+  input: {
+    service: string;
+    environment: string;
+    version: number;
+    changes: SetChanges;
+    summary: string;
+    at: Date;
+    change: ChangeContext;
+  },
+): void {
+  const { service, environment, version, changes, summary, at, change } = input;
+  const touched: [string, 'created' | 'updated' | 'deleted'][] = [
+    ...changes.created.map((key) => [key, 'created'] as [string, 'created']),
+    ...changes.updated.map((key) => [key, 'updated'] as [string, 'updated']),
+    ...changes.deleted.map((key) => [key, 'deleted'] as [string, 'deleted']),
+  ];
+  if (touched.length === 0) touched.push(['*', 'updated']); // segments or set metadata only
+  for (const [subject, kind] of touched) {
+    events.emit({
+      type: 'flag.changed',
+      at: at.toISOString(),
+      service,
+      environment,
+      subject,
+      message: summary,
+      data: { version, change: kind, actor: change.actor.name },
+    });
+  }
+}
+

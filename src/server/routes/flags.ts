@@ -1,0 +1,304 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Where } from '../../audit/index.js';
+import type { Authorize } from '../../auth/index.js';
+import { etagMatches, type FlagService, FlagStreamHub, type FlagTriggers, type StreamSink } from '../../flags/service/index.js';
+import { principalOf } from '../auth.js';
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+const FlagKey = z.string().min(1).max(1024);
+const SetParams = z.object({ service: Name, environment: Name });
+const Context = z.record(z.string(), z.unknown()).describe('The evaluation context: `targetingKey` and attributes');
+const Definition = z.record(z.string(), z.unknown());
+
+/** A subscriber that stops reading is dropped once this much is queued for it. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export interface FlagRouteDeps {
+  readonly flags: FlagService;
+  readonly triggers: FlagTriggers;
+  readonly authorize: Authorize;
+  readonly where: () => Where;
+}
+
+/**
+ * Flags over HTTP. Delivery (the set with its ETag, the event stream, evaluation) needs the
+ * `client` role or more with the environment in scope; changes need `deploy`. Every write
+ * answers the new document and its `ETag`, and honours `If-Match`.
+ */
+export const flagRoutes =
+  (deps: FlagRouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { flags, authorize } = deps;
+    const hub = new FlagStreamHub(flags, { onError: (error) => app.log.error({ err: error }, 'flag stream') });
+    app.addHook('preClose', async () => hub.close());
+
+    app.get(
+      '/v1/flags/:service/:environment',
+      {
+        config: { access: 'client' },
+        schema: {
+          summary: 'The flag set with its version and ETag (304 with a matching If-None-Match)',
+          tags: ['flags'],
+          params: SetParams,
+        },
+      },
+      async (request, reply) => {
+        const { service, environment } = request.params;
+        authorize(principalOf(request), 'client', environment);
+        const served = await flags.served(service, environment);
+        const etag = served.document.etag;
+        void reply.header('etag', etag).header('cache-control', 'no-cache');
+        const ifNoneMatch = request.headers['if-none-match'];
+        if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag, true)) return reply.code(304).send();
+        return reply.type('application/json; charset=utf-8').send(served.json);
+      },
+    );
+
+    app.get(
+      '/v1/flags/:service/:environment/stream',
+      {
+        config: { access: 'client' },
+        schema: {
+          summary: 'Server-sent events: `event: flags` with the set on connect and on every change',
+          tags: ['flags'],
+          params: SetParams,
+        },
+      },
+      async (request, reply) => {
+        const { service, environment } = request.params;
+        authorize(principalOf(request), 'client', environment);
+        await flags.served(service, environment); // fail before the stream starts, not inside it
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        request.raw.socket.setNoDelay(true);
+        let remove = () => {};
+        const sink: StreamSink = {
+          write(chunk) {
+            if (raw.destroyed) return;
+            if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
+            else raw.write(chunk);
+          },
+          end: () => raw.end(),
+        };
+        raw.on('close', () => remove());
+        const lastEventId = request.headers['last-event-id'];
+        remove = await hub.subscribe(service, environment, sink, typeof lastEventId === 'string' ? lastEventId : undefined);
+        if (raw.destroyed) remove();
+      },
+    );
+
+    app.post(
+      '/v1/flags/:service/:environment/evaluate',
+      {
+        config: { access: 'client' },
+        schema: {
+          summary: 'Evaluate one flag: { value, variant, reason, errorCode?, errorMessage?, flagMetadata? }',
+          tags: ['flags'],
+          params: SetParams,
+          body: z.strictObject({ flag: FlagKey, context: Context.default({}) }),
+        },
+      },
+      async (request) => {
+        const { service, environment } = request.params;
+        authorize(principalOf(request), 'client', environment);
+        return flags.evaluate(service, environment, request.body.flag, request.body.context);
+      },
+    );
+
+    app.post(
+      '/v1/flags/:service/:environment/evaluate/bulk',
+      {
+        config: { access: 'client' },
+        schema: {
+          summary: 'Evaluate every flag (or those listed): { flags: { <key>: result } }',
+          tags: ['flags'],
+          params: SetParams,
+          body: z.strictObject({ context: Context.default({}), flags: z.array(FlagKey).max(2000).optional() }),
+        },
+      },
+      async (request) => {
+        const { service, environment } = request.params;
+        authorize(principalOf(request), 'client', environment);
+        return { flags: await flags.evaluateBulk(service, environment, request.body.context, request.body.flags) };
+      },
+    );
+
+    app.get(
+      '/v1/flags/:service',
+      {
+        config: { access: 'read' },
+        schema: {
+          summary: "Every environment's flags of a service, with last change and evaluation counts",
+          tags: ['flags'],
+          params: z.object({ service: Name }),
+        },
+      },
+      async (request) => {
+        const scope = principalOf(request).environments;
+        const overview = await flags.overview(request.params.service);
+        return scope === null
+          ? overview
+          : { ...overview, environments: overview.environments.filter((env) => scope.includes(env.environment)) };
+      },
+    );
+
+    app.get(
+      '/v1/flags/:service/:environment/history',
+      {
+        config: { access: 'read' },
+        schema: {
+          summary: 'The versions of a flag set, newest first: who changed which flags, and how',
+          tags: ['flags'],
+          params: SetParams,
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+        },
+      },
+      async (request) => {
+        const { service, environment } = request.params;
+        authorize(principalOf(request), 'read', environment);
+        return { history: await flags.history(service, environment, request.query.limit) };
+      },
+    );
+
+    app.put(
+      '/v1/flags/:service/:environment',
+      {
+        config: { access: 'deploy' },
+        bodyLimit: 5 * 1024 * 1024,
+        schema: {
+          summary: 'Replace the whole flag set (If-Match: <etag> refuses a stale write with 412)',
+          tags: ['flags'],
+          params: SetParams,
+          body: Definition,
+        },
+      },
+      async (request, reply) => {
+        const { service, environment } = request.params;
+        const change = changeOf(request, environment);
+        const document = await flags.replace(service, environment, request.body, change);
+        return reply.header('etag', document.etag).send(document);
+      },
+    );
+
+    app.post(
+      '/v1/flags/:service/:environment/:flag',
+      {
+        config: { access: 'deploy' },
+        schema: {
+          summary: "Create or replace one flag's definition",
+          tags: ['flags'],
+          params: SetParams.extend({ flag: FlagKey }),
+          body: Definition,
+        },
+      },
+      async (request, reply) => {
+        const { service, environment, flag } = request.params;
+        const document = await flags.setFlag(service, environment, flag, request.body, changeOf(request, environment));
+        return reply.header('etag', document.etag).send(document);
+      },
+    );
+
+    app.post(
+      '/v1/flags/:service/:environment/:flag/:action',
+      {
+        config: { access: 'deploy' },
+        schema: {
+          summary: 'Enable, disable, kill (optionally to a variant: the kill switch wins over everything) or unkill',
+          tags: ['flags'],
+          params: SetParams.extend({ flag: FlagKey, action: z.enum(['enable', 'disable', 'kill', 'unkill']) }),
+          body: z.strictObject({ variant: z.string().min(1).max(1024).optional() }).nullish(),
+        },
+      },
+      async (request, reply) => {
+        const { service, environment, flag, action } = request.params;
+        const variant = request.body?.variant;
+        const document = await flags.act(service, environment, flag, action, {
+          ...changeOf(request, environment),
+          ...(action === 'kill' && variant !== undefined ? { variant } : {}),
+        });
+        return reply.header('etag', document.etag).send(document);
+      },
+    );
+
+    app.get(
+      '/v1/flags/:service/:environment/triggers',
+      {
+        config: { access: 'read' },
+        schema: { summary: 'The flag triggers of an environment (never their secrets)', tags: ['flags'], params: SetParams },
+      },
+      async (request) => {
+        const { service, environment } = request.params;
+        authorize(principalOf(request), 'read', environment);
+        return { triggers: await deps.triggers.list(service, environment) };
+      },
+    );
+
+    app.post(
+      '/v1/flags/:service/:environment/triggers',
+      {
+        config: { access: 'deploy' },
+        schema: {
+          summary: 'Add a trigger that kills a flag on an alert or a signed webhook (a webhook secret is shown once)',
+          tags: ['flags'],
+          params: SetParams,
+          body: z.strictObject({
+            name: z.string().min(1).max(64),
+            kind: z.enum(['alertmanager', 'webhook']),
+            flag: FlagKey,
+            match: z.record(z.string().min(1).max(200), z.string().max(1000)).optional(),
+            variant: z.string().min(1).max(1024).optional(),
+            restore: z.boolean().optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { service, environment } = request.params;
+        const principal = principalOf(request);
+        authorize(principal, 'deploy', environment);
+        const { match, variant, restore, ...rest } = request.body;
+        const created = await deps.triggers.add(
+          {
+            service,
+            environment,
+            ...rest,
+            ...(match === undefined ? {} : { match }),
+            ...(variant === undefined ? {} : { variant }),
+            ...(restore === undefined ? {} : { restore }),
+          },
+          principal.actor,
+          deps.where(),
+        );
+        return reply.status(201).header('cache-control', 'no-store').send(created);
+      },
+    );
+
+    app.delete(
+      '/v1/flags/:service/:environment/triggers/:name',
+      {
+        config: { access: 'deploy' },
+        schema: { summary: 'Remove a flag trigger', tags: ['flags'], params: SetParams.extend({ name: z.string().min(1).max(64) }) },
+      },
+      async (request) => {
+        const { service, environment, name } = request.params;
+        const principal = principalOf(request);
+        authorize(principal, 'deploy', environment);
+        return { trigger: await deps.triggers.remove(service, environment, name, principal.actor, deps.where()) };
+      },
+    );
+
+    /** Who changes the flags (a deploy token scoped to the environment), from where, with which If-Match. */
+    function changeOf(request: FastifyRequest, environment: string) {
+      const principal = principalOf(request);
+      authorize(principal, 'deploy', environment);
+      const ifMatch = request.headers['if-match'];
+      return { actor: principal.actor, where: deps.where(), ...(typeof ifMatch === 'string' ? { ifMatch } : {}) };
+    }
+  };
