@@ -16,6 +16,8 @@ import type { Router } from '../router/index.js';
 export function routerSignals(router: Router): RouterSignalsSource {
   return {
     signals(service, environment, revision, { windowMs }) {
+      // An analysis that just began has an empty window: that is "no data", not an error.
+      if (!(windowMs > 0)) return undefined;
       const s = router.signals(service, environment, revision, { windowMs });
       if (s.requests === 0) return undefined;
       return {
@@ -30,6 +32,7 @@ export function routerSignals(router: Router): RouterSignalsSource {
       };
     },
     samples(service, environment, revision, { kind, windowMs }) {
+      if (!(windowMs > 0)) return [];
       if (kind === 'latency') return router.latencySamples(service, environment, revision, { windowMs });
       const series = router.series(service, environment, revision, { windowMs });
       return series

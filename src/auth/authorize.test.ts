@@ -17,6 +17,8 @@ describe('authorize', () => {
     ['deploy', 'deploy', 'staging', ['staging', 'preview']],
     ['deploy', 'read', undefined, ['staging']],
     ['admin', 'deploy', 'staging', ['staging']],
+    ['client', 'client', 'production', ['production']],
+    ['read', 'client', 'production', null],
   ])('lets a %s token do %s work on %s (scope %j)', (have, need, env, scope) => {
     expect(() => authorize(principal(have, scope), need, env)).not.toThrow();
   });
@@ -43,6 +45,14 @@ describe('authorize', () => {
       undefined,
       ['staging'],
       /admin token for all environments; token ci is limited to staging/,
+    ],
+    ['client', 'read', undefined, ['production'], /needs the read role; token ci has the client role/],
+    [
+      'client',
+      'client',
+      'staging',
+      ['production'],
+      /Token ci may act on production only, not on environment staging/,
     ],
   ])('forbids a %s token doing %s work on %s (scope %j)', (have, need, env, scope, message) => {
     expect(() => authorize(principal(have, scope), need, env)).toThrow(

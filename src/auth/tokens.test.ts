@@ -85,6 +85,7 @@ describe('token create', () => {
     [{ name: 'has space', role: 'read' }, 'name'],
     [{ name: 'ok', role: 'owner' }, 'role'],
     [{ name: 'ok', role: 'read', environments: [] }, 'environments'],
+    [{ name: 'ok', role: 'client' }, 'environments'],
     [{ name: 'ok', role: 'read', environments: [''] }, 'environments'],
     [{ name: 'ok', role: 'read', expiresAt: 'soon' }, 'expiresAt'],
     [{ name: 'ok', role: 'read', expiresAt: '2025-12-31T00:00:00Z' }, 'expiresAt'],

@@ -5,6 +5,7 @@ import type { Loader, Register } from './define.js';
 import { registerArtifacts } from './register/artifacts.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerEnv } from './register/env.js';
+import { registerFlags } from './register/flags.js';
 import { registerFoundation } from './register/foundation.js';
 import { registerPipeline } from './register/pipeline.js';
 
@@ -19,6 +20,7 @@ const REGISTERS: readonly Register[] = [
   registerPipeline,
   registerDeploy,
   registerEnv,
+  registerFlags,
   registerArtifacts,
 ];
 

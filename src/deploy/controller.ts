@@ -58,7 +58,7 @@ export interface DeployOutcome {
  * One deployment per environment at a time: a second request is refused, never interleaved.
  */
 export class DeployController {
-  private readonly busy = new Map<string, string>();
+  private readonly busy = new Map<string, 'claimed'>();
   private readonly releases = new Map<string, { deploymentId: string; control: ReleaseControl }>();
 
   constructor(private readonly deps: DeployControllerDeps) {}
@@ -498,23 +498,17 @@ export class DeployController {
   /** Runs `fn` as the only deployment of an environment; a second caller is refused. */
   private async exclusive<T>(service: string, environment: string, fn: () => Promise<T>): Promise<T> {
     const key = `${service}/${environment}`;
-    const running = this.busy.get(key);
-    const unfinished =
-      running ??
-      (await this.deps.catalog.listDeployments({ service, environment, limit: 20 })).find(
-        (d) => d.status === 'running' || d.status === 'pending',
-      )?.id;
-    if (unfinished !== undefined) {
-      throw new FlowlineError(
-        'FLOWLINE_DEPLOY_IN_PROGRESS',
-        `Deployment ${unfinished} to ${environment} is still under way.`,
-        {
-          hint: 'Wait for it to finish (flowline deployments), or abort it, then deploy again.',
-        },
-      );
-    }
-    this.busy.set(key, 'starting');
+    const refuse = (what: string) =>
+      new FlowlineError('FLOWLINE_DEPLOY_IN_PROGRESS', `${what} to ${environment} is still under way.`, {
+        hint: 'Wait for it to finish (flowline deployments), or abort it, then deploy again.',
+      });
+    // Claim first, then look at the store: two callers in this process can never both pass.
+    if (this.busy.has(key)) throw refuse('Another deployment');
+    this.busy.set(key, 'claimed');
     try {
+      const recent = await this.deps.catalog.listDeployments({ service, environment, limit: 20 });
+      const unfinished = recent.find((d) => d.status === 'running' || d.status === 'pending');
+      if (unfinished !== undefined) throw refuse(`Deployment ${unfinished.id}`);
       return await fn();
     } finally {
       this.busy.delete(key);

@@ -1,4 +1,5 @@
 import type { AnalysisTemplate, SmokeCheck, Strategy } from '../config/index.js';
+import { FlowlineError } from '../core/errors.js';
 import { runCanary } from './canary.js';
 import type { DeployControllerDeps } from './controller.js';
 import type { Backend, InstanceRef, RevisionSpec } from './ports.js';
@@ -41,6 +42,24 @@ type RolloutDeps = Deps &
  * on (see recovery.ts for what a restart does with each phase).
  */
 export async function runRollout(
+  deps: RolloutDeps,
+  r: Rollout,
+  control: ReleaseControl,
+  progress: (line: string) => void,
+): Promise<RolloutOutcome> {
+  try {
+    return await drive(deps, r, control, progress);
+  } catch (error) {
+    // Whatever broke mid-way, the deployment must end defined: traffic back on stable, reason kept.
+    const reason = error instanceof Error ? error.message : String(error);
+    control.abort(reason);
+    await abandon(deps, r, reason);
+    progress(`✘ ${reason}`);
+    return { ok: false, reason };
+  }
+}
+
+async function drive(
   deps: RolloutDeps,
   r: Rollout,
   control: ReleaseControl,
@@ -133,6 +152,18 @@ export async function switchTraffic(
   extra: Omit<StoredTarget, 'backends' | 'service' | 'environment'> = {},
 ): Promise<void> {
   const target: StoredTarget = { service: r.service, environment: r.environment, backends, ...extra };
+  // Never send traffic to a revision with nothing healthy to answer it (a crash just before the switch).
+  for (const b of backends) {
+    if (b.weight > 0 && (await deps.runtime.instances(b.revision)).length === 0) {
+      throw new FlowlineError(
+        'FLOWLINE_DEPLOY_FAILED',
+        `${b.revision} has no healthy instance to take ${b.weight}% of traffic.`,
+        {
+          hint: 'Its instances crashed or turned unhealthy; see the instance logs under .flowline/logs/instances.',
+        },
+      );
+    }
+  }
   await deps.records.saveRoute(r.host, { serviceId: r.serviceId, environmentId: r.environmentId }, target);
   await applyRoute(deps, r.host, target);
 }
@@ -187,7 +218,15 @@ export async function abandon(
   await deps.records.setPhase(r.deploymentId, 'failed', { status: 'failed', reason });
   const route = await deps.records.route(r.host);
   if (route?.backends.some((b) => b.revision === r.revision) && r.stable !== undefined) {
-    await switchTraffic(deps, r, [{ revision: r.stable, weight: 100 }]);
+    // Back to stable even if it is momentarily unhealthy: the router answers 503 until it recovers,
+    // which beats sending users to the revision we are giving up on.
+    const target: StoredTarget = {
+      service: route.service,
+      environment: route.environment,
+      backends: [{ revision: r.stable, weight: 100 }],
+    };
+    await deps.records.saveRoute(r.host, { serviceId: r.serviceId, environmentId: r.environmentId }, target);
+    await applyRoute(deps, r.host, target);
   }
   await deps.records.setRevisionState(r.revision, 'failed');
   await deps.runtime.stop(r.revision).catch(() => {});

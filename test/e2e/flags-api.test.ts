@@ -36,12 +36,18 @@ describe('the flag set endpoint', () => {
     const etag = get.headers.get('etag') ?? '';
     expect(etag).toBe(get.body.etag);
 
-    const cached = await server.call('GET', SET, { token: server.tokens.client, headers: { 'if-none-match': etag } });
+    const cached = await server.call('GET', SET, {
+      token: server.tokens.client,
+      headers: { 'if-none-match': etag },
+    });
     expect(cached.status).toBe(304);
     expect(cached.text).toBe('');
 
     await server.call('POST', `${SET}/banner/disable`, { token: server.tokens.deployer });
-    const fresh = await server.call('GET', SET, { token: server.tokens.client, headers: { 'if-none-match': etag } });
+    const fresh = await server.call('GET', SET, {
+      token: server.tokens.client,
+      headers: { 'if-none-match': etag },
+    });
     expect(fresh.status).toBe(200);
     expect(fresh.body.version).toBe(2);
     expect(fresh.body.etag).not.toBe(etag);
@@ -56,7 +62,12 @@ describe('evaluation endpoints', () => {
       body: { flag: 'new-checkout', context: { targetingKey: 'alice' } },
     });
     expect(staff.status).toBe(200);
-    expect(staff.body).toEqual({ value: true, variant: 'on', reason: 'TARGETING_MATCH', flagMetadata: { rule: 'staff' } });
+    expect(staff.body).toEqual({
+      value: true,
+      variant: 'on',
+      reason: 'TARGETING_MATCH',
+      flagMetadata: { rule: 'staff' },
+    });
 
     const missing = await server.call('POST', `${SET}/evaluate`, {
       token: server.tokens.client,
@@ -69,7 +80,12 @@ describe('evaluation endpoints', () => {
       token: server.tokens.client,
       body: { flag: 'new-checkout', context: {} },
     });
-    expect(noKey.body).toMatchObject({ value: false, variant: 'off', reason: 'ERROR', errorCode: 'TARGETING_KEY_MISSING' });
+    expect(noKey.body).toMatchObject({
+      value: false,
+      variant: 'off',
+      reason: 'ERROR',
+      errorCode: 'TARGETING_KEY_MISSING',
+    });
   });
 
   it('evaluate every flag, or the listed ones, in bulk', async () => {
@@ -153,12 +169,18 @@ describe('the stream', () => {
     const current = (await server.call('GET', SET, { token: server.tokens.client })).body;
     expect(first).toEqual({ event: 'flags', id: String(current.version), data: JSON.stringify(current) });
 
-    await server.call('POST', `${SET}/banner/kill`, { token: server.tokens.deployer, body: { variant: 'plain' } });
+    await server.call('POST', `${SET}/banner/kill`, {
+      token: server.tokens.deployer,
+      body: { variant: 'plain' },
+    });
     await server.call('POST', `${SET}/banner/unkill`, { token: server.tokens.deployer });
     const killed = await stream.next(1000);
     const lifted = await stream.next(1000);
     expect([killed.id, lifted.id]).toEqual([String(current.version + 1), String(current.version + 2)]);
-    expect(JSON.parse(killed.data).definition.flags.banner).toMatchObject({ killed: true, killVariant: 'plain' });
+    expect(JSON.parse(killed.data).definition.flags.banner).toMatchObject({
+      killed: true,
+      killVariant: 'plain',
+    });
     expect(JSON.parse(lifted.data).definition.flags.banner.killed).toBeUndefined();
     stream.close();
   });

@@ -23,57 +23,65 @@ export interface SseStream {
   close(): void;
 }
 
-export function openStream(url: string, token: string, headers: Record<string, string> = {}): Promise<SseStream> {
+export function openStream(
+  url: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<SseStream> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers: { authorization: `Bearer ${token}`, ...headers } }, (response) => {
-      const queue: SseEvent[] = [];
-      const waiters: ((event: SseEvent) => void)[] = [];
-      const comments: string[] = [];
-      let buffered = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffered += chunk;
-        let end = buffered.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          end = buffered.indexOf('\n\n');
-          const fields: Record<string, string> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            else {
-              const colon = line.indexOf(':');
-              fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
+    const request = http.get(
+      url,
+      { headers: { authorization: `Bearer ${token}`, ...headers } },
+      (response) => {
+        const queue: SseEvent[] = [];
+        const waiters: ((event: SseEvent) => void)[] = [];
+        const comments: string[] = [];
+        let buffered = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          let end = buffered.indexOf('\n\n');
+          while (end >= 0) {
+            const block = buffered.slice(0, end);
+            buffered = buffered.slice(end + 2);
+            end = buffered.indexOf('\n\n');
+            const fields: Record<string, string> = {};
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) comments.push(line.slice(1).trim());
+              else {
+                const colon = line.indexOf(':');
+                fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
+              }
             }
+            if (fields.data === undefined) continue;
+            const event = { event: fields.event ?? 'message', id: fields.id, data: fields.data };
+            const waiter = waiters.shift();
+            if (waiter) waiter(event);
+            else queue.push(event);
           }
-          if (fields.data === undefined) continue;
-          const event = { event: fields.event ?? 'message', id: fields.id, data: fields.data };
-          const waiter = waiters.shift();
-          if (waiter) waiter(event);
-          else queue.push(event);
-        }
-      });
-      resolve({
-        status: response.statusCode ?? 0,
-        contentType: response.headers['content-type'],
-        comments,
-        get queued() {
-          return queue.length;
-        },
-        next(timeoutMs = 5000) {
-          const ready = queue.shift();
-          if (ready) return Promise.resolve(ready);
-          return new Promise((done, fail) => {
-            const timer = setTimeout(() => fail(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);
-            waiters.push((event) => {
-              clearTimeout(timer);
-              done(event);
+        });
+        resolve({
+          status: response.statusCode ?? 0,
+          contentType: response.headers['content-type'],
+          comments,
+          get queued() {
+            return queue.length;
+          },
+          next(timeoutMs = 5000) {
+            const ready = queue.shift();
+            if (ready) return Promise.resolve(ready);
+            return new Promise((done, fail) => {
+              const timer = setTimeout(() => fail(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);
+              waiters.push((event) => {
+                clearTimeout(timer);
+                done(event);
+              });
             });
-          });
-        },
-        close: () => request.destroy(),
-      });
-    });
+          },
+          close: () => request.destroy(),
+        });
+      },
+    );
     request.on('error', reject);
   });
 }

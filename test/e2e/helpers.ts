@@ -55,6 +55,28 @@ export function runCli(
   });
 }
 
+/** Long-running CLI processes started by tests, stopped after each file even when a test fails. */
+const started = new Set<ChildProcess>();
+
+/** Stops every CLI process a test left running: SIGTERM (they drain and stop their instances), then SIGKILL. */
+export async function stopStartedProcesses(): Promise<void> {
+  await Promise.all(
+    [...started].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  started.clear();
+}
+
 /** Starts a long-running CLI command and resolves once `ready` matches its output. */
 export function startCli(
   args: readonly string[],
@@ -72,6 +94,8 @@ export function startCli(
       env: cleanEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    started.add(child);
+    child.once('exit', () => started.delete(child));
     let output = '';
     let settled = false;
     const onData = (d: Buffer) => {

@@ -22,7 +22,7 @@ import {
 } from '@openfeature/server-sdk';
 import { type FlowlineProviderOptions, resolveOptions } from './core/options.js';
 import { resolveFlag } from './core/resolve.js';
-import { FlagSync, type FlagState } from './core/sync.js';
+import { type FlagState, FlagSync } from './core/sync.js';
 
 export type { BackoffOptions } from './core/backoff.js';
 export { type FlowlineProviderOptions, FlowlineProviderOptionsError } from './core/options.js';
@@ -43,7 +43,10 @@ export class FlowlineServerProvider implements Provider {
       ready: () => events.emit(ProviderEvents.Ready),
       stale: (message) => events.emit(ProviderEvents.Stale, { message }),
       error: (message, fatal) =>
-        events.emit(ProviderEvents.Error, fatal ? { message, errorCode: ErrorCode.PROVIDER_FATAL } : { message }),
+        events.emit(
+          ProviderEvents.Error,
+          fatal ? { message, errorCode: ErrorCode.PROVIDER_FATAL } : { message },
+        ),
       changed: (flagsChanged) => events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged }),
     });
   }

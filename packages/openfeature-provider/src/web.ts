@@ -24,7 +24,7 @@ import {
 } from '@openfeature/web-sdk';
 import { type FlowlineProviderOptions, resolveOptions } from './core/options.js';
 import { resolveFlag } from './core/resolve.js';
-import { FlagSync, type FlagState } from './core/sync.js';
+import { type FlagState, FlagSync } from './core/sync.js';
 
 export type { BackoffOptions } from './core/backoff.js';
 export { type FlowlineProviderOptions, FlowlineProviderOptionsError } from './core/options.js';
@@ -53,7 +53,10 @@ export class FlowlineWebProvider implements Provider {
         events.emit(ProviderEvents.Stale, { message });
       },
       error: (message, fatal) =>
-        events.emit(ProviderEvents.Error, fatal ? { message, errorCode: ErrorCode.PROVIDER_FATAL } : { message }),
+        events.emit(
+          ProviderEvents.Error,
+          fatal ? { message, errorCode: ErrorCode.PROVIDER_FATAL } : { message },
+        ),
       changed: (flagsChanged) => events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged }),
     });
   }
@@ -91,11 +94,19 @@ export class FlowlineWebProvider implements Provider {
     return resolveFlag(this.#sync, flagKey, defaultValue, context, 'boolean');
   }
 
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): ResolutionDetails<string> {
+  resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+  ): ResolutionDetails<string> {
     return resolveFlag(this.#sync, flagKey, defaultValue, context, 'string');
   }
 
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): ResolutionDetails<number> {
+  resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+  ): ResolutionDetails<number> {
     return resolveFlag(this.#sync, flagKey, defaultValue, context, 'number');
   }
 

@@ -73,7 +73,8 @@ export class FakeFlowline {
     const entry = { version, etag, definition };
     this.#sets.set(key, entry);
     for (const subscriber of this.#subscribers) {
-      if (subscriber.key === key && !this.#muted.has(subscriber.response)) this.#send(subscriber.response, key, entry);
+      if (subscriber.key === key && !this.#muted.has(subscriber.response))
+        this.#send(subscriber.response, key, entry);
     }
     return version;
   }
@@ -107,14 +108,21 @@ export class FakeFlowline {
     const url = new URL(request.url ?? '/', 'http://fake');
     this.requests.push({ path: url.pathname, headers: request.headers });
     const match = /^\/v1\/flags\/([^/]+)\/([^/]+)(\/stream)?$/.exec(url.pathname);
-    if (request.method !== 'GET' || match === null) return fail(response, 404, 'FLOWLINE_NOT_FOUND', 'no route');
+    if (request.method !== 'GET' || match === null) {
+      fail(response, 404, 'FLOWLINE_NOT_FOUND', 'no route');
+      return;
+    }
     const service = decodeURIComponent(match[1] as string);
     const environment = decodeURIComponent(match[2] as string);
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const scope = token === undefined ? undefined : this.#options.tokens[token];
-    if (scope === undefined) return fail(response, 401, 'FLOWLINE_AUTH_INVALID', 'The token is not valid.');
+    if (scope === undefined) {
+      fail(response, 401, 'FLOWLINE_AUTH_INVALID', 'The token is not valid.');
+      return;
+    }
     if (scope !== null && !scope.includes(environment)) {
-      return fail(response, 403, 'FLOWLINE_FORBIDDEN', `This token may not read ${environment}.`);
+      fail(response, 403, 'FLOWLINE_FORBIDDEN', `This token may not read ${environment}.`);
+      return;
     }
     const key = `${service}/${environment}`;
     const entry = this.#sets.get(key) ?? { version: 0, etag: '"empty"', definition: { flags: {} } };
@@ -148,7 +156,9 @@ export class FakeFlowline {
   #send(response: ServerResponse, key: string, entry: Entry): void {
     // Pretty-printed so the data spans several `data:` lines, as a real stream may.
     const lines = JSON.stringify(payload(key, entry), null, 1).split('\n');
-    response.write(`event: flags\nid: ${entry.version}\n${lines.map((line) => `data: ${line}`).join('\n')}\n\n`);
+    response.write(
+      `event: flags\nid: ${entry.version}\n${lines.map((line) => `data: ${line}`).join('\n')}\n\n`,
+    );
   }
 }
 

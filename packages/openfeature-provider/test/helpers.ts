@@ -16,8 +16,6 @@ export interface FlagBackend {
   stop(): Promise<void>;
   /** Starts it again on the same port, with what was stored kept. */
   restart(): Promise<void>;
-  /** The Last-Event-ID headers of stream requests so far, when the backend can tell. */
-  lastEventIds?(): (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -40,7 +38,9 @@ export function checkoutFlags(overrides: { newCheckout?: boolean } = {}): FlagSe
         variants: { blue: 'blue', green: 'green' },
         defaultVariant: 'blue',
         enabled: true,
-        rules: [{ when: { attribute: 'plan', op: 'in', values: ['pro', 'team'] }, serve: { variant: 'green' } }],
+        rules: [
+          { when: { attribute: 'plan', op: 'in', values: ['pro', 'team'] }, serve: { variant: 'green' } },
+        ],
       },
       'max-items': { type: 'number', variants: { few: 5, many: 50 }, defaultVariant: 'many', enabled: true },
       'search-ranking': {
@@ -87,7 +87,11 @@ export function fastOptions(backend: FlagBackend, logger: Logger) {
 }
 
 /** Waits until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+export async function until<T>(
+  check: () => T | undefined | false,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -104,7 +108,21 @@ export function recordEvents<E extends string>(
 ): { readonly seen: { type: E; details: Record<string, unknown> }[]; count(type: E): number } {
   const seen: { type: E; details: Record<string, unknown> }[] = [];
   for (const type of types) {
-    target.addHandler(type, (details) => seen.push({ type, details: (details ?? {}) as Record<string, unknown> }));
+    target.addHandler(type, (details) =>
+      seen.push({ type, details: (details ?? {}) as Record<string, unknown> }),
+    );
   }
   return { seen, count: (type) => seen.filter((event) => event.type === type).length };
+}
+
+/** A fetch that records what the provider asks for, so tests can check headers such as Last-Event-ID. */
+export function recordingFetch(): { fetch: typeof fetch; readonly streamRequests: Headers[] } {
+  const streamRequests: Headers[] = [];
+  return {
+    streamRequests,
+    fetch: (input, init) => {
+      if (String(input).endsWith('/stream')) streamRequests.push(new Headers(init?.headers));
+      return fetch(input, init);
+    },
+  };
 }

@@ -1,7 +1,14 @@
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/web-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowlineWebProvider } from '../src/web.js';
-import { checkoutFlags, type FlagBackend, fastOptions, recordEvents, recordingLogger, until } from './helpers.js';
+import {
+  checkoutFlags,
+  type FlagBackend,
+  fastOptions,
+  recordEvents,
+  recordingLogger,
+  until,
+} from './helpers.js';
 
 const EVENTS = [
   ProviderEvents.Ready,
@@ -44,9 +51,15 @@ export function webProviderContract(name: string, createBackend: () => Promise<F
     });
 
     it('resolves synchronously for the static context and re-evaluates locally when it changes', async () => {
-      const { client, ready, events, domain } = await connect(backend, { targetingKey: 'alice', plan: 'free' });
+      const { client, ready, events, domain } = await connect(backend, {
+        targetingKey: 'alice',
+        plan: 'free',
+      });
       expect(await ready).toBeUndefined();
-      expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+      expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({
+        value: true,
+        reason: 'TARGETING_MATCH',
+      });
       expect(client.getStringValue('button-colour', 'red')).toBe('blue');
 
       await OpenFeature.setContext(domain, { targetingKey: 'bob', plan: 'pro' });
@@ -94,7 +107,10 @@ export function webProviderContract(name: string, createBackend: () => Promise<F
       const { client, ready, events } = await connect(backend, { targetingKey: 'alice' }, 'flt_not-a-token');
       expect(await ready).toBeInstanceOf(Error);
       expect(events.count(ProviderEvents.Error)).toBe(1);
-      expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: false, reason: 'ERROR' });
+      expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({
+        value: false,
+        reason: 'ERROR',
+      });
     });
   });
 }

@@ -8,7 +8,13 @@ import type { Backend } from './types.js';
 /** Runs every command in-process against the local store. */
 export async function openEmbeddedBackend(settings: Settings): Promise<Backend> {
   const flowline = await createFlowline(settings);
-  const { tokens, audit, catalog, localActor } = flowline;
+  const { tokens, audit, catalog, localActor, flags, flagTriggers, where } = flowline;
+  // A running `flowline serve` on this store sees these writes within half a second (it polls).
+  const change = (ifMatch?: string) => ({
+    actor: localActor,
+    where,
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+  });
   const daemon = async () => deployCalls(await localDaemon(settings.home));
   return {
     mode: 'embedded',
@@ -42,6 +48,21 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
         { store: flowline.store, catalog, records: new DeployRecords(flowline.store, flowline.clock) },
         service,
       );
+    },
+    flags: {
+      get: (service, environment) => flags.document(service, environment),
+      overview: (service) => flags.overview(service),
+      history: (service, environment, limit) => flags.history(service, environment, limit),
+      replace: (service, environment, definition, ifMatch) =>
+        flags.replace(service, environment, definition, change(ifMatch)),
+      setFlag: (service, environment, flag, definition) =>
+        flags.setFlag(service, environment, flag, definition, change()),
+      act: (service, environment, flag, action, variant) =>
+        flags.act(service, environment, flag, action, { ...change(), variant }),
+      listTriggers: (service, environment) => flagTriggers.list(service, environment),
+      addTrigger: (input) => flagTriggers.add(input, localActor, where),
+      removeTrigger: (service, environment, name) =>
+        flagTriggers.remove(service, environment, name, localActor, where),
     },
     close: () => flowline.close(),
   };

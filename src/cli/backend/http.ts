@@ -12,8 +12,9 @@ async function send(
   route: string,
   body: unknown,
   timeoutMs?: number,
+  extra: Readonly<Record<string, string>> = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json, application/x-ndjson' };
+  const headers: Record<string, string> = { accept: 'application/json, application/x-ndjson', ...extra };
   if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   try {
@@ -41,8 +42,9 @@ export async function request<T>(
   method: string,
   route: string,
   body?: unknown,
+  headers?: Readonly<Record<string, string>>,
 ): Promise<T> {
-  const response = await send(target, method, route, body, 30_000);
+  const response = await send(target, method, route, body, 30_000, headers);
   const text = await response.text();
   let parsed: unknown;
   try {

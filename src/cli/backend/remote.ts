@@ -1,7 +1,7 @@
 import type { AuditFilter } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { type HttpTarget, request, requestStream } from './http.js';
-import type { Backend } from './types.js';
+import type { Backend, FlagClient } from './types.js';
 
 /** Talks to a Flowline server; every error comes back as the server's FlowlineError. */
 export function openRemoteBackend(serverUrl: string, token: string | undefined): Backend {
@@ -34,6 +34,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
         (await call<{ deployments: never }>('GET', `/v1/deployments${query(filter)}`)).deployments,
     },
     ...deployCalls(target),
+    flags: flagCalls(target),
     close: async () => {},
   };
 }
@@ -70,6 +71,53 @@ export function deployCalls(
         'DELETE',
       ),
     environmentStatus: (service) => request(target, 'GET', `/v1/environments/status${query({ service })}`),
+  };
+}
+
+/** The `/v1/flags` routes; writes send `If-Match` when given an ETag. */
+export function flagCalls(target: HttpTarget): FlagClient {
+  const set = (service: string, environment: string) =>
+    `/v1/flags/${encodeURIComponent(service)}/${encodeURIComponent(environment)}`;
+  return {
+    get: (service, environment) => request(target, 'GET', set(service, environment)),
+    overview: (service) => request(target, 'GET', `/v1/flags/${encodeURIComponent(service)}`),
+    history: async (service, environment, limit) =>
+      (
+        await request<{ history: never }>(
+          target,
+          'GET',
+          `${set(service, environment)}/history?limit=${limit}`,
+        )
+      ).history,
+    replace: (service, environment, definition, ifMatch) =>
+      request(
+        target,
+        'PUT',
+        set(service, environment),
+        definition,
+        ifMatch === undefined ? {} : { 'if-match': ifMatch },
+      ),
+    setFlag: (service, environment, flag, definition) =>
+      request(target, 'POST', `${set(service, environment)}/${encodeURIComponent(flag)}`, definition),
+    act: (service, environment, flag, action, variant) =>
+      request(
+        target,
+        'POST',
+        `${set(service, environment)}/${encodeURIComponent(flag)}/${action}`,
+        variant === undefined ? undefined : { variant },
+      ),
+    listTriggers: async (service, environment) =>
+      (await request<{ triggers: never }>(target, 'GET', `${set(service, environment)}/triggers`)).triggers,
+    addTrigger: ({ service, environment, ...rest }) =>
+      request(target, 'POST', `${set(service, environment)}/triggers`, rest),
+    removeTrigger: async (service, environment, name) =>
+      (
+        await request<{ trigger: never }>(
+          target,
+          'DELETE',
+          `${set(service, environment)}/triggers/${encodeURIComponent(name)}`,
+        )
+      ).trigger,
   };
 }
 

@@ -2,6 +2,14 @@ import type { Actor, AuditEvent, AuditFilter, VerifyResult } from '../../audit/t
 import type { CreateTokenInput, Role, TokenInfo } from '../../auth/types.js';
 import type { Catalog, Deployment, Environment } from '../../catalog/index.js';
 import type { EnvironmentStatusReport } from '../../deploy/index.js';
+import type {
+  AddTriggerInput,
+  FlagAction,
+  FlagDocument,
+  FlagHistoryEntry,
+  FlagOverview,
+  TriggerInfo,
+} from '../../flags/service/index.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -50,7 +58,28 @@ export interface Backend {
   ): Promise<EnvDeleteResult>;
   /** Environments with URL, artifact, commit, health and drift (health only where the runtime runs). */
   environmentStatus(service?: string): Promise<EnvironmentStatusReport>;
+  /** Feature flags of a service per environment (the `/v1/flags` routes). */
+  readonly flags: FlagClient;
   close(): Promise<void>;
+}
+
+/** Flag reads and changes; writes take an optional ETag (`If-Match`) and answer the new document. */
+export interface FlagClient {
+  get(service: string, environment: string): Promise<FlagDocument>;
+  overview(service: string): Promise<FlagOverview>;
+  history(service: string, environment: string, limit: number): Promise<FlagHistoryEntry[]>;
+  replace(service: string, environment: string, definition: unknown, ifMatch?: string): Promise<FlagDocument>;
+  setFlag(service: string, environment: string, flag: string, definition: unknown): Promise<FlagDocument>;
+  act(
+    service: string,
+    environment: string,
+    flag: string,
+    action: FlagAction,
+    variant?: string,
+  ): Promise<FlagDocument>;
+  listTriggers(service: string, environment: string): Promise<TriggerInfo[]>;
+  addTrigger(input: AddTriggerInput): Promise<{ trigger: TriggerInfo; secret?: string }>;
+  removeTrigger(service: string, environment: string, name: string): Promise<TriggerInfo>;
 }
 
 /** `POST /v1/environments`. */

@@ -136,9 +136,7 @@ export function changesBetween(before: FlagSetDefinition, after: FlagSetDefiniti
 }
 
 export function isUnchanged(changes: SetChanges): boolean {
-  return (
-    changes.created.length + changes.updated.length + changes.deleted.length === 0 && !changes.shared
-  );
+  return changes.created.length + changes.updated.length + changes.deleted.length === 0 && !changes.shared;
 }
 
 /** `2 created (a, b), 1 updated (c), segments changed`. */

@@ -47,7 +47,8 @@ export class EvaluationCounters {
     try {
       await this.store.write((tx) => flagTables.addEvaluations(tx, rows, this.clock.now()));
     } catch (error) {
-      for (const row of rows) this.count(`${row.service}\0${row.environment}`, row.flag, row.variant, row.count);
+      for (const row of rows)
+        this.count(`${row.service}\0${row.environment}`, row.flag, row.variant, row.count);
       throw error;
     }
   }

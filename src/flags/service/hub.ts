@@ -41,7 +41,8 @@ export class FlagStreamHub {
       if (channel !== undefined && channel.sinks.size > 0) this.publish(channel).catch(onError);
     });
     this.timer = setInterval(() => {
-      for (const channel of this.channels.values()) for (const sink of channel.sinks.keys()) sink.write(KEEP_ALIVE);
+      for (const channel of this.channels.values())
+        for (const sink of channel.sinks.keys()) sink.write(KEEP_ALIVE);
     }, options.keepAliveMs ?? 15_000);
     this.timer.unref();
   }

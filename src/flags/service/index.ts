@@ -3,8 +3,9 @@
  * changed in audited transactions, served compiled from memory, streamed to subscribers,
  * evaluated and counted, and killed automatically by triggers. docs/flags.md, "On the server".
  */
-export { desiredFlags, managedEnvironments } from './desired.js';
+
 export { etagMatches } from './changes.js';
+export { desiredFlags, managedEnvironments } from './desired.js';
 export { eventOf, FlagStreamHub, type StreamSink } from './hub.js';
 export {
   type EntryChange,

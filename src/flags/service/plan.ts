@@ -63,7 +63,8 @@ export function planEnvironment(current: FlagDocument, wanted: FlagSetDefinition
     ...entries('segment', current.definition.segments ?? {}, desired.segments ?? {}),
   ];
   const metadata = diffValues(current.definition.metadata ?? {}, desired.metadata ?? {}, '');
-  if (metadata.length > 0) changes.push({ kind: 'metadata', key: 'metadata', op: 'update', fields: metadata });
+  if (metadata.length > 0)
+    changes.push({ kind: 'metadata', key: 'metadata', op: 'update', fields: metadata });
   return {
     environment: current.environment,
     version: current.version,
@@ -100,7 +101,8 @@ function entries(
     if (fields.length > 0) out.push({ kind, key, op: 'update', fields });
   }
   for (const [key, value] of Object.entries(before)) {
-    if (!Object.hasOwn(after, key)) out.push({ kind, key, op: 'delete', fields: diffValues(value, undefined, '') });
+    if (!Object.hasOwn(after, key))
+      out.push({ kind, key, op: 'delete', fields: diffValues(value, undefined, '') });
   }
   return out;
 }
@@ -116,7 +118,8 @@ export function diffValues(before: unknown, after: unknown, path: string): Field
   if (isObject(before) && isObject(after)) {
     const out: FieldDiff[] = [];
     for (const key of Object.keys(after)) out.push(...diffValues(before[key], after[key], join(path, key)));
-    for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) out.push(...diffValues(before[key], undefined, join(path, key)));
+    for (const key of Object.keys(before))
+      if (!Object.hasOwn(after, key)) out.push(...diffValues(before[key], undefined, join(path, key)));
     return out;
   }
   if (Array.isArray(before) && Array.isArray(after)) {
@@ -131,7 +134,9 @@ export function diffValues(before: unknown, after: unknown, path: string): Field
 /** A whole value added or removed, shown field by field only one level deep (keeps plans short). */
 function leaves(value: unknown, path: string, op: '+' | '-'): FieldDiff[] {
   if (path === '' && isObject(value))
-    return Object.entries(value).map(([key, v]) => (op === '+' ? { op, path: key, after: v } : { op, path: key, before: v }));
+    return Object.entries(value).map(([key, v]) =>
+      op === '+' ? { op, path: key, after: v } : { op, path: key, before: v },
+    );
   return [op === '+' ? { op, path, after: value } : { op, path, before: value }];
 }
 

@@ -48,7 +48,10 @@ async function killAll(
       const flag = Object.hasOwn(current.definition.flags, key) ? current.definition.flags[key] : undefined;
       if (flag === undefined || flag.killed === true) return undefined;
       return {
-        definition: { ...current.definition, flags: { ...current.definition.flags, [key]: { ...flag, killed: true } } },
+        definition: {
+          ...current.definition,
+          flags: { ...current.definition.flags, [key]: { ...flag, killed: true } },
+        },
         action: 'flag.kill',
         flag: key,
         summary: `killed ${key}: ${event.type} of ${event.subject} (killOnRollback)`,

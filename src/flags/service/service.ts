@@ -87,7 +87,11 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
   const load = (service: string, environment: string): Promise<ServedFlagSet> => {
     const key = setKey(service, environment);
     const loading = flagTables.readSet(store.db, service, environment).then((stored) => {
-      const served = { document: stored.document, json: JSON.stringify(stored.document), compiled: compileStored(stored.document) };
+      const served = {
+        document: stored.document,
+        json: JSON.stringify(stored.document),
+        compiled: compileStored(stored.document),
+      };
       if (cache.get(key) === loading) cache.set(key, served); // unless a change replaced it meanwhile
       return served;
     });
@@ -148,7 +152,15 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
         },
         tx,
       );
-      return { document: written.document, json: written.json, compiled, changes, summary, at, changed: true as const };
+      return {
+        document: written.document,
+        json: written.json,
+        compiled,
+        changes,
+        summary,
+        at,
+        changed: true as const,
+      };
     });
     if (!outcome.changed) return { document: outcome.document, changed: false };
     const { document, compiled, changes, summary, at } = outcome;
@@ -167,7 +179,8 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
       if (seen === row.version) continue;
       known.set(key, row.version);
       const cached = cache.get(key);
-      if (cached !== undefined && !(cached instanceof Promise) && cached.document.version === row.version) continue;
+      if (cached !== undefined && !(cached instanceof Promise) && cached.document.version === row.version)
+        continue;
       cache.delete(key);
       if (seen !== undefined) notify(row.service, row.environment);
     }
@@ -201,7 +214,8 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
       return results;
     },
     async replace(service, environment, definition, change) {
-      return (await commit(service, environment, change, () => ({ definition, action: 'flags.apply' }))).document;
+      return (await commit(service, environment, change, () => ({ definition, action: 'flags.apply' })))
+        .document;
     },
     async setFlag(service, environment, flag, definition, change) {
       const { document } = await commit(service, environment, change, (current) => {
@@ -247,7 +261,9 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
       void flagTables
         .versions(store.db)
         .then((rows) => {
-          for (const row of rows) if (!known.has(setKey(row.service, row.environment))) known.set(setKey(row.service, row.environment), row.version);
+          for (const row of rows)
+            if (!known.has(setKey(row.service, row.environment)))
+              known.set(setKey(row.service, row.environment), row.version);
         })
         .catch(onError);
       const flush = setInterval(() => counters.flush().catch(onError), deps.flushIntervalMs ?? 5000);
@@ -256,6 +272,7 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
       watch.unref();
       timers = [flush, watch];
     },
+    flushCounts: () => counters.flush(),
     async close() {
       for (const timer of timers) clearInterval(timer);
       timers = [];
@@ -273,7 +290,12 @@ function compileStored(document: FlagDocument): CompiledFlagSet {
   return empty.flagSet;
 }
 
-function conflict(service: string, environment: string, ifMatch: string, current: FlagDocument): FlowlineError {
+function conflict(
+  service: string,
+  environment: string,
+  ifMatch: string,
+  current: FlagDocument,
+): FlowlineError {
   return new FlowlineError(
     'FLOWLINE_FLAGS_CONFLICT',
     `The flags of ${service}/${environment} changed since they were read: If-Match ${ifMatch}, now version ${current.version} (ETag ${current.etag}).`,
@@ -316,4 +338,3 @@ function announce(
     });
   }
 }
-

@@ -21,7 +21,10 @@ export interface StaleOptions {
   /** How long a settled flag must be unchanged to be stale (default 30). */
   readonly days?: number;
   /** What flowline.yaml says, when at hand; otherwise the flags' metadata (`temporary`, `expires`). */
-  readonly declared?: ReadonlyMap<string, { readonly temporary: boolean; readonly expires?: string | undefined }>;
+  readonly declared?: ReadonlyMap<
+    string,
+    { readonly temporary: boolean; readonly expires?: string | undefined }
+  >;
 }
 
 /**
@@ -41,7 +44,8 @@ export function findStale(overview: FlagOverview, options: StaleOptions): StaleF
     const declared = options.declared?.get(key);
     const temporary = declared?.temporary ?? definitions.some((flag) => flag.metadata?.temporary === true);
     if (!temporary) continue;
-    const expiresRaw = declared?.expires ?? definitions.map((f) => f.metadata?.expires).find((e) => typeof e === 'string');
+    const expiresRaw =
+      declared?.expires ?? definitions.map((f) => f.metadata?.expires).find((e) => typeof e === 'string');
     const expires = typeof expiresRaw === 'string' ? expiresRaw : undefined;
     const changedAt = latest(present.map((env) => env.flags[key]?.changedAt ?? null));
     const evaluatedAt = latest(present.map((env) => env.flags[key]?.evaluatedAt ?? null));

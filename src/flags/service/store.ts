@@ -116,7 +116,12 @@ export const flagTables = {
     return rows.map((r) => r.environment);
   },
 
-  async history(db: Reader, service: string, environment: string, limit: number): Promise<FlagHistoryEntry[]> {
+  async history(
+    db: Reader,
+    service: string,
+    environment: string,
+    limit: number,
+  ): Promise<FlagHistoryEntry[]> {
     const rows = await db
       .selectFrom('flag_history')
       .select(['version', 'at', 'actor_kind', 'actor_name', 'action', 'flags_json', 'summary'])
@@ -137,7 +142,10 @@ export const flagTables = {
 
   /** Per flag: when a version last touched it, its evaluation counts and last evaluation. */
   async activity(db: Reader, service: string, environment: string): Promise<Map<string, FlagActivity>> {
-    const out = new Map<string, { changedAt: string | null; evaluatedAt: string | null; evaluations: Record<string, number> }>();
+    const out = new Map<
+      string,
+      { changedAt: string | null; evaluatedAt: string | null; evaluations: Record<string, number> }
+    >();
     const entry = (flag: string) => {
       let found = out.get(flag);
       if (found === undefined) {
@@ -153,7 +161,8 @@ export const flagTables = {
       .where('environment', '=', environment)
       .orderBy('version')
       .execute();
-    for (const row of history) for (const flag of JSON.parse(row.flags_json) as string[]) entry(flag).changedAt = row.at;
+    for (const row of history)
+      for (const flag of JSON.parse(row.flags_json) as string[]) entry(flag).changedAt = row.at;
     const counts = await db
       .selectFrom('flag_evaluations')
       .selectAll()

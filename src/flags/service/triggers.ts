@@ -112,20 +112,41 @@ export function createFlagTriggers(deps: {
     async add(input, by, where) {
       const { service, environment, name, kind, flag } = input;
       const match = input.match ?? {};
-      if (!NAME.test(name)) throw invalid('name', `The trigger name ${JSON.stringify(name)} is not valid.`, 'Use 1–64 lower-case letters, digits, and . _ -, e.g. high-error-rate.');
+      if (!NAME.test(name))
+        throw invalid(
+          'name',
+          `The trigger name ${JSON.stringify(name)} is not valid.`,
+          'Use 1–64 lower-case letters, digits, and . _ -, e.g. high-error-rate.',
+        );
       if (kind === 'alertmanager' && Object.keys(match).length === 0)
-        throw invalid('match', 'An alertmanager trigger needs at least one label to match.', 'e.g. --match alertname=HighErrorRate');
+        throw invalid(
+          'match',
+          'An alertmanager trigger needs at least one label to match.',
+          'e.g. --match alertname=HighErrorRate',
+        );
       if (kind === 'webhook' && Object.keys(match).length > 0)
-        throw invalid('match', 'A webhook trigger matches no labels: the signed request names it.', 'Leave --match out.');
+        throw invalid(
+          'match',
+          'A webhook trigger matches no labels: the signed request names it.',
+          'Leave --match out.',
+        );
       const definition = (await flags.document(service, environment)).definition;
       const target = Object.hasOwn(definition.flags, flag) ? definition.flags[flag] : undefined;
       if (target === undefined) {
-        throw new FlowlineError('FLOWLINE_FLAG_NOT_FOUND', `No flag \`${flag}\` in the flags of ${service}/${environment}.`, {
-          hint: 'Create the flag first (`flowline flags set` or `flowline flags apply`).',
-        });
+        throw new FlowlineError(
+          'FLOWLINE_FLAG_NOT_FOUND',
+          `No flag \`${flag}\` in the flags of ${service}/${environment}.`,
+          {
+            hint: 'Create the flag first (`flowline flags set` or `flowline flags apply`).',
+          },
+        );
       }
       if (input.variant !== undefined && !Object.hasOwn(target.variants, input.variant))
-        throw invalid('variant', `Flag \`${flag}\` has no variant \`${input.variant}\`.`, `Use one of ${Object.keys(target.variants).join(', ')}.`);
+        throw invalid(
+          'variant',
+          `Flag \`${flag}\` has no variant \`${input.variant}\`.`,
+          `Use one of ${Object.keys(target.variants).join(', ')}.`,
+        );
       const secret = kind === 'webhook' ? newWebhookSecret() : null;
       const now = clock.now();
       const row = {
@@ -155,7 +176,16 @@ export function createFlagTriggers(deps: {
               target: `flag:${service}/${environment}/${flag}`,
               where,
               // Never the secret: the audit trail is readable by every read token.
-              details: { service, environment, flag, name, kind, match, variant: row.variant, restore: row.restore === 1 },
+              details: {
+                service,
+                environment,
+                flag,
+                name,
+                kind,
+                match,
+                variant: row.variant,
+                restore: row.restore === 1,
+              },
             },
             tx,
           );
@@ -174,9 +204,13 @@ export function createFlagTriggers(deps: {
       return store.write(async (tx) => {
         const row = await flagTables.trigger(tx, service, environment, name);
         if (row === undefined) {
-          throw new FlowlineError('FLOWLINE_TRIGGER_NOT_FOUND', `No trigger ${name} for ${service}/${environment}.`, {
-            hint: `List them with \`flowline flags trigger list --service ${service} --env ${environment}\`.`,
-          });
+          throw new FlowlineError(
+            'FLOWLINE_TRIGGER_NOT_FOUND',
+            `No trigger ${name} for ${service}/${environment}.`,
+            {
+              hint: `List them with \`flowline flags trigger list --service ${service} --env ${environment}\`.`,
+            },
+          );
         }
         await tx.deleteFrom('flag_triggers').where('id', '=', row.id).execute();
         await audit.append(
@@ -194,7 +228,9 @@ export function createFlagTriggers(deps: {
     },
 
     async alertmanager(service, environment, notification, where) {
-      const rows = (await flagTables.triggers(store.db, service, environment)).filter((r) => r.kind === 'alertmanager');
+      const rows = (await flagTables.triggers(store.db, service, environment)).filter(
+        (r) => r.kind === 'alertmanager',
+      );
       const outcomes: TriggerOutcome[] = [];
       for (const row of rows) {
         const match = JSON.parse(row.match_json) as Record<string, string>;
@@ -211,19 +247,28 @@ export function createFlagTriggers(deps: {
 
     async webhook(service, environment, request, where) {
       const { body, signature, timestamp } = request;
-      if (signature === undefined || timestamp === undefined) throw signatureError('The webhook is not signed: X-Flowline-Signature and X-Flowline-Timestamp are required.');
+      if (signature === undefined || timestamp === undefined)
+        throw signatureError(
+          'The webhook is not signed: X-Flowline-Signature and X-Flowline-Timestamp are required.',
+        );
       if (!/^\d{1,12}$/.test(timestamp)) throw signatureError('X-Flowline-Timestamp must be Unix seconds.');
       const now = clock.now().getTime();
       if (Math.abs(now - Number(timestamp) * 1000) > MAX_WEBHOOK_AGE_MS)
-        throw signatureError('The webhook timestamp is more than 5 minutes away from the server clock: refused as a possible replay.');
+        throw signatureError(
+          'The webhook timestamp is more than 5 minutes away from the server clock: refused as a possible replay.',
+        );
       const message = parseMessage(body);
-      const row = message === undefined ? undefined : await flagTables.trigger(store.db, service, environment, message.trigger);
+      const row =
+        message === undefined
+          ? undefined
+          : await flagTables.trigger(store.db, service, environment, message.trigger);
       // Without a webhook trigger of that name, compare against a throwaway key: same work, same answer.
       const secret = row?.kind === 'webhook' && row.secret !== null ? row.secret : newWebhookSecret();
       const expected = signWebhook(secret, timestamp, body);
       if (!sameSignature(signature, expected) || message === undefined || row === undefined)
         throw signatureError('The webhook signature does not match.');
-      if (!replays.accept(expected, now)) throw signatureError('This signed webhook was already received: refused as a replay.');
+      if (!replays.accept(expected, now))
+        throw signatureError('This signed webhook was already received: refused as a replay.');
       return act(service, environment, row.name, message.status, where);
     },
   };
@@ -241,7 +286,12 @@ function parseMessage(body: Buffer): { trigger: string; status: 'firing' | 'reso
   }
 }
 
-async function setState(tx: WriteTx, id: string, state: 'idle' | 'fired', firedAt: string | null): Promise<void> {
+async function setState(
+  tx: WriteTx,
+  id: string,
+  state: 'idle' | 'fired',
+  firedAt: string | null,
+): Promise<void> {
   await tx.updateTable('flag_triggers').set({ state, fired_at: firedAt }).where('id', '=', id).execute();
 }
 

@@ -131,7 +131,12 @@ export interface FlagService {
     flags?: readonly string[],
   ): Promise<Record<string, EvaluationResult>>;
   /** Replaces the whole definition (audited as `flags.apply`). */
-  replace(service: string, environment: string, definition: unknown, change: ChangeContext): Promise<FlagDocument>;
+  replace(
+    service: string,
+    environment: string,
+    definition: unknown,
+    change: ChangeContext,
+  ): Promise<FlagDocument>;
   /** Creates or replaces one flag (audited as `flag.set`). */
   setFlag(
     service: string,
@@ -157,6 +162,8 @@ export interface FlagService {
    * for changes made by other processes (e.g. the embedded CLI). Idempotent.
    */
   start(): void;
+  /** Writes the evaluation counts gathered so far (the server does it every few seconds). */
+  flushCounts(): Promise<void>;
   /** Stops the background work and flushes the counts. */
   close(): Promise<void>;
 }

@@ -70,7 +70,8 @@ export const flagHookRoutes =
           deps.authorize(request.principal, 'deploy', environment);
         },
         schema: {
-          summary: 'Prometheus Alertmanager webhook (version 4): firing alerts kill matching flags; resolved ones may restore them',
+          summary:
+            'Prometheus Alertmanager webhook (version 4): firing alerts kill matching flags; resolved ones may restore them',
           tags: ['flags'],
           params: SetParams,
         },
@@ -83,13 +84,19 @@ export const flagHookRoutes =
             message: issue.message,
             path: ['body', ...issue.path.map(String)].join('.'),
           }));
-          throw new FlowlineError('FLOWLINE_REQUEST_INVALID', 'The body is not an Alertmanager webhook payload (version 4).', {
-            issues,
-            hint: 'Point an Alertmanager `webhook_configs` receiver at this URL; see docs/flags.md.',
-          });
+          throw new FlowlineError(
+            'FLOWLINE_REQUEST_INVALID',
+            'The body is not an Alertmanager webhook payload (version 4).',
+            {
+              issues,
+              hint: 'Point an Alertmanager `webhook_configs` receiver at this URL; see docs/flags.md.',
+            },
+          );
         }
         const { service, environment } = request.params;
-        return { triggers: await deps.triggers.alertmanager(service, environment, payload.data, deps.where()) };
+        return {
+          triggers: await deps.triggers.alertmanager(service, environment, payload.data, deps.where()),
+        };
       },
     );
 
@@ -99,7 +106,8 @@ export const flagHookRoutes =
         // No token: the HMAC signature of the body with the trigger's secret is the credential.
         config: { access: 'public' },
         schema: {
-          summary: 'Signed webhook: { trigger, status: firing|resolved }, X-Flowline-Timestamp and X-Flowline-Signature',
+          summary:
+            'Signed webhook: { trigger, status: firing|resolved }, X-Flowline-Timestamp and X-Flowline-Signature',
           tags: ['flags'],
           params: SetParams,
         },

@@ -3,13 +3,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
-import { etagMatches, type FlagService, FlagStreamHub, type FlagTriggers, type StreamSink } from '../../flags/service/index.js';
+import {
+  etagMatches,
+  type FlagService,
+  FlagStreamHub,
+  type FlagTriggers,
+  type StreamSink,
+} from '../../flags/service/index.js';
 import { principalOf } from '../auth.js';
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const FlagKey = z.string().min(1).max(1024);
 const SetParams = z.object({ service: Name, environment: Name });
-const Context = z.record(z.string(), z.unknown()).describe('The evaluation context: `targetingKey` and attributes');
+const Context = z
+  .record(z.string(), z.unknown())
+  .describe('The evaluation context: `targetingKey` and attributes');
 const Definition = z.record(z.string(), z.unknown());
 
 /** A subscriber that stops reading is dropped once this much is queued for it. */
@@ -31,7 +39,9 @@ export const flagRoutes =
   (deps: FlagRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const { flags, authorize } = deps;
-    const hub = new FlagStreamHub(flags, { onError: (error) => app.log.error({ err: error }, 'flag stream') });
+    const hub = new FlagStreamHub(flags, {
+      onError: (error) => app.log.error({ err: error }, 'flag stream'),
+    });
     app.addHook('preClose', async () => hub.close());
 
     app.get(
@@ -78,6 +88,7 @@ export const flagRoutes =
           connection: 'keep-alive',
           'x-accel-buffering': 'no',
         });
+        raw.flushHeaders(); // a client already current gets no event yet, but must see the 200 now
         request.raw.socket.setNoDelay(true);
         let remove = () => {};
         const sink: StreamSink = {
@@ -90,7 +101,12 @@ export const flagRoutes =
         };
         raw.on('close', () => remove());
         const lastEventId = request.headers['last-event-id'];
-        remove = await hub.subscribe(service, environment, sink, typeof lastEventId === 'string' ? lastEventId : undefined);
+        remove = await hub.subscribe(
+          service,
+          environment,
+          sink,
+          typeof lastEventId === 'string' ? lastEventId : undefined,
+        );
         if (raw.destroyed) remove();
       },
     );
@@ -121,13 +137,18 @@ export const flagRoutes =
           summary: 'Evaluate every flag (or those listed): { flags: { <key>: result } }',
           tags: ['flags'],
           params: SetParams,
-          body: z.strictObject({ context: Context.default({}), flags: z.array(FlagKey).max(2000).optional() }),
+          body: z.strictObject({
+            context: Context.default({}),
+            flags: z.array(FlagKey).max(2000).optional(),
+          }),
         },
       },
       async (request) => {
         const { service, environment } = request.params;
         authorize(principalOf(request), 'client', environment);
-        return { flags: await flags.evaluateBulk(service, environment, request.body.context, request.body.flags) };
+        return {
+          flags: await flags.evaluateBulk(service, environment, request.body.context, request.body.flags),
+        };
       },
     );
 
@@ -146,7 +167,10 @@ export const flagRoutes =
         const overview = await flags.overview(request.params.service);
         return scope === null
           ? overview
-          : { ...overview, environments: overview.environments.filter((env) => scope.includes(env.environment)) };
+          : {
+              ...overview,
+              environments: overview.environments.filter((env) => scope.includes(env.environment)),
+            };
       },
     );
 
@@ -201,7 +225,13 @@ export const flagRoutes =
       },
       async (request, reply) => {
         const { service, environment, flag } = request.params;
-        const document = await flags.setFlag(service, environment, flag, request.body, changeOf(request, environment));
+        const document = await flags.setFlag(
+          service,
+          environment,
+          flag,
+          request.body,
+          changeOf(request, environment),
+        );
         return reply.header('etag', document.etag).send(document);
       },
     );
@@ -211,9 +241,13 @@ export const flagRoutes =
       {
         config: { access: 'deploy' },
         schema: {
-          summary: 'Enable, disable, kill (optionally to a variant: the kill switch wins over everything) or unkill',
+          summary:
+            'Enable, disable, kill (optionally to a variant: the kill switch wins over everything) or unkill',
           tags: ['flags'],
-          params: SetParams.extend({ flag: FlagKey, action: z.enum(['enable', 'disable', 'kill', 'unkill']) }),
+          params: SetParams.extend({
+            flag: FlagKey,
+            action: z.enum(['enable', 'disable', 'kill', 'unkill']),
+          }),
           body: z.strictObject({ variant: z.string().min(1).max(1024).optional() }).nullish(),
         },
       },
@@ -232,7 +266,11 @@ export const flagRoutes =
       '/v1/flags/:service/:environment/triggers',
       {
         config: { access: 'read' },
-        schema: { summary: 'The flag triggers of an environment (never their secrets)', tags: ['flags'], params: SetParams },
+        schema: {
+          summary: 'The flag triggers of an environment (never their secrets)',
+          tags: ['flags'],
+          params: SetParams,
+        },
       },
       async (request) => {
         const { service, environment } = request.params;
@@ -246,7 +284,8 @@ export const flagRoutes =
       {
         config: { access: 'deploy' },
         schema: {
-          summary: 'Add a trigger that kills a flag on an alert or a signed webhook (a webhook secret is shown once)',
+          summary:
+            'Add a trigger that kills a flag on an alert or a signed webhook (a webhook secret is shown once)',
           tags: ['flags'],
           params: SetParams,
           body: z.strictObject({
@@ -284,13 +323,19 @@ export const flagRoutes =
       '/v1/flags/:service/:environment/triggers/:name',
       {
         config: { access: 'deploy' },
-        schema: { summary: 'Remove a flag trigger', tags: ['flags'], params: SetParams.extend({ name: z.string().min(1).max(64) }) },
+        schema: {
+          summary: 'Remove a flag trigger',
+          tags: ['flags'],
+          params: SetParams.extend({ name: z.string().min(1).max(64) }),
+        },
       },
       async (request) => {
         const { service, environment, name } = request.params;
         const principal = principalOf(request);
         authorize(principal, 'deploy', environment);
-        return { trigger: await deps.triggers.remove(service, environment, name, principal.actor, deps.where()) };
+        return {
+          trigger: await deps.triggers.remove(service, environment, name, principal.actor, deps.where()),
+        };
       },
     );
 
@@ -299,6 +344,10 @@ export const flagRoutes =
       const principal = principalOf(request);
       authorize(principal, 'deploy', environment);
       const ifMatch = request.headers['if-match'];
-      return { actor: principal.actor, where: deps.where(), ...(typeof ifMatch === 'string' ? { ifMatch } : {}) };
+      return {
+        actor: principal.actor,
+        where: deps.where(),
+        ...(typeof ifMatch === 'string' ? { ifMatch } : {}),
+      };
     }
   };

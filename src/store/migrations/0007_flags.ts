@@ -90,9 +90,7 @@ async function rebuildTokensWithClientRole(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
     .addColumn('prefix', 'text', (c) => c.notNull())
-    .addColumn('role', 'text', (c) =>
-      c.notNull().check(sql`role in ('client', 'read', 'deploy', 'admin')`),
-    )
+    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('client', 'read', 'deploy', 'admin')`))
     .addColumn('environments_json', 'text')
     .addColumn('created_by', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -42,10 +42,11 @@ export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
 
 /**
  * The delay before retry number `attempt` (0 for the first retry): `initial × multiplier^attempt`,
- * capped at `maxDelayMs`, then reduced by up to `jitter` of itself.
+ * capped at `maxDelayMs`, then reduced by up to `jitter` of itself; never below `floorMs` (the
+ * server's `retry:`), itself capped at `maxDelayMs`.
  */
 export function backoffDelay(backoff: ResolvedBackoff, attempt: number, floorMs = 0): number {
   const exponential = backoff.initialDelayMs * backoff.multiplier ** Math.min(attempt, 64);
-  const capped = Math.min(backoff.maxDelayMs, Math.max(exponential, floorMs));
-  return Math.round(capped * (1 - backoff.jitter * backoff.random()));
+  const jittered = Math.min(backoff.maxDelayMs, exponential) * (1 - backoff.jitter * backoff.random());
+  return Math.round(Math.max(jittered, Math.min(floorMs, backoff.maxDelayMs)));
 }

@@ -16,7 +16,9 @@ const base: FlagSetDefinition = {
     targeted: { ...onOff(true), rules: [{ when: { segment: 'staff' }, serve: { variant: 'on' } }] },
     scheduled: {
       ...onOff(false),
-      schedule: [{ at: 0, change: { rules: [{ when: { any: [{ segment: 'beta' }] }, serve: { variant: 'on' } }] } }],
+      schedule: [
+        { at: 0, change: { rules: [{ when: { any: [{ segment: 'beta' }] }, serve: { variant: 'on' } }] } },
+      ],
     },
   },
 };
@@ -41,13 +43,22 @@ describe('which flags a new version changes', () => {
   });
 
   it('lists the flags using a changed segment, in rules and in schedules', () => {
-    expect(changedFlags(base, { ...base, segments: { staff: { include: ['carol'] }, beta: { include: ['bob'] } } })).toEqual(
-      ['targeted'],
-    );
-    expect(changedFlags(base, { ...base, segments: { staff: { include: ['alice'] } } })).toEqual(['scheduled']);
+    expect(
+      changedFlags(base, {
+        ...base,
+        segments: { staff: { include: ['carol'] }, beta: { include: ['bob'] } },
+      }),
+    ).toEqual(['targeted']);
+    expect(changedFlags(base, { ...base, segments: { staff: { include: ['alice'] } } })).toEqual([
+      'scheduled',
+    ]);
   });
 
   it('lists every flag when the set metadata changes', () => {
-    expect(changedFlags(base, { ...base, metadata: { team: 'checkout' } })).toEqual(['plain', 'targeted', 'scheduled']);
+    expect(changedFlags(base, { ...base, metadata: { team: 'checkout' } })).toEqual([
+      'plain',
+      'targeted',
+      'scheduled',
+    ]);
   });
 });

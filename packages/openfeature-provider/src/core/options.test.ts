@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { FlowlineProviderOptionsError, resolveOptions } from './options.js';
 
-const valid = { url: 'https://flowline.example.com/base/', token: 'flt_x', service: 'shop', environment: 'prod eu' };
+const valid = {
+  url: 'https://flowline.example.com/base/',
+  token: 'flt_x',
+  service: 'shop',
+  environment: 'prod eu',
+};
 
 describe('provider options', () => {
   it('builds the flag-set URL under a path prefix, encoding service and environment', () => {
@@ -12,7 +17,9 @@ describe('provider options', () => {
   it('reports every problem at once, unknown options included', () => {
     const bad = { ...valid, url: 'flowline.local', token: '', staleAfterMs: -1, tokn: 'x' };
     expect(() => resolveOptions(bad)).toThrow(FlowlineProviderOptionsError);
-    expect(() => resolveOptions(bad)).toThrow(/unknown option `tokn`.*`url` must be an absolute URL.*`token`.*`staleAfterMs`/);
+    expect(() => resolveOptions(bad)).toThrow(
+      /unknown option `tokn`.*`url` must be an absolute URL.*`token`.*`staleAfterMs`/,
+    );
   });
 });
 
@@ -29,7 +36,8 @@ describe('reconnection backoff', () => {
     const high = resolveBackoff({ initialDelayMs: 100, jitter: 0.5, random: () => 0 });
     expect(backoffDelay(low, 0)).toBe(50);
     expect(backoffDelay(high, 0)).toBe(100);
-    expect(backoffDelay(high, 0, 3_000)).toBe(3_000);
+    expect(backoffDelay(low, 0, 3_000)).toBe(3_000);
+    expect(backoffDelay(low, 0, 90_000)).toBe(30_000);
   });
 
   it('refuses a cap below the first delay', () => {

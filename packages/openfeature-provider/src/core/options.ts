@@ -1,5 +1,5 @@
 import type { Logger } from '@openfeature/core';
-import { type BackoffOptions, resolveBackoff, type ResolvedBackoff } from './backoff.js';
+import { type BackoffOptions, type ResolvedBackoff, resolveBackoff } from './backoff.js';
 
 /** How a Flowline provider reaches its flag set. Shared by the Node and the browser provider. */
 export interface FlowlineProviderOptions {
@@ -90,10 +90,13 @@ export function resolveOptions(options: FlowlineProviderOptions): ResolvedOption
       problems.push(`\`url\` must be http(s), got ${base.protocol}`);
     }
   } catch {
-    problems.push(`\`url\` must be an absolute URL such as https://flowline.example.com, got ${String(options.url)}`);
+    problems.push(
+      `\`url\` must be an absolute URL such as https://flowline.example.com, got ${String(options.url)}`,
+    );
   }
   for (const key of ['token', 'service', 'environment'] as const) {
-    if (typeof options[key] !== 'string' || options[key] === '') problems.push(`\`${key}\` must be a non-empty string`);
+    if (typeof options[key] !== 'string' || options[key] === '')
+      problems.push(`\`${key}\` must be a non-empty string`);
   }
   const fetchImpl = options.fetch ?? (typeof fetch === 'function' ? fetch : undefined);
   if (typeof fetchImpl !== 'function') problems.push('no global `fetch`: pass one as `fetch`');

@@ -33,7 +33,9 @@ describe('the server-sent events parser', () => {
   });
 
   it('accepts CR alone as a line end', () => {
-    expect(parseAll(['data: a\rdata: b\r\r']).events).toEqual([{ event: 'message', data: 'a\nb', lastEventId: '' }]);
+    expect(parseAll(['data: a\rdata: b\r\r']).events).toEqual([
+      { event: 'message', data: 'a\nb', lastEventId: '' },
+    ]);
   });
 
   it('keeps the last id across events and ignores ids containing NUL', () => {

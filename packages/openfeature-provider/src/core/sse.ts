@@ -89,7 +89,11 @@ export class SseParser {
 
   #dispatch(events: SseEvent[]): void {
     if (this.#data.length > 0) {
-      events.push({ event: this.#event || 'message', data: this.#data.join('\n'), lastEventId: this.#lastEventId });
+      events.push({
+        event: this.#event || 'message',
+        data: this.#data.join('\n'),
+        lastEventId: this.#lastEventId,
+      });
     }
     this.#event = '';
     this.#data = [];

@@ -4,7 +4,7 @@ import { backoffDelay } from './backoff.js';
 import { changedFlags } from './diff.js';
 import type { ResolvedOptions } from './options.js';
 import type { SseEvent } from './sse.js';
-import { fetchFlagSet, type FlagSetPayload, readPayload, readStream } from './transport.js';
+import { type FlagSetPayload, fetchFlagSet, readPayload, readStream } from './transport.js';
 
 /** The flag set being served. */
 export interface FlagState {
@@ -106,7 +106,7 @@ export class FlagSync {
   async #run(first: (fatal: string | undefined) => void): Promise<void> {
     let attempt = 0;
     while (this.#state === undefined) {
-      const outcome = await fetchFlagSet(this.#options, undefined);
+      const outcome = await fetchFlagSet(this.#options);
       if (this.#stopped) return;
       if (outcome.kind === 'set' && this.#apply(outcome.payload)) break;
       if (outcome.kind === 'fatal') {
@@ -177,6 +177,12 @@ export class FlagSync {
     if (compiled.errors.length > 0) {
       this.#options.logger.warn(
         `flag set version ${payload.version}: some flags answer PARSE_ERROR: ${summary(compiled.errors)}`,
+      );
+    }
+    if (payload.version === 0 && previous === undefined) {
+      // Version 0 is a set nobody ever wrote: most likely a typo in `service` or `environment`.
+      this.#options.logger.warn(
+        `no flags were ever written to ${this.#options.flagsUrl}; every flag answers its default`,
       );
     }
     this.#state = { flagSet: compiled.flagSet, version: payload.version, etag: payload.etag };

@@ -13,22 +13,19 @@ export interface FlagSetPayload {
 /** What one request for the flag set came to. `fatal`: retrying cannot help (bad token, no access). */
 export type FetchOutcome =
   | { readonly kind: 'set'; readonly payload: FlagSetPayload }
-  | { readonly kind: 'unchanged' }
   | { readonly kind: 'retry'; readonly problem: string }
   | { readonly kind: 'fatal'; readonly problem: string };
 
-/** Fetches the flag set, conditionally when an ETag is known. Never throws. */
-export async function fetchFlagSet(options: ResolvedOptions, etag: string | undefined): Promise<FetchOutcome> {
+/** Fetches the flag set. Never throws. */
+export async function fetchFlagSet(options: ResolvedOptions): Promise<FetchOutcome> {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new Error(`no answer within ${options.requestTimeoutMs} ms`)),
     options.requestTimeoutMs,
   );
   try {
-    const headers: Record<string, string> = { ...authorization(options), accept: 'application/json' };
-    if (etag !== undefined) headers['if-none-match'] = etag;
+    const headers = { ...authorization(options), accept: 'application/json' };
     const response = await options.fetch(options.flagsUrl, { headers, signal: controller.signal });
-    if (response.status === 304) return { kind: 'unchanged' };
     if (!response.ok) {
       const problem = await failure(response);
       return { kind: isRefusal(response) ? 'fatal' : 'retry', problem };
@@ -119,7 +116,8 @@ export async function readStream(
 export function readPayload(json: unknown): FlagSetPayload | string {
   if (typeof json !== 'object' || json === null) return 'the flag set is not a JSON object';
   const { version, etag, definition } = json as Record<string, unknown>;
-  if (typeof version !== 'number' || !Number.isInteger(version)) return 'the flag set has no integer `version`';
+  if (typeof version !== 'number' || !Number.isInteger(version))
+    return 'the flag set has no integer `version`';
   if (typeof etag !== 'string') return 'the flag set has no `etag`';
   if (typeof definition !== 'object' || definition === null) return 'the flag set has no `definition`';
   return { version, etag, definition };

@@ -1,0 +1,406 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pc from 'picocolors';
+import { FlowlineError } from '../../core/errors.js';
+import type { FlagDefinition, ServeDefinition } from '../../flags/engine/types.js';
+import type { FlagAction, FlagActivity, FlagDocument, TriggerInfo } from '../../flags/service/index.js';
+import type { CommandContext } from '../context.js';
+import { age, renderTable, writeJson } from '../output.js';
+import { serviceOf } from './deploy.js';
+
+/** `flowline flags …`: read and change flags per environment, hygiene, import/export, triggers. */
+
+interface Target {
+  readonly service: string;
+  readonly environment: string;
+}
+
+async function target(ctx: CommandContext): Promise<Target> {
+  const environment = ctx.options.env as string | undefined;
+  if (environment === undefined) {
+    throw new FlowlineError('FLOWLINE_USAGE', 'Which environment? Give --env <name>.', {
+      hint: 'e.g. --env production',
+    });
+  }
+  return { service: await serviceOf(ctx), environment };
+}
+
+/** `flowline flags list [--env e]`. */
+export async function list(ctx: CommandContext): Promise<number | undefined> {
+  const service = await serviceOf(ctx);
+  const only = ctx.options.env as string | undefined;
+  const overview = await (await ctx.backend()).flags.overview(service);
+  const environments = overview.environments.filter((env) => only === undefined || env.environment === only);
+  if (ctx.json) {
+    writeJson(ctx.streams, { service, environments });
+    return undefined;
+  }
+  const rows = environments.flatMap((env) =>
+    Object.entries(env.definition.flags).map(([key, flag]) => ({
+      key,
+      env: env.environment,
+      flag,
+      activity: env.flags[key],
+    })),
+  );
+  if (rows.length === 0) {
+    ctx.streams.stdout.write(
+      `No flags for ${service}${only === undefined ? '' : ` in ${only}`}. Define them in flowline.yaml and run \`flowline flags plan\`.\n`,
+    );
+    return undefined;
+  }
+  ctx.streams.stdout.write(
+    `${renderTable(rows, [
+      { header: 'flag', value: (r) => r.key },
+      { header: 'env', value: (r) => r.env },
+      { header: 'state', value: (r) => stateOf(r.flag) },
+      { header: 'serves', value: (r) => servesOf(r.flag) },
+      { header: 'changed', value: (r) => age(r.activity?.changedAt) },
+      { header: 'evaluated', value: (r) => evaluated(r.activity) },
+    ])}\n`,
+  );
+  return undefined;
+}
+
+/** `flowline flags get <flag> --env e`. */
+export async function get(ctx: CommandContext, key: string): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const backend = await ctx.backend();
+  const document = await backend.flags.get(service, environment);
+  const definition = flagOf(document, key);
+  const overview = await backend.flags.overview(service);
+  const activity = overview.environments.find((env) => env.environment === environment)?.flags[key];
+  if (ctx.json) {
+    writeJson(ctx.streams, {
+      service,
+      environment,
+      version: document.version,
+      etag: document.etag,
+      flag: key,
+      definition,
+      activity,
+    });
+    return undefined;
+  }
+  const out = ctx.streams.stdout;
+  out.write(
+    `${pc.bold(key)}  ${service}/${environment}  version ${document.version}  ${stateOf(definition)}\n`,
+  );
+  out.write(
+    `  serves ${servesOf(definition)}; changed ${age(activity?.changedAt)}; evaluated ${evaluated(activity)}\n`,
+  );
+  out.write(`${JSON.stringify(definition, null, 2)}\n`);
+  return undefined;
+}
+
+/** `flowline flags set <flag> --env e --file f.json`. */
+export async function set(ctx: CommandContext, key: string): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const file = String(ctx.options.file);
+  const definition = await readJson(ctx, file);
+  const before = await (await ctx.backend()).flags.get(service, environment);
+  const document = await (await ctx.backend()).flags.setFlag(service, environment, key, definition);
+  const verb = Object.hasOwn(before.definition.flags, key) ? 'changed' : 'created';
+  return changed(ctx, document, `${verb} ${key}`, before.version);
+}
+
+/** `flowline flags enable|disable|kill|unkill <flag> --env e`. */
+export function act(action: FlagAction) {
+  return async (ctx: CommandContext, key: string): Promise<number | undefined> => {
+    const { service, environment } = await target(ctx);
+    const variant = ctx.options.variant as string | undefined;
+    const backend = await ctx.backend();
+    const before = (await backend.flags.get(service, environment)).version;
+    const document = await backend.flags.act(service, environment, key, action, variant);
+    const what =
+      action === 'kill'
+        ? `killed ${key} (serving ${variant ?? flagOf(document, key).defaultVariant})`
+        : `${action}d ${key}`;
+    return changed(ctx, document, action === 'unkill' ? `lifted the kill switch of ${key}` : what, before);
+  };
+}
+
+function changed(ctx: CommandContext, document: FlagDocument, what: string, before: number): undefined {
+  if (ctx.json) writeJson(ctx.streams, document);
+  else if (document.version === before)
+    ctx.streams.stdout.write(
+      `${pc.dim('=')} ${document.service}/${document.environment}: already so (version ${document.version})\n`,
+    );
+  else
+    ctx.streams.stdout.write(
+      `${pc.green('✔')} ${document.service}/${document.environment}: ${what} (version ${document.version})\n`,
+    );
+  return undefined;
+}
+
+/** `flowline flags history --env e`. */
+export async function history(ctx: CommandContext): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const entries = await (await ctx.backend()).flags.history(
+    service,
+    environment,
+    Number(ctx.options.limit ?? 20),
+  );
+  if (ctx.json) {
+    writeJson(ctx.streams, { service, environment, history: entries });
+    return undefined;
+  }
+  ctx.streams.stdout.write(
+    `${renderTable(entries, [
+      { header: 'version', value: (e) => String(e.version) },
+      { header: 'when', value: (e) => age(e.at) },
+      { header: 'by', value: (e) => e.actor.name },
+      { header: 'action', value: (e) => e.action },
+      { header: 'summary', value: (e) => e.summary },
+    ])}\n`,
+  );
+  return undefined;
+}
+
+/** `flowline flags stale [--days 30]`. */
+export async function stale(ctx: CommandContext): Promise<number | undefined> {
+  const service = await serviceOf(ctx);
+  const days = Number(ctx.options.days ?? 30);
+  if (!(Number.isFinite(days) && days >= 0)) {
+    throw new FlowlineError(
+      'FLOWLINE_USAGE',
+      `--days \`${String(ctx.options.days)}\` is not a number of days.`,
+      { hint: 'e.g. --days 30' },
+    );
+  }
+  const { findStale } = await import('../../flags/service/index.js');
+  const overview = await (await ctx.backend()).flags.overview(service);
+  const declared = await declaredFlags(ctx);
+  const found = findStale(overview, {
+    now: new Date(),
+    days,
+    ...(declared === undefined ? {} : { declared }),
+  });
+  if (ctx.json) {
+    writeJson(ctx.streams, { service, days, stale: found });
+    return undefined;
+  }
+  if (found.length === 0) {
+    ctx.streams.stdout.write(
+      `No stale flags in ${service} (temporary flags settled for ${days} days, or expired).\n`,
+    );
+    return undefined;
+  }
+  ctx.streams.stdout.write(
+    `${renderTable(found, [
+      { header: 'flag', value: (f) => f.flag },
+      {
+        header: 'why',
+        value: (f) =>
+          f.reason === 'expired' ? `expired ${f.expires ?? ''}` : `serves ${f.variant} everywhere`,
+      },
+      { header: 'environments', value: (f) => f.environments.join(',') },
+      { header: 'changed', value: (f) => age(f.changedAt) },
+      { header: 'evaluated', value: (f) => age(f.evaluatedAt) },
+    ])}\n${pc.dim('Remove them from the code, then from flowline.yaml.')}\n`,
+  );
+  return undefined;
+}
+
+/** flowline.yaml's `temporary`/`expires` per flag, when the file is there. */
+async function declaredFlags(ctx: CommandContext) {
+  const file = path.resolve(ctx.settings.cwd, String(ctx.options.config ?? 'flowline.yaml'));
+  const { loadConfig } = await import('../../config/index.js');
+  const result = await loadConfig(file).catch(() => undefined);
+  if (result === undefined || !result.ok) return undefined;
+  return new Map(
+    Object.entries(result.config.flags).map(([key, flag]) => [
+      key,
+      { temporary: flag.temporary, expires: flag.expires },
+    ]),
+  );
+}
+
+/** `flowline flags import --from flagd|unleash <file> --env e [--replace]`. */
+export async function importFlags(ctx: CommandContext, file: string): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const text = await readText(ctx, file);
+  const flags = await import('../../flags/index.js');
+  const unleashEnv = ctx.options.unleashEnv as string | undefined;
+  const result = flags.importedOrThrow(
+    ctx.options.from === 'unleash'
+      ? flags.importUnleash(text, unleashEnv === undefined ? {} : { environment: unleashEnv })
+      : flags.importFlagd(text),
+  );
+  const backend = await ctx.backend();
+  const current = await backend.flags.get(service, environment);
+  const { service: _s, environment: _e, ...imported } = result.definition;
+  const next =
+    ctx.options.replace === true
+      ? imported
+      : {
+          ...current.definition,
+          segments: { ...current.definition.segments, ...imported.segments },
+          flags: { ...current.definition.flags, ...imported.flags },
+        };
+  const document = await backend.flags.replace(service, environment, next, current.etag);
+  for (const note of result.skipped)
+    ctx.streams.stderr.write(`${pc.yellow('skipped')} ${note.flag}: ${note.message}\n`);
+  for (const note of result.notes)
+    ctx.streams.stderr.write(`${pc.dim('note')} ${note.flag}: ${note.message}\n`);
+  const count = Object.keys(imported.flags).length;
+  return changed(ctx, document, `imported ${count} flag(s) from ${ctx.options.from}`, current.version);
+}
+
+/** `flowline flags export --to flagd --env e [--out f]`. */
+export async function exportFlags(ctx: CommandContext): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const document = await (await ctx.backend()).flags.get(service, environment);
+  const { exportFlagd } = await import('../../flags/index.js');
+  const exported = exportFlagd(document.definition, { now: Date.now() });
+  const text = `${JSON.stringify(exported.document, null, 2)}\n`;
+  const out = ctx.options.out as string | undefined;
+  if (out === undefined) ctx.streams.stdout.write(text);
+  else await writeFile(path.resolve(ctx.settings.cwd, out), text);
+  for (const note of exported.skipped)
+    ctx.streams.stderr.write(`${pc.yellow('skipped')} ${note.flag}: ${note.message}\n`);
+  for (const note of exported.notes)
+    ctx.streams.stderr.write(`${pc.dim('note')} ${note.flag}: ${note.message}\n`);
+  return undefined;
+}
+
+/** `flowline flags trigger add <name> --env e --flag f --on alertmanager|webhook …`. */
+export async function triggerAdd(ctx: CommandContext, name: string): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const match: Record<string, string> = {};
+  for (const pair of (ctx.options.match as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0)
+      throw new FlowlineError('FLOWLINE_USAGE', `--match \`${pair}\` is not label=value.`, {
+        hint: 'e.g. --match alertname=HighErrorRate',
+      });
+    match[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const variant = ctx.options.variant as string | undefined;
+  const created = await (await ctx.backend()).flags.addTrigger({
+    service,
+    environment,
+    name,
+    kind: ctx.options.on as 'alertmanager' | 'webhook',
+    flag: String(ctx.options.flag),
+    match,
+    ...(variant === undefined ? {} : { variant }),
+    restore: ctx.options.restore === true,
+  });
+  if (ctx.json) {
+    writeJson(ctx.streams, created);
+    return undefined;
+  }
+  const t = created.trigger;
+  ctx.streams.stdout.write(`${pc.green('✔')} trigger ${pc.bold(t.name)}: ${describeTrigger(t)}\n`);
+  if (t.kind === 'alertmanager')
+    ctx.streams.stdout.write(
+      `  Alertmanager webhook URL: <server>/v1/hooks/alertmanager/${service}/${environment} (with a deploy token)\n`,
+    );
+  if (created.secret !== undefined) {
+    ctx.streams.stdout.write(
+      `  POST <server>/v1/hooks/flags/${service}/${environment}, signed with:\n\n  ${created.secret}\n\n` +
+        `${pc.yellow('Copy it now: it is shown once.')} Signing: docs/flags.md, "Signed webhooks".\n`,
+    );
+  }
+  return undefined;
+}
+
+export async function triggerList(ctx: CommandContext): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const triggers = await (await ctx.backend()).flags.listTriggers(service, environment);
+  if (ctx.json) writeJson(ctx.streams, { triggers });
+  else if (triggers.length === 0) ctx.streams.stdout.write(`No triggers for ${service}/${environment}.\n`);
+  else
+    ctx.streams.stdout.write(
+      `${renderTable(triggers, [
+        { header: 'name', value: (t) => t.name },
+        { header: 'does', value: describeTrigger },
+        { header: 'state', value: (t) => (t.state === 'fired' ? `fired ${age(t.firedAt)}` : 'idle') },
+      ])}\n`,
+    );
+  return undefined;
+}
+
+export async function triggerRemove(ctx: CommandContext, name: string): Promise<number | undefined> {
+  const { service, environment } = await target(ctx);
+  const trigger = await (await ctx.backend()).flags.removeTrigger(service, environment, name);
+  if (ctx.json) writeJson(ctx.streams, { trigger });
+  else ctx.streams.stdout.write(`Removed trigger ${pc.bold(trigger.name)} (${describeTrigger(trigger)}).\n`);
+  return undefined;
+}
+
+function describeTrigger(t: TriggerInfo): string {
+  const on =
+    t.kind === 'alertmanager'
+      ? `alert ${Object.entries(t.match)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}`
+      : 'signed webhook';
+  return `on ${on} kill ${t.flag}${t.variant === undefined ? '' : ` → ${t.variant}`}${t.restore ? ', restore when resolved' : ''}`;
+}
+
+function flagOf(document: FlagDocument, key: string): FlagDefinition {
+  const flag = Object.hasOwn(document.definition.flags, key) ? document.definition.flags[key] : undefined;
+  if (flag !== undefined) return flag;
+  throw new FlowlineError(
+    'FLOWLINE_FLAG_NOT_FOUND',
+    `No flag \`${key}\` in ${document.service}/${document.environment}.`,
+    {
+      hint: `List them with \`flowline flags list --env ${document.environment}\`.`,
+    },
+  );
+}
+
+function stateOf(flag: FlagDefinition): string {
+  if (flag.killed === true) return pc.red(`killed → ${flag.killVariant ?? flag.defaultVariant}`);
+  return flag.enabled ? pc.green('on') : pc.dim('off');
+}
+
+function servesOf(flag: FlagDefinition): string {
+  if (flag.killed === true || !flag.enabled) return flag.killVariant ?? flag.defaultVariant;
+  const parts: string[] = [];
+  const rules = flag.rules?.length ?? 0;
+  if (rules > 0) parts.push(`${rules} rule${rules === 1 ? '' : 's'}, else`);
+  parts.push(serve(flag.fallthrough ?? { variant: flag.defaultVariant }));
+  if ((flag.schedule?.length ?? 0) > 0) parts.push(`(${flag.schedule?.length} scheduled)`);
+  return parts.join(' ');
+}
+
+function serve(definition: ServeDefinition): string {
+  if ('variant' in definition) return definition.variant;
+  return definition.rollout.split.map((s) => `${s.variant} ${s.weight}%`).join(' / ');
+}
+
+function evaluated(activity: FlagActivity | undefined): string {
+  if (activity === undefined || activity.evaluatedAt === null) return '-';
+  const total = Object.values(activity.evaluations).reduce((a, b) => a + b, 0);
+  return `${age(activity.evaluatedAt)} (${total.toLocaleString('en')})`;
+}
+
+async function readText(ctx: CommandContext, file: string): Promise<string> {
+  try {
+    return await readFile(path.resolve(ctx.settings.cwd, file), 'utf8');
+  } catch {
+    throw new FlowlineError('FLOWLINE_USAGE', `Cannot read ${file}.`, {
+      hint: 'Give the path of a readable file.',
+      location: { file },
+    });
+  }
+}
+
+async function readJson(ctx: CommandContext, file: string): Promise<unknown> {
+  const text = await readText(ctx, file);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FlowlineError(
+      'FLOWLINE_USAGE',
+      `${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        hint: 'Give the flag definition as JSON (docs/flags.md, "The model").',
+        location: { file },
+      },
+    );
+  }
+}
