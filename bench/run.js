@@ -5,6 +5,7 @@ import { benchCanaryRollback } from './canary-rollback.js';
 import { benchCliStartup } from './cli-startup.js';
 import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
+import { benchFlagsServer } from './flags-server.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
 import { benchZeroDowntime } from './zero-downtime.js';
@@ -16,6 +17,7 @@ const BENCHES = {
   router: () => benchRouter(),
   'artifact-store': () => benchArtifactStore(),
   flags: () => benchFlags(),
+  'flags-server': () => benchFlagsServer(),
   'zero-downtime': () => benchZeroDowntime(),
   'deploy-timing': () => benchDeployTiming(),
   'canary-rollback': () => benchCanaryRollback(),

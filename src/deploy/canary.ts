@@ -17,6 +17,8 @@ export type Analyze = (input: {
 type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'> & {
   readonly analyze?: Analyze | undefined;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Announces release events (`release.step.completed`, `release.paused`) on the event bus. */
+  readonly announce?: ((type: string, message: string) => void) | undefined;
 };
 
 /**
@@ -90,6 +92,7 @@ export async function runCanary(
         progress(`${label}: setWeight ${weight}% → ${r.revision} (stable ${stable} ${100 - weight}%)`);
         break;
       case 'pause': {
+        deps.announce?.('release.paused', `${label}: paused at ${weight}%`);
         progress(
           `${label}: pause ${step.duration === undefined ? 'until promoted (flowline release promote)' : `${Math.round(step.duration / 1000)}s`}`,
         );
@@ -119,6 +122,10 @@ export async function runCanary(
         );
         break;
     }
+    deps.announce?.(
+      'release.step.completed',
+      `${label} (${step.kind}) completed at ${weight}% on ${r.revision}`,
+    );
   }
   if (control.aborted !== undefined) return fail(control.aborted);
 

@@ -167,7 +167,11 @@ export class DeployController {
       const key = `${service}/${environment}`;
       this.releases.set(key, { deploymentId: deployment.id, control });
       const outcome = await runRollout(
-        { ...this.deps, sleep: this.deps.sleep ?? abortableSleep },
+        {
+          ...this.deps,
+          sleep: this.deps.sleep ?? abortableSleep,
+          announce: (type, message) => this.emit(type, service, environment, deployment.id, message),
+        },
         rollout,
         control,
         journaled,

@@ -34,6 +34,7 @@ type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock
 type RolloutDeps = Deps &
   Pick<DeployControllerDeps, 'analyze'> & {
     readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+    readonly announce?: ((type: string, message: string) => void) | undefined;
   };
 
 /**

@@ -37,6 +37,9 @@ environments:
   sick:
     instances: 1
     env: { FAULT_UNHEALTHY: "1" }
+  smokey:
+    instances: 1
+    strategy: { blueGreen: { scaleDownDelay: 0s } }
 `;
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -175,6 +178,28 @@ describe('deploying the example service', () => {
     expect((await via('sick.hello.localhost')).status).toBe(404);
     const deployments = JSON.parse((await runCli(['deployments', '--json'], { cwd: repo, env })).stdout);
     expect(deployments.deployments[0]).toMatchObject({ environment: 'sick', status: 'failed' });
+  });
+
+  it('fails a deployment whose smoke check fails, and keeps the previous revision serving', async () => {
+    const good = await runCli(['deploy', 'smokey', '--artifact', first], { cwd: repo, env });
+    expect(good.code, good.stderr).toBe(0);
+    // The same environment, configured so every request but the health check answers 500.
+    const broken = CONFIG.replace(
+      '  smokey:\n    instances: 1\n',
+      '  smokey:\n    instances: 1\n    env: { FAULT_ERROR_RATE: "1" }\n',
+    );
+    await writeFile(path.join(repo, 'broken.yaml'), broken);
+    const res = await runCli(['deploy', 'smokey', '-c', 'broken.yaml', '--artifact', second], {
+      cwd: repo,
+      env,
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(
+      /smoke check `version` failed: GET http:\/\/127\.0\.0\.1:\d+\/version answered 500/,
+    );
+    const answer = await via('smokey.hello.localhost');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).artifact).toBe(first);
   });
 
   it('records every deployment in the audit trail', async () => {

@@ -1,0 +1,200 @@
+// The flag server on loopback (compiled code from dist/, its own process):
+// 1. Evaluation endpoints under autocannon (keep-alive, 50 connections): `POST …/evaluate` on the
+//    three flags of the in-process bench (on/off, 10% rollout, three rules and a segment), the
+//    bulk endpoint, and `GET` of the set with a matching If-None-Match (304); baseline: the public
+//    `GET /v1/health` of the same server (no token, no body), measured in the same run.
+// 2. Stream propagation: 1,000 raw SSE subscribers in this process; a flag is changed over the API
+//    and the time from sending the change to each subscriber reading the new version is taken.
+//
+// Usage: node bench/run.js flags-server   (child mode: node bench/flags-server.js --serve <home>)
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FLOWLINE } from './lib/flags-peers.js';
+import { runLoad } from './lib/load.js';
+import { spawnReady } from './lib/process.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const SET = '/v1/flags/bench/production';
+
+if (process.argv[2] === '--serve') await serve(process.argv[3] ?? '');
+
+/**
+ * Child mode: a Flowline API over a fresh store, the bench flags written, tokens printed.
+ * @param {string} home
+ */
+async function serve(home) {
+  // Computed specifiers keep tsc (checkJs) from type-checking the compiled JavaScript.
+  /** @type {typeof import('../src/app/flowline.js')} */
+  const { createFlowline } = await import(new URL('../dist/app/flowline.js', import.meta.url).href);
+  /** @type {typeof import('../src/app/api.js')} */
+  const { startApi } = await import(new URL('../dist/app/api.js', import.meta.url).href);
+  /** @type {typeof import('../src/core/settings.js')} */
+  const { loadSettings } = await import(new URL('../dist/core/settings.js', import.meta.url).href);
+  const flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: home }, home));
+  const api = await startApi(flowline, { port: 0, host: '127.0.0.1' });
+  const actor = flowline.localActor;
+  const client = (await flowline.tokens.create({ name: 'web', role: 'client', environments: ['production'] }, actor)).secret;
+  const deployer = (await flowline.tokens.create({ name: 'ci', role: 'deploy' }, actor)).secret;
+  await flowline.flags.replace('bench', 'production', FLOWLINE, { actor, where: flowline.where });
+  console.log(`flags server ${JSON.stringify({ url: api.url, client, deployer })}`);
+  process.on('SIGTERM', () => {
+    api
+      .close()
+      .then(() => flowline.close())
+      .then(() => process.exit(0));
+  });
+}
+
+/**
+ * @param {{ connections?: number, durationS?: number, subscribers?: number, changes?: number }} [options]
+ */
+export async function benchFlagsServer(options = {}) {
+  const connections = options.connections ?? 50;
+  const durationS = options.durationS ?? 10;
+  const notes = [
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  ];
+  const home = await mkdtemp(path.join(os.tmpdir(), 'flowline-bench-flags-'));
+  const server = await spawnReady(process.execPath, [SELF, '--serve', home], { ready: /flags server (\{.*\})\n/, timeoutMs: 30_000 });
+  /** @type {{ url: string, client: string, deployer: string }} */
+  const info = JSON.parse(/** @type {string} */ (server.match[1]));
+  try {
+    const auth = { authorization: `Bearer ${info.client}` };
+    const json = { ...auth, 'content-type': 'application/json' };
+    const context = { targetingKey: 'user-4711', email: 'jo@shop.io', country: 'BR', plan: 'pro', age: 41 };
+    const etag = (await fetch(info.url + SET, { headers: auth })).headers.get('etag') ?? '';
+    /** @type {{ case: string, options: Parameters<typeof runLoad>[0] }[]} */
+    const cases = [
+      { case: 'GET /v1/health (baseline)', options: { url: `${info.url}/v1/health` } },
+      ...['a', 'b', 'c'].map((flag) => ({
+        case: `evaluate ${{ a: 'on/off', b: '10% rollout', c: '3 rules + segment' }[flag]}`,
+        options: { url: `${info.url}${SET}/evaluate`, method: /** @type {const} */ ('POST'), headers: json, body: JSON.stringify({ flag, context }) },
+      })),
+      {
+        case: 'evaluate/bulk (3 flags)',
+        options: { url: `${info.url}${SET}/evaluate/bulk`, method: /** @type {const} */ ('POST'), headers: json, body: JSON.stringify({ context }) },
+      },
+      { case: 'GET set, If-None-Match (304)', options: { url: info.url + SET, headers: { ...auth, 'if-none-match': etag } } },
+    ];
+    await runLoad({ ...(/** @type {(typeof cases)[number]} */ (cases[1]).options), connections, durationS: 2 }); // warm-up
+    /** @type {Record<string, unknown>[]} */
+    const results = [];
+    let baseline = 0;
+    for (const c of cases) {
+      const load = await runLoad({ ...c.options, connections, durationS });
+      if (baseline === 0) baseline = load.reqPerSec;
+      const non2xx = c.case.includes('304') ? load.non2xx - load.requests : load.non2xx; // 304 counts as non-2xx
+      results.push({
+        case: c.case,
+        'req/s': Math.round(load.reqPerSec),
+        'vs health': (load.reqPerSec / baseline).toFixed(2),
+        'p50 ms': load.latencyMs.p50,
+        'p99 ms': load.latencyMs.p99,
+        failed: load.errors + Math.max(0, non2xx),
+      });
+    }
+    results.push(...(await propagation(info, options.subscribers ?? 1000, options.changes ?? 5, notes)));
+    return { name: 'flags-server', runs: 1, results, notes, connections, durationS };
+  } finally {
+    await server.stop();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Connects `wanted` raw SSE clients, then makes `changes` flag changes one after another and
+ * times each change's arrival at every subscriber (from sending the change request).
+ * @param {{ url: string, client: string, deployer: string }} info
+ * @param {number} wanted
+ * @param {number} changes
+ * @param {string[]} notes
+ */
+async function propagation(info, wanted, changes, notes) {
+  const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim()) || 1024;
+  // Each subscriber is a socket at both ends (both in this machine), plus the server's own files.
+  const subscribers = Math.min(wanted, Math.floor((limit - 200) / 2));
+  if (subscribers < wanted)
+    notes.push(`ulimit -n is ${limit}: ${subscribers} subscribers instead of ${wanted} (raise it: ulimit -n 4096)`);
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  /** @type {{ waiting: string | undefined, arrived: (at: number) => void, request: http.ClientRequest }[]} */
+  const clients = [];
+  /** @type {Promise<void>[]} */
+  const connected = [];
+  for (let i = 0; i < subscribers; i++) {
+    connected.push(
+      new Promise((resolve, reject) => {
+        /** @type {(typeof clients)[number]} */
+        const client = {
+          waiting: undefined,
+          arrived: () => {},
+          request: http.get(`${info.url}${SET}/stream`, { agent, headers: { authorization: `Bearer ${info.client}` } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (/** @type {string} */ chunk) => {
+              text += chunk;
+              if (text.includes('\n\n')) resolve(); // the set on connect
+              if (client.waiting !== undefined && text.includes(client.waiting)) {
+                client.waiting = undefined;
+                client.arrived(performance.now());
+              }
+              if (text.length > 1 << 20) text = text.slice(-65_536);
+            });
+          }),
+        };
+        client.request.on('error', reject);
+        clients.push(client);
+      }),
+    );
+    if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 20)); // spare the accept queue
+  }
+  await Promise.all(connected);
+  /** @type {number[]} */
+  const latencies = [];
+  /** @type {number[]} */
+  const writes = [];
+  for (let round = 0; round < changes; round++) {
+    const current = /** @type {{ version: number }} */ (
+      await (await fetch(info.url + SET, { headers: { authorization: `Bearer ${info.client}` } })).json()
+    );
+    const marker = `\nid: ${current.version + 1}\n`;
+    const arrivals = clients.map(
+      (client) =>
+        /** @type {Promise<number>} */ (
+          new Promise((resolve) => {
+            client.waiting = marker;
+            client.arrived = resolve;
+          })
+        ),
+    );
+    const sent = performance.now();
+    const response = await fetch(`${info.url}${SET}/b/${round % 2 === 0 ? 'disable' : 'enable'}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${info.deployer}` },
+    });
+    writes.push(performance.now() - sent);
+    if (!response.ok) throw new Error(`flag change failed: HTTP ${response.status}`);
+    for (const at of await Promise.all(arrivals)) latencies.push(at - sent);
+  }
+  for (const client of clients) client.request.destroy();
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  writes.sort((a, b) => a - b);
+  const at = (/** @type {number[]} */ list, /** @type {number} */ q) => list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? 0;
+  return [
+    {
+      case: `stream: change → ${subscribers} subscribers (${changes} changes)`,
+      'p50 ms': Number(at(latencies, 0.5).toFixed(1)),
+      'p99 ms': Number(at(latencies, 0.99).toFixed(1)),
+      'max ms': Number((latencies.at(-1) ?? 0).toFixed(1)),
+      'change request p50 ms': Number(at(writes, 0.5).toFixed(1)),
+      received: `${latencies.length}/${subscribers * changes}`,
+    },
+  ];
+}
