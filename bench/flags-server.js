@@ -37,7 +37,9 @@ async function serve(home) {
   const flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: home }, home));
   const api = await startApi(flowline, { port: 0, host: '127.0.0.1' });
   const actor = flowline.localActor;
-  const client = (await flowline.tokens.create({ name: 'web', role: 'client', environments: ['production'] }, actor)).secret;
+  const client = (
+    await flowline.tokens.create({ name: 'web', role: 'client', environments: ['production'] }, actor)
+  ).secret;
   const deployer = (await flowline.tokens.create({ name: 'ci', role: 'deploy' }, actor)).secret;
   await flowline.flags.replace('bench', 'production', FLOWLINE, { actor, where: flowline.where });
   console.log(`flags server ${JSON.stringify({ url: api.url, client, deployer })}`);
@@ -62,7 +64,10 @@ export async function benchFlagsServer(options = {}) {
       .join(' ')}`,
   ];
   const home = await mkdtemp(path.join(os.tmpdir(), 'flowline-bench-flags-'));
-  const server = await spawnReady(process.execPath, [SELF, '--serve', home], { ready: /flags server (\{.*\})\n/, timeoutMs: 30_000 });
+  const server = await spawnReady(process.execPath, [SELF, '--serve', home], {
+    ready: /flags server (\{.*\})\n/,
+    timeoutMs: 30_000,
+  });
   /** @type {{ url: string, client: string, deployer: string }} */
   const info = JSON.parse(/** @type {string} */ (server.match[1]));
   try {
@@ -75,15 +80,28 @@ export async function benchFlagsServer(options = {}) {
       { case: 'GET /v1/health (baseline)', options: { url: `${info.url}/v1/health` } },
       ...['a', 'b', 'c'].map((flag) => ({
         case: `evaluate ${{ a: 'on/off', b: '10% rollout', c: '3 rules + segment' }[flag]}`,
-        options: { url: `${info.url}${SET}/evaluate`, method: /** @type {const} */ ('POST'), headers: json, body: JSON.stringify({ flag, context }) },
+        options: {
+          url: `${info.url}${SET}/evaluate`,
+          method: /** @type {const} */ ('POST'),
+          headers: json,
+          body: JSON.stringify({ flag, context }),
+        },
       })),
       {
         case: 'evaluate/bulk (3 flags)',
-        options: { url: `${info.url}${SET}/evaluate/bulk`, method: /** @type {const} */ ('POST'), headers: json, body: JSON.stringify({ context }) },
+        options: {
+          url: `${info.url}${SET}/evaluate/bulk`,
+          method: /** @type {const} */ ('POST'),
+          headers: json,
+          body: JSON.stringify({ context }),
+        },
       },
-      { case: 'GET set, If-None-Match (304)', options: { url: info.url + SET, headers: { ...auth, 'if-none-match': etag } } },
+      {
+        case: 'GET set, If-None-Match (304)',
+        options: { url: info.url + SET, headers: { ...auth, 'if-none-match': etag } },
+      },
     ];
-    await runLoad({ ...(/** @type {(typeof cases)[number]} */ (cases[1]).options), connections, durationS: 2 }); // warm-up
+    await runLoad({ .../** @type {(typeof cases)[number]} */ (cases[1]).options, connections, durationS: 2 }); // warm-up
     /** @type {Record<string, unknown>[]} */
     const results = [];
     let baseline = 0;
@@ -121,7 +139,9 @@ async function propagation(info, wanted, changes, notes) {
   // Each subscriber is a socket at both ends (both in this machine), plus the server's own files.
   const subscribers = Math.min(wanted, Math.floor((limit - 200) / 2));
   if (subscribers < wanted)
-    notes.push(`ulimit -n is ${limit}: ${subscribers} subscribers instead of ${wanted} (raise it: ulimit -n 4096)`);
+    notes.push(
+      `ulimit -n is ${limit}: ${subscribers} subscribers instead of ${wanted} (raise it: ulimit -n 4096)`,
+    );
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   /** @type {{ waiting: string | undefined, arrived: (at: number) => void, request: http.ClientRequest }[]} */
   const clients = [];
@@ -134,19 +154,23 @@ async function propagation(info, wanted, changes, notes) {
         const client = {
           waiting: undefined,
           arrived: () => {},
-          request: http.get(`${info.url}${SET}/stream`, { agent, headers: { authorization: `Bearer ${info.client}` } }, (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (/** @type {string} */ chunk) => {
-              text += chunk;
-              if (text.includes('\n\n')) resolve(); // the set on connect
-              if (client.waiting !== undefined && text.includes(client.waiting)) {
-                client.waiting = undefined;
-                client.arrived(performance.now());
-              }
-              if (text.length > 1 << 20) text = text.slice(-65_536);
-            });
-          }),
+          request: http.get(
+            `${info.url}${SET}/stream`,
+            { agent, headers: { authorization: `Bearer ${info.client}` } },
+            (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (/** @type {string} */ chunk) => {
+                text += chunk;
+                if (text.includes('\n\n')) resolve(); // the set on connect
+                if (client.waiting !== undefined && text.includes(client.waiting)) {
+                  client.waiting = undefined;
+                  client.arrived(performance.now());
+                }
+                if (text.length > 1 << 20) text = text.slice(-65_536);
+              });
+            },
+          ),
         };
         client.request.on('error', reject);
         clients.push(client);
@@ -186,7 +210,8 @@ async function propagation(info, wanted, changes, notes) {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   writes.sort((a, b) => a - b);
-  const at = (/** @type {number[]} */ list, /** @type {number} */ q) => list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? 0;
+  const at = (/** @type {number[]} */ list, /** @type {number} */ q) =>
+    list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? 0;
   return [
     {
       case: `stream: change → ${subscribers} subscribers (${changes} changes)`,
