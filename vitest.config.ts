@@ -13,5 +13,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    // Output assertions compare plain text; CI=true would otherwise switch colours on.
+    env: { NO_COLOR: '1' },
   },
 });
