@@ -1,32 +1,52 @@
-import { createFlowline } from '../../app/flowline.js';
+import path from 'node:path';
+import type { Flowline } from '../../app/flowline.js';
 import { isFlowlineError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { localDaemon } from './daemon.js';
 import { deployCalls } from './remote.js';
 import type { Backend } from './types.js';
 
-/** Runs every command in-process against the local store. */
+/**
+ * Runs commands in-process against the local store. The store and every part are opened on the
+ * first call that needs them, so commands that only talk to the local daemon (deploy, rollback,
+ * release) start as fast as the CLI itself.
+ */
 export async function openEmbeddedBackend(settings: Settings): Promise<Backend> {
-  const flowline = await createFlowline(settings);
-  const { tokens, audit, catalog, localActor, flags, flagTriggers, where } = flowline;
+  let opened: Promise<Flowline> | undefined;
+  const app = (): Promise<Flowline> => {
+    opened ??= import('../../app/flowline.js').then((m) => m.createFlowline(settings));
+    return opened;
+  };
   // A running `flowline serve` on this store sees these writes within half a second (it polls).
-  const change = (ifMatch?: string) => ({
-    actor: localActor,
-    where,
-    ...(ifMatch === undefined ? {} : { ifMatch }),
-  });
+  const change = async (ifMatch?: string) => {
+    const { localActor, where } = await app();
+    return { actor: localActor, where, ...(ifMatch === undefined ? {} : { ifMatch }) };
+  };
   const daemon = async () => deployCalls(await localDaemon(settings.home));
   return {
     mode: 'embedded',
-    location: flowline.store.file,
+    location: path.join(settings.home, 'flowline.db'),
     // Whoever can open the store file can do anything to it: embedded means admin.
-    whoami: async () => ({ actor: localActor, role: 'admin', environments: null }),
-    createToken: (input) => tokens.create(input, localActor),
-    listTokens: (options) => tokens.list(options),
-    revokeToken: (idOrName) => tokens.revoke(idOrName, localActor),
-    listAudit: (filter) => audit.list(filter),
-    verifyAudit: () => audit.verify(),
-    catalog,
+    whoami: async () => ({ actor: (await app()).localActor, role: 'admin', environments: null }),
+    createToken: async (input) => {
+      const { tokens, localActor } = await app();
+      return tokens.create(input, localActor);
+    },
+    listTokens: async (options) => (await app()).tokens.list(options),
+    revokeToken: async (idOrName) => {
+      const { tokens, localActor } = await app();
+      return tokens.revoke(idOrName, localActor);
+    },
+    listAudit: async (filter) => (await app()).audit.list(filter),
+    verifyAudit: async () => (await app()).audit.verify(),
+    catalog: {
+      listServices: async () => (await app()).catalog.listServices(),
+      getService: async (name) => (await app()).catalog.getService(name),
+      listEnvironments: async (service) => (await app()).catalog.listEnvironments(service),
+      listArtifacts: async (filter) => (await app()).catalog.listArtifacts(filter),
+      listRuns: async (filter) => (await app()).catalog.listRuns(filter),
+      listDeployments: async (filter) => (await app()).catalog.listDeployments(filter),
+    },
     // The router and supervisor live in `flowline serve`: these go to it through its daemon file.
     deploy: async (input, onProgress) => (await daemon()).deploy(input, onProgress),
     rollback: async (input, onProgress) => (await daemon()).rollback(input, onProgress),
@@ -44,26 +64,34 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
       });
       if (running !== undefined) return running.environmentStatus(service);
       const { DeployRecords, environmentStatus } = await import('../../deploy/index.js');
-      return environmentStatus(
-        { store: flowline.store, catalog, records: new DeployRecords(flowline.store, flowline.clock) },
-        service,
-      );
+      const { store, catalog, clock } = await app();
+      return environmentStatus({ store, catalog, records: new DeployRecords(store, clock) }, service);
     },
     flags: {
-      get: (service, environment) => flags.document(service, environment),
-      overview: (service) => flags.overview(service),
-      history: (service, environment, limit) => flags.history(service, environment, limit),
-      replace: (service, environment, definition, ifMatch) =>
-        flags.replace(service, environment, definition, change(ifMatch)),
-      setFlag: (service, environment, flag, definition) =>
-        flags.setFlag(service, environment, flag, definition, change()),
-      act: (service, environment, flag, action, variant) =>
-        flags.act(service, environment, flag, action, { ...change(), variant }),
-      listTriggers: (service, environment) => flagTriggers.list(service, environment),
-      addTrigger: (input) => flagTriggers.add(input, localActor, where),
-      removeTrigger: (service, environment, name) =>
-        flagTriggers.remove(service, environment, name, localActor, where),
+      get: async (service, environment) => (await app()).flags.document(service, environment),
+      overview: async (service) => (await app()).flags.overview(service),
+      history: async (service, environment, limit) =>
+        (await app()).flags.history(service, environment, limit),
+      replace: async (service, environment, definition, ifMatch) =>
+        (await app()).flags.replace(service, environment, definition, await change(ifMatch)),
+      setFlag: async (service, environment, flag, definition) =>
+        (await app()).flags.setFlag(service, environment, flag, definition, await change()),
+      act: async (service, environment, flag, action, variant) =>
+        (await app()).flags.act(service, environment, flag, action, { ...(await change()), variant }),
+      listTriggers: async (service, environment) => (await app()).flagTriggers.list(service, environment),
+      addTrigger: async (input) => {
+        const { flagTriggers, localActor, where } = await app();
+        return flagTriggers.add(input, localActor, where);
+      },
+      removeTrigger: async (service, environment, name) => {
+        const { flagTriggers, localActor, where } = await app();
+        return flagTriggers.remove(service, environment, name, localActor, where);
+      },
     },
-    close: () => flowline.close(),
+    close: async () => {
+      // A store that failed to open has already been reported; there is nothing to close.
+      const flowline = await opened?.catch(() => undefined);
+      await flowline?.close();
+    },
   };
 }
