@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli, startCli, tempDir } from './helpers.js';
+import { getVia, gitIn, REPO, runCli, running, startCli, tempDir } from './helpers.js';
 
 /**
  * Deploys the example service for real: `flowline run` builds artifacts, `flowline serve` runs
@@ -48,31 +45,12 @@ let env: Record<string, string>;
 let server: Awaited<ReturnType<typeof startCli>>;
 let routerUrl: string;
 
-function git(...args: string[]): void {
-  execFileSync('git', args, {
-    cwd: repo,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'dev',
-      GIT_AUTHOR_EMAIL: 'dev@example.com',
-      GIT_COMMITTER_NAME: 'dev',
-      GIT_COMMITTER_EMAIL: 'dev@example.com',
-    },
-  });
+function git(...args: string[]): string {
+  return gitIn(repo, ...args);
 }
 
-/** A GET through the router with a Host header (fetch may not set Host; node:http does). */
 function via(host: string, route = '/version'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(routerUrl + route, { headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-  });
+  return getVia(routerUrl, host, route);
 }
 
 async function build(message: string): Promise<string> {
@@ -81,15 +59,6 @@ async function build(message: string): Promise<string> {
   const report = JSON.parse(res.stdout) as { artifact: { digest: string } | null };
   expect(report.artifact?.digest, message).toMatch(/^sha256:/);
   return report.artifact?.digest ?? '';
-}
-
-/** Whether a process runs; a zombie (exited, not yet reaped by its new parent) does not. */
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 beforeAll(async () => {

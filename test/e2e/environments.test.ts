@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cp, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli, startCli, tempDir } from './helpers.js';
+import { getVia, gitIn, REPO, runCli, running, startCli, tempDir, until } from './helpers.js';
 
 /**
  * Preview environments for real: `flowline run` builds artifacts on two branches, `flowline
@@ -60,34 +58,13 @@ let featureArtifact: string;
 let featureCommit: string;
 
 function git(...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd: repo,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'dev',
-      GIT_AUTHOR_EMAIL: 'dev@example.com',
-      GIT_COMMITTER_NAME: 'dev',
-      GIT_COMMITTER_EMAIL: 'dev@example.com',
-    },
-  })
-    .toString()
-    .trim();
+  return gitIn(repo, ...args);
 }
 
 const cli = (...args: string[]) => runCli(args, { cwd: repo, env });
 
-/** A GET through the router with a Host header (fetch may not set Host; node:http does). */
 function via(host: string, route = '/version'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(routerUrl + route, { headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-  });
+  return getVia(routerUrl, host, route);
 }
 
 async function build(): Promise<string> {
@@ -106,26 +83,6 @@ async function list(): Promise<{ environments: Status[]; runtime: boolean }> {
 
 async function find(name: string): Promise<Status | undefined> {
   return (await list()).environments.find((e) => e.name === name);
-}
-
-/** Polls until `check` holds (bounded: a stuck state fails the test instead of hanging it). */
-async function until<T>(what: string, probe: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 150; i++) {
-    last = await probe();
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
-
-/** Whether a process runs; a zombie (exited, not yet reaped by its new parent) does not. */
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /** The running instances of an environment with their process groups, from the runtime's own table. */

@@ -1,5 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,4 +124,65 @@ export function startCli(
       if (!settled) reject(new Error(`flowline ${args.join(' ')} exited ${code} before ready:\n${output}`));
     });
   });
+}
+
+/** Runs git in `cwd` as a fixed test author; returns its trimmed output. */
+export function gitIn(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.com',
+      GIT_COMMITTER_NAME: 'dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.com',
+    },
+  })
+    .toString()
+    .trim();
+}
+
+/** A GET through the router with a Host header (fetch may not set Host; node:http does). */
+export function getVia(
+  routerUrl: string,
+  host: string,
+  route = '/version',
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(routerUrl + route, { headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Whether a process runs; a zombie (exited, not yet reaped by its new parent) does not. */
+export function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until `check` holds, at most `ms`; a bound that fails a stuck test, not an assertion about speed. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  check: (value: T) => boolean,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T = await probe();
+  while (!check(last)) {
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached within ${ms} ms; last: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    last = await probe();
+  }
+  return last;
 }

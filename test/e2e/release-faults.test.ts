@@ -1,12 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, REPO, runCli, startCli, tempDir } from './helpers.js';
+import { type CliResult, gitIn, REPO, runCli, running, startCli, tempDir, until } from './helpers.js';
 
 /**
  * Releases under faults, with real processes: Flowline killed with SIGKILL in the middle of a
@@ -86,17 +84,8 @@ let routerUrl = '';
 let apiUrl = '';
 let secret = '';
 
-function git(...args: string[]): void {
-  execFileSync('git', args, {
-    cwd: repo,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'dev',
-      GIT_AUTHOR_EMAIL: 'dev@example.com',
-      GIT_COMMITTER_NAME: 'dev',
-      GIT_COMMITTER_EMAIL: 'dev@example.com',
-    },
-  });
+function git(...args: string[]): string {
+  return gitIn(repo, ...args);
 }
 
 function cli(...args: string[]): Promise<CliResult> {
@@ -152,19 +141,6 @@ async function releaseStatus(environment: string): Promise<Release> {
   return JSON.parse(res.stdout) as Release;
 }
 
-/** Polls until `check` holds, at most `ms`; a bound, not an assertion about speed. */
-async function until<T>(what: string, probe: () => Promise<T>, check: (value: T) => boolean, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  let last: T = await probe();
-  while (!check(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not reached within ${ms} ms; last: ${JSON.stringify(last)}`);
-    await delay(100);
-    last = await probe();
-  }
-  return last;
-}
-
 /** The pids the runtime recorded for a revision's instances. */
 function pidsOf(revision: string): number[] {
   const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
@@ -175,15 +151,6 @@ function pidsOf(revision: string): number[] {
     return rows.map((r) => r.pid);
   } finally {
     db.close();
-  }
-}
-
-/** Whether a process runs; a zombie (exited, not yet reaped by its new parent) does not. */
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
   }
 }
 

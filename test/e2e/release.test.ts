@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, REPO, runCli, startCli, tempDir } from './helpers.js';
+import { type CliResult, gitIn, REPO, runCli, startCli, tempDir, until } from './helpers.js';
 
 /**
  * Canary releases of the example service for real: `flowline serve` runs the router, the
@@ -90,17 +89,8 @@ let routerUrl: string;
 let apiUrl: string;
 let secret: string;
 
-function git(...args: string[]): void {
-  execFileSync('git', args, {
-    cwd: repo,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'dev',
-      GIT_AUTHOR_EMAIL: 'dev@example.com',
-      GIT_COMMITTER_NAME: 'dev',
-      GIT_COMMITTER_EMAIL: 'dev@example.com',
-    },
-  });
+function git(...args: string[]): string {
+  return gitIn(repo, ...args);
 }
 
 function cli(...args: string[]): Promise<CliResult> {
@@ -164,19 +154,6 @@ async function releaseStatus(environment: string): Promise<Release> {
   const res = await cli('release', 'status', environment, '--json');
   expect(res.code, res.stderr).toBe(0);
   return JSON.parse(res.stdout) as Release;
-}
-
-/** Polls until `check` holds, at most `ms`; a bound, not an assertion about speed. */
-async function until<T>(what: string, probe: () => Promise<T>, check: (value: T) => boolean, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  let last: T = await probe();
-  while (!check(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not reached within ${ms} ms; last: ${JSON.stringify(last)}`);
-    await delay(100);
-    last = await probe();
-  }
-  return last;
 }
 
 /** Starts a deploy in the background; it resolves when the CLI exits. */
