@@ -107,6 +107,8 @@ export default async function demo(ctx: CommandContext): Promise<number | undefi
       traffic = undefined;
       indent(`${sent.sent} demo requests during the releases, ${sent.failed} failed`);
       const port = daemon.routerPort;
+      // Listen before saying we serve: whoever reads that line may signal us at once.
+      const stopRequested = untilSignal();
       out.write(
         `\n  staging     ${staging.url}\n  production  ${production.url}\n` +
           `  (or: curl -H 'Host: production.hello.localhost' http://127.0.0.1:${port}/version)\n\n` +
@@ -116,7 +118,7 @@ export default async function demo(ctx: CommandContext): Promise<number | undefi
           `    FLOWLINE_HOME=${ctx.settings.home} node ${cliPath()} audit\n\n` +
           `${pc.green('serving')} until Ctrl-C\n`,
       );
-      await untilSignal();
+      await stopRequested;
       out.write('stopping: draining requests and stopping the instances…\n');
     } finally {
       await traffic?.stop();

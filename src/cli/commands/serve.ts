@@ -16,7 +16,10 @@ export function parsePort(text: string, option = '--port'): number {
   return port;
 }
 
-/** Resolves when the process is asked to stop (Ctrl-C or a service manager's SIGTERM). */
+/**
+ * Resolves when the process is asked to stop (Ctrl-C or a service manager's SIGTERM). Call it
+ * before printing that the process is ready: until a listener exists, SIGTERM kills outright.
+ */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -63,6 +66,8 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
       log: (line) => err.write(`  ${line}\n`),
       ...(reapIntervalMs === undefined ? {} : { reapIntervalMs }),
     });
+    // Listen before saying we are up: whoever reads that line may signal us at once.
+    const stopRequested = untilSignal();
     err.write(
       `${pc.green('●')} Flowline ${flowline.version}: API on ${pc.bold(daemon.apiUrl)}, router on ${pc.bold(daemon.routerUrl)}\n` +
         `  store ${flowline.store.file}   OpenAPI ${daemon.apiUrl}/v1/openapi.json\n`,
@@ -72,7 +77,7 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
         `  ${pc.yellow('No API tokens yet.')} Local commands work without one; for others: flowline token create <name> --role read\n`,
       );
     }
-    const signal = await untilSignal();
+    const signal = await stopRequested;
     const keep = ctx.options.keepInstances === true;
     err.write(`${signal}: draining requests${keep ? '' : ', stopping instances'} and stopping…\n`);
     await daemon.stop({ keepInstances: keep });
