@@ -101,6 +101,7 @@ const judgeOf = (signal: RouterSignal) => ({
   test: 'mannWhitney' as const,
   tolerance: 0.1,
   confidence: 0.95,
+  minDifference: 0,
   direction: 'increase' as const,
   window: WINDOW_S * 1000,
 });

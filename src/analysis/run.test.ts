@@ -320,6 +320,7 @@ describe('an analysis run', () => {
         test: 'mannWhitney',
         tolerance: 0.1,
         confidence: 0.95,
+        minDifference: 0,
         direction: 'increase',
         window: 60_000,
       },

@@ -10,10 +10,12 @@ import {
   text,
 } from './rules-util.js';
 import { describeValue, didYouMean, listOf } from './suggest.js';
+import type { Operator } from './types.js';
 
 /** Cross-reference rules of segments and flags: names, variants, value types, weights, conditions. */
 
-const SINGLE_VALUE_OPS = new Set([
+// Typed by the engine's operators, so a renamed or removed one fails to compile here.
+const SINGLE_VALUE_OPS: ReadonlySet<string> = new Set<Operator>([
   'equals',
   'notEquals',
   'lt',
@@ -22,11 +24,13 @@ const SINGLE_VALUE_OPS = new Set([
   'gte',
   'semverEq',
   'semverLt',
+  'semverLte',
   'semverGt',
+  'semverGte',
   'before',
   'after',
 ]);
-const NUMBER_OPS = new Set(['lt', 'lte', 'gt', 'gte']);
+const NUMBER_OPS: ReadonlySet<string> = new Set<Operator>(['lt', 'lte', 'gt', 'gte']);
 const SEMVER = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 

@@ -1,27 +1,9 @@
 import { z } from 'zod';
+// The engine's list, so flowline.yaml accepts exactly the operators the engine evaluates.
+import { OPERATORS } from '../flags/engine/index.js';
 import { dnsLabel, exactlyOne, identifier, nonEmpty } from './schema-common.js';
 
 /** Feature flags and the segments they target. Evaluation answers like OpenFeature. */
-
-export const OPERATORS = [
-  'equals',
-  'notEquals',
-  'in',
-  'notIn',
-  'contains',
-  'startsWith',
-  'endsWith',
-  'matches',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'semverEq',
-  'semverLt',
-  'semverGt',
-  'before',
-  'after',
-] as const;
 
 export const FLAG_TYPES = ['boolean', 'string', 'number', 'json'] as const;
 

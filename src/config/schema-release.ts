@@ -226,6 +226,13 @@ const providerSchema = exactlyOne(
             .default(0.1)
             .describe('Relative degradation accepted, e.g. 0.1 for 10%.'),
           confidence: z.number().min(0.5).max(0.9999).default(0.95).describe('Confidence level of the test.'),
+          minDifference: z
+            .number()
+            .min(0)
+            .default(0)
+            .describe(
+              "Smallest absolute change of the signal's statistic that can fail the canary, in its unit (ms for latencies, a fraction for errorRate, requests/s for requestRate). A floor for fast services, where a few ms are a large relative change.",
+            ),
           direction: z
             .enum(['increase', 'decrease', 'either'])
             .default('increase')

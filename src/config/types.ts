@@ -1,5 +1,6 @@
+import type { OPERATORS } from '../flags/engine/index.js';
 import type { NOTIFY_EVENTS } from './schema.js';
-import type { FLAG_TYPES, OPERATORS } from './schema-flags.js';
+import type { FLAG_TYPES } from './schema-flags.js';
 import type { ROUTER_SIGNALS } from './schema-release.js';
 
 /**
@@ -222,6 +223,8 @@ export type Provider =
       readonly test: 'mannWhitney';
       readonly tolerance: number;
       readonly confidence: number;
+      /** Absolute floor on the change that can fail (ms, fraction, requests/s by signal). */
+      readonly minDifference: number;
       readonly direction: 'increase' | 'decrease' | 'either';
       readonly window: Millis;
     };

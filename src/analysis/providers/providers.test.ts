@@ -105,6 +105,7 @@ describe('the judge provider', () => {
         test: 'mannWhitney',
         tolerance: 0.1,
         confidence: 0.95,
+        minDifference: 0,
         direction: 'increase',
         window: 60_000,
       },

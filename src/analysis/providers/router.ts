@@ -87,7 +87,7 @@ export function createJudgeProvider(
   const minSamples = options.minSamples ?? 10;
   return {
     async measure(metric, ctx) {
-      const { signal: name, tolerance, confidence, direction } = metric.provider;
+      const { signal: name, tolerance, confidence, direction, minDifference } = metric.provider;
       if (ctx.baselineRevision === undefined)
         return { kind: 'noData', reason: 'there is no baseline revision to compare with' };
       const { kind, statistic } = SAMPLES[name];
@@ -100,6 +100,7 @@ export function createJudgeProvider(
         statistic,
         tolerance,
         confidence,
+        minDifference,
         direction: direction as Direction,
         effect: kind === 'latency' ? 'shift' : 'statistic',
         minSamples,

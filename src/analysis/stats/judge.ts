@@ -34,6 +34,11 @@ export interface JudgeOptions {
   readonly effect?: 'shift' | 'statistic';
   /** Fewer samples on either side: inconclusive. */
   readonly minSamples: number;
+  /**
+   * The statistic must differ by more than this, in the samples' unit, to fail (default 0): a
+   * cold instance answering in 9 ms instead of 5 is +80% but harmless.
+   */
+  readonly minDifference?: number;
 }
 
 export interface JudgeVerdict {
@@ -92,6 +97,10 @@ export function judge(
     p = effect >= 0 ? increase() : decrease();
     worse = Math.abs(effect) > tolerance && p < alpha / 2;
   }
+  const difference = canaryStat - baselineStat;
+  const minDifference = options.minDifference ?? 0;
+  const belowFloor = worse && Math.abs(difference) <= minDifference;
+  if (belowFloor) worse = false;
   const percent = (effect * 100).toFixed(1);
   const change = !Number.isFinite(effect)
     ? 'from 0'
@@ -108,7 +117,9 @@ export function judge(
     ...counts,
     detail: worse
       ? `canary worse than baseline: ${numbers}`
-      : `canary within tolerance of baseline: ${numbers}`,
+      : belowFloor
+        ? `canary differs by ${format(Math.abs(difference))}, within minDifference ${format(minDifference)}: ${numbers}`
+        : `canary within tolerance of baseline: ${numbers}`,
   };
 }
 

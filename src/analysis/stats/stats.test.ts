@@ -96,6 +96,18 @@ describe('the judge', () => {
     expect(verdict.p).toBeLessThan(0.05);
   });
 
+  it('passes a large relative change smaller than minDifference, and fails a bigger one', () => {
+    // A millisecond-scale service: a cold canary at ~8 ms p99 against ~5 ms is +60%.
+    const fast = (n: number, ms: number) => Array.from({ length: n }, () => ms * random.lognormal(0, 0.2));
+    const canary = fast(2000, 5);
+    const baseline = fast(4000, 3);
+    expect(judge(canary, baseline, options).verdict).toBe('fail');
+    const floored = judge(canary, baseline, { ...options, minDifference: 20 });
+    expect(floored.verdict).toBe('pass');
+    expect(floored.detail).toMatch(/^canary differs by \d\.\d+, within minDifference 20\.00: p99 /);
+    expect(judge(fast(2000, 60), baseline, { ...options, minDifference: 20 }).verdict).toBe('fail');
+  });
+
   it('passes a canary that is significantly but only slightly slower (within tolerance)', () => {
     const verdict = judge(latencies(20_000, 1.04), latencies(20_000, 1), { ...options, statistic: 'p50' });
     expect(verdict.verdict).toBe('pass');
