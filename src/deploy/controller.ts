@@ -7,11 +7,13 @@ import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { Store } from '../store/index.js';
 import type { Analyze } from './canary.js';
-import { environmentConfig, hostOf, revisionName, revisionSpec } from './plan.js';
+import { checkGates, resolveArtifact } from './gates.js';
+import { environmentConfig, hostOf, revisionName, revisionSpec, short } from './plan.js';
 import type { RevisionRuntime, TrafficRouter } from './ports.js';
 import type { DeployRecords } from './records.js';
-import { abortableSleep, type ControlAction, ReleaseControl } from './release-control.js';
-import { abandon, promote, type Rollout, retireDue, runRollout, switchTraffic } from './rollout.js';
+import { ActiveReleases, abortableSleep, type ControlAction } from './release-control.js';
+import { type RollbackRequest, rollBack, rollbackTarget } from './rollback.js';
+import { type Rollout, runRollout } from './rollout.js';
 
 export interface DeployControllerDeps {
   readonly store: Store;
@@ -56,10 +58,12 @@ export interface DeployOutcome {
  * Turns an artifact into a running, routed revision with the environment's strategy, after the
  * gates (trunk green for protected environments, the same artifact proven in the predecessor).
  * One deployment per environment at a time: a second request is refused, never interleaved.
+ * The controller owns that exclusivity and the audit/event trail; the work itself lives in
+ * rollout.ts (deploy), rollback.ts, gates.ts and release-control.ts (acting on a running release).
  */
 export class DeployController {
   private readonly busy = new Map<string, 'claimed'>();
-  private readonly releases = new Map<string, { deploymentId: string; control: ReleaseControl }>();
+  private readonly releases = new ActiveReleases();
 
   constructor(private readonly deps: DeployControllerDeps) {}
 
@@ -70,8 +74,8 @@ export class DeployController {
     await this.deps.catalog.ensureService(service);
     const record = await this.environmentRecord(config, environment);
     const env = environmentConfig(config, environment, record.kind);
-    const artifact = await this.resolveArtifact(service, request.artifact, env.after);
-    await this.checkGates(service, environment, artifact, env);
+    const artifact = await resolveArtifact(this.deps, service, request.artifact, env.after);
+    await checkGates(this.deps, service, environment, artifact, env);
     const workdir = await this.deps.artifactPath(artifact);
     if (workdir === undefined) {
       throw new FlowlineError(
@@ -107,17 +111,12 @@ export class DeployController {
           { service, environment, artifactId: artifact, strategy, actor: request.actor.name },
           tx,
         );
-        await tx
-          .updateTable('deployments')
-          .set({
-            status: 'running',
-            phase: 'starting',
-            revision,
-            previous_revision: live?.revision ?? null,
-            state_json: JSON.stringify({ host, keepWarmMs }),
-          })
-          .where('id', '=', d.id)
-          .execute();
+        await this.deps.records.markStarting(tx, d.id, {
+          revision,
+          previousRevision: live?.revision ?? null,
+          host,
+          keepWarmMs,
+        });
         await this.deps.records.insertRevision(tx, {
           revision,
           serviceId: record.serviceId,
@@ -163,19 +162,18 @@ export class DeployController {
         smoke: config.run?.smoke ?? [],
       };
       const journaled = this.journaled(deployment.id, progress);
-      const control = new ReleaseControl();
-      const key = `${service}/${environment}`;
-      this.releases.set(key, { deploymentId: deployment.id, control });
-      const outcome = await runRollout(
-        {
-          ...this.deps,
-          sleep: this.deps.sleep ?? abortableSleep,
-          announce: (type, message) => this.emit(type, service, environment, deployment.id, message),
-        },
-        rollout,
-        control,
-        journaled,
-      ).finally(() => this.releases.delete(key));
+      const outcome = await this.releases.track(service, environment, deployment.id, (control) =>
+        runRollout(
+          {
+            ...this.deps,
+            sleep: this.deps.sleep ?? abortableSleep,
+            announce: (type, message) => this.emit(type, service, environment, deployment.id, message),
+          },
+          rollout,
+          control,
+          journaled,
+        ),
+      );
       await this.deps.records.journal(
         deployment.id,
         'decision',
@@ -222,146 +220,22 @@ export class DeployController {
    * revision still warm from the last blue-green switch takes traffic back instantly; otherwise
    * the previous artifact is started again from the spec it ran with, then switched to.
    */
-  async rollback(request: {
-    service: string;
-    environment: string;
-    actor: Actor;
-    where: Where;
-    onProgress?: (line: string) => void;
-  }): Promise<DeployOutcome> {
+  async rollback(request: RollbackRequest): Promise<DeployOutcome> {
     const { service, environment } = request;
-    const progress = request.onProgress ?? (() => {});
-    const record = await this.deps.catalog.findEnvironment(service, environment);
-    if (record === undefined) {
-      throw new FlowlineError(
-        'FLOWLINE_DEPLOY_UNKNOWN_ENVIRONMENT',
-        `Service ${service} has no environment \`${environment}\`.`,
-        {
-          hint: 'See the environments with `flowline env list`.',
-        },
-      );
-    }
-    const serviceId = (await this.deps.catalog.getService(service)).id;
+    const target = await rollbackTarget(this.deps, service, environment);
     return this.exclusive(service, environment, async () => {
-      const revisions = await this.deps.records.revisions({ environmentId: record.id });
-      const live = revisions.find((r) => r.state === 'live');
-      const previous =
-        revisions.find((r) => r.state === 'warm' && r.artifactId !== live?.artifactId) ??
-        revisions.find((r) => r.state === 'retired' && r.artifactId !== live?.artifactId);
-      if (live === undefined || previous === undefined) {
-        throw new FlowlineError(
-          'FLOWLINE_NOT_FOUND',
-          `${environment} has no previous artifact to roll back to.`,
-          {
-            hint: 'Rollback needs an earlier successful deployment of a different artifact in this environment.',
-          },
-        );
-      }
-      const host =
-        (await this.deps.records.routes()).find((r) => r.environmentId === record.id)?.host ??
-        hostOf(service, environment);
-      const instant = previous.state === 'warm';
-      const revision = instant
-        ? previous.revision
-        : revisionName(previous.artifactId, newId('r', this.deps.clock.now()));
-      const deployment = await this.deps.store.write(async (tx) => {
-        const d = await this.deps.catalog.startDeployment(
-          {
-            service,
-            environment,
-            artifactId: previous.artifactId,
-            strategy: 'rollback',
-            actor: request.actor.name,
-          },
-          tx,
-        );
-        await tx
-          .updateTable('deployments')
-          .set({
-            status: 'running',
-            phase: 'starting',
-            revision,
-            previous_revision: live.revision,
-            state_json: JSON.stringify({ host, keepWarmMs: 0 }),
-          })
-          .where('id', '=', d.id)
-          .execute();
-        if (!instant) {
-          await this.deps.records.insertRevision(tx, {
-            revision,
-            serviceId,
-            environmentId: record.id,
-            deploymentId: d.id,
-            artifactId: previous.artifactId,
-            spec: { ...previous.spec, revision },
-          });
-        }
-        await tx
-          .updateTable('deployments')
-          .set({ status: 'rolled_back' })
-          .where('id', '=', live.deploymentId)
-          .execute();
-        await this.deps.audit.append(
-          {
-            actor: request.actor,
-            action: 'deploy.rollback',
-            target: `env:${service}/${environment}`,
-            where: request.where,
-            details: {
-              deployment: d.id,
-              from: live.revision,
-              to: revision,
-              artifact: previous.artifactId,
-              instant,
-            },
-          },
-          tx,
-        );
-        return d;
-      });
-      const plan = {
-        deploymentId: deployment.id,
-        revision,
-        stable: live.revision,
-        host,
-        service,
-        environment,
-        serviceId,
-        environmentId: record.id,
-      };
-      if (!instant) {
-        progress(`starting ${previous.spec.instances} instance(s) of ${short(previous.artifactId)} again`);
-        try {
-          await this.deps.runtime.start({ ...previous.spec, revision }, progress);
-        } catch (error) {
-          await abandon(this.deps, plan, `rollback failed: ${(error as Error).message}`);
-          throw new FlowlineError(
-            'FLOWLINE_DEPLOY_FAILED',
-            `Rollback of ${environment} failed: ${(error as Error).message}`,
-            {
-              hint: `${environment} still serves ${live.revision}.`,
-            },
-          );
-        }
-      }
-      await this.deps.records.setPhase(deployment.id, 'switching');
-      await switchTraffic(this.deps, plan, [{ revision, weight: 100 }]);
-      await promote(this.deps, plan, 0);
-      progress(
-        `✔ ${environment} serves ${short(previous.artifactId)} again (${instant ? 'instant: it was warm' : 'restarted'})`,
-      );
-      await retireDue(this.deps);
+      const done = await rollBack(this.deps, request, target);
       this.emit(
         'deployment.rolledBack',
         service,
         environment,
-        deployment.id,
-        `${environment} rolled back to ${short(previous.artifactId)}`,
+        done.deploymentId,
+        `${environment} rolled back to ${short(done.artifact)}`,
       );
       return {
-        deployment: await this.deployment(service, environment, deployment.id),
-        host,
-        url: this.deps.urlFor(host),
+        deployment: await this.deployment(service, environment, done.deploymentId),
+        host: done.host,
+        url: this.deps.urlFor(done.host),
       };
     });
   }
@@ -377,44 +251,27 @@ export class DeployController {
     actor: Actor;
     where: Where;
   }): Promise<{ deploymentId: string }> {
-    const key = `${request.service}/${request.environment}`;
-    const release = this.releases.get(key);
-    if (release === undefined) {
-      throw new FlowlineError('FLOWLINE_NOT_FOUND', `No release is under way in ${request.environment}.`, {
-        hint: 'See the latest deployments with `flowline deployments`; a finished or failed release cannot be promoted.',
-      });
-    }
-    const { control } = release;
-    switch (request.action) {
-      case 'promote':
-      case 'promoteFull':
-        control.promote(request.action === 'promoteFull');
-        break;
-      case 'pause':
-        control.pause();
-        break;
-      case 'resume':
-        control.resume();
-        break;
-      case 'abort':
-        control.abort(`aborted by ${request.actor.name}`);
-        break;
-    }
+    const deploymentId = this.releases.act(
+      request.service,
+      request.environment,
+      request.action,
+      request.actor.name,
+    );
     await this.deps.audit.append({
       actor: request.actor,
       action: `release.${request.action}`,
       target: `env:${request.service}/${request.environment}`,
       where: request.where,
-      details: { deployment: release.deploymentId },
+      details: { deployment: deploymentId },
     });
     this.emit(
       `release.${request.action}`,
       request.service,
       request.environment,
-      release.deploymentId,
+      deploymentId,
       `${request.action} by ${request.actor.name}`,
     );
-    return { deploymentId: release.deploymentId };
+    return { deploymentId };
   }
 
   private async environmentRecord(
@@ -437,66 +294,6 @@ export class DeployController {
       record = await this.deps.catalog.ensureEnvironment(config.service, name, 'persistent');
     }
     return { ...record, serviceId: service.id };
-  }
-
-  private async resolveArtifact(
-    service: string,
-    wanted: string | undefined,
-    after: string | undefined,
-  ): Promise<string> {
-    const artifacts = await this.deps.catalog.listArtifacts({ service, limit: 1000 });
-    if (wanted !== undefined) {
-      const needle = wanted.startsWith('sha256:') ? wanted : `sha256:${wanted}`;
-      const matches = artifacts.filter((a) => a.id.startsWith(needle));
-      if (matches.length === 1 && matches[0] !== undefined) return matches[0].id;
-      throw new FlowlineError(
-        matches.length === 0 ? 'FLOWLINE_ARTIFACT_NOT_FOUND' : 'FLOWLINE_USAGE',
-        matches.length === 0
-          ? `No artifact of ${service} matches \`${wanted}\`.`
-          : `\`${wanted}\` matches ${matches.length} artifacts.`,
-        {
-          hint: 'List them with `flowline artifacts --service ' + service + '` and give more of the digest.',
-        },
-      );
-    }
-    if (after !== undefined) {
-      const record = await this.deps.catalog.findEnvironment(service, after);
-      const live =
-        record && (await this.deps.records.revisions({ environmentId: record.id, states: ['live'] }))[0];
-      if (live !== undefined) return live.artifactId;
-    }
-    const newest = artifacts[0];
-    if (newest === undefined) {
-      throw new FlowlineError('FLOWLINE_ARTIFACT_NOT_FOUND', `Service ${service} has no artifact yet.`, {
-        hint: 'Build one with `flowline run`.',
-      });
-    }
-    return newest.id;
-  }
-
-  private async checkGates(
-    service: string,
-    environment: string,
-    artifact: string,
-    env: { protected: boolean; after?: string | undefined },
-  ) {
-    if (env.protected) await this.deps.assertTrunkGreen(service);
-    if (env.after !== undefined) {
-      const proven = await this.deps.catalog.listDeployments({
-        service,
-        environment: env.after,
-        limit: 1000,
-      });
-      if (!proven.some((d) => d.artifactId === artifact && d.status === 'succeeded')) {
-        throw new FlowlineError(
-          'FLOWLINE_DEPLOY_GATE',
-          `${environment} takes only artifacts that succeeded in ${env.after}; ${short(artifact)} has not.`,
-          {
-            hint: `Deploy it to ${env.after} first: flowline deploy ${env.after} --artifact ${short(artifact)}`,
-          },
-        );
-      }
-    }
   }
 
   /** Runs `fn` as the only deployment of an environment; a second caller is refused. */
@@ -547,8 +344,4 @@ export class DeployController {
       message,
     });
   }
-}
-
-export function short(digest: string): string {
-  return digest.replace(/^sha256:/, '').slice(0, 12);
 }

@@ -1,7 +1,6 @@
 import type { Catalog, EnvironmentKind } from '../catalog/index.js';
 import type { Store } from '../store/index.js';
-import { short } from './controller.js';
-import { hostOf } from './plan.js';
+import { hostOf, short } from './plan.js';
 import type { DeployRecords, StoredTarget } from './records.js';
 
 /** One instance of a revision as the runtime reports it (a subset of the runtime's status). */

@@ -3,8 +3,8 @@ import type { Environment } from '../catalog/index.js';
 import type { FlowlineConfig } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
 import type { DeployControllerDeps, DeployOutcome, DeployRequest } from './controller.js';
-import { short } from './controller.js';
 import { type EnvironmentStatusReport, environmentStatus, type InstanceStates } from './env-status.js';
+import { short } from './plan.js';
 import { nameTaken, previewName, previewTemplate } from './previews.js';
 
 /** A preview lives this long unless the template's `ttl` or `--ttl` says otherwise. */

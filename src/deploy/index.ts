@@ -6,7 +6,6 @@ export {
   type DeployControllerDeps,
   type DeployOutcome,
   type DeployRequest,
-  short,
 } from './controller.js';
 export {
   type EnvironmentStatus,
@@ -25,7 +24,7 @@ export {
   type PreviewRequest,
   SYSTEM_ACTOR,
 } from './environments.js';
-export { environmentConfig, hostOf } from './plan.js';
+export { environmentConfig, hostOf, short } from './plan.js';
 export type * from './ports.js';
 export { previewName } from './previews.js';
 export {

@@ -45,6 +45,11 @@ export function revisionName(artifact: string, nonce: string): string {
   return `${digest}-${nonce.slice(-4)}`;
 }
 
+/** A digest as shown to people: its first 12 hex digits, without `sha256:`. */
+export function short(digest: string): string {
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}
+
 /** Builds what the runtime needs to start a revision of `artifact` in an environment. */
 export function revisionSpec(input: {
   config: FlowlineConfig;

@@ -152,6 +152,28 @@ export class DeployRecords {
     return row === undefined ? undefined : (JSON.parse(row.target_json) as StoredTarget);
   }
 
+  /**
+   * Marks a just-created deployment as starting `revision` in place of `previousRevision`, with
+   * the state a restart needs to finish or undo it (see recovery.ts).
+   */
+  async markStarting(
+    tx: WriteTx,
+    deploymentId: string,
+    start: { revision: string; previousRevision: string | null; host: string; keepWarmMs: number },
+  ): Promise<void> {
+    await tx
+      .updateTable('deployments')
+      .set({
+        status: 'running',
+        phase: 'starting',
+        revision: start.revision,
+        previous_revision: start.previousRevision,
+        state_json: JSON.stringify({ host: start.host, keepWarmMs: start.keepWarmMs }),
+      })
+      .where('id', '=', deploymentId)
+      .execute();
+  }
+
   /** Moves a deployment to a phase (and optionally a status) before the controller acts on it. */
   async setPhase(
     deploymentId: string,

@@ -1,3 +1,5 @@
+import { FlowlineError } from '../core/errors.js';
+
 /**
  * The control surface of a running release: promote, pause, resume, abort. The rollout waits on
  * it during pauses and checks it between steps; the API and CLI act on it by environment.
@@ -86,6 +88,61 @@ export class ReleaseControl {
 
   private notify(): void {
     this.wake?.();
+  }
+}
+
+/**
+ * The releases under way, one per environment at most, so the API and CLI can act on a release
+ * by naming its environment.
+ */
+export class ActiveReleases {
+  private readonly releases = new Map<string, { deploymentId: string; control: ReleaseControl }>();
+
+  /** Runs `release` with a fresh control that can be acted on by environment until it settles. */
+  async track<T>(
+    service: string,
+    environment: string,
+    deploymentId: string,
+    release: (control: ReleaseControl) => Promise<T>,
+  ): Promise<T> {
+    const key = `${service}/${environment}`;
+    const control = new ReleaseControl();
+    this.releases.set(key, { deploymentId, control });
+    try {
+      return await release(control);
+    } finally {
+      this.releases.delete(key);
+    }
+  }
+
+  /**
+   * Applies `action` to the release under way in an environment and returns its deployment;
+   * FLOWLINE_NOT_FOUND when none is.
+   */
+  act(service: string, environment: string, action: ControlAction, actor: string): string {
+    const release = this.releases.get(`${service}/${environment}`);
+    if (release === undefined) {
+      throw new FlowlineError('FLOWLINE_NOT_FOUND', `No release is under way in ${environment}.`, {
+        hint: 'See the latest deployments with `flowline deployments`; a finished or failed release cannot be promoted.',
+      });
+    }
+    const { control } = release;
+    switch (action) {
+      case 'promote':
+      case 'promoteFull':
+        control.promote(action === 'promoteFull');
+        break;
+      case 'pause':
+        control.pause();
+        break;
+      case 'resume':
+        control.resume();
+        break;
+      case 'abort':
+        control.abort(`aborted by ${actor}`);
+        break;
+    }
+    return release.deploymentId;
   }
 }
 

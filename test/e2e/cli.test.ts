@@ -216,7 +216,9 @@ describe('flowline against a server', () => {
     expect(output).toContain('step 4/6: setWeight 50%');
     expect(output).toContain('promoted:');
     expect(output).toMatch(/\d+ demo requests during the releases, 0 failed/);
-    expect(await demo.stop()).toBe(0);
+    // On failure, show how the demo ended: a signal's name and the tail of its output.
+    const code = await demo.stop();
+    expect(code, demo.output().slice(-3000)).toBe(0);
   }, 240_000);
 
   it('exits 6 when the server cannot be reached', async () => {

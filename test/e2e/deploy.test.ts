@@ -1,8 +1,17 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getVia, gitIn, REPO, runCli, running, startCli, tempDir } from './helpers.js';
+import {
+  type CliProcess,
+  type ExampleRepo,
+  exampleRepo,
+  getVia,
+  gitIn,
+  recordedPids,
+  runCli,
+  running,
+  serveExample,
+} from './helpers.js';
 
 /**
  * Deploys the example service for real: `flowline run` builds artifacts, `flowline serve` runs
@@ -39,10 +48,10 @@ environments:
     strategy: { blueGreen: { scaleDownDelay: 0s } }
 `;
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
+let example: ExampleRepo;
 let repo: string;
 let env: Record<string, string>;
-let server: Awaited<ReturnType<typeof startCli>>;
+let server: CliProcess;
 let routerUrl: string;
 
 function git(...args: string[]): string {
@@ -62,33 +71,18 @@ async function build(message: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await tempDir('flowline-deploy-');
-  repo = path.join(dir.path, 'hello');
-  await cp(path.join(REPO, 'examples', 'hello'), repo, {
-    recursive: true,
-    filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}.flowline`),
-  });
-  await writeFile(path.join(repo, 'flowline.yaml'), CONFIG);
-  env = { FLOWLINE_HOME: path.join(dir.path, 'state') };
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'first');
-  server = await startCli(['serve', '--port', '0', '--router-port', '0'], /router on (http:\/\/[\d.:]+)/, {
-    cwd: repo,
-    env,
-  });
-  routerUrl = server.match[1] ?? '';
+  example = await exampleRepo('flowline-deploy-', { 'flowline.yaml': CONFIG });
+  ({ repo, env } = example);
+  ({ server, routerUrl } = await serveExample(example));
 }, 120_000);
 
 afterAll(async () => {
   if (server !== undefined) expect(await server.stop()).toBe(0);
   // No instance may outlive the server that stopped them.
-  const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
-  const pids = db.prepare('SELECT pid FROM instances WHERE pid IS NOT NULL').all() as { pid: number }[];
-  db.close();
+  const pids = recordedPids(env);
   expect(pids.length).toBeGreaterThan(0);
-  expect(pids.filter(({ pid }) => running(pid))).toEqual([]);
-  await dir.dispose();
+  expect(pids.filter(running)).toEqual([]);
+  await example.dispose();
 });
 
 describe('deploying the example service', () => {

@@ -1,9 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { cp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getVia, gitIn, REPO, runCli, running, startCli, tempDir, until } from './helpers.js';
+import {
+  type CliProcess,
+  type ExampleRepo,
+  exampleRepo,
+  getVia,
+  gitIn,
+  readDb,
+  recordedPids,
+  runCli,
+  running,
+  serveExample,
+  until,
+} from './helpers.js';
 
 /**
  * Preview environments for real: `flowline run` builds artifacts on two branches, `flowline
@@ -47,10 +58,10 @@ interface Status {
   expiresAt: string | null;
 }
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
+let example: ExampleRepo;
 let repo: string;
 let env: Record<string, string>;
-let server: Awaited<ReturnType<typeof startCli>> | undefined;
+let server: CliProcess | undefined;
 let routerUrl: string;
 let routerPort: string;
 let mainArtifact: string;
@@ -90,32 +101,24 @@ function instanceRows(
   environment: string,
   states = ['healthy'],
 ): { id: string; pid: number | null; pgid: number | null }[] {
-  const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
-  try {
-    return db
-      .prepare(
-        `SELECT id, pid, pgid FROM instances WHERE environment = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY id`,
-      )
-      .all(environment, ...states) as { id: string; pid: number | null; pgid: number | null }[];
-  } finally {
-    db.close();
-  }
+  return readDb(
+    env,
+    (db) =>
+      db
+        .prepare(
+          `SELECT id, pid, pgid FROM instances WHERE environment = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY id`,
+        )
+        .all(environment, ...states) as { id: string; pid: number | null; pgid: number | null }[],
+  );
 }
 
 beforeAll(async () => {
-  dir = await tempDir('flowline-env-');
-  repo = path.join(dir.path, 'hello');
-  await cp(path.join(REPO, 'examples', 'hello'), repo, {
-    recursive: true,
-    filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}.flowline`),
+  example = await exampleRepo('flowline-env-', {
+    'flowline.yaml': CONFIG,
+    'no-preview.yaml': CONFIG.replace(/ {2}preview:\n.*\n.*\n/, ''),
+    '.gitignore': 'dist/\n',
   });
-  await writeFile(path.join(repo, 'flowline.yaml'), CONFIG);
-  await writeFile(path.join(repo, 'no-preview.yaml'), CONFIG.replace(/ {2}preview:\n.*\n.*\n/, ''));
-  await writeFile(path.join(repo, '.gitignore'), 'dist/\n');
-  env = { FLOWLINE_HOME: path.join(dir.path, 'state') };
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'first');
+  ({ repo, env } = example);
   await build();
   git('checkout', '-qb', 'feature/Login-Page');
   await writeFile(path.join(repo, 'src', 'extra.js'), 'export const extra = 2;\n');
@@ -129,23 +132,15 @@ beforeAll(async () => {
   git('add', '-A');
   git('commit', '-qm', 'main moves on');
   mainArtifact = await build();
-  server = await startCli(
-    ['serve', '--port', '0', '--router-port', '0', '--reap-interval', '200ms'],
-    /router on (http:\/\/[\d.:]+)/,
-    { cwd: repo, env },
-  );
-  routerUrl = server.match[1] ?? '';
+  ({ server, routerUrl } = await serveExample(example, ['--reap-interval', '200ms']));
   routerPort = new URL(routerUrl).port;
 }, 120_000);
 
 afterAll(async () => {
   if (server !== undefined) expect(await server.stop()).toBe(0);
   // No instance may outlive the server that stopped them.
-  const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
-  const pids = db.prepare('SELECT pid FROM instances WHERE pid IS NOT NULL').all() as { pid: number }[];
-  db.close();
-  expect(pids.filter(({ pid }) => running(pid))).toEqual([]);
-  await dir.dispose();
+  expect(recordedPids(env).filter(running)).toEqual([]);
+  await example.dispose();
 });
 
 describe('preview environments', () => {

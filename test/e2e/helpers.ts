@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(REPO, 'bin', 'flowline.js');
@@ -79,17 +80,22 @@ export async function stopStartedProcesses(): Promise<void> {
   started.clear();
 }
 
+/** A long-running CLI process started by `startCli`. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** What `ready` matched. */
+  readonly match: RegExpMatchArray;
+  readonly output: () => string;
+  /** SIGTERM, then the exit code, or the signal's name when a signal ended the process. */
+  stop(): Promise<number | NodeJS.Signals | null>;
+}
+
 /** Starts a long-running CLI command and resolves once `ready` matches its output. */
 export function startCli(
   args: readonly string[],
   ready: RegExp,
   options: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<{
-  child: ChildProcess;
-  match: RegExpMatchArray;
-  output: () => string;
-  stop(): Promise<number | null>;
-}> {
+): Promise<CliProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? REPO,
@@ -111,8 +117,10 @@ export function startCli(
           output: () => output,
           stop: () =>
             new Promise((done) => {
-              if (child.exitCode !== null) return done(child.exitCode);
-              child.once('exit', (code) => done(code));
+              if (child.exitCode !== null || child.signalCode !== null) {
+                return done(child.exitCode ?? child.signalCode);
+              }
+              child.once('exit', (code, sig) => done(code ?? sig));
               child.kill('SIGTERM');
             }),
         });
@@ -124,6 +132,76 @@ export function startCli(
       if (!settled) reject(new Error(`flowline ${args.join(' ')} exited ${code} before ready:\n${output}`));
     });
   });
+}
+
+/** The example service in a temp git repository, with a Flowline home of its own. */
+export interface ExampleRepo {
+  /** The repository: a copy of examples/hello, committed once on `main`. */
+  readonly repo: string;
+  /** The environment for the CLI: `FLOWLINE_HOME` in the temp folder, beside the repository. */
+  readonly env: Record<string, string>;
+  /** Removes the repository and the Flowline home. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Copies examples/hello (without node_modules or .flowline) into a temp folder, writes `files`
+ * over it (`flowline.yaml`, alternative configs, …) and commits it all as `first` on `main`.
+ */
+export async function exampleRepo(prefix: string, files: Record<string, string>): Promise<ExampleRepo> {
+  const dir = await tempDir(prefix);
+  const repo = path.join(dir.path, 'hello');
+  await cp(path.join(REPO, 'examples', 'hello'), repo, {
+    recursive: true,
+    filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}.flowline`),
+  });
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(repo, name), text);
+  gitIn(repo, 'init', '-q', '-b', 'main');
+  gitIn(repo, 'add', '-A');
+  gitIn(repo, 'commit', '-qm', 'first');
+  return { repo, env: { FLOWLINE_HOME: path.join(dir.path, 'state') }, dispose: dir.dispose };
+}
+
+/** A running `flowline serve` and the addresses it published. */
+export interface Served {
+  readonly server: CliProcess;
+  /** The router's base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly routerUrl: string;
+  readonly apiUrl: string;
+  /** The API's bearer token, from daemon.json. */
+  readonly secret: string;
+}
+
+/** Starts `flowline serve` on free ports in the example repository; resolves once its router listens. */
+export async function serveExample(example: ExampleRepo, extraArgs: readonly string[] = []): Promise<Served> {
+  const server = await startCli(
+    ['serve', '--port', '0', '--router-port', '0', ...extraArgs],
+    /router on (http:\/\/[\d.:]+)/,
+    { cwd: example.repo, env: example.env },
+  );
+  const daemon = JSON.parse(
+    await readFile(path.join(example.env.FLOWLINE_HOME ?? '', 'daemon.json'), 'utf8'),
+  );
+  return { server, routerUrl: server.match[1] ?? '', apiUrl: daemon.apiUrl, secret: daemon.secret };
+}
+
+/** Reads the Flowline database of a `FLOWLINE_HOME` read-only (the server may still be writing it). */
+export function readDb<T>(env: Record<string, string>, read: (db: Database.Database) => T): T {
+  const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The pids the runtime recorded for its instances (stopped ones have none). */
+export function recordedPids(env: Record<string, string>): number[] {
+  return readDb(env, (db) =>
+    (db.prepare('SELECT pid FROM instances WHERE pid IS NOT NULL').all() as { pid: number }[]).map(
+      (row) => row.pid,
+    ),
+  );
 }
 
 /** Runs git in `cwd` as a fixed test author; returns its trimmed output. */

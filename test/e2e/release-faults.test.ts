@@ -1,10 +1,18 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, gitIn, REPO, runCli, running, startCli, tempDir, until } from './helpers.js';
+import {
+  type CliProcess,
+  type CliResult,
+  type ExampleRepo,
+  exampleRepo,
+  readDb,
+  recordedPids,
+  runCli,
+  running,
+  serveExample,
+  until,
+} from './helpers.js';
 
 /**
  * Releases under faults, with real processes: Flowline killed with SIGKILL in the middle of a
@@ -76,31 +84,20 @@ interface Release {
   traffic: { revision: string; weight: number }[];
 }
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
+let example: ExampleRepo;
 let repo: string;
 let env: Record<string, string>;
-let server: Awaited<ReturnType<typeof startCli>>;
+let server: CliProcess;
 let routerUrl = '';
 let apiUrl = '';
 let secret = '';
-
-function git(...args: string[]): string {
-  return gitIn(repo, ...args);
-}
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, { cwd: repo, env });
 }
 
 async function serve(): Promise<void> {
-  server = await startCli(['serve', '--port', '0', '--router-port', '0'], /router on (http:\/\/[\d.:]+)/, {
-    cwd: repo,
-    env,
-  });
-  routerUrl = server.match[1] ?? '';
-  const daemon = JSON.parse(await readFile(path.join(env.FLOWLINE_HOME ?? '', 'daemon.json'), 'utf8'));
-  apiUrl = daemon.apiUrl;
-  secret = daemon.secret;
+  ({ server, routerUrl, apiUrl, secret } = await serveExample(example));
 }
 
 /** One GET through the router with a Host header, bounded by a 5 s timeout. */
@@ -143,30 +140,21 @@ async function releaseStatus(environment: string): Promise<Release> {
 
 /** The pids the runtime recorded for a revision's instances. */
 function pidsOf(revision: string): number[] {
-  const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
-  try {
-    const rows = db
-      .prepare('SELECT pid FROM instances WHERE revision = ? AND pid IS NOT NULL')
-      .all(revision) as { pid: number }[];
-    return rows.map((r) => r.pid);
-  } finally {
-    db.close();
-  }
+  return readDb(env, (db) =>
+    (
+      db.prepare('SELECT pid FROM instances WHERE revision = ? AND pid IS NOT NULL').all(revision) as {
+        pid: number;
+      }[]
+    ).map((r) => r.pid),
+  );
 }
 
 beforeAll(async () => {
-  dir = await tempDir('flowline-release-faults-');
-  repo = path.join(dir.path, 'hello');
-  await cp(path.join(REPO, 'examples', 'hello'), repo, {
-    recursive: true,
-    filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}.flowline`),
+  example = await exampleRepo('flowline-release-faults-', {
+    'flowline.yaml': config(),
+    'crash.yaml': config(true),
   });
-  await writeFile(path.join(repo, 'flowline.yaml'), config());
-  await writeFile(path.join(repo, 'crash.yaml'), config(true));
-  env = { FLOWLINE_HOME: path.join(dir.path, 'state') };
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'first');
+  ({ repo, env } = example);
   const built = await cli('run', '--json');
   expect(built.code, built.stderr).toBe(0);
   await serve();
@@ -179,11 +167,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (server !== undefined) expect(await server.stop()).toBe(0);
   // No instance outlives the server that stopped them (stopped ones have no pid recorded).
-  const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'), { readonly: true });
-  const left = db.prepare('SELECT pid FROM instances WHERE pid IS NOT NULL').all() as { pid: number }[];
-  db.close();
-  expect(left.map((r) => r.pid).filter(running)).toEqual([]);
-  await dir?.dispose();
+  expect(recordedPids(env).filter(running)).toEqual([]);
+  await example?.dispose();
 });
 
 describe('Flowline killed with SIGKILL in the middle of a canary', () => {

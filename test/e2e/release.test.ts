@@ -1,9 +1,15 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, gitIn, REPO, runCli, startCli, tempDir, until } from './helpers.js';
+import {
+  type CliProcess,
+  type CliResult,
+  type ExampleRepo,
+  exampleRepo,
+  runCli,
+  serveExample,
+  until,
+} from './helpers.js';
 
 /**
  * Canary releases of the example service for real: `flowline serve` runs the router, the
@@ -81,17 +87,13 @@ interface Release {
   journal: { at: string; kind: string; message: string }[];
 }
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
+let example: ExampleRepo;
 let repo: string;
 let env: Record<string, string>;
-let server: Awaited<ReturnType<typeof startCli>>;
+let server: CliProcess;
 let routerUrl: string;
 let apiUrl: string;
 let secret: string;
-
-function git(...args: string[]): string {
-  return gitIn(repo, ...args);
-}
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, { cwd: repo, env });
@@ -168,28 +170,11 @@ async function stableRevision(environment: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await tempDir('flowline-release-');
-  repo = path.join(dir.path, 'hello');
-  await cp(path.join(REPO, 'examples', 'hello'), repo, {
-    recursive: true,
-    filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}.flowline`),
-  });
-  await writeFile(path.join(repo, 'flowline.yaml'), config());
-  await writeFile(path.join(repo, 'bad.yaml'), config(true));
-  env = { FLOWLINE_HOME: path.join(dir.path, 'state') };
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'first');
+  example = await exampleRepo('flowline-release-', { 'flowline.yaml': config(), 'bad.yaml': config(true) });
+  ({ repo, env } = example);
   const built = await cli('run', '--json');
   expect(built.code, built.stderr).toBe(0);
-  server = await startCli(['serve', '--port', '0', '--router-port', '0'], /router on (http:\/\/[\d.:]+)/, {
-    cwd: repo,
-    env,
-  });
-  routerUrl = server.match[1] ?? '';
-  const daemon = JSON.parse(await readFile(path.join(env.FLOWLINE_HOME ?? '', 'daemon.json'), 'utf8'));
-  apiUrl = daemon.apiUrl;
-  secret = daemon.secret;
+  ({ server, routerUrl, apiUrl, secret } = await serveExample(example));
   // The first release of each environment has nothing to compare with: it takes all traffic.
   for (const environment of ['canary', 'watched', 'held']) {
     const first = await deploy(environment);
@@ -200,7 +185,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (server !== undefined) expect(await server.stop()).toBe(0);
-  await dir?.dispose();
+  await example?.dispose();
 });
 
 describe('a canary release', () => {
