@@ -14,6 +14,11 @@ export interface Settings {
   readonly serverUrl: string | undefined;
   /** `FLOWLINE_TOKEN`: bearer token the CLI sends to a server. */
   readonly token: string | undefined;
+  /**
+   * `FLOWLINE_CORS_ORIGINS`: web origins (`https://app.example.com`, comma- or space-separated)
+   * whose pages may call the flag delivery routes; empty: none. Checked when the server starts.
+   */
+  readonly corsOrigins: readonly string[];
   /** `DATABASE_URL`: a PostgreSQL URL for scale-out (not supported yet). */
   readonly databaseUrl: string | undefined;
   /** A frozen copy of the environment, for CI detection and audit "where". */
@@ -33,6 +38,7 @@ export function loadSettings(
     home,
     serverUrl: emptyToUndefined(env.FLOWLINE_URL),
     token: emptyToUndefined(env.FLOWLINE_TOKEN),
+    corsOrigins: Object.freeze((env.FLOWLINE_CORS_ORIGINS ?? '').split(/[\s,]+/).filter((o) => o !== '')),
     databaseUrl: emptyToUndefined(env.DATABASE_URL),
     env: Object.freeze({ ...env }),
     osUser: safeUserName(env),

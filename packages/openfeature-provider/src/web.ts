@@ -14,7 +14,6 @@
  * ```
  */
 import {
-  ErrorCode,
   type EvaluationContext,
   type JsonValue,
   OpenFeatureEventEmitter,
@@ -22,53 +21,21 @@ import {
   ProviderEvents,
   type ResolutionDetails,
 } from '@openfeature/web-sdk';
-import { type FlowlineProviderOptions, resolveOptions } from './core/options.js';
-import { resolveFlag } from './core/resolve.js';
-import { type FlagState, FlagSync } from './core/sync.js';
+import type { FlowlineProviderOptions } from './core/options.js';
+import { FlowlineProviderBase } from './core/provider.js';
 
 export type { BackoffOptions } from './core/backoff.js';
 export { type FlowlineProviderOptions, FlowlineProviderOptionsError } from './core/options.js';
 export type { FlagState } from './core/sync.js';
 
 /** An OpenFeature web provider answering from a Flowline flag set evaluated in the page. */
-export class FlowlineWebProvider implements Provider {
-  readonly metadata = { name: 'flowline' } as const;
+export class FlowlineWebProvider extends FlowlineProviderBase<ProviderEvents> implements Provider {
   readonly runsOn = 'client';
-  /** READY, STALE (stream down past the grace period), ERROR and CONFIGURATION_CHANGED. */
-  readonly events = new OpenFeatureEventEmitter();
-  readonly #sync: FlagSync;
-  /** The STALE message while the stream is down, to report again after a context change. */
-  #stale: string | undefined;
+  override readonly events = new OpenFeatureEventEmitter();
 
   /** Throws FlowlineProviderOptionsError for options that cannot work (no network access happens here). */
   constructor(options: FlowlineProviderOptions) {
-    const events = this.events;
-    this.#sync = new FlagSync(resolveOptions(options), {
-      ready: () => {
-        this.#stale = undefined;
-        events.emit(ProviderEvents.Ready);
-      },
-      stale: (message) => {
-        this.#stale = message;
-        events.emit(ProviderEvents.Stale, { message });
-      },
-      error: (message, fatal) =>
-        events.emit(
-          ProviderEvents.Error,
-          fatal ? { message, errorCode: ErrorCode.PROVIDER_FATAL } : { message },
-        ),
-      changed: (flagsChanged) => events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged }),
-    });
-  }
-
-  /** The flag set being served (version, ETag, compiled set), or undefined before the first one. */
-  get flagState(): FlagState | undefined {
-    return this.#sync.state;
-  }
-
-  /** Called by the SDK: fetches the flag set and opens the stream. The context is read per evaluation. */
-  initialize(_context?: EvaluationContext): Promise<void> {
-    return this.#sync.start();
+    super(options, ProviderEvents);
   }
 
   /**
@@ -77,13 +44,8 @@ export class FlowlineWebProvider implements Provider {
    * afterwards; while the stream is down that would hide STALE, so STALE is reported again.
    */
   onContextChange(_oldContext: EvaluationContext, _newContext: EvaluationContext): void {
-    const message = this.#stale;
+    const message = this.staleMessage;
     if (message !== undefined) queueMicrotask(() => this.events.emit(ProviderEvents.Stale, { message }));
-  }
-
-  /** Called by the SDK on shutdown or when replaced: closes the stream. */
-  onClose(): Promise<void> {
-    return this.#sync.close();
   }
 
   resolveBooleanEvaluation(
@@ -91,7 +53,7 @@ export class FlowlineWebProvider implements Provider {
     defaultValue: boolean,
     context: EvaluationContext,
   ): ResolutionDetails<boolean> {
-    return resolveFlag(this.#sync, flagKey, defaultValue, context, 'boolean');
+    return this.resolve(flagKey, defaultValue, context, 'boolean');
   }
 
   resolveStringEvaluation(
@@ -99,7 +61,7 @@ export class FlowlineWebProvider implements Provider {
     defaultValue: string,
     context: EvaluationContext,
   ): ResolutionDetails<string> {
-    return resolveFlag(this.#sync, flagKey, defaultValue, context, 'string');
+    return this.resolve(flagKey, defaultValue, context, 'string');
   }
 
   resolveNumberEvaluation(
@@ -107,7 +69,7 @@ export class FlowlineWebProvider implements Provider {
     defaultValue: number,
     context: EvaluationContext,
   ): ResolutionDetails<number> {
-    return resolveFlag(this.#sync, flagKey, defaultValue, context, 'number');
+    return this.resolve(flagKey, defaultValue, context, 'number');
   }
 
   resolveObjectEvaluation<T extends JsonValue>(
@@ -115,6 +77,6 @@ export class FlowlineWebProvider implements Provider {
     defaultValue: T,
     context: EvaluationContext,
   ): ResolutionDetails<T> {
-    return resolveFlag(this.#sync, flagKey, defaultValue, context, 'object');
+    return this.resolve(flagKey, defaultValue, context, 'object');
   }
 }

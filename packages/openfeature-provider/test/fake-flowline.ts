@@ -6,7 +6,8 @@ import type { FlagSetDefinition } from '../src/engine.js';
 /**
  * A stand-in for Flowline's flag delivery endpoints, shaped exactly like the contract the real
  * server implements (`GET /v1/flags/{service}/{environment}` with ETag, `…/stream` as server-sent
- * events honouring Last-Event-ID, Bearer tokens scoped to environments). It runs a real HTTP server
+ * events honouring Last-Event-ID, `POST …/evaluations` taking evaluation counts, Bearer tokens scoped
+ * to environments). It runs a real HTTP server
  * on a real port so the providers' fetch and stream code is exercised end to end, and it can be
  * stopped and restarted on the same port with its flag sets kept, as a restarted Flowline would.
  * The real server is tested in real-server.test.ts once its routes exist.
@@ -37,6 +38,8 @@ export interface SeenRequest {
 
 export class FakeFlowline {
   readonly requests: SeenRequest[] = [];
+  /** Evaluation counts received: `service/environment` → flag → variant → count. */
+  readonly counts = new Map<string, Record<string, Record<string, number>>>();
   readonly #options: FakeFlowlineOptions;
   readonly #sets = new Map<string, Entry>();
   readonly #subscribers = new Set<Subscriber>();
@@ -107,8 +110,9 @@ export class FakeFlowline {
   #handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://fake');
     this.requests.push({ path: url.pathname, headers: request.headers });
-    const match = /^\/v1\/flags\/([^/]+)\/([^/]+)(\/stream)?$/.exec(url.pathname);
-    if (request.method !== 'GET' || match === null) {
+    const match = /^\/v1\/flags\/([^/]+)\/([^/]+)(\/stream|\/evaluations)?$/.exec(url.pathname);
+    const method = match?.[3] === '/evaluations' ? 'POST' : 'GET';
+    if (request.method !== method || match === null) {
       fail(response, 404, 'FLOWLINE_NOT_FOUND', 'no route');
       return;
     }
@@ -125,6 +129,10 @@ export class FakeFlowline {
       return;
     }
     const key = `${service}/${environment}`;
+    if (method === 'POST') {
+      this.#count(request, response, key);
+      return;
+    }
     const entry = this.#sets.get(key) ?? { version: 0, etag: '"empty"', definition: { flags: {} } };
     if (match[3] === undefined) {
       if (request.headers['if-none-match'] === entry.etag) {
@@ -151,6 +159,25 @@ export class FakeFlowline {
     } else {
       response.write(': connected\n\n');
     }
+  }
+
+  /** Adds `{ evaluations: [{ flag, variant, count }] }` to `counts`, unchecked: the real server validates. */
+  #count(request: IncomingMessage, response: ServerResponse, key: string): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        evaluations: { flag: string; variant: string; count: number }[];
+      };
+      const flags = this.counts.get(key) ?? {};
+      for (const { flag, variant, count } of body.evaluations) {
+        const variants = flags[flag] ?? {};
+        variants[variant] = (variants[variant] ?? 0) + count;
+        flags[flag] = variants;
+      }
+      this.counts.set(key, flags);
+      response.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+    });
   }
 
   #send(response: ServerResponse, key: string, entry: Entry): void {

@@ -213,6 +213,22 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
         if (result.variant !== undefined && set.flags.has(flag)) counters.count(key, flag, result.variant);
       return results;
     },
+    async countEvaluations(service, environment, evaluations) {
+      const set = (await served(service, environment)).compiled;
+      const key = setKey(service, environment);
+      let counted = 0;
+      let ignored = 0;
+      for (const { flag, variant, count } of evaluations) {
+        const variants = set.flags.has(flag) ? set.definition.flags[flag]?.variants : undefined;
+        if (variants !== undefined && Object.hasOwn(variants, variant)) {
+          counters.count(key, flag, variant, count);
+          counted += count;
+        } else {
+          ignored += count; // a flag or variant deleted since the SDK counted it, or made up
+        }
+      }
+      return { counted, ignored };
+    },
     async replace(service, environment, definition, change) {
       return (await commit(service, environment, change, () => ({ definition, action: 'flags.apply' })))
         .document;

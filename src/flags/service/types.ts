@@ -46,13 +46,20 @@ export interface FlagHistoryEntry {
   readonly summary: string;
 }
 
+/** How often an SDK served `variant` of `flag` since it last reported. */
+export interface EvaluationCount {
+  readonly flag: string;
+  readonly variant: string;
+  readonly count: number;
+}
+
 /** What the server knows about one flag in one environment, besides its definition. */
 export interface FlagActivity {
   /** When a version last created or changed this flag. */
   readonly changedAt: string | null;
-  /** When the server last evaluated it (counts are flushed every few seconds). */
+  /** When it was last evaluated, by the server or an SDK (counts are flushed every few seconds). */
   readonly evaluatedAt: string | null;
-  /** Server-side evaluations by variant. */
+  /** Evaluations by variant: the server's own and those SDKs evaluating locally reported. */
   readonly evaluations: Readonly<Record<string, number>>;
 }
 
@@ -130,6 +137,16 @@ export interface FlagService {
     context: EvaluationContext,
     flags?: readonly string[],
   ): Promise<Record<string, EvaluationResult>>;
+  /**
+   * Adds evaluations an SDK performed locally to the counts the server keeps for its own. Only
+   * flags and variants of the current set are counted (so callers cannot grow the table with
+   * made-up keys); the rest is answered as ignored.
+   */
+  countEvaluations(
+    service: string,
+    environment: string,
+    evaluations: readonly EvaluationCount[],
+  ): Promise<{ readonly counted: number; readonly ignored: number }>;
   /** Replaces the whole definition (audited as `flags.apply`). */
   replace(
     service: string,

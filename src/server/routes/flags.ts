@@ -31,9 +31,10 @@ export interface FlagRouteDeps {
 }
 
 /**
- * Flags over HTTP. Delivery (the set with its ETag, the event stream, evaluation) needs the
- * `client` role or more with the environment in scope; changes need `deploy`. Every write
- * answers the new document and its `ETag`, and honours `If-Match`.
+ * Flags over HTTP. Delivery (the set with its ETag, the event stream, evaluation, counts of
+ * evaluations done by SDKs) needs the `client` role or more with the environment in scope; changes
+ * need `deploy`. Every write answers the new document and its `ETag`, and honours `If-Match`.
+ * Routes marked `browser` answer CORS requests from the configured origins (flags-cors.ts).
  */
 export const flagRoutes =
   (deps: FlagRouteDeps): FastifyPluginAsyncZod =>
@@ -47,7 +48,7 @@ export const flagRoutes =
     app.get(
       '/v1/flags/:service/:environment',
       {
-        config: { access: 'client' },
+        config: { access: 'client', browser: true },
         schema: {
           summary: 'The flag set with its version and ETag (304 with a matching If-None-Match)',
           tags: ['flags'],
@@ -69,7 +70,7 @@ export const flagRoutes =
     app.get(
       '/v1/flags/:service/:environment/stream',
       {
-        config: { access: 'client' },
+        config: { access: 'client', browser: true },
         schema: {
           summary: 'Server-sent events: `event: flags` with the set on connect and on every change',
           tags: ['flags'],
@@ -82,6 +83,9 @@ export const flagRoutes =
         await flags.served(service, environment); // fail before the stream starts, not inside it
         reply.hijack();
         const raw = reply.raw;
+        // A hijacked reply sends only what is written on `raw`: keep the headers hooks set (CORS).
+        for (const [name, value] of Object.entries(reply.getHeaders()))
+          if (value !== undefined) raw.setHeader(name, value);
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
@@ -149,6 +153,38 @@ export const flagRoutes =
         return {
           flags: await flags.evaluateBulk(service, environment, request.body.context, request.body.flags),
         };
+      },
+    );
+
+    app.post(
+      '/v1/flags/:service/:environment/evaluations',
+      {
+        config: { access: 'client', browser: true },
+        schema: {
+          summary:
+            'Add evaluations an SDK performed locally to the counts: { evaluations: [{ flag, variant, count }] }',
+          tags: ['flags'],
+          params: SetParams,
+          body: z.strictObject({
+            evaluations: z
+              .array(
+                z.strictObject({
+                  flag: FlagKey,
+                  variant: z.string().min(1).max(1024),
+                  count: z.number().int().min(1).max(1_000_000_000),
+                }),
+              )
+              .max(1000),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { service, environment } = request.params;
+        authorize(principalOf(request), 'client', environment);
+        // 202: the counts are written with the server's own at its next flush (within seconds).
+        return reply
+          .code(202)
+          .send(await flags.countEvaluations(service, environment, request.body.evaluations));
       },
     );
 

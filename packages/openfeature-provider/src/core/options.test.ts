@@ -14,6 +14,14 @@ describe('provider options', () => {
     expect(resolveOptions(valid).flagsUrl).toBe('https://flowline.example.com/base/v1/flags/shop/prod%20eu');
   });
 
+  it('sends evaluation counts every 30 s by default, to …/evaluations, and checks the interval', () => {
+    const resolved = resolveOptions(valid);
+    expect(resolved).toMatchObject({ countEvaluations: true, countsFlushIntervalMs: 30_000 });
+    expect(resolved.countsUrl).toBe('https://flowline.example.com/base/v1/flags/shop/prod%20eu/evaluations');
+    expect(resolveOptions({ ...valid, countEvaluations: false }).countEvaluations).toBe(false);
+    expect(() => resolveOptions({ ...valid, countsFlushIntervalMs: 0 })).toThrow(/countsFlushIntervalMs/);
+  });
+
   it('reports every problem at once, unknown options included', () => {
     const bad = { ...valid, url: 'flowline.local', token: '', staleAfterMs: -1, tokn: 'x' };
     expect(() => resolveOptions(bad)).toThrow(FlowlineProviderOptionsError);

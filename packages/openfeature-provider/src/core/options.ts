@@ -10,8 +10,8 @@ export interface FlowlineProviderOptions {
   readonly service: string;
   readonly environment: string;
   /**
-   * The fetch used for the flag set and the event stream (which is read from the response body,
-   * so no EventSource is needed). Default: the global `fetch`.
+   * The fetch used for the flag set, the event stream (which is read from the response body, so
+   * no EventSource is needed) and evaluation counts. Default: the global `fetch`.
    */
   readonly fetch?: typeof fetch;
   /** Reconnection delays of the stream (and of the first fetch while the server is away). */
@@ -30,6 +30,13 @@ export interface FlowlineProviderOptions {
   readonly idleTimeoutMs?: number;
   /** Time limit of one flag-set request. Default 10,000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Count evaluations per flag and variant in memory and send the counts to the server, so
+   * `flowline flags list` and `flowline flags stale` see flags evaluated by apps. Default true.
+   */
+  readonly countEvaluations?: boolean;
+  /** How often the counts are sent (they are also sent when the provider closes). Default 30,000 ms. */
+  readonly countsFlushIntervalMs?: number;
   /** Receives background problems (stream lost, a set that does not compile). Default: the console. */
   readonly logger?: Logger;
 }
@@ -43,6 +50,8 @@ export class FlowlineProviderOptionsError extends Error {
 export interface ResolvedOptions {
   /** `…/v1/flags/{service}/{environment}` */
   readonly flagsUrl: string;
+  /** `…/v1/flags/{service}/{environment}/evaluations` */
+  readonly countsUrl: string;
   readonly token: string;
   readonly fetch: typeof fetch;
   readonly backoff: ResolvedBackoff;
@@ -50,6 +59,8 @@ export interface ResolvedOptions {
   readonly initTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly countEvaluations: boolean;
+  readonly countsFlushIntervalMs: number;
   readonly logger: Logger;
 }
 
@@ -71,6 +82,8 @@ const KNOWN = new Set([
   'initTimeoutMs',
   'idleTimeoutMs',
   'requestTimeoutMs',
+  'countEvaluations',
+  'countsFlushIntervalMs',
   'logger',
 ]);
 
@@ -111,6 +124,20 @@ export function resolveOptions(options: FlowlineProviderOptions): ResolvedOption
       problems.push(`\`${key}\` must be a number of milliseconds ≥ 0, got ${String(value)}`);
     }
   }
+  const countsFlushIntervalMs = options.countsFlushIntervalMs ?? 30_000;
+  if (
+    typeof countsFlushIntervalMs !== 'number' ||
+    !Number.isFinite(countsFlushIntervalMs) ||
+    countsFlushIntervalMs <= 0
+  ) {
+    problems.push(
+      `\`countsFlushIntervalMs\` must be a number of milliseconds > 0, got ${String(countsFlushIntervalMs)}`,
+    );
+  }
+  const countEvaluations = options.countEvaluations ?? true;
+  if (typeof countEvaluations !== 'boolean') {
+    problems.push(`\`countEvaluations\` must be true or false, got ${String(countEvaluations)}`);
+  }
   let backoff: ResolvedBackoff | undefined;
   try {
     backoff = resolveBackoff(options.backoff);
@@ -124,11 +151,14 @@ export function resolveOptions(options: FlowlineProviderOptions): ResolvedOption
   const path = `${encodeURIComponent(options.service)}/${encodeURIComponent(options.environment)}`;
   return {
     flagsUrl: `${prefix}/v1/flags/${path}`,
+    countsUrl: `${prefix}/v1/flags/${path}/evaluations`,
     token: options.token,
     // Called bare: some fetch implementations (browsers) throw when `this` is another object.
     fetch: (input, init) => fetchImpl(input, init),
     backoff,
     ...durations,
+    countEvaluations,
+    countsFlushIntervalMs,
     logger: options.logger ?? consoleLogger,
   };
 }

@@ -112,6 +112,53 @@ export async function readStream(
   }
 }
 
+/** One flag and variant with how often it was served; the body of `POST …/evaluations` lists these. */
+export interface CountEntry {
+  readonly flag: string;
+  readonly variant: string;
+  readonly count: number;
+}
+
+/**
+ * What sending counts came to. `retry`: keep them for the next flush (network, timeout, 5xx).
+ * `drop`: the server will never take this batch (400, 413). `off`: it takes no counts from this
+ * provider at all (401/403: token refused; 404: a server older than the endpoint).
+ */
+export type CountsOutcome =
+  | { readonly kind: 'sent' }
+  | { readonly kind: 'retry' | 'drop' | 'off'; readonly problem: string };
+
+/** Sends one batch of evaluation counts. Never throws. */
+export async function postCounts(
+  options: ResolvedOptions,
+  entries: readonly CountEntry[],
+): Promise<CountsOutcome> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new Error(`no answer within ${options.requestTimeoutMs} ms`)),
+    options.requestTimeoutMs,
+  );
+  try {
+    const response = await options.fetch(options.countsUrl, {
+      method: 'POST',
+      headers: { ...authorization(options), 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ evaluations: entries }),
+      signal: controller.signal,
+    });
+    if (response.ok) {
+      await response.arrayBuffer(); // read to the end, so the connection can be reused
+      return { kind: 'sent' };
+    }
+    const problem = await failure(response);
+    if (isRefusal(response) || response.status === 404) return { kind: 'off', problem };
+    return { kind: response.status >= 500 || response.status === 429 ? 'retry' : 'drop', problem };
+  } catch (error) {
+    return { kind: 'retry', problem: `POST ${options.countsUrl} failed: ${describeError(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Checks the shape of a flag-set payload; returns a problem description when it is wrong. */
 export function readPayload(json: unknown): FlagSetPayload | string {
   if (typeof json !== 'object' || json === null) return 'the flag set is not a JSON object';
