@@ -3,5 +3,7 @@
  * in a local folder. Promotion moves a reference to one; nothing is rebuilt.
  */
 export { findArtifactByCacheKey, referencedArtifacts } from './queries.js';
+export { resolveStoredDigest } from './resolve.js';
 export { type ArtifactStoreDeps, createArtifactStore } from './store.js';
+export { ARTIFACT_MEDIA_TYPE } from './transfer.js';
 export type * from './types.js';

@@ -16,6 +16,7 @@ import {
 } from './layout.js';
 import { hexOf, type Manifest, parseManifest, serializeManifest, sha256Hex, totals } from './manifest.js';
 import { commit, makeDurable, stage } from './stage.js';
+import { packArtifact, receiveArtifact } from './transfer.js';
 import type { ArtifactRef, ArtifactStore, GcResult } from './types.js';
 import { checkTree } from './verify.js';
 import { scanFolder } from './walk.js';
@@ -28,6 +29,7 @@ export interface ArtifactStoreDeps {
 }
 
 const DEFAULT_GRACE_MS = 3_600_000;
+const DEFAULT_MAX_RECEIVE_BYTES = 4_000_000_000;
 
 /**
  * The local, content-addressed artifact store (see {@link ArtifactStore} and layout.ts).
@@ -168,6 +170,62 @@ export function createArtifactStore(deps: ArtifactStoreDeps): ArtifactStore {
       return found.ref;
     },
 
+    async receive(digest, source, options = {}) {
+      const hex = hexOf(digest);
+      if (hex === undefined) {
+        source.resume();
+        throw new FlowlineError('FLOWLINE_USAGE', `\`${digest}\` is not an artifact digest.`, {
+          hint: 'A digest reads sha256:<64 hex>.',
+        });
+      }
+      await ready();
+      const existing = await readRef(hex);
+      if (existing !== undefined) {
+        source.resume(); // already here: nothing to write, the bytes are thrown away
+        return { ref: existing.ref, received: false };
+      }
+      let staging: string | undefined;
+      try {
+        staging = await newTmpDir(layout);
+        const staged = await receiveArtifact(
+          source,
+          staging,
+          hex,
+          options.maxBytes ?? DEFAULT_MAX_RECEIVE_BYTES,
+        );
+        await writeFile(path.join(staging, 'manifest.json'), serializeManifest(staged.manifest), {
+          mode: 0o444,
+          flush: true,
+        });
+        await makeDurable(staged);
+        await locked(layout, () => commit(layout, hex, staged.root, clock.now(), true));
+        const stored = await readRef(hex);
+        if (stored === undefined) throw new Error(`artifact ${hex} vanished right after its commit`);
+        return { ref: stored.ref, received: true };
+      } catch (error) {
+        source.destroy();
+        throw diskFull(error, `the upload of ${digest}`, 0, 0, layout.root) ?? error;
+      } finally {
+        if (staging !== undefined) await removeTree(staging);
+      }
+    },
+
+    async pack(digest) {
+      const hex = hexOf(digest);
+      await ready();
+      const found = hex === undefined ? undefined : await readRef(hex);
+      if (found === undefined) {
+        throw new FlowlineError(
+          'FLOWLINE_ARTIFACT_NOT_FOUND',
+          `No stored artifact has the digest ${digest}.`,
+          {
+            hint: 'A digest reads sha256:<64 hex>; list artifacts with `flowline artifacts`.',
+          },
+        );
+      }
+      return packArtifact(found.ref.path, found.manifest);
+    },
+
     async gc(keep, options = {}): Promise<GcResult> {
       const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
       const removed: string[] = [];
@@ -212,7 +270,9 @@ function diskFull(
   const what = code === 'EDQUOT' ? 'The disk quota' : 'The disk';
   return new FlowlineError(
     'FLOWLINE_ARTIFACT_DISK_FULL',
-    `${what} under ${root} is full: storing ${source} (${mb(total)}) stopped after ${mb(copied)}; nothing was kept.`,
+    total === 0
+      ? `${what} under ${root} is full: storing ${source} stopped; nothing was kept.`
+      : `${what} under ${root} is full: storing ${source} (${mb(total)}) stopped after ${mb(copied)}; nothing was kept.`,
     { hint: 'Free space with `flowline artifacts gc`, or set FLOWLINE_HOME to a larger disk.', cause: error },
   );
 }

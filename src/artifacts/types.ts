@@ -4,6 +4,8 @@
  * path, mode and content hash. Promotion moves a reference to it; nothing is ever rebuilt.
  */
 
+import type { Readable } from 'node:stream';
+
 /** What a stored artifact is. */
 export interface ArtifactRef {
   /** `sha256:<64 hex>`. */
@@ -48,6 +50,11 @@ export interface PutOptions {
   readonly onProgress?: (copiedBytes: number, totalBytes: number) => void;
 }
 
+export interface ReceiveOptions {
+  /** Largest archive accepted, in bytes (default 4 GB). */
+  readonly maxBytes?: number;
+}
+
 export interface GcOptions {
   /** Report what would be removed without removing anything. */
   readonly dryRun?: boolean;
@@ -85,6 +92,19 @@ export interface ArtifactStore {
    * is missing or was added, and FLOWLINE_ARTIFACT_NOT_FOUND for an unknown digest.
    */
   verify(digest: string): Promise<ArtifactRef>;
+  /**
+   * Stores an artifact sent as a tar stream (see transfer.ts) under the digest the sender claims.
+   * The files must hash to that digest, else FLOWLINE_ARTIFACT_UPLOAD_REJECTED and nothing is
+   * kept. An artifact already stored is not received again: the stream is drained, `received`
+   * is false. Atomic like `put`.
+   */
+  receive(
+    digest: string,
+    source: Readable,
+    options?: ReceiveOptions,
+  ): Promise<{ ref: ArtifactRef; received: boolean }>;
+  /** A stored artifact's files as a tar stream; FLOWLINE_ARTIFACT_NOT_FOUND for an unknown digest. */
+  pack(digest: string): Promise<Readable>;
   /** Removes artifacts for which `keep` is false; returns what was removed. */
   gc(keep: (digest: string) => boolean | Promise<boolean>, options?: GcOptions): Promise<GcResult>;
 }

@@ -55,6 +55,12 @@ export const ERROR_CODES = {
     summary: 'The config file is YAML but breaks the schema: wrong types, unknown keys, bad references.',
     fix: 'Fix each listed problem at its file:line:col; `flowline schema` gives editors autocompletion.',
   },
+  FLOWLINE_SETTING_INVALID: {
+    kind: 'input',
+    summary:
+      'An environment variable read at start (such as FLOWLINE_CORS_ORIGINS) has a value Flowline cannot use.',
+    fix: 'Correct the variable as the message says and start again; docs/cli.md lists the variables.',
+  },
   FLOWLINE_INIT_EXISTS: {
     kind: 'conflict',
     summary: '`flowline init` would overwrite an existing file.',
@@ -167,6 +173,12 @@ export const ERROR_CODES = {
       'The folder to bundle holds a symbolic link leading outside it (or to nothing), a socket or a pipe.',
     fix: 'Replace the link with what it points to, or leave the entry out with `build.exclude`.',
   },
+  FLOWLINE_ARTIFACT_UPLOAD_REJECTED: {
+    kind: 'input',
+    summary:
+      'An artifact sent to the server was refused: its files do not hash to the digest it claims, or the archive is truncated, malformed or holds entries an artifact cannot; nothing was stored.',
+    fix: 'Send it again (`flowline run` re-uploads); if it keeps failing, check the local copy with `flowline artifacts verify` and rebuild with `flowline run --no-cache`.',
+  },
   FLOWLINE_BUILD_INPUT_EMPTY: {
     kind: 'input',
     summary: 'A `build.inputs` glob matches no file, so the cache key would silently ignore it.',
@@ -202,6 +214,12 @@ export const ERROR_CODES = {
     kind: 'conflict',
     summary: 'Another `flowline run` holds the run lock of this repository and `--no-wait` was given.',
     fix: 'Drop `--no-wait` to wait for it, or stop that process; a lock left by a dead process is taken over.',
+  },
+  FLOWLINE_RUN_CONFLICT: {
+    kind: 'conflict',
+    summary:
+      'A run record sent to the server clashes with what it holds: the run id belongs to another run, or the run has already finished.',
+    fix: 'Start a new run with `flowline run`; a finished run cannot be changed.',
   },
   FLOWLINE_ANDON_RED: {
     kind: 'conflict',

@@ -7,7 +7,7 @@ import { FlowlineError, isFlowlineError } from '../core/errors.js';
 import type { Database } from '../store/index.js';
 import type { StageLog } from './logs.js';
 import type { StepsOutcome } from './steps.js';
-import type { RunArtifact } from './types.js';
+import type { RunArtifact, SharedArtifactCache } from './types.js';
 
 export interface BuildOnceInput {
   readonly service: string;
@@ -19,6 +19,8 @@ export interface BuildOnceInput {
   readonly commitSha: string | undefined;
   /** Build even when an artifact with the same cache key exists (`--no-cache`). */
   readonly noCache: boolean;
+  /** Artifacts built on other machines, asked when the local store has none with the key. */
+  readonly shared?: SharedArtifactCache;
   readonly artifacts: ArtifactStore;
   readonly catalog: Pick<Catalog, 'recordArtifact'>;
   readonly db: Kysely<Database>;
@@ -74,6 +76,8 @@ export async function buildOnce(input: BuildOnceInput): Promise<BuildOutcome> {
       }
       if (known !== undefined)
         log.write(`# artifact ${known.id} is recorded but no longer stored: building again`);
+      const fetched = await fetchShared(input, key.key);
+      if (fetched !== undefined) return fetched;
     }
     const ran = await input.runCommand();
     if (ran.status !== 'succeeded') return { ...ran, cached: false };
@@ -116,6 +120,45 @@ export async function buildOnce(input: BuildOnceInput): Promise<BuildOutcome> {
       error: flowline,
     };
   }
+}
+
+/**
+ * Build once across machines: an artifact with the same key built elsewhere is copied into the
+ * local store, recorded here and reused. Any problem getting it (the server unreachable, a
+ * transfer refused for a wrong digest) is logged and the build runs here instead: a local build
+ * is always a correct answer, only a slower one.
+ */
+async function fetchShared(input: BuildOnceInput, cacheKey: string): Promise<BuildOutcome | undefined> {
+  const { shared, log } = input;
+  if (shared === undefined) return undefined;
+  let found: Awaited<ReturnType<SharedArtifactCache['fetch']>>;
+  try {
+    found = await shared.fetch(input.service, cacheKey, input.artifacts);
+  } catch (error) {
+    const why = isFlowlineError(error) ? `${error.code}: ${error.message}` : String(error);
+    log.write(`# could not reuse the artifact of ${shared.name} (${why}): building here`);
+    return undefined;
+  }
+  if (found === undefined) return undefined;
+  const { ref } = found;
+  await input.catalog.recordArtifact({
+    id: ref.digest,
+    service: input.service,
+    cacheKey,
+    sizeBytes: ref.sizeBytes,
+    ...(found.commitSha === null ? {} : { commitSha: found.commitSha }),
+  });
+  log.write(
+    `# reusing artifact ${ref.digest} from ${shared.name}, built ${found.createdAt}${found.commitSha ? ` at ${found.commitSha.slice(0, 12)}` : ''}`,
+  );
+  return {
+    status: 'succeeded',
+    cached: true,
+    exitCode: null,
+    signal: null,
+    reason: `cached: artifact ${shortDigest(ref.digest)} from ${shared.name} has the same inputs`,
+    artifact: { digest: ref.digest, path: ref.path, cacheKey, sizeBytes: ref.sizeBytes, cached: true },
+  };
 }
 
 /** `sha256:0123456789ab`: a digest short enough for a status line. */

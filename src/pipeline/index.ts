@@ -6,10 +6,20 @@
 export { DockerExecutor } from './docker.js';
 export { type Executor, LocalProcessExecutor, type StepResult, type StepSpec } from './executor.js';
 export { describeNode, formatMillis } from './format.js';
+export {
+  createRunIntake,
+  MAX_LOG_BYTES,
+  type RemoteRunFinish,
+  type RemoteRunStart,
+  RUN_ID,
+  type RunIntake,
+  type RunIntakeDeps,
+} from './intake.js';
 export { describe as describeLockHolder, runLockFile } from './lock.js';
 export { type LogLine, parseLogLine, readLogFrom, runLogDir, stageLogPath } from './logs.js';
 export { createMasker, MASK } from './mask.js';
 export { BUILD, buildPlan, finallyNode } from './plan.js';
 export { createProgress, type ProgressOptions, renderSummary } from './progress.js';
 export { createPipeline, type Pipeline, type PipelineDeps, type RunOptions } from './runner.js';
+export { andonTrunk, isTrunkRun } from './trunk.js';
 export type * from './types.js';

@@ -72,11 +72,13 @@ export class StageLog {
 
 /**
  * Reads a log file from `offset` (bytes) and returns the whole lines found and the offset after
- * them; a partly written last line waits for the next read.
+ * them; a partly written last line waits for the next read. `maxBytes` bounds one read (the API
+ * pages through long logs); lines are cut at 64K characters, so a bound of 1 MB always advances.
  */
 export async function readLogFrom(
   file: string,
   offset: number,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<{ lines: string[]; offset: number }> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
@@ -88,7 +90,7 @@ export async function readLogFrom(
   try {
     const { size } = await handle.stat();
     if (size <= offset) return { lines: [], offset };
-    const buffer = Buffer.alloc(size - offset);
+    const buffer = Buffer.alloc(Math.min(size - offset, maxBytes));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
     const end = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
     if (end === -1) return { lines: [], offset };

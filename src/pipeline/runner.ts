@@ -18,6 +18,7 @@ import { type NodeContext, runNode } from './node.js';
 import { buildPlan, finallyNode } from './plan.js';
 import { createStageRecords, type StageRecords } from './records.js';
 import { type Settled, schedule } from './schedule.js';
+import { andonTrunk, isTrunkRun } from './trunk.js';
 import type {
   NodeResult,
   PlanNode,
@@ -26,6 +27,7 @@ import type {
   RunObserver,
   RunOutcome,
   RunReport,
+  SharedArtifactCache,
 } from './types.js';
 
 /** What the pipeline is built from (the composition root passes these). */
@@ -66,6 +68,8 @@ export interface RunOptions {
   /** Stops the `finally` steps too (second Ctrl-C). */
   readonly forceSignal?: AbortSignal;
   readonly observer?: RunObserver;
+  /** Artifacts built on other machines (a Flowline server), tried before building here. */
+  readonly shared?: SharedArtifactCache;
 }
 
 export interface Pipeline {
@@ -140,7 +144,16 @@ async function runPipeline(
         where,
         details: { service: config.service, branch, only },
       });
-      observer.started?.({ runId: run.id, service: config.service, commit, nodes });
+      observer.started?.({
+        runId: run.id,
+        service: config.service,
+        commit,
+        nodes,
+        where,
+        branch,
+        only,
+        startedAt: run.startedAt,
+      });
 
       const runStart = new Date(run.startedAt).getTime();
       const mask = createMasker([
@@ -191,6 +204,7 @@ async function runPipeline(
           env: Object.fromEntries(config.build.env.map((name) => [name, deps.env[name]])),
           commitSha: head?.sha,
           noCache: options.noCache === true,
+          ...(options.shared === undefined ? {} : { shared: options.shared }),
           artifacts: deps.artifacts,
           catalog: deps.catalog,
           db: deps.store.db,
@@ -259,12 +273,7 @@ async function runPipeline(
           failed: failedStages,
         },
       });
-      if (
-        only === null &&
-        config.pipeline.andon &&
-        branch === config.pipeline.trunk &&
-        status !== 'cancelled'
-      ) {
+      if (isTrunkRun({ only, trunk: andonTrunk(config), branch, status })) {
         await deps.andon.recordTrunkRun({
           service: config.service,
           runId: run.id,

@@ -1,3 +1,4 @@
+import type { ArtifactRef, ArtifactStore } from '../artifacts/index.js';
 import type { Where } from '../audit/index.js';
 import type { EnvVars, Millis, Step } from '../config/index.js';
 import type { ErrorBody } from '../core/errors.js';
@@ -98,15 +99,38 @@ export interface LockHolder {
 export interface RunObserver {
   /** Another run holds the lock; called when waiting starts and whenever the holder changes. */
   waiting?(holder: LockHolder): void;
-  started?(run: {
-    runId: string;
-    service: string;
-    commit: RunCommit | null;
-    nodes: readonly PlanNode[];
-  }): void;
+  started?(run: RunStart): void;
   /** A node changed status (queued → running → a final status). */
   status?(node: NodeResult): void;
   /** One line of a node's output or of Flowline's notes about it. */
   line?(node: string, text: string): void;
   finished?(report: RunReport): void;
+}
+
+/** A run as it starts: what a progress display shows and what a server records. */
+export interface RunStart {
+  readonly runId: string;
+  readonly service: string;
+  readonly commit: RunCommit | null;
+  /** The plan, `finally` included. */
+  readonly nodes: readonly PlanNode[];
+  readonly where: Where;
+  readonly branch: string | null;
+  /** The stages asked for with `--stages`, or null for the whole pipeline. */
+  readonly only: readonly string[] | null;
+  readonly startedAt: string;
+}
+
+/**
+ * Artifacts built on other machines: asked before building, after the local store missed. When
+ * one with the cache key exists it is copied into the local store (digest checked on arrival).
+ */
+export interface SharedArtifactCache {
+  /** Where the artifacts come from, for the log (`the server at http://…`). */
+  readonly name: string;
+  fetch(
+    service: string,
+    cacheKey: string,
+    into: ArtifactStore,
+  ): Promise<{ ref: ArtifactRef; commitSha: string | null; createdAt: string } | undefined>;
 }

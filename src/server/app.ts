@@ -7,22 +7,32 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { BusinessMetricsSink } from '../analysis/index.js';
+import type { Andon } from '../andon/index.js';
+import type { ArtifactStore } from '../artifacts/index.js';
 import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
 import type { FlagService, FlagTriggers } from '../flags/service/index.js';
+import { createRunIntake } from '../pipeline/index.js';
+import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
+import { andonRoutes } from './routes/andon.js';
+import { artifactTransferRoutes } from './routes/artifact-transfer.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { configRoutes } from './routes/config.js';
 import { deployRoutes } from './routes/deploy.js';
 import { environmentRoutes } from './routes/environments.js';
 import { flagRoutes } from './routes/flags.js';
+import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
 import { releaseRoutes } from './routes/releases.js';
+import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -36,6 +46,11 @@ export interface ServerDeps {
   /** Flag sets, their delivery (ETag, stream, evaluation) and changes. */
   readonly flags: FlagService;
   readonly flagTriggers: FlagTriggers;
+  /** Runs recorded from CI machines, their logs and artifacts, and the andon cords. */
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly andon: Andon;
+  readonly artifacts: ArtifactStore;
   /** Where this server runs, for audit events of API calls. */
   readonly where: Where;
   /** The data plane's controls; their routes exist only where it runs (`flowline serve`). */
@@ -47,6 +62,11 @@ export interface ServerDeps {
   readonly routerMetrics?: () => string;
   /** Access for local CLI commands through the daemon file (see auth.ts). */
   readonly local?: LocalAccess;
+  /**
+   * `corsOrigins`: web origins whose pages may call the flag delivery routes. `home`: where the
+   * logs of runs recorded from CI machines go (`<home>/logs/`); without it those routes are off.
+   */
+  readonly settings?: Pick<Settings, 'corsOrigins'> & Partial<Pick<Settings, 'home'>>;
 }
 
 export interface ServerOptions {
@@ -89,6 +109,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  await registerFlagCors(app, deps.settings?.corsOrigins ?? []); // before auth: preflights carry no token
   registerAuth(app, deps.tokens, deps.authorize, deps.local);
 
   await app.register(systemRoutes(deps.version));
@@ -97,6 +118,13 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(catalogRoutes(deps.catalog));
   await app.register(configRoutes());
   const where = () => deps.where;
+  await app.register(andonRoutes({ andon: deps.andon, where }));
+  await app.register(
+    artifactTransferRoutes({ artifacts: deps.artifacts, catalog: deps.catalog, db: deps.store.db }),
+  );
+  if (deps.settings?.home !== undefined) {
+    await app.register(runRoutes({ intake: createRunIntake({ ...deps, home: deps.settings.home }) }));
+  }
   await app.register(
     flagRoutes({ flags: deps.flags, triggers: deps.flagTriggers, authorize: deps.authorize, where }),
   );

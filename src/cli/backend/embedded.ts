@@ -6,6 +6,9 @@ import { localDaemon } from './daemon.js';
 import { deployCalls } from './remote.js';
 import type { Backend } from './types.js';
 
+/** One page of a log read: the same bound the API uses. */
+const LOG_PAGE_BYTES = 1024 * 1024;
+
 /**
  * Runs commands in-process against the local store. The store and every part are opened on the
  * first call that needs them, so commands that only talk to the local daemon (deploy, rollback,
@@ -23,6 +26,10 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
     return { actor: localActor, where, ...(ifMatch === undefined ? {} : { ifMatch }) };
   };
   const daemon = async () => deployCalls(await localDaemon(settings.home));
+  const intake = async () => {
+    const { createRunIntake } = await import('../../pipeline/index.js');
+    return createRunIntake({ ...(await app()), home: settings.home });
+  };
   return {
     mode: 'embedded',
     location: path.join(settings.home, 'flowline.db'),
@@ -86,6 +93,36 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
       removeTrigger: async (service, environment, name) => {
         const { flagTriggers, localActor, where } = await app();
         return flagTriggers.remove(service, environment, name, localActor, where);
+      },
+    },
+    pipeline: {
+      run: async (runId) => {
+        const { run, stages } = await (await intake()).view(runId);
+        return { run, stages: stages.map(({ logPath: _, ...stage }) => stage) };
+      },
+      readLog: async (runId, stage, offset) => (await intake()).readLog(runId, stage, offset, LOG_PAGE_BYTES),
+      andon: async (service) => {
+        const { andon } = await app();
+        return service === undefined ? andon.list() : [await andon.status(service)];
+      },
+      // Embedded, the OS user owns the store and so acts as admin.
+      pullAndon: async (service, reason) => {
+        const { andon, localActor, where } = await app();
+        return andon.pull(service, reason, { actor: localActor, role: 'admin', where });
+      },
+      releaseAndon: async (service, reason) => {
+        const { andon, localActor, where } = await app();
+        return andon.release(service, reason, { actor: localActor, role: 'admin', where });
+      },
+      verifyArtifact: async (digest) => {
+        const { artifacts } = await app();
+        const { resolveStoredDigest } = await import('../../artifacts/index.js');
+        const {
+          digest: id,
+          sizeBytes,
+          files,
+        } = await artifacts.verify(await resolveStoredDigest(artifacts, digest));
+        return { digest: id, sizeBytes, files };
       },
     },
     close: async () => {

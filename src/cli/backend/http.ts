@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { FlowlineError, isErrorCode } from '../../core/errors.js';
 
 /** Transport shared by the remote backend and the local daemon client. */
@@ -45,6 +46,11 @@ export async function request<T>(
   headers?: Readonly<Record<string, string>>,
 ): Promise<T> {
   const response = await send(target, method, route, body, 30_000, headers);
+  return jsonAnswer<T>(target, response);
+}
+
+/** The answer's JSON; an error body (or none) becomes the server's FlowlineError. */
+async function jsonAnswer<T>(target: HttpTarget, response: Response): Promise<T> {
   const text = await response.text();
   let parsed: unknown;
   try {
@@ -54,6 +60,61 @@ export async function request<T>(
   }
   if (response.ok && parsed !== undefined) return parsed as T;
   throw toFlowlineError(target.base, response.status, parsed);
+}
+
+/**
+ * Sends a streamed body (an artifact archive, a log file) without holding it in memory; the
+ * answer is JSON like `request`. No time limit: a large upload takes as long as it takes.
+ */
+export async function upload<T>(
+  target: HttpTarget,
+  method: 'PUT' | 'POST',
+  route: string,
+  body: Readable,
+  contentType: string,
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType };
+  if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
+  let response: Response;
+  try {
+    response = await fetch(target.base + route, {
+      method,
+      headers,
+      body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
+      duplex: 'half',
+    } as RequestInit);
+  } catch (error) {
+    body.destroy();
+    throw unreachable(target, error);
+  }
+  return jsonAnswer<T>(target, response);
+}
+
+/** A GET whose answer is a byte stream (an artifact archive); errors come back as FlowlineErrors. */
+export async function download(target: HttpTarget, route: string): Promise<Readable> {
+  const response = await send(target, 'GET', route, undefined);
+  if (!response.ok || response.body === null) {
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    throw toFlowlineError(target.base, response.status, parsed);
+  }
+  return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+}
+
+function unreachable(target: HttpTarget, error: unknown): FlowlineError {
+  return new FlowlineError(
+    'FLOWLINE_SERVER_UNREACHABLE',
+    `Cannot reach the Flowline server at ${target.base}.`,
+    {
+      hint: 'Check that `flowline serve` runs there and that --server / FLOWLINE_URL is right.',
+      cause: error,
+    },
+  );
 }
 
 /**

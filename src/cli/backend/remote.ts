@@ -1,12 +1,17 @@
 import type { AuditFilter } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { type HttpTarget, request, requestStream } from './http.js';
-import type { Backend, FlagClient } from './types.js';
+import type { Backend, FlagClient, PipelineClient } from './types.js';
+
+/** The server to call and the token to call it with. */
+export function remoteTarget(serverUrl: string, token: string | undefined): HttpTarget {
+  return { base: normaliseBaseUrl(serverUrl), token };
+}
 
 /** Talks to a Flowline server; every error comes back as the server's FlowlineError. */
 export function openRemoteBackend(serverUrl: string, token: string | undefined): Backend {
-  const base = normaliseBaseUrl(serverUrl);
-  const target: HttpTarget = { base, token };
+  const target = remoteTarget(serverUrl, token);
+  const { base } = target;
   const call = async <T>(method: string, route: string, body?: unknown): Promise<T> =>
     request<T>(target, method, route, body);
   return {
@@ -35,6 +40,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     },
     ...deployCalls(target),
     flags: flagCalls(target),
+    pipeline: pipelineCalls(target),
     close: async () => {},
   };
 }
@@ -118,6 +124,38 @@ export function flagCalls(target: HttpTarget): FlagClient {
           `${set(service, environment)}/triggers/${encodeURIComponent(name)}`,
         )
       ).trigger,
+  };
+}
+
+/** Runs, logs, andon and artifact checks over `/v1/runs`, `/v1/andon`, `/v1/artifacts`. */
+export function pipelineCalls(target: HttpTarget): PipelineClient {
+  const enc = encodeURIComponent;
+  return {
+    run: (runId) => request(target, 'GET', `/v1/runs/${enc(runId)}`),
+    readLog: (runId, stage, offset) =>
+      request(target, 'GET', `/v1/runs/${enc(runId)}/stages/${enc(stage)}/log?offset=${offset}`),
+    andon: async (service) =>
+      (await request<{ andon: never }>(target, 'GET', `/v1/andon${query({ service })}`)).andon,
+    pullAndon: async (service, reason) => {
+      const { andon, changed } = await request<{ andon: never; changed: boolean }>(
+        target,
+        'POST',
+        `/v1/andon/${enc(service)}/pull`,
+        { reason },
+      );
+      return { status: andon, changed };
+    },
+    releaseAndon: async (service, reason) => {
+      const { andon, changed } = await request<{ andon: never; changed: boolean }>(
+        target,
+        'POST',
+        `/v1/andon/${enc(service)}/release`,
+        { reason },
+      );
+      return { status: andon, changed };
+    },
+    verifyArtifact: async (digest) =>
+      (await request<{ artifact: never }>(target, 'POST', `/v1/artifacts/${enc(digest)}/verify`)).artifact,
   };
 }
 

@@ -1,6 +1,7 @@
+import type { AndonChange, AndonStatus } from '../../andon/index.js';
 import type { Actor, AuditEvent, AuditFilter, VerifyResult } from '../../audit/types.js';
 import type { CreateTokenInput, Role, TokenInfo } from '../../auth/types.js';
-import type { Catalog, Deployment, Environment } from '../../catalog/index.js';
+import type { Catalog, Deployment, Environment, Run } from '../../catalog/index.js';
 import type { EnvironmentStatusReport } from '../../deploy/index.js';
 import type {
   AddTriggerInput,
@@ -10,6 +11,7 @@ import type {
   FlagOverview,
   TriggerInfo,
 } from '../../flags/service/index.js';
+import type { NodeResult } from '../../pipeline/index.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -60,6 +62,8 @@ export interface Backend {
   environmentStatus(service?: string): Promise<EnvironmentStatusReport>;
   /** Feature flags of a service per environment (the `/v1/flags` routes). */
   readonly flags: FlagClient;
+  /** Runs and their logs, the andon cords, stored artifacts. */
+  readonly pipeline: PipelineClient;
   close(): Promise<void>;
 }
 
@@ -127,4 +131,30 @@ export interface ReleaseStatus {
   readonly traffic: readonly { readonly revision: string; readonly weight: number }[];
   readonly host: string | null;
   readonly journal: readonly { readonly at: string; readonly kind: string; readonly message: string }[];
+}
+
+/** A stage of a run as `flowline logs` shows it (no file paths: those are the store's business). */
+export type StageView = Omit<NodeResult, 'logPath'>;
+
+/** What a store holds of an artifact. */
+export interface StoredArtifact {
+  readonly digest: string;
+  readonly sizeBytes: number;
+  readonly files: number;
+}
+
+/** Runs, logs, andon and artifact checks: the same calls on the local store and on a server. */
+export interface PipelineClient {
+  /** A run and its stages; FLOWLINE_NOT_FOUND for an unknown id. */
+  run(runId: string): Promise<{ run: Run; stages: StageView[] }>;
+  /** Whole log lines of a stage from a byte offset, and the offset after them (one page). */
+  readLog(runId: string, stage: string, offset: number): Promise<{ lines: string[]; offset: number }>;
+  /** Every service's cord, or one service's. */
+  andon(service?: string): Promise<AndonStatus[]>;
+  /** Stops the line (anyone); audited with the caller as the actor. */
+  pullAndon(service: string, reason: string): Promise<AndonChange>;
+  /** Restarts the line (admin). */
+  releaseAndon(service: string, reason: string): Promise<AndonChange>;
+  /** Re-hashes a stored artifact (digest or unique prefix); FLOWLINE_ARTIFACT_CORRUPT when it changed. */
+  verifyArtifact(digest: string): Promise<StoredArtifact>;
 }

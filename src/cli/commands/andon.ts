@@ -1,60 +1,54 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import type { AndonChange, AndonStatus } from '../../andon/index.js';
-import type { Flowline } from '../../app/flowline.js';
 import { loadConfigOrThrow } from '../../config/index.js';
 import { FlowlineError } from '../../core/errors.js';
+import type { PipelineClient } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
 import { age, renderTable, writeJson } from '../output.js';
-import { withLocal } from './run.js';
 
-/** `flowline andon status [--service]`. */
+/** `flowline andon status [--service]`, on the local store or a server. */
 export async function status(ctx: CommandContext): Promise<number | undefined> {
   const service = ctx.options.service as string | undefined;
-  return withLocal(ctx, 'andon status', async (app) => {
-    const list = service === undefined ? await app.andon.list() : [await app.andon.status(service)];
-    if (ctx.json) writeJson(ctx.streams, { andon: list });
-    else if (list.length === 0)
-      ctx.streams.stdout.write('No services yet. A service is registered by its first `flowline run`.\n');
-    else ctx.streams.stdout.write(`${renderTable(list, COLUMNS)}\n`);
-    return undefined;
-  });
+  const list = await (await ctx.backend()).pipeline.andon(service);
+  if (ctx.json) writeJson(ctx.streams, { andon: list });
+  else if (list.length === 0)
+    ctx.streams.stdout.write('No services yet. A service is registered by its first `flowline run`.\n');
+  else ctx.streams.stdout.write(`${renderTable(list, COLUMNS)}\n`);
+  return undefined;
 }
 
-/** `flowline andon pull --reason`: anyone may stop the line. */
+/** `flowline andon pull --reason`: anyone may stop the line (on a server: any token that reads). */
 export async function pull(ctx: CommandContext): Promise<number | undefined> {
-  return change(ctx, 'pull', (app, service, reason) =>
-    app.andon.pull(service, reason, { actor: app.localActor, role: 'admin', where: app.where }),
-  );
+  return change(ctx, 'pull', (client, service, reason) => client.pullAndon(service, reason));
 }
 
-/** `flowline andon release --reason`: needs the admin role (embedded: the OS user owns the store, so is admin). */
+/**
+ * `flowline andon release --reason`: needs the admin role (embedded: the OS user owns the store,
+ * so is admin; on a server: an admin token).
+ */
 export async function release(ctx: CommandContext): Promise<number | undefined> {
-  return change(ctx, 'release', (app, service, reason) =>
-    app.andon.release(service, reason, { actor: app.localActor, role: 'admin', where: app.where }),
-  );
+  return change(ctx, 'release', (client, service, reason) => client.releaseAndon(service, reason));
 }
 
 async function change(
   ctx: CommandContext,
   verb: 'pull' | 'release',
-  act: (app: Flowline, service: string, reason: string) => Promise<AndonChange>,
+  act: (client: PipelineClient, service: string, reason: string) => Promise<AndonChange>,
 ): Promise<number | undefined> {
   const service = await serviceOf(ctx);
   const reason = String(ctx.options.reason ?? '');
-  return withLocal(ctx, `andon ${verb}`, async (app) => {
-    const { status: after, changed } = await act(app, service, reason);
-    if (ctx.json) writeJson(ctx.streams, { andon: after, changed });
-    else if (!changed)
-      ctx.streams.stdout.write(`The trunk of ${service} is already ${after.state}; nothing changed.\n`);
-    else
-      ctx.streams.stdout.write(
-        verb === 'pull'
-          ? `${pc.red('■')} Pulled the andon cord of ${pc.bold(service)}: its trunk is red, promotions are stopped.\n`
-          : `${pc.green('■')} Released the andon cord of ${pc.bold(service)}: its trunk is green again.\n`,
-      );
-    return undefined;
-  });
+  const { status: after, changed } = await act((await ctx.backend()).pipeline, service, reason);
+  if (ctx.json) writeJson(ctx.streams, { andon: after, changed });
+  else if (!changed)
+    ctx.streams.stdout.write(`The trunk of ${service} is already ${after.state}; nothing changed.\n`);
+  else
+    ctx.streams.stdout.write(
+      verb === 'pull'
+        ? `${pc.red('■')} Pulled the andon cord of ${pc.bold(service)}: its trunk is red, promotions are stopped.\n`
+        : `${pc.green('■')} Released the andon cord of ${pc.bold(service)}: its trunk is green again.\n`,
+    );
+  return undefined;
 }
 
 /** `--service`, else the `service` of the pipeline file. */

@@ -1,6 +1,5 @@
 import pc from 'picocolors';
 import type { Flowline } from '../../app/flowline.js';
-import type { ArtifactRef } from '../../artifacts/index.js';
 import type { Artifact } from '../../catalog/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
@@ -18,17 +17,15 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
   return undefined;
 }
 
-/** `flowline artifacts verify <digest>`: re-hashes the local copy. */
+/** `flowline artifacts verify <digest>`: re-hashes the stored copy (the local store's, or the server's). */
 export async function verify(ctx: CommandContext, digest: string): Promise<number | undefined> {
-  return withLocal(ctx, 'verify', async (flowline) => {
-    const ref = await flowline.artifacts.verify(await resolveDigest(flowline, digest));
-    if (ctx.json) writeJson(ctx.streams, { ok: true, artifact: ref });
-    else
-      ctx.streams.stdout.write(
-        `${pc.green('✔')} ${ref.digest} intact: ${ref.files} file${ref.files === 1 ? '' : 's'}, ${formatBytes(ref.sizeBytes)}\n`,
-      );
-    return undefined;
-  });
+  const ref = await (await ctx.backend()).pipeline.verifyArtifact(digest);
+  if (ctx.json) writeJson(ctx.streams, { ok: true, artifact: ref });
+  else
+    ctx.streams.stdout.write(
+      `${pc.green('✔')} ${ref.digest} intact: ${ref.files} file${ref.files === 1 ? '' : 's'}, ${formatBytes(ref.sizeBytes)}\n`,
+    );
+  return undefined;
 }
 
 /**
@@ -78,7 +75,7 @@ export async function gc(ctx: CommandContext): Promise<number | undefined> {
   });
 }
 
-/** Runs a command on this machine's store; a server's artifact store is not reachable yet. */
+/** Runs a command on this machine's store (gc: removing files is done where they are). */
 async function withLocal(
   ctx: CommandContext,
   name: string,
@@ -87,7 +84,7 @@ async function withLocal(
   if (ctx.settings.serverUrl !== undefined) {
     throw new FlowlineError(
       'FLOWLINE_NOT_SUPPORTED',
-      `\`flowline artifacts ${name}\` is not supported against a server yet.`,
+      `\`flowline artifacts ${name}\` is not supported against a server: it removes files from the server's disk.`,
       {
         hint: "Run it on the server's machine without --server/FLOWLINE_URL (--home names its state folder).",
       },
@@ -100,37 +97,6 @@ async function withLocal(
   } finally {
     await flowline.close();
   }
-}
-
-/** A full digest from what the user typed: the digest, or a unique prefix with or without `sha256:`. */
-async function resolveDigest(flowline: Flowline, text: string): Promise<string> {
-  const hex = text
-    .trim()
-    .toLowerCase()
-    .replace(/^sha256:/, '');
-  if (!/^[0-9a-f]{4,64}$/.test(hex)) {
-    throw new FlowlineError('FLOWLINE_USAGE', `\`${text}\` is not an artifact digest.`, {
-      hint: 'Give sha256:<hex>, or at least its first 4 hex digits, as `flowline artifacts` shows.',
-    });
-  }
-  if (hex.length === 64) return `sha256:${hex}`;
-  const matches = (await flowline.artifacts.list()).filter((r: ArtifactRef) =>
-    r.digest.startsWith(`sha256:${hex}`),
-  );
-  const [only] = matches;
-  if (matches.length === 1 && only !== undefined) return only.digest;
-  if (matches.length === 0) {
-    throw new FlowlineError(
-      'FLOWLINE_ARTIFACT_NOT_FOUND',
-      `No stored artifact's digest starts with ${text}.`,
-      {
-        hint: `List artifacts with \`flowline artifacts\`; this store is ${flowline.artifacts.root}.`,
-      },
-    );
-  }
-  throw new FlowlineError('FLOWLINE_USAGE', `${text} matches ${matches.length} artifacts.`, {
-    hint: `Give more of the digest: ${matches.map((m) => short(m.digest)).join(', ')}.`,
-  });
 }
 
 /** `sha256:` and 12 hex digits: unique in practice, short enough for a table. */

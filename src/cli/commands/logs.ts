@@ -1,17 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
-import { type NodeResult, parseLogLine, readLogFrom } from '../../pipeline/index.js';
+import { parseLogLine } from '../../pipeline/index.js';
+import type { StageView } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
 import { writeJson } from '../output.js';
-import { withLocal } from './run.js';
 
 const FOLLOW_POLL_MS = 200;
 
 /**
- * `flowline logs RUN [STAGE]`: the stored, masked output of a run's stages. Several stages are
- * printed one after the other with a `[stage]` prefix; `--follow` keeps printing as lines are
- * written (by a run in another process) until the run has finished.
+ * `flowline logs RUN [STAGE]`: the stored, masked output of a run's stages, from the local store
+ * or from a server (FLOWLINE_URL). Several stages are printed one after the other with a
+ * `[stage]` prefix; `--follow` keeps printing as lines are written (by a run in another process,
+ * or, on a server, as a CI machine uploads each finished stage) until the run has finished.
  */
 export default async function logs(
   ctx: CommandContext,
@@ -28,53 +29,49 @@ export default async function logs(
       },
     );
   }
-  return withLocal(ctx, 'logs', async (app) => {
-    const run = await app.catalog.findRun(runId);
-    if (run === undefined) {
-      throw new FlowlineError('FLOWLINE_NOT_FOUND', `No run has the id ${runId}.`, {
-        hint: 'See the runs with `flowline runs`.',
-      });
-    }
-    const all = await app.pipeline.stages(runId);
-    const stages = stage === undefined ? all : all.filter((s) => s.name === stage);
-    if (stages.length === 0 && stage !== undefined) {
-      throw new FlowlineError('FLOWLINE_NOT_FOUND', `Run ${runId} has no stage named ${stage}.`, {
-        hint: `Its stages: ${all.map((s) => s.name).join(', ') || '(none)'}.`,
-      });
-    }
-    if (ctx.json) {
-      const withLines = [];
-      for (const s of stages) {
-        const { lines } = s.logPath === null ? { lines: [] } : await readLogFrom(s.logPath, 0);
-        withLines.push({ ...s, lines: lines.map(parseLogLine) });
-      }
-      writeJson(ctx.streams, { run, stages: withLines });
-      return undefined;
-    }
-    const prefixed = stages.length > 1;
-    const print = (s: NodeResult, lines: readonly string[]) => {
-      for (const raw of lines) {
-        const { text } = parseLogLine(raw);
-        ctx.streams.stdout.write(prefixed ? `${pc.dim(`[${s.name}]`)} ${text}\n` : `${text}\n`);
-      }
-    };
-    const offsets = new Map(stages.map((s) => [s.name, 0]));
-    const drain = async () => {
-      for (const s of stages) {
-        if (s.logPath === null) continue;
-        const read = await readLogFrom(s.logPath, offsets.get(s.name) ?? 0);
+  const client = (await ctx.backend()).pipeline;
+  const { run, stages: all } = await client.run(runId);
+  const stages = stage === undefined ? all : all.filter((s) => s.name === stage);
+  if (stages.length === 0 && stage !== undefined) {
+    throw new FlowlineError('FLOWLINE_NOT_FOUND', `Run ${runId} has no stage named ${stage}.`, {
+      hint: `Its stages: ${all.map((s) => s.name).join(', ') || '(none)'}.`,
+    });
+  }
+  const offsets = new Map(stages.map((s) => [s.name, 0]));
+  /** Reads each stage's new lines, page by page until none are left. */
+  const drain = async (each: (s: StageView, lines: readonly string[]) => void) => {
+    for (const s of stages) {
+      for (;;) {
+        const read = await client.readLog(runId, s.name, offsets.get(s.name) ?? 0);
         offsets.set(s.name, read.offset);
-        print(s, read.lines);
+        if (read.lines.length === 0) break;
+        each(s, read.lines);
       }
-    };
-    await drain();
-    if (!follow) return undefined;
-    for (;;) {
-      const now = await app.catalog.findRun(runId);
-      const finished = now === undefined || (now.status !== 'running' && now.status !== 'queued');
-      await drain();
-      if (finished) return undefined;
-      await sleep(FOLLOW_POLL_MS);
     }
-  });
+  };
+  if (ctx.json) {
+    const collected = new Map<string, string[]>(stages.map((s) => [s.name, []]));
+    await drain((s, lines) => collected.get(s.name)?.push(...lines));
+    writeJson(ctx.streams, {
+      run,
+      stages: stages.map((s) => ({ ...s, lines: (collected.get(s.name) ?? []).map(parseLogLine) })),
+    });
+    return undefined;
+  }
+  const prefixed = stages.length > 1;
+  const print = (s: StageView, lines: readonly string[]) => {
+    for (const raw of lines) {
+      const { text } = parseLogLine(raw);
+      ctx.streams.stdout.write(prefixed ? `${pc.dim(`[${s.name}]`)} ${text}\n` : `${text}\n`);
+    }
+  };
+  await drain(print);
+  if (!follow) return undefined;
+  for (;;) {
+    const now = await client.run(runId).catch(() => undefined);
+    const finished = now === undefined || (now.run.status !== 'running' && now.run.status !== 'queued');
+    await drain(print);
+    if (finished) return undefined;
+    await sleep(FOLLOW_POLL_MS);
+  }
 }

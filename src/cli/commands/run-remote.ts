@@ -1,0 +1,214 @@
+import path from 'node:path';
+import pc from 'picocolors';
+import type { AndonChange } from '../../andon/index.js';
+import type { ArtifactStore } from '../../artifacts/index.js';
+import { roleAllows } from '../../auth/index.js';
+import { EXIT_CODES, FlowlineError, isFlowlineError } from '../../core/errors.js';
+import {
+  andonTrunk,
+  type NodeResult,
+  type RunObserver,
+  type RunReport,
+  type RunStart,
+} from '../../pipeline/index.js';
+import { remoteTarget } from '../backend/remote.js';
+import { type RunRecordClient, runRecordClient } from '../backend/runs.js';
+import type { CommandContext } from '../context.js';
+import { executeRun, printReport, type RunInput, withLocal } from './run.js';
+
+/**
+ * `flowline run` against a server ("CI is a dumb trigger"): the pipeline executes on this
+ * machine, as a local run does, with the store under `<FLOWLINE_HOME>/runner` as its scratch
+ * space and cache; the server records it as it goes — the run, each stage, each stage's masked
+ * log, the artifact (uploaded, or downloaded instead of built when the server has one with the
+ * same cache key) and the outcome, which moves the server's andon cord. The run keeps one id on
+ * both sides, so `flowline logs <id>` against the server finds what this machine printed.
+ */
+export async function runRecorded(ctx: CommandContext, input: RunInput): Promise<number> {
+  const serverUrl = ctx.settings.serverUrl ?? '';
+  const target = remoteTarget(serverUrl, ctx.settings.token);
+  // Refuse before running anything: a run the server cannot record would be wasted.
+  const me = await (await ctx.backend()).whoami();
+  if (!roleAllows(me.role, 'deploy')) {
+    throw new FlowlineError(
+      'FLOWLINE_FORBIDDEN',
+      `Recording runs on ${target.base} needs the deploy role; ${me.actor.kind} ${me.actor.name} has the ${me.role} role.`,
+      {
+        hint: 'Give the CI job a token with the deploy role (an admin creates one: flowline token create ci --role deploy).',
+      },
+    );
+  }
+  const client = runRecordClient(target);
+  // The token stays in the settings: the runner masks it in every log line.
+  const scratch = { ...ctx.settings, serverUrl: undefined, home: path.join(ctx.settings.home, 'runner') };
+  return (await withLocal(scratch, async (app) => {
+    const cancel = new AbortController();
+    const recorder = new RunRecorder(client, {
+      local: app.artifacts,
+      now: () => app.clock.now(),
+      trunk: andonTrunk(input.config),
+      optional: Object.entries(input.config.stages)
+        .filter(([, stage]) => stage.continueOnFailure)
+        .map(([name]) => name),
+      onError: (error) => {
+        const what = isFlowlineError(error) ? `${error.code}: ${error.message}` : String(error);
+        ctx.streams.stderr.write(
+          `${pc.red(`recording the run on ${target.base} failed (${what}): cancelling it`)}\n`,
+        );
+        cancel.abort();
+      },
+    });
+    let outcome: Awaited<ReturnType<typeof executeRun>>;
+    try {
+      outcome = await executeRun(ctx, app, input, { observer: recorder, shared: client.cache, cancel });
+    } catch (error) {
+      await recorder.abandon().catch(() => undefined);
+      throw error;
+    }
+    const { report, live } = outcome;
+    const recorded = await recorder.settle().then(
+      (andon) => ({ andon }),
+      (error: unknown) => ({ error }),
+    );
+    await printReport(ctx, report, live, {
+      server: { url: target.base, recorded: !('error' in recorded) },
+    });
+    if ('error' in recorded) throw recorded.error;
+    if (!ctx.json) {
+      const cord = recorded.andon?.changed ? `; its trunk is now ${recorded.andon.status.state}` : '';
+      ctx.streams.stdout.write(
+        pc.dim(`  recorded on ${target.base}${cord}: flowline logs ${report.runId} [stage]\n`),
+      );
+    }
+    return report.status === 'succeeded' ? EXIT_CODES.ok : EXIT_CODES.failed;
+  })) as number;
+}
+
+interface RecorderOptions {
+  readonly local: ArtifactStore;
+  readonly trunk: string | null;
+  readonly optional: readonly string[];
+  readonly now: () => Date;
+  /** Called once, with the first call that failed; later events are not sent. */
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * Forwards a run's events to the server in order, one call at a time, without holding up the
+ * run: events arrive synchronously and queue here. After the first failure nothing more is
+ * sent; `settle` reports it.
+ */
+class RunRecorder implements RunObserver {
+  #queue: Promise<void> = Promise.resolve();
+  #error: { value: unknown } | undefined;
+  #run: RunStart | undefined;
+  #finished = false;
+  #andon: AndonChange | null = null;
+  readonly #logged = new Set<string>();
+
+  constructor(
+    private readonly client: RunRecordClient,
+    private readonly options: RecorderOptions,
+  ) {}
+
+  started(run: RunStart): void {
+    this.#run = run;
+    this.#enqueue(async () => {
+      await this.client.start({
+        id: run.runId,
+        service: run.service,
+        branch: run.branch,
+        commit:
+          run.commit === null
+            ? null
+            : { sha: run.commit.sha, authorTime: run.commit.authorTime, message: run.commit.message },
+        where: run.where,
+        startedAt: run.startedAt,
+        nodes: run.nodes.map((node) => ({ name: node.name, kind: node.kind })),
+      });
+    });
+  }
+
+  status(node: NodeResult): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    this.#enqueue(async () => {
+      await this.client.updateStage(run.runId, node.name, {
+        status: node.status,
+        ...(node.startedAt === null ? {} : { startedAt: node.startedAt }),
+        ...(node.finishedAt === null ? {} : { finishedAt: node.finishedAt }),
+        exitCode: node.exitCode,
+        signal: node.signal,
+        reason: node.reason,
+      });
+    });
+    if (node.status !== 'queued' && node.status !== 'running') this.#uploadLog(run.runId, node);
+  }
+
+  finished(report: RunReport): void {
+    this.#finished = true;
+    for (const stage of report.stages) this.#uploadLog(report.runId, stage);
+    this.#enqueue(async () => {
+      const { artifact } = report;
+      if (artifact !== null) {
+        await this.client.pushArtifact(this.options.local, artifact.digest, {
+          service: report.service,
+          cacheKey: artifact.cacheKey,
+          commitSha: report.commit?.sha ?? null,
+        });
+      }
+      const done = await this.client.finish(report.runId, {
+        status: report.status,
+        finishedAt: report.finishedAt,
+        artifact: artifact === null ? null : { digest: artifact.digest, cacheKey: artifact.cacheKey },
+        only: report.only,
+        trunk: this.options.trunk,
+        optional: this.options.optional,
+      });
+      this.#andon = done.andon;
+    });
+  }
+
+  /** The run stopped on an error before its end: record it as failed rather than leave it running. */
+  async abandon(): Promise<void> {
+    const run = this.#run;
+    if (run === undefined || this.#finished) return;
+    this.#enqueue(async () => {
+      await this.client.finish(run.runId, {
+        status: 'failed',
+        finishedAt: this.options.now().toISOString(),
+        artifact: null,
+        only: run.only,
+        trunk: this.options.trunk,
+        optional: this.options.optional,
+      });
+    });
+    await this.settle();
+  }
+
+  /** Waits for every queued call; throws the first failure. Resolves with the andon change, if any. */
+  async settle(): Promise<AndonChange | null> {
+    await this.#queue;
+    if (this.#error !== undefined) throw this.#error.value;
+    return this.#andon;
+  }
+
+  #uploadLog(runId: string, node: NodeResult): void {
+    const file = node.logPath;
+    if (file === null || this.#logged.has(node.name)) return;
+    this.#logged.add(node.name);
+    this.#enqueue(() => this.client.uploadLog(runId, node.name, file));
+  }
+
+  #enqueue(call: () => Promise<void>): void {
+    this.#queue = this.#queue.then(async () => {
+      if (this.#error !== undefined) return;
+      try {
+        await call();
+      } catch (error) {
+        this.#error = { value: error };
+        this.options.onError(error);
+      }
+    });
+  }
+}

@@ -1,0 +1,314 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Andon, AndonChange } from '../andon/index.js';
+import type { ArtifactStore } from '../artifacts/index.js';
+import type { Actor, AuditLog, Where } from '../audit/index.js';
+import type { Catalog, Run } from '../catalog/index.js';
+import type { Clock } from '../core/clock.js';
+import { FlowlineError } from '../core/errors.js';
+import type { RunRow, Store } from '../store/index.js';
+import { LineSplitter } from './lines.js';
+import { readLogFrom, stageLogPath } from './logs.js';
+import { createMasker } from './mask.js';
+import { createStageRecords, type StagePatch } from './records.js';
+import { isTrunkRun } from './trunk.js';
+import type { NodeKind, NodeResult, RunOutcome } from './types.js';
+
+/**
+ * Runs recorded by a Flowline server for pipelines that executed elsewhere (a CI machine running
+ * `flowline run` with FLOWLINE_URL). The run keeps the id and times the runner gave it, so the id
+ * the CI log shows is the one `flowline logs` finds on the server. The server then holds what a
+ * local run would: the run and stage records, the (already masked) stage logs, the artifact, the
+ * andon cord and the audit trail, with the calling token as the actor.
+ */
+
+/** `run_` + 9 base-36 time digits + 16 hex: what `newId('run')` makes. */
+export const RUN_ID = /^run_[0-9a-z]{9}[0-9a-f]{16}$/;
+
+/** The largest stage log kept; the rest is cut with a note (the runner keeps the whole log). */
+export const MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+/** A run as it starts on the runner. */
+export interface RemoteRunStart {
+  readonly id: string;
+  readonly service: string;
+  readonly branch: string | null;
+  readonly commit: { readonly sha: string; readonly authorTime: string; readonly message: string } | null;
+  readonly where: Where;
+  readonly startedAt: string;
+  readonly nodes: readonly { readonly name: string; readonly kind: NodeKind }[];
+}
+
+/** How the run ended on the runner. */
+export interface RemoteRunFinish {
+  readonly status: RunOutcome;
+  readonly finishedAt: string;
+  /** The run's artifact, which must be stored on the server already. */
+  readonly artifact: { readonly digest: string; readonly cacheKey: string } | null;
+  /** `--stages`, or null for the whole pipeline. */
+  readonly only: readonly string[] | null;
+  /** The trunk of `pipeline.trunk`, or null with `pipeline.andon: false`. */
+  readonly trunk: string | null;
+  /** Stages whose failure does not fail the run (`continueOnFailure`). */
+  readonly optional: readonly string[];
+}
+
+export interface RunIntakeDeps {
+  readonly store: Store;
+  readonly catalog: Pick<Catalog, 'ensureService' | 'findRun' | 'recordArtifact'>;
+  readonly audit: AuditLog;
+  readonly andon: Pick<Andon, 'recordTrunkRun'>;
+  readonly artifacts: Pick<ArtifactStore, 'get'>;
+  readonly clock: Clock;
+  /** The server's home: stage logs go under `logs/<run>/`. */
+  readonly home: string;
+}
+
+export interface RunIntake {
+  /** Records a started run and its plan (idempotent for the same running run). */
+  start(input: RemoteRunStart, by: Actor): Promise<Run>;
+  /** Moves one stage of a running run on. */
+  updateStage(runId: string, stage: string, patch: StagePatch): Promise<NodeResult>;
+  /** Replaces a stage's log with the lines streamed in (masked again for tokens on the way). */
+  writeLog(runId: string, stage: string, source: Readable): Promise<{ bytes: number }>;
+  /** Records the outcome, the artifact and the andon cord; audited as `run.finish`. */
+  finish(runId: string, input: RemoteRunFinish, by: Actor): Promise<{ run: Run; andon: AndonChange | null }>;
+  /** A run with its stages; FLOWLINE_NOT_FOUND for an unknown id. */
+  view(runId: string): Promise<{ run: Run; stages: NodeResult[] }>;
+  /** Lines of a stage's log from a byte offset, at most `maxBytes` at once. */
+  readLog(
+    runId: string,
+    stage: string,
+    offset: number,
+    maxBytes: number,
+  ): Promise<{ lines: string[]; offset: number }>;
+}
+
+export function createRunIntake(deps: RunIntakeDeps): RunIntake {
+  const { store, catalog, audit } = deps;
+  const records = createStageRecords(deps);
+  // The runner masked its secrets; tokens and bearer credentials are scrubbed here once more.
+  const scrub = createMasker([]);
+
+  const mustFind = async (runId: string): Promise<Run> => {
+    const run = await catalog.findRun(runId);
+    if (run === undefined) {
+      throw new FlowlineError('FLOWLINE_NOT_FOUND', `No run has the id ${runId}.`, {
+        hint: 'See the runs with `flowline runs`.',
+      });
+    }
+    return run;
+  };
+  const mustRun = async (runId: string): Promise<Run> => {
+    const run = await mustFind(runId);
+    if (run.status !== 'running') {
+      throw new FlowlineError('FLOWLINE_RUN_CONFLICT', `Run ${runId} has already finished (${run.status}).`, {
+        hint: 'A finished run cannot be changed; start a new one with `flowline run`.',
+      });
+    }
+    return run;
+  };
+  const mustStage = async (runId: string, stage: string): Promise<NodeResult> => {
+    const found = (await records.list(runId)).find((s) => s.name === stage);
+    if (found === undefined) {
+      throw new FlowlineError('FLOWLINE_NOT_FOUND', `Run ${runId} has no stage named ${stage}.`, {
+        hint: 'The stages of a run are those it was started with.',
+      });
+    }
+    return found;
+  };
+
+  return {
+    async start(input, by) {
+      const existing = await catalog.findRun(input.id);
+      if (existing !== undefined) {
+        if (existing.service === input.service && existing.status === 'running') return existing;
+        throw new FlowlineError(
+          'FLOWLINE_RUN_CONFLICT',
+          `A run with the id ${input.id} is already recorded.`,
+          {
+            hint: 'Run ids are made by `flowline run`; start a new run instead of replaying an old one.',
+          },
+        );
+      }
+      await catalog.ensureService(input.service);
+      await store.write(async (tx) => {
+        const service = await tx
+          .selectFrom('services')
+          .select('id')
+          .where('name', '=', input.service)
+          .executeTakeFirstOrThrow();
+        const row: RunRow = {
+          id: input.id,
+          service_id: service.id,
+          status: 'running',
+          branch: input.branch,
+          commit_sha: input.commit?.sha ?? null,
+          commit_author_time: input.commit?.authorTime ?? null,
+          commit_message: input.commit?.message ?? null,
+          artifact_id: null,
+          where_json: JSON.stringify(input.where),
+          started_at: input.startedAt,
+          finished_at: null,
+        };
+        await tx.insertInto('runs').values(row).execute();
+        if (input.nodes.length > 0) {
+          await tx
+            .insertInto('run_stages')
+            .values(
+              input.nodes.map((node, position) => ({
+                run_id: input.id,
+                name: node.name,
+                position,
+                kind: node.kind,
+                status: 'queued' as const,
+                started_at: null,
+                finished_at: null,
+                exit_code: null,
+                signal: null,
+                log_path: stageLogPath(deps.home, input.id, node.name),
+                reason: null,
+              })),
+            )
+            .execute();
+        }
+        await audit.append(
+          {
+            actor: by,
+            action: 'run.start',
+            target: `run:${input.id}`,
+            where: input.where,
+            details: { service: input.service, branch: input.branch, recorded: 'remote' },
+          },
+          tx,
+        );
+      });
+      return mustFind(input.id);
+    },
+
+    async updateStage(runId, stage, patch) {
+      await mustRun(runId);
+      await mustStage(runId, stage);
+      return records.update(runId, stage, patch);
+    },
+
+    async writeLog(runId, stage, source) {
+      await mustRun(runId);
+      const found = await mustStage(runId, stage);
+      const file = found.logPath ?? stageLogPath(deps.home, runId, stage);
+      await mkdir(path.dirname(file), { recursive: true });
+      const partial = `${file}.${process.pid}.part`;
+      const out = createWriteStream(partial, { mode: 0o600 });
+      let bytes = 0;
+      let cut = false;
+      const splitter = new LineSplitter((line) => {
+        if (cut) return;
+        const text = `${scrub(line)}\n`;
+        bytes += Buffer.byteLength(text);
+        if (bytes > MAX_LOG_BYTES) {
+          cut = true;
+          out.write(`+0.000s # the log was cut at ${MAX_LOG_BYTES / 1024 / 1024} MB on the server\n`);
+        } else out.write(text);
+      });
+      try {
+        await pipeline(source, async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) splitter.write(chunk);
+          splitter.end();
+          await new Promise<void>((resolve, reject) =>
+            out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+          );
+        });
+        await rename(partial, file);
+      } catch (error) {
+        out.destroy();
+        await rm(partial, { force: true });
+        throw error;
+      }
+      return { bytes };
+    },
+
+    async finish(runId, input, by) {
+      const run = await mustRun(runId);
+      if (input.artifact !== null) {
+        const ref = await deps.artifacts.get(input.artifact.digest);
+        if (ref === undefined) {
+          throw new FlowlineError(
+            'FLOWLINE_ARTIFACT_NOT_FOUND',
+            `Run ${runId} names the artifact ${input.artifact.digest}, which this server does not store.`,
+            { hint: 'Upload it first (PUT /v1/artifacts/{digest}); `flowline run` does that on its own.' },
+          );
+        }
+        await catalog.recordArtifact({
+          id: ref.digest,
+          service: run.service,
+          cacheKey: input.artifact.cacheKey,
+          sizeBytes: ref.sizeBytes,
+          ...(run.commitSha === null ? {} : { commitSha: run.commitSha }),
+        });
+      }
+      const optional = new Set(input.optional);
+      const failed = (await records.list(runId))
+        .filter((s) => s.status === 'failed' && !optional.has(s.name))
+        .map((s) => s.name);
+      await store.write(async (tx) => {
+        await tx
+          .updateTable('runs')
+          .set({
+            status: input.status,
+            finished_at: input.finishedAt,
+            artifact_id: input.artifact?.digest ?? null,
+          })
+          .where('id', '=', runId)
+          .execute();
+        await audit.append(
+          {
+            actor: by,
+            action: 'run.finish',
+            target: `run:${runId}`,
+            where: run.where,
+            details: {
+              service: run.service,
+              status: input.status,
+              branch: run.branch,
+              artifact: input.artifact?.digest ?? null,
+              failed,
+              recorded: 'remote',
+            },
+          },
+          tx,
+        );
+      });
+      const trunk = isTrunkRun({
+        only: input.only,
+        trunk: input.trunk,
+        branch: run.branch,
+        status: input.status,
+      });
+      const andon = trunk
+        ? await deps.andon.recordTrunkRun({
+            service: run.service,
+            runId,
+            passed: input.status === 'succeeded',
+            detail: failed.length === 0 ? 'the run failed' : `${failed.join(', ')} failed`,
+            actor: by,
+            where: run.where,
+          })
+        : null;
+      return { run: await mustFind(runId), andon };
+    },
+
+    async view(runId) {
+      return { run: await mustFind(runId), stages: await records.list(runId) };
+    },
+
+    async readLog(runId, stage, offset, maxBytes) {
+      await mustFind(runId);
+      const found = await mustStage(runId, stage);
+      if (found.logPath === null) return { lines: [], offset };
+      return readLogFrom(found.logPath, offset, maxBytes);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFlowline, type Flowline } from '../../app/flowline.js';
+import { tempDir } from '../../artifacts/testing.js';
+import { newId } from '../../core/ids.js';
+import { loadSettings } from '../../core/settings.js';
+import { buildServer } from '../app.js';
+
+// The run, andon and artifact routes in-process (Fastify inject) on a real store.
+
+let t: Awaited<ReturnType<typeof tempDir>>;
+let flowline: Flowline;
+let app: Awaited<ReturnType<typeof buildServer>>;
+const token = { read: '', deploy: '' };
+
+beforeAll(async () => {
+  t = await tempDir('flowline-routes-');
+  flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: t.dir }, t.dir));
+  app = await buildServer(flowline);
+  for (const role of ['read', 'deploy'] as const) {
+    token[role] = (await flowline.tokens.create({ name: role, role }, flowline.localActor)).secret;
+  }
+});
+afterAll(async () => {
+  await app.close();
+  await flowline.close();
+  await t.cleanup();
+});
+
+const inject = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, who: string, payload?: object) =>
+  app.inject({ method, url, headers: { authorization: `Bearer ${who}` }, ...(payload ? { payload } : {}) });
+
+const start = (id: string) => ({
+  id,
+  service: 'shop',
+  branch: 'main',
+  commit: null,
+  where: { host: 'ci-1' },
+  startedAt: '2026-01-01T00:00:00.000Z',
+  nodes: [{ name: 'unit', kind: 'stage' }],
+});
+
+describe('the run routes', () => {
+  it('are in the OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json() as {
+      paths: Record<string, object>;
+    };
+    for (const route of [
+      '/v1/runs',
+      '/v1/runs/{run}',
+      '/v1/runs/{run}/stages/{stage}',
+      '/v1/runs/{run}/stages/{stage}/log',
+      '/v1/runs/{run}/finish',
+      '/v1/andon',
+      '/v1/andon/{service}/pull',
+      '/v1/andon/{service}/release',
+      '/v1/artifacts/lookup',
+      '/v1/artifacts/{digest}',
+      '/v1/artifacts/{digest}/content',
+      '/v1/artifacts/{digest}/verify',
+    ]) {
+      expect(doc.paths).toHaveProperty([route]);
+    }
+  });
+
+  it('record with the deploy role and read with the read role', async () => {
+    const id = newId('run');
+    expect((await inject('POST', '/v1/runs', token.read, start(id))).statusCode).toBe(403);
+    const created = await inject('POST', '/v1/runs', token.deploy, start(id));
+    expect(created.statusCode).toBe(201);
+    const stage = await inject('PATCH', `/v1/runs/${id}/stages/unit`, token.deploy, {
+      status: 'succeeded',
+      startedAt: '2026-01-01T00:00:01.000Z',
+      finishedAt: '2026-01-01T00:00:02.000Z',
+      exitCode: 0,
+    });
+    expect(stage.json()).toMatchObject({ stage: { name: 'unit', status: 'succeeded', durationMs: 1000 } });
+    const log = await app.inject({
+      method: 'PUT',
+      url: `/v1/runs/${id}/stages/unit/log`,
+      headers: { authorization: `Bearer ${token.deploy}`, 'content-type': 'text/plain' },
+      payload: '+0.001s one\n+0.002s two\n',
+    });
+    expect(log.json()).toEqual({ bytes: 24 });
+    const page = await inject('GET', `/v1/runs/${id}/stages/unit/log?offset=0`, token.read);
+    expect(page.json()).toEqual({ lines: ['+0.001s one', '+0.002s two'], offset: 24 });
+    const finished = await inject('POST', `/v1/runs/${id}/finish`, token.deploy, {
+      status: 'succeeded',
+      finishedAt: '2026-01-01T00:00:03.000Z',
+      artifact: null,
+      only: null,
+      trunk: 'main',
+    });
+    expect(finished.json()).toMatchObject({
+      run: { status: 'succeeded' },
+      andon: { changed: false, status: { state: 'green' } },
+    });
+    const view = await inject('GET', `/v1/runs/${id}`, token.read);
+    expect(view.json().stages[0]).not.toHaveProperty('logPath');
+  });
+
+  it('refuse unknown fields, unknown runs and ids not made by flowline run', async () => {
+    const bad = await inject('POST', '/v1/runs', token.deploy, { ...start(newId('run')), extra: 1 });
+    expect(bad.json()).toMatchObject({ error: { code: 'FLOWLINE_REQUEST_INVALID' } });
+    const notId = await inject('POST', '/v1/runs', token.deploy, start('run_../../etc'));
+    expect(notId.statusCode).toBe(400);
+    const unknown = await inject('GET', `/v1/runs/${newId('run')}`, token.read);
+    expect(unknown.json()).toMatchObject({ error: { code: 'FLOWLINE_NOT_FOUND' } });
+  });
+});
