@@ -238,6 +238,37 @@ export function getVia(
   });
 }
 
+/** What one request through the router answered: its status and the revision that served it. */
+export interface RoutedAnswer {
+  readonly status: number;
+  /** The revision that answered (`x-flowline-revision`), '' when none did. */
+  readonly revision: string;
+}
+
+/**
+ * One GET of `/api/hello` through the router (node:http: fetch may not set Host), bounded by a
+ * 5 s timeout; a failed request answers status 0 instead of throwing, so traffic loops count it.
+ */
+export function routedHello(routerUrl: string, host: string, agent?: http.Agent): Promise<RoutedAnswer> {
+  return new Promise((resolve) => {
+    const req = http.get(
+      `${routerUrl}/api/hello`,
+      { headers: { host }, ...(agent ? { agent } : {}) },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            revision: String(res.headers['x-flowline-revision'] ?? ''),
+          }),
+        );
+      },
+    );
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, revision: '' }));
+  });
+}
+
 /** Whether a process runs; a zombie (exited, not yet reaped by its new parent) does not. */
 export function running(pid: number): boolean {
   try {

@@ -6,8 +6,10 @@ import {
   type CliResult,
   type ExampleRepo,
   exampleRepo,
+  type RoutedAnswer,
   readDb,
   recordedPids,
+  routedHello,
   runCli,
   running,
   serveExample,
@@ -73,10 +75,7 @@ analysis:
 `;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly revision: string;
-}
+type Answer = RoutedAnswer;
 
 interface Release {
   deployment: { id: string; status: string; reason: string | null };
@@ -100,25 +99,8 @@ async function serve(): Promise<void> {
   ({ server, routerUrl, apiUrl, secret } = await serveExample(example));
 }
 
-/** One GET through the router with a Host header, bounded by a 5 s timeout. */
 function via(host: string, agent?: http.Agent): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      `${routerUrl}/api/hello`,
-      { headers: { host }, ...(agent ? { agent } : {}) },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            revision: String(res.headers['x-flowline-revision'] ?? ''),
-          }),
-        );
-      },
-    );
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, revision: '' }));
-  });
+  return routedHello(routerUrl, host, agent);
 }
 
 async function twenty(host: string): Promise<Answer[]> {

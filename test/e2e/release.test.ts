@@ -6,6 +6,8 @@ import {
   type CliResult,
   type ExampleRepo,
   exampleRepo,
+  type RoutedAnswer,
+  routedHello,
   runCli,
   serveExample,
   until,
@@ -74,11 +76,7 @@ environments:
 ${ANALYSIS}`;
 }
 
-interface Answer {
-  readonly status: number;
-  /** The revision that answered (`x-flowline-revision`), '' when none did. */
-  readonly revision: string;
-}
+type Answer = RoutedAnswer;
 
 interface Release {
   deployment: { id: string; status: string; reason: string | null };
@@ -99,25 +97,8 @@ function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, { cwd: repo, env });
 }
 
-/** One GET through the router (node:http: fetch may not set Host), bounded by a 5 s timeout. */
 function via(host: string, agent?: http.Agent): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      `${routerUrl}/api/hello`,
-      { headers: { host }, ...(agent ? { agent } : {}) },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            revision: String(res.headers['x-flowline-revision'] ?? ''),
-          }),
-        );
-      },
-    );
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, revision: '' }));
-  });
+  return routedHello(routerUrl, host, agent);
 }
 
 /** Steady traffic through the router until stopped (or 60 s at most): two keep-alive clients. */
