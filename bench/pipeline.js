@@ -3,7 +3,8 @@
 //   cached   examples/hello's pipeline, fully cached (build reused), vs `npm test; npm run lint; …` in sh
 //   overhead N stages of `true` one at a time (maxParallel 1), vs `true` N times in sh: ms per stage
 //   parallel N independent `sleep 0.5` stages, vs the sum of their sleeps
-import { execFileSync, spawnSync } from 'node:child_process';
+//   remote   the cached hello run recorded on a `flowline serve` (FLOWLINE_URL), vs the same run local
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,69 @@ function compare(repo, baseline, runs) {
   return { flowline: median(flowline), inside: median(inside), bare: median(bare) };
 }
 
+/**
+ * `flowline serve` on a home of its own, with a deploy-role token for the runner.
+ * @param {string} root
+ */
+async function startServer(root) {
+  const env = { ...process.env, FLOWLINE_HOME: path.join(root, 'server-home'), NO_COLOR: '1' };
+  const created = execFileSync(
+    process.execPath,
+    [CLI, 'token', 'create', 'bench-ci', '--role', 'deploy', '--json'],
+    {
+      env,
+      encoding: 'utf8',
+    },
+  );
+  const token = /** @type {{ secret: string }} */ (JSON.parse(created)).secret;
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--router-port', '0'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let output = '';
+    child.stderr.on('data', (/** @type {Buffer} */ data) => {
+      output += data.toString();
+      const match = /API on (http:\/\/[^\s,]+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`flowline serve exited ${code}:\n${output}`)));
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
+  return { url: /** @type {string} */ (url), token, stop };
+}
+
+/**
+ * The cached hello run on its local store, against the same run recorded on a server (stages
+ * execute here either way; the server gets the run, each stage, each log and the outcome).
+ * @param {{ dir: string; home: string }} repo
+ * @param {{ url: string; token: string }} server
+ * @param {number} runs
+ */
+function compareRemote(repo, server, runs) {
+  const local = () =>
+    timeOnce(process.execPath, [CLI, 'run', '--json'], repo.dir, { FLOWLINE_HOME: repo.home });
+  const remoteEnv = {
+    FLOWLINE_HOME: `${repo.home}-ci`,
+    FLOWLINE_URL: server.url,
+    FLOWLINE_TOKEN: server.token,
+  };
+  const remote = () => timeOnce(process.execPath, [CLI, 'run', '--json'], repo.dir, remoteEnv);
+  local();
+  remote(); // builds in the runner's cache and uploads the artifact once
+  /** @type {number[]} */ const localMs = [];
+  /** @type {number[]} */ const remoteMs = [];
+  for (let i = 0; i < runs; i++) {
+    localMs.push(local().ms);
+    remoteMs.push(remote().ms);
+  }
+  return { local: median(localMs), remote: median(remoteMs) };
+}
+
 /** @param {{ runs?: number; stages?: number; parallel?: number }} [options] */
 export async function benchPipeline(options = {}) {
   const runs = options.runs ?? 5;
@@ -96,6 +160,10 @@ export async function benchPipeline(options = {}) {
       writeFileSync(path.join(dir, '.gitignore'), 'dist\n.flowline\n');
     });
     const cached = compare(hello, 'npm test && npm run lint && node --version && npm --version', runs);
+    const server = await startServer(root);
+    const recorded = await Promise.resolve()
+      .then(() => compareRemote(hello, server, runs))
+      .finally(() => server.stop());
 
     const stages = (/** @type {number} */ count, /** @type {string} */ run, /** @type {number} */ max) =>
       `version: 1\nservice: bench\npipeline:\n  maxParallel: ${max}\nstages:\n${Array.from(
@@ -135,6 +203,12 @@ export async function benchPipeline(options = {}) {
           case: 'hello: the run itself (durationMs, without process start-up)',
           medianMs: round(cached.inside),
           ratio: round(cached.inside / cached.bare),
+        },
+        { case: 'hello: flowline run, fully cached, local store', medianMs: round(recorded.local), ratio: 1 },
+        {
+          case: 'hello: the same run recorded on a server (FLOWLINE_URL)',
+          medianMs: round(recorded.remote),
+          ratio: round(recorded.remote / recorded.local),
         },
         { case: `${n} stages of true: bare sh`, medianMs: round(many.bare), ratio: 1 },
         {
