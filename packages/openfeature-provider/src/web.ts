@@ -28,6 +28,18 @@ export type { BackoffOptions } from './core/backoff.js';
 export { type FlowlineProviderOptions, FlowlineProviderOptionsError } from './core/options.js';
 export type { FlagState } from './core/sync.js';
 
+/** The part of the DOM's `document` used here (this package builds without the DOM library). */
+interface PageVisibility {
+  readonly visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
+/** The page's document; undefined outside a browser (a web provider under Node, in tests). */
+function page(): PageVisibility | undefined {
+  return (globalThis as { document?: PageVisibility }).document;
+}
+
 /** An OpenFeature web provider answering from a Flowline flag set evaluated in the page. */
 export class FlowlineWebProvider extends FlowlineProviderBase<ProviderEvents> implements Provider {
   readonly runsOn = 'client';
@@ -36,6 +48,25 @@ export class FlowlineWebProvider extends FlowlineProviderBase<ProviderEvents> im
   /** Throws FlowlineProviderOptionsError for options that cannot work (no network access happens here). */
   constructor(options: FlowlineProviderOptions) {
     super(options, ProviderEvents);
+  }
+
+  /**
+   * A hidden page may never come back (tab closed, app switched, then discarded), and browsers
+   * stop timers there: counts are sent when the page is hidden, with keepalive so the request
+   * survives the page. `visibilitychange` is the one page-lifecycle event browsers fire reliably.
+   */
+  readonly #onVisibility = () => {
+    if (page()?.visibilityState === 'hidden') void this.flushCounts({ keepalive: true });
+  };
+
+  override initialize(context?: EvaluationContext): Promise<void> {
+    page()?.addEventListener('visibilitychange', this.#onVisibility);
+    return super.initialize(context);
+  }
+
+  override async onClose(): Promise<void> {
+    page()?.removeEventListener('visibilitychange', this.#onVisibility);
+    await super.onClose();
   }
 
   /**

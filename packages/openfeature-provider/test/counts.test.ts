@@ -88,6 +88,40 @@ describe('evaluation counts from providers evaluating locally, on the real Flowl
     await provider.onClose();
   });
 
+  it('sends the counts with keepalive when the page is hidden (a closing tab), not only on the interval', async () => {
+    // The slice of the DOM the provider uses: an EventTarget with a visibility state.
+    const page = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    (globalThis as { document?: unknown }).document = page;
+    const keepalive: boolean[] = [];
+    const fetchSpy: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/evaluations')) keepalive.push(init?.keepalive === true);
+      return fetch(input, init);
+    };
+    try {
+      const before = await backend.evaluationCounts();
+      const domain = `counts-${++domains}`;
+      const provider = new FlowlineWebProvider({
+        ...fastOptions(backend, recordingLogger()),
+        fetch: fetchSpy,
+        countsFlushIntervalMs: 3_600_000,
+      });
+      await WebOpenFeature.setContext(domain, { targetingKey: 'bob' });
+      await WebOpenFeature.setProviderAndWait(domain, provider);
+      const client = WebOpenFeature.getClient(domain);
+      for (let i = 0; i < 3; i++) client.getNumberValue('max-items', 0);
+      page.dispatchEvent(new Event('visibilitychange')); // still visible: nothing is sent
+      page.visibilityState = 'hidden';
+      page.dispatchEvent(new Event('visibilitychange'));
+      expect(await countsReach(backend, before, { 'max-items': { many: 3 } })).toEqual({
+        'max-items': { many: 3 },
+      });
+      expect(keepalive).toEqual([true]);
+      await WebOpenFeature.clearProviders();
+    } finally {
+      delete (globalThis as { document?: unknown }).document;
+    }
+  });
+
   it('keeps the counts while the server is away and delivers them, once, when it is back', async () => {
     const before = await backend.evaluationCounts();
     const domain = `counts-${++domains}`;

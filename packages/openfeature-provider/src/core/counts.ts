@@ -9,6 +9,11 @@ import { type CountEntry, postCounts } from './transport.js';
 export const MAX_PENDING_PAIRS = 10_000;
 /** Entries per request; the server takes up to 1,000. */
 const BATCH = 500;
+/**
+ * Entries per keepalive request: browsers cap the bodies of requests that outlive the page at
+ * 64 KiB in all, and an entry is well under 200 bytes.
+ */
+const KEEPALIVE_BATCH = 250;
 
 /**
  * Evaluation counts of a provider: counted in memory (a map increment, no I/O per evaluation)
@@ -67,9 +72,12 @@ export class EvaluationCounts {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  /** Sends what was counted so far; resolves when done. Never rejects. */
-  flush(): Promise<void> {
-    this.#flushing ??= this.#send().finally(() => {
+  /**
+   * Sends what was counted so far; resolves when done. Never rejects. `keepalive` (a page being
+   * hidden) asks the browser to finish the requests even if the page goes away.
+   */
+  flush(options: { keepalive?: boolean } = {}): Promise<void> {
+    this.#flushing ??= this.#send(options.keepalive === true).finally(() => {
       this.#flushing = undefined;
     });
     return this.#flushing;
@@ -83,7 +91,7 @@ export class EvaluationCounts {
     await this.flush();
   }
 
-  async #send(): Promise<void> {
+  async #send(keepalive: boolean): Promise<void> {
     if (this.#pending.size === 0 || this.#off !== undefined) return;
     const entries: CountEntry[] = [];
     for (const [flag, variants] of this.#pending)
@@ -92,8 +100,9 @@ export class EvaluationCounts {
     this.#pairs = 0;
     const logger = this.#options.logger;
     try {
-      for (let start = 0; start < entries.length; start += BATCH) {
-        const outcome = await postCounts(this.#options, entries.slice(start, start + BATCH));
+      const batch = keepalive ? KEEPALIVE_BATCH : BATCH;
+      for (let start = 0; start < entries.length; start += batch) {
+        const outcome = await postCounts(this.#options, entries.slice(start, start + batch), keepalive);
         if (outcome.kind === 'retry') {
           logger.debug(`evaluation counts not sent (${outcome.problem}); kept for the next try`);
           for (const entry of entries.slice(start)) this.count(entry.flag, entry.variant, entry.count);

@@ -73,6 +73,11 @@ export abstract class FlowlineProviderBase<E extends AnyProviderEvent> {
     await Promise.all([this.#counts?.close(), this.#sync.close()]); // neither rejects
   }
 
+  /** Sends the counts now (see EvaluationCounts.flush); resolves when done, never rejects. */
+  protected flushCounts(options: { keepalive?: boolean } = {}): Promise<void> {
+    return this.#counts?.flush(options) ?? Promise.resolve();
+  }
+
   /** The STALE message while the stream is down past the grace period, else undefined. */
   protected get staleMessage(): string | undefined {
     return this.#stale;

@@ -132,6 +132,7 @@ export type CountsOutcome =
 export async function postCounts(
   options: ResolvedOptions,
   entries: readonly CountEntry[],
+  keepalive = false,
 ): Promise<CountsOutcome> {
   const controller = new AbortController();
   const timer = setTimeout(
@@ -144,6 +145,8 @@ export async function postCounts(
       headers: { ...authorization(options), 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ evaluations: entries }),
       signal: controller.signal,
+      // A page being hidden or closed: the browser finishes the request after the page is gone.
+      ...(keepalive ? { keepalive: true } : {}),
     });
     if (response.ok) {
       await response.arrayBuffer(); // read to the end, so the connection can be reused
