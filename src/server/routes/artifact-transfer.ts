@@ -21,7 +21,7 @@ const Stored = z
   .object({ digest: z.string(), sizeBytes: z.number().int(), files: z.number().int() })
   .meta({ id: 'StoredArtifact' });
 
-const Record = z.object({
+const ArtifactRecord = z.object({
   id: z.string(),
   service: z.string(),
   cacheKey: z.string(),
@@ -66,7 +66,7 @@ export const artifactTransferRoutes =
           summary: 'The stored artifact of a service built from these inputs (build once across machines)',
           tags: ['artifacts'],
           querystring: z.strictObject({ service: Service, cacheKey: Digest }),
-          response: { 200: z.object({ artifact: Record, stored: Stored }) },
+          response: { 200: z.object({ artifact: ArtifactRecord, stored: Stored }) },
         },
       },
       async (request) => {
@@ -140,7 +140,7 @@ export const artifactTransferRoutes =
               .regex(/^[0-9a-f]{40,64}$/)
               .optional(),
           }),
-          response: { 200: z.object({ stored: Stored, received: z.boolean(), artifact: Record }) },
+          response: { 200: z.object({ stored: Stored, received: z.boolean(), artifact: ArtifactRecord }) },
         },
       },
       async (request) => {
