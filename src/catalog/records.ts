@@ -127,6 +127,7 @@ export function startDeployment(
       revision: null,
       previous_revision: null,
       state_json: null,
+      plan_json: null,
     };
     await t.insertInto('deployments').values(row).execute();
     return toDeployment({ ...row, service_name: svc.name, environment_name: input.environment });

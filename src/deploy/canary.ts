@@ -21,11 +21,19 @@ type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock
   readonly announce?: ((type: string, message: string) => void) | undefined;
 };
 
+/** Where a canary carries on after a restart: the step that was under way, at the weight before it. */
+export interface CanaryResumePoint {
+  /** 0-based, as in the phase `step:N`: this step runs again from its beginning. */
+  readonly step: number;
+  readonly weight: number;
+}
+
 /**
  * A canary release, step by step as in Argo Rollouts: `setWeight` shifts traffic, `pause` waits
  * (for a duration, or until promoted), `analysis` measures and may fail the release. Background
  * analysis runs alongside from `startingStep`. Any failure or an abort sends all traffic back to
- * the stable revision at once and stops the canary.
+ * the stable revision at once and stops the canary. With `from`, steps before it are taken as
+ * done (a restarted Flowline carrying the release on, see recovery.ts).
  */
 export async function runCanary(
   deps: Deps,
@@ -33,6 +41,7 @@ export async function runCanary(
   strategy: CanaryStrategy,
   control: ReleaseControl,
   progress: (line: string) => void,
+  from: CanaryResumePoint = { step: 0, weight: 0 },
 ): Promise<RolloutOutcome> {
   const { stable } = r;
   if (stable === undefined) {
@@ -70,10 +79,11 @@ export async function runCanary(
     return { ok: false, reason };
   };
 
-  let weight = 0;
+  let weight = from.weight;
   let background: Promise<void> | undefined;
   const steps = strategy.steps;
   for (const [index, step] of steps.entries()) {
+    if (index < from.step) continue;
     if (control.aborted !== undefined) return fail(control.aborted);
     if (control.takeFullPromotion()) break;
     const label = `step ${index + 1}/${steps.length}`;

@@ -1,19 +1,21 @@
 import type { Actor, AuditLog, Where } from '../audit/index.js';
-import type { Catalog, Deployment, Environment as EnvRecord } from '../catalog/index.js';
-import type { FlowlineConfig } from '../config/index.js';
+import type { Catalog, Deployment } from '../catalog/index.js';
+import type { FlowlineConfig, Strategy } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { Store } from '../store/index.js';
-import type { Analyze } from './canary.js';
-import { checkGates, resolveArtifact } from './gates.js';
+import type { Analyze, CanaryResumePoint } from './canary.js';
+import { SYSTEM_ACTOR } from './environments.js';
+import { checkGates, environmentRecord, resolveArtifact } from './gates.js';
 import { environmentConfig, hostOf, revisionName, revisionSpec, short } from './plan.js';
 import type { RevisionRuntime, TrafficRouter } from './ports.js';
 import type { DeployRecords } from './records.js';
+import { type RecoveryReport, recover } from './recovery.js';
 import { ActiveReleases, abortableSleep, type ControlAction } from './release-control.js';
 import { type RollbackRequest, rollBack, rollbackTarget } from './rollback.js';
-import { type Rollout, runRollout } from './rollout.js';
+import { type Rollout, type RolloutOutcome, runRollout } from './rollout.js';
 
 export interface DeployControllerDeps {
   readonly store: Store;
@@ -72,7 +74,7 @@ export class DeployController {
     const service = config.service;
     const progress = request.onProgress ?? (() => {});
     await this.deps.catalog.ensureService(service);
-    const record = await this.environmentRecord(config, environment);
+    const record = await environmentRecord(this.deps, config, environment);
     const env = environmentConfig(config, environment, record.kind);
     const artifact = await resolveArtifact(this.deps, service, request.artifact, env.after);
     await checkGates(this.deps, service, environment, artifact, env);
@@ -102,7 +104,8 @@ export class DeployController {
         workdir,
         secretValues: this.deps.secretValues,
       });
-      const strategy = record.kind === 'ephemeral' ? 'allAtOnce' : env.strategy.kind;
+      const chosen: Strategy = record.kind === 'ephemeral' ? { kind: 'allAtOnce' } : env.strategy;
+      const strategy = chosen.kind;
       const keepWarmMs =
         strategy === 'blueGreen' && env.strategy.kind === 'blueGreen' ? env.strategy.scaleDownDelay : 0;
 
@@ -116,6 +119,7 @@ export class DeployController {
           previousRevision: live?.revision ?? null,
           host,
           keepWarmMs,
+          plan: { strategy: chosen, analysisTemplates: config.analysis.templates },
         });
         await this.deps.records.insertRevision(tx, {
           revision,
@@ -155,49 +159,13 @@ export class DeployController {
         revision,
         spec,
         stable: live?.revision,
-        strategy: record.kind === 'ephemeral' ? { kind: 'allAtOnce' } : env.strategy,
+        strategy: chosen,
         keepWarmMs,
         analysisTemplates: config.analysis.templates,
         startedAt: this.deps.clock.now(),
         smoke: config.run?.smoke ?? [],
       };
-      const journaled = this.journaled(deployment.id, progress);
-      const outcome = await this.releases.track(service, environment, deployment.id, (control) =>
-        runRollout(
-          {
-            ...this.deps,
-            sleep: this.deps.sleep ?? abortableSleep,
-            announce: (type, message) => this.emit(type, service, environment, deployment.id, message),
-          },
-          rollout,
-          control,
-          journaled,
-        ),
-      );
-      await this.deps.records.journal(
-        deployment.id,
-        'decision',
-        outcome.ok ? 'succeeded' : `failed: ${outcome.reason}`,
-      );
-      await this.deps.audit.append({
-        actor: request.actor,
-        action: outcome.ok ? 'deploy.succeed' : 'deploy.fail',
-        target: `env:${service}/${environment}`,
-        where: request.where,
-        details: {
-          deployment: deployment.id,
-          artifact,
-          revision,
-          ...(outcome.ok ? {} : { reason: outcome.reason }),
-        },
-      });
-      this.emit(
-        outcome.ok ? 'deployment.succeeded' : 'deployment.failed',
-        service,
-        environment,
-        deployment.id,
-        outcome.ok ? `${environment} now serves ${short(artifact)}` : outcome.reason,
-      );
+      const outcome = await this.release(rollout, progress, request);
       const final = await this.deployment(service, environment, deployment.id);
       if (!outcome.ok) {
         throw new FlowlineError(
@@ -212,6 +180,38 @@ export class DeployController {
         );
       }
       return { deployment: final, host, url: this.deps.urlFor(host) };
+    });
+  }
+
+  /**
+   * Ends what a killed Flowline left under way (see recovery.ts), once at start after the runtime
+   * adopted its instances. A canary that can carry on is resumed in the background, where
+   * `control` (promote, pause, resume, abort) and `flowline release status` reach it as any other.
+   */
+  async recover(options: { where: Where; log?: (line: string) => void }): Promise<RecoveryReport> {
+    const log = options.log ?? (() => {});
+    return recover(this.deps, log, async (canary) => {
+      const r = canary.rollout;
+      await this.deps.records.journal(r.deploymentId, 'decision', canary.note);
+      await this.deps.audit.append({
+        actor: SYSTEM_ACTOR,
+        action: 'deploy.resume',
+        target: `env:${r.service}/${r.environment}`,
+        where: options.where,
+        details: { deployment: r.deploymentId, revision: r.revision, step: canary.from.step },
+      });
+      this.emit('release.resumed', r.service, r.environment, r.deploymentId, canary.note);
+      // Not awaited: the release runs as long as its pauses and analysis say, like a deploy does.
+      this.exclusive(
+        r.service,
+        r.environment,
+        () => this.release(r, () => {}, { actor: SYSTEM_ACTOR, where: options.where }, canary.from),
+        true,
+      ).then(
+        (outcome) =>
+          log(`deployment ${r.deploymentId}: ${outcome.ok ? 'succeeded' : `failed: ${outcome.reason}`}`),
+        (error: unknown) => log(`deployment ${r.deploymentId}: resuming failed: ${String(error)}`),
+      );
     });
   }
 
@@ -274,30 +274,70 @@ export class DeployController {
     return { deploymentId };
   }
 
-  private async environmentRecord(
-    config: FlowlineConfig,
-    name: string,
-  ): Promise<EnvRecord & { serviceId: string }> {
-    const service = await this.deps.catalog.getService(config.service);
-    let record = await this.deps.catalog.findEnvironment(config.service, name);
-    if (record === undefined) {
-      const env = environmentConfig(config, name);
-      if (env.ephemeral) {
-        throw new FlowlineError(
-          'FLOWLINE_DEPLOY_UNKNOWN_ENVIRONMENT',
-          `\`${name}\` is a preview template, not an environment.`,
-          {
-            hint: 'Create a preview from it with `flowline env create --branch <branch>` (or `--pr <n>`).',
-          },
-        );
-      }
-      record = await this.deps.catalog.ensureEnvironment(config.service, name, 'persistent');
-    }
-    return { ...record, serviceId: service.id };
+  /**
+   * Runs a rollout as a release that `control` can act on, then journals, audits and announces
+   * its outcome. `resumeAt`: a canary carried on after a restart (see resume.ts).
+   */
+  private async release(
+    rollout: Rollout,
+    progress: (line: string) => void,
+    by: { actor: Actor; where: Where },
+    resumeAt?: CanaryResumePoint,
+  ): Promise<RolloutOutcome> {
+    const { service, environment, deploymentId, revision } = rollout;
+    const artifact = rollout.spec.artifact;
+    const journaled = this.journaled(deploymentId, progress);
+    const outcome = await this.releases.track(service, environment, deploymentId, (control) =>
+      runRollout(
+        {
+          ...this.deps,
+          sleep: this.deps.sleep ?? abortableSleep,
+          announce: (type, message) => this.emit(type, service, environment, deploymentId, message),
+        },
+        rollout,
+        control,
+        journaled,
+        resumeAt,
+      ),
+    );
+    await this.deps.records.journal(
+      deploymentId,
+      'decision',
+      outcome.ok ? 'succeeded' : `failed: ${outcome.reason}`,
+    );
+    await this.deps.audit.append({
+      actor: by.actor,
+      action: outcome.ok ? 'deploy.succeed' : 'deploy.fail',
+      target: `env:${service}/${environment}`,
+      where: by.where,
+      details: {
+        deployment: deploymentId,
+        artifact,
+        revision,
+        ...(outcome.ok ? {} : { reason: outcome.reason }),
+      },
+    });
+    this.emit(
+      outcome.ok ? 'deployment.succeeded' : 'deployment.failed',
+      service,
+      environment,
+      deploymentId,
+      outcome.ok ? `${environment} now serves ${short(artifact)}` : outcome.reason,
+    );
+    return outcome;
   }
 
-  /** Runs `fn` as the only deployment of an environment; a second caller is refused. */
-  private async exclusive<T>(service: string, environment: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` as the only deployment of an environment; a second caller is refused. `resumed`:
+   * `fn` carries on a deployment the store shows as running (after a restart, before the API
+   * opens), so the store is not asked and `fn` starts at once, reachable by `control` on return.
+   */
+  private async exclusive<T>(
+    service: string,
+    environment: string,
+    fn: () => Promise<T>,
+    resumed = false,
+  ): Promise<T> {
     const key = `${service}/${environment}`;
     const refuse = (what: string) =>
       new FlowlineError('FLOWLINE_DEPLOY_IN_PROGRESS', `${what} to ${environment} is still under way.`, {
@@ -307,9 +347,11 @@ export class DeployController {
     if (this.busy.has(key)) throw refuse('Another deployment');
     this.busy.set(key, 'claimed');
     try {
-      const recent = await this.deps.catalog.listDeployments({ service, environment, limit: 20 });
-      const unfinished = recent.find((d) => d.status === 'running' || d.status === 'pending');
-      if (unfinished !== undefined) throw refuse(`Deployment ${unfinished.id}`);
+      if (!resumed) {
+        const recent = await this.deps.catalog.listDeployments({ service, environment, limit: 20 });
+        const unfinished = recent.find((d) => d.status === 'running' || d.status === 'pending');
+        if (unfinished !== undefined) throw refuse(`Deployment ${unfinished.id}`);
+      }
       return await fn();
     } finally {
       this.busy.delete(key);

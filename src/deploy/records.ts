@@ -1,3 +1,4 @@
+import type { AnalysisTemplate, Strategy } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { RevisionRow, Store, WriteTx } from '../store/index.js';
@@ -20,6 +21,15 @@ export interface Revision {
 /** The route of a host without instances: instances are resolved from the runtime when applied. */
 export interface StoredTarget extends Omit<RouteTarget, 'backends'> {
   readonly backends: readonly { readonly revision: string; readonly weight: number }[];
+}
+
+/**
+ * What a deployment was asked to do, beyond its revision's spec: enough to carry a canary on
+ * from its step after a restart, when the flowline.yaml it came from is long gone.
+ */
+export interface ReleasePlan {
+  readonly strategy: Strategy;
+  readonly analysisTemplates: Readonly<Record<string, AnalysisTemplate>>;
 }
 
 /**
@@ -159,7 +169,13 @@ export class DeployRecords {
   async markStarting(
     tx: WriteTx,
     deploymentId: string,
-    start: { revision: string; previousRevision: string | null; host: string; keepWarmMs: number },
+    start: {
+      revision: string;
+      previousRevision: string | null;
+      host: string;
+      keepWarmMs: number;
+      plan?: ReleasePlan;
+    },
   ): Promise<void> {
     await tx
       .updateTable('deployments')
@@ -169,6 +185,7 @@ export class DeployRecords {
         revision: start.revision,
         previous_revision: start.previousRevision,
         state_json: JSON.stringify({ host: start.host, keepWarmMs: start.keepWarmMs }),
+        plan_json: start.plan === undefined ? null : JSON.stringify(start.plan),
       })
       .where('id', '=', deploymentId)
       .execute();
@@ -255,6 +272,8 @@ export class DeployRecords {
         'd.revision',
         'd.previous_revision',
         'd.state_json',
+        'd.plan_json',
+        'd.started_at',
         'd.service_id',
         'd.environment_id',
         's.name as service',
@@ -268,6 +287,8 @@ export class DeployRecords {
       revision: r.revision,
       previousRevision: r.previous_revision,
       state: r.state_json === null ? {} : (JSON.parse(r.state_json) as Record<string, unknown>),
+      plan: r.plan_json === null ? undefined : (JSON.parse(r.plan_json) as ReleasePlan),
+      startedAt: r.started_at,
       serviceId: r.service_id,
       environmentId: r.environment_id,
       service: r.service,
@@ -289,6 +310,9 @@ export interface UnfinishedDeployment {
   readonly revision: string | null;
   readonly previousRevision: string | null;
   readonly state: Readonly<Record<string, unknown>>;
+  /** Absent for deployments started before plans were recorded, and for rollbacks. */
+  readonly plan: ReleasePlan | undefined;
+  readonly startedAt: string;
   readonly serviceId: string;
   readonly environmentId: string;
   readonly service: string;

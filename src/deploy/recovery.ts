@@ -1,5 +1,6 @@
 import type { DeployControllerDeps } from './controller.js';
 import { hostOf } from './plan.js';
+import { type ResumableCanary, resumableCanary } from './resume.js';
 import { abandon, applyRoute, promote } from './rollout.js';
 
 type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
@@ -13,17 +14,26 @@ export interface RecoveryReport {
   readonly routes: string[];
   /** Live revisions that had no instance left and were started again. */
   readonly restarted: string[];
+  /** Canaries carried on from their step (handed to `resume` once the routes were rebuilt). */
+  readonly resumed: string[];
 }
 
 /**
  * What a restarted Flowline does after the runtime adopted its instances: every deployment that
  * was under way ends in a defined state, and every route is rebuilt so traffic flows to healthy
  * instances. The rule: if the switch was recorded and the new revision is healthy, finish the
- * deployment; otherwise send traffic to the previous revision and fail it with the reason.
+ * deployment; if a canary was at a step and both its revisions are healthy (see resume.ts), its
+ * stored route stands and `resume` carries it on; otherwise send traffic to the previous
+ * revision and fail it with the reason. Without `resume`, every canary fails safe.
  */
-export async function recover(deps: Deps, log: (line: string) => void = () => {}): Promise<RecoveryReport> {
-  const report: RecoveryReport = { completed: [], abandoned: [], routes: [], restarted: [] };
+export async function recover(
+  deps: Deps,
+  log: (line: string) => void = () => {},
+  resume?: (canary: ResumableCanary) => Promise<void>,
+): Promise<RecoveryReport> {
+  const report: RecoveryReport = { completed: [], abandoned: [], routes: [], restarted: [], resumed: [] };
   const routes = await deps.records.routes();
+  const resumable: ResumableCanary[] = [];
 
   for (const d of await deps.records.unfinished()) {
     const host =
@@ -43,18 +53,29 @@ export async function recover(deps: Deps, log: (line: string) => void = () => {}
       await promote(deps, plan, Number(d.state.keepWarmMs ?? 0));
       report.completed.push(d.id);
       log(`deployment ${d.id}: the switch was recorded and ${d.revision} is healthy: completed`);
-    } else {
-      // A canary step (`step:N`) had already moved traffic: say where it went back to.
-      const reason =
-        d.phase === 'switching'
-          ? `Flowline restarted during the switch and ${d.revision} had no healthy instance; traffic returned to ${d.previousRevision ?? 'nothing'}`
-          : d.phase?.startsWith('step:')
-            ? `Flowline restarted during the canary (${d.phase}); all traffic returned to ${d.previousRevision ?? 'nothing'} and ${d.revision} was stopped: deploy again to retry`
-            : `Flowline restarted before traffic moved (phase ${d.phase ?? 'pending'}); ${d.previousRevision ?? 'the previous state'} kept serving`;
-      await abandon(deps, plan, reason);
-      report.abandoned.push(d.id);
-      log(`deployment ${d.id}: ${reason}`);
+      continue;
     }
+    const canary =
+      resume !== undefined && d.phase?.startsWith('step:') === true
+        ? await resumableCanary(deps, d, plan.host)
+        : undefined;
+    if (canary?.ok === true) {
+      resumable.push(canary.canary);
+      report.resumed.push(d.id);
+      log(`deployment ${d.id}: ${canary.canary.note}`);
+      continue;
+    }
+    // A canary step (`step:N`) had already moved traffic: say where it went back to.
+    const reason =
+      d.phase === 'switching'
+        ? `Flowline restarted during the switch and ${d.revision} had no healthy instance; traffic returned to ${d.previousRevision ?? 'nothing'}`
+        : d.phase?.startsWith('step:')
+          ? `Flowline restarted during the canary (${d.phase}); all traffic returned to ${d.previousRevision ?? 'nothing'} and ${d.revision} was stopped: deploy again to retry`
+          : `Flowline restarted before traffic moved (phase ${d.phase ?? 'pending'}); ${d.previousRevision ?? 'the previous state'} kept serving`;
+    if (canary !== undefined) await deps.records.journal(d.id, 'decision', `not resumed: ${canary.why}`);
+    await abandon(deps, plan, reason);
+    report.abandoned.push(d.id);
+    log(`deployment ${d.id}: ${reason}`);
   }
 
   for (const route of await deps.records.routes()) {
@@ -69,5 +90,7 @@ export async function recover(deps: Deps, log: (line: string) => void = () => {}
     await applyRoute(deps, route.host, route.target);
     report.routes.push(route.host);
   }
+  // Only now: a resumed canary moves traffic itself, which must not race the rebuild above.
+  for (const canary of resumable) await resume?.(canary);
   return report;
 }

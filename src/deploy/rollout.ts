@@ -1,6 +1,6 @@
 import type { AnalysisTemplate, SmokeCheck, Strategy } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
-import { runCanary } from './canary.js';
+import { type CanaryResumePoint, runCanary } from './canary.js';
 import type { DeployControllerDeps } from './controller.js';
 import type { Backend, InstanceRef, RevisionSpec } from './ports.js';
 import type { StoredTarget } from './records.js';
@@ -40,16 +40,25 @@ type RolloutDeps = Deps &
 /**
  * Drives one deployment: start the new revision, wait healthy, smoke-test it directly, then
  * shift traffic as the strategy says. Each phase is written to the store before it is acted
- * on (see recovery.ts for what a restart does with each phase).
+ * on (see recovery.ts for what a restart does with each phase). With `resumeAt`, a canary that
+ * a restart interrupted carries on from that step: its revision already runs and passed smoke.
  */
 export async function runRollout(
   deps: RolloutDeps,
   r: Rollout,
   control: ReleaseControl,
   progress: (line: string) => void,
+  resumeAt?: CanaryResumePoint,
 ): Promise<RolloutOutcome> {
   try {
-    return await drive(deps, r, control, progress);
+    if (resumeAt === undefined) return await drive(deps, r, control, progress);
+    if (r.strategy.kind !== 'canary') {
+      throw new FlowlineError(
+        'FLOWLINE_INTERNAL',
+        `Only a canary carries on after a restart, not a ${r.strategy.kind} deployment.`,
+      );
+    }
+    return await runCanary(deps, r, r.strategy, control, progress, resumeAt);
   } catch (error) {
     // Whatever broke mid-way, the deployment must end defined: traffic back on stable, reason kept.
     const reason = error instanceof Error ? error.message : String(error);

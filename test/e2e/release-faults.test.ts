@@ -18,9 +18,9 @@ import {
 
 /**
  * Releases under faults, with real processes: Flowline killed with SIGKILL in the middle of a
- * canary and restarted on the same home, an instance crashing during a blue-green switch, and
- * two deploys racing for one environment. Each must end in a defined state with traffic on
- * healthy instances.
+ * canary and restarted on the same home (the canary carries on, or fails safe when its instances
+ * died meanwhile), an instance crashing during a blue-green switch, and two deploys racing for
+ * one environment. Each must end in a defined state with traffic on healthy instances.
  */
 
 /**
@@ -81,6 +81,7 @@ interface Release {
   deployment: { id: string; status: string; reason: string | null };
   phase: string | null;
   traffic: { revision: string; weight: number }[];
+  journal: { message: string }[];
 }
 
 let example: ExampleRepo;
@@ -95,8 +96,15 @@ function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, { cwd: repo, env });
 }
 
-async function serve(): Promise<void> {
-  ({ server, routerUrl, apiUrl, secret } = await serveExample(example));
+async function serve(...extraArgs: string[]): Promise<void> {
+  ({ server, routerUrl, apiUrl, secret } = await serveExample(example, extraArgs));
+}
+
+/** SIGKILLs the server and resolves once it is gone (its sockets closed with it). */
+async function killServer(): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGKILL');
+  await exited;
 }
 
 function via(host: string, agent?: http.Agent): Promise<Answer> {
@@ -131,6 +139,78 @@ function pidsOf(revision: string): number[] {
   );
 }
 
+/** The process groups the runtime recorded for a revision's instances. */
+function groupsOf(revision: string): number[] {
+  return readDb(env, (db) =>
+    (
+      db.prepare('SELECT pgid FROM instances WHERE revision = ? AND pgid IS NOT NULL').all(revision) as {
+        pgid: number;
+      }[]
+    ).map((r) => r.pgid),
+  );
+}
+
+/** One request through the router on a connection of its own: an answer, or the error's code. */
+function requestOnce(port: number, host: string): Promise<Answer | { error: string }> {
+  return new Promise((resolve) => {
+    const req = http.get(
+      { host: '127.0.0.1', port, path: '/api/hello', headers: { host }, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            revision: String(res.headers['x-flowline-revision'] ?? ''),
+          }),
+        );
+      },
+    );
+    req.setTimeout(5000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+  });
+}
+
+/**
+ * Requests to `host` through the router on `port`, one after another, until stopped. Refused
+ * connections (no router listening) are counted apart from failures: anything else that is not
+ * a 200 from an instance. `between` runs an action while no request is in flight.
+ */
+function steadyLoad(port: number, host: string) {
+  const tally = { ok: new Map<string, number>(), refused: 0, failed: [] as string[] };
+  let stopped = false;
+  let pending: (() => Promise<void>) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      if (pending !== undefined) {
+        await pending();
+        pending = undefined;
+      }
+      const answer = await requestOnce(port, host);
+      if ('error' in answer) {
+        if (answer.error === 'ECONNREFUSED') tally.refused += 1;
+        else tally.failed.push(answer.error);
+      } else if (answer.status === 200) {
+        tally.ok.set(answer.revision, (tally.ok.get(answer.revision) ?? 0) + 1);
+      } else {
+        tally.failed.push(`${answer.status} from ${answer.revision || 'the router'}`);
+      }
+      await delay(5);
+    }
+  })();
+  return {
+    between(action: () => Promise<void>): Promise<void> {
+      return new Promise((resolve, reject) => {
+        pending = () => action().then(resolve, reject);
+      });
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      return tally;
+    },
+  };
+}
+
 beforeAll(async () => {
   example = await exampleRepo('flowline-release-faults-', {
     'flowline.yaml': config(),
@@ -154,7 +234,8 @@ afterAll(async () => {
 });
 
 describe('Flowline killed with SIGKILL in the middle of a canary', () => {
-  it('fails the release safely on restart: traffic on stable, the canary stopped, nothing orphaned', async () => {
+  /** Deploys production and waits for its canary to pause at 50%; resolves its revisions and pids. */
+  async function pausedCanary() {
     const stable = (await release('production')).traffic[0]?.revision ?? '';
     const deploying = cli('deploy', 'production');
     const paused = await until(
@@ -171,12 +252,75 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
     const stablePids = pidsOf(stable);
     expect(canaryPids).toHaveLength(2);
     expect(stablePids).toHaveLength(2);
+    return { stable, canary, canaryPids, stablePids, deploying };
+  }
 
-    server.child.kill('SIGKILL');
+  it('carries the release on from its step on restart, with every request answered by a healthy instance', async () => {
+    const port = new URL(routerUrl).port;
+    const load = steadyLoad(Number(port), 'production.hello.localhost');
+    const { stable, canary, canaryPids, stablePids, deploying } = await pausedCanary();
+
+    // Between two requests, so none is in flight when the router dies: from here until the new
+    // router listens, connections are refused, and nothing else may fail.
+    await load.between(killServer);
     const cut = await deploying;
     expect(cut.code).not.toBe(0);
-    // The instances outlive the supervisor that was killed...
     expect([...canaryPids, ...stablePids].every(running)).toBe(true);
+
+    await serve('--router-port', port);
+    const resumed = await releaseStatus('production');
+    expect(resumed.deployment.status).toBe('running');
+    expect(resumed.phase).toBe('step:1');
+    expect(resumed.traffic).toEqual([
+      { revision: stable, weight: 50 },
+      { revision: canary, weight: 50 },
+    ]);
+    expect(resumed.journal.map((l) => l.message)).toContain(
+      `resumed after a restart at step 2/2 (pause, 50% on ${canary}): still paused until promoted`,
+    );
+
+    const promoted = await cli('release', 'promote', 'production');
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const done = await until(
+      'the release ends',
+      () => releaseStatus('production'),
+      (r) => r.deployment.status !== 'running',
+    );
+    expect(done.deployment.status).toBe('succeeded');
+    expect(done.traffic).toEqual([{ revision: canary, weight: 100 }]);
+    expect(done.journal.map((l) => l.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^resumed after a restart at step 2\/2/), 'succeeded']),
+    );
+    // The stable revision is retired once the canary takes all traffic: keep the load on until then.
+    await until(
+      'the stable revision is stopped',
+      async () => stablePids.filter(running),
+      (left) => left.length === 0,
+    );
+    const tally = await load.stop();
+    expect(tally.failed).toEqual([]);
+    expect(tally.refused).toBeGreaterThan(0); // the load did span the restart
+    expect([...tally.ok.keys()].sort()).toEqual([stable, canary].sort());
+    const answers = await twenty('production.hello.localhost');
+    expect(answers.every((a) => a.status === 200 && a.revision === canary)).toBe(true);
+    // The canary's instances were adopted, never restarted.
+    expect(pidsOf(canary).sort()).toEqual([...canaryPids].sort());
+  }, 120_000);
+
+  it('fails the release safely on restart when the canary died meanwhile: traffic on stable, nothing orphaned', async () => {
+    const { stable, canary, canaryPids, stablePids, deploying } = await pausedCanary();
+
+    await killServer();
+    const cut = await deploying;
+    expect(cut.code).not.toBe(0);
+    // The instances outlive the supervisor that was killed; the canary's then die too.
+    expect([...canaryPids, ...stablePids].every(running)).toBe(true);
+    for (const pgid of groupsOf(canary)) process.kill(-pgid, 'SIGKILL');
+    await until(
+      "the canary's instances are gone",
+      async () => canaryPids.filter(running),
+      (left) => left.length === 0,
+    );
 
     await serve();
     const status = await releaseStatus('production');
@@ -184,11 +328,13 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
     expect(status.phase).toBeNull();
     expect(status.deployment.reason).toMatch(/^Flowline restarted during the canary/);
     expect(status.deployment.reason).not.toContain('\n');
+    expect(status.journal.map((l) => l.message)).toContain(
+      `not resumed: 0 of the 2 instances of ${canary} were healthy after the restart`,
+    );
     expect(status.traffic).toEqual([{ revision: stable, weight: 100 }]);
     const answers = await twenty('production.hello.localhost');
     expect(answers.every((a) => a.status === 200 && a.revision === stable)).toBe(true);
-    // ...the restarted Flowline stopped the canary's and adopted the stable ones, unrestarted.
-    expect(canaryPids.filter(running)).toEqual([]);
+    // ...and the restarted Flowline adopted the stable instances, unrestarted.
     expect(stablePids.every(running)).toBe(true);
     expect(pidsOf(stable).sort()).toEqual([...stablePids].sort());
   }, 90_000);
