@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createMemoryBusinessMetrics } from '../analysis/index.js';
-import { DeployController, DeployRecords, EnvironmentService, recover, retireDue } from '../deploy/index.js';
+import { runnerTimeoutMs } from '../core/settings.js';
+import {
+  DeployController,
+  DeployRecords,
+  EnvironmentService,
+  retireDue,
+  SYSTEM_ACTOR,
+} from '../deploy/index.js';
+import { createRunReaper } from '../pipeline/index.js';
 import { createRouter, type Router } from '../router/index.js';
 import { createLocalRuntime, type Runtime } from '../runtime/index.js';
 import { buildServer, listen } from '../server/index.js';
@@ -31,7 +39,7 @@ export interface DaemonOptions {
   readonly host: string;
   readonly logger?: boolean;
   readonly log?: (line: string) => void;
-  /** How often expired previews are deleted (default 30 s; tests lower it). */
+  /** How often expired previews and abandoned recorded runs are reaped (default 30 s; tests lower it). */
   readonly reapIntervalMs?: number;
 }
 
@@ -52,14 +60,14 @@ export interface DaemonInfo {
 /**
  * Starts the data plane and the API over one store. Order matters for "no lost state": the
  * runtime first adopts what a previous process left running, then unfinished deployments are
- * finished or undone and every route is rebuilt, and only then is the API opened.
+ * finished, resumed or undone and every route is rebuilt, and only then are the router and the
+ * API opened.
  */
 export async function startDaemon(flowline: Flowline, options: DaemonOptions): Promise<Daemon> {
   const log = options.log ?? (() => {});
   const { store, clock, settings } = flowline;
   const router = createRouter({ clock });
   const runtime = createLocalRuntime({ store, clock, hostEnv: settings.env });
-  const routerListening = await router.listen({ port: options.routerPort, host: options.host });
 
   const adopted = await runtime.adopt({ secrets: ({ names }) => pick(settings.env, names) });
   if (adopted.adopted.length + adopted.cleaned.length > 0) {
@@ -82,10 +90,12 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   };
   const business = createMemoryBusinessMetrics({ clock });
   const analyze = createAnalyze({ router, business, records, clock });
-  const recovery = await recover(deps, log);
+  const deployer = new DeployController({ ...deps, analyze });
+  const recovery = await deployer.recover({ where: flowline.where, log });
   if (recovery.routes.length > 0)
     log(`serving ${recovery.routes.length} route(s): ${recovery.routes.join(', ')}`);
-  const deployer = new DeployController({ ...deps, analyze });
+  // Listen once every route is rebuilt: until then the router would answer "no route" (404).
+  const routerListening = await router.listen({ port: options.routerPort, host: options.host });
 
   // Warm revisions are retired when their time is up; a missed tick is caught by the next one.
   const retirer = setInterval(() => {
@@ -110,13 +120,27 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   });
   const swept = await environments.sweep();
   if (swept.length > 0) log(`stopped ${swept.length} revision(s) of deleted environments`);
+  // Runs recorded from CI machines whose runner went silent (a killed job) are marked failed.
+  const runs = createRunReaper({
+    ...flowline,
+    timeoutMs: runnerTimeoutMs(settings),
+    actor: SYSTEM_ACTOR,
+  });
   const reap = () =>
-    environments
-      .reapExpired(flowline.where)
-      .then((deleted) => {
-        if (deleted.length > 0) log(`deleted expired preview(s): ${deleted.join(', ')}`);
-      })
-      .catch((error: unknown) => log(`deleting expired previews failed: ${String(error)}`));
+    Promise.all([
+      environments
+        .reapExpired(flowline.where)
+        .then((deleted) => {
+          if (deleted.length > 0) log(`deleted expired preview(s): ${deleted.join(', ')}`);
+        })
+        .catch((error: unknown) => log(`deleting expired previews failed: ${String(error)}`)),
+      runs
+        .reap()
+        .then((reaped) => {
+          if (reaped.length > 0) log(`runner stopped reporting, run(s) marked failed: ${reaped.join(', ')}`);
+        })
+        .catch((error: unknown) => log(`reaping abandoned runs failed: ${String(error)}`)),
+    ]);
   await reap();
   const reaper = setInterval(reap, options.reapIntervalMs ?? 30_000);
   reaper.unref();

@@ -221,6 +221,18 @@ export const ERROR_CODES = {
       'A run record sent to the server clashes with what it holds: the run id belongs to another run, or the run has already finished.',
     fix: 'Start a new run with `flowline run`; a finished run cannot be changed.',
   },
+  FLOWLINE_RUN_REAPED: {
+    kind: 'conflict',
+    summary:
+      'A runner reported on a run the server had already marked failed because it had stopped reporting (its CI job was presumed killed).',
+    fix: 'Nothing more is recorded for that run: start a new one with `flowline run`; if runs are reaped while alive, raise FLOWLINE_RUNNER_TIMEOUT on the server.',
+  },
+  FLOWLINE_LOG_OFFSET: {
+    kind: 'conflict',
+    summary:
+      "A batch of log lines does not continue the server's copy of the stage log: bytes are missing before it, or the server holds different bytes at its offset.",
+    fix: 'Send the batch at the offset the server last returned (`flowline run` does); the final log upload (PUT) replaces the whole log.',
+  },
   FLOWLINE_ANDON_RED: {
     kind: 'conflict',
     summary:

@@ -1,5 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
+import { FlowlineError } from './errors.js';
+import { parseDuration } from './time.js';
+
+/** How long a server waits for news from a CI machine's run before reaping it (10 minutes). */
+export const DEFAULT_RUNNER_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * Everything Flowline reads from its process environment, read once at start-up and passed
@@ -19,6 +24,12 @@ export interface Settings {
    * whose pages may call the flag delivery routes; empty: none. Checked when the server starts.
    */
   readonly corsOrigins: readonly string[];
+  /**
+   * `FLOWLINE_RUNNER_TIMEOUT` (a duration: `10m`, `90s`): a run recorded from a CI machine whose
+   * runner sends nothing for this long is marked failed by the server. Unset: 10 minutes. Checked
+   * when the server starts, by {@link runnerTimeoutMs}.
+   */
+  readonly runnerTimeout: string | undefined;
   /** `DATABASE_URL`: a PostgreSQL URL for scale-out (not supported yet). */
   readonly databaseUrl: string | undefined;
   /** A frozen copy of the environment, for CI detection and audit "where". */
@@ -39,11 +50,30 @@ export function loadSettings(
     serverUrl: emptyToUndefined(env.FLOWLINE_URL),
     token: emptyToUndefined(env.FLOWLINE_TOKEN),
     corsOrigins: Object.freeze((env.FLOWLINE_CORS_ORIGINS ?? '').split(/[\s,]+/).filter((o) => o !== '')),
+    runnerTimeout: emptyToUndefined(env.FLOWLINE_RUNNER_TIMEOUT),
     databaseUrl: emptyToUndefined(env.DATABASE_URL),
     env: Object.freeze({ ...env }),
     osUser: safeUserName(env),
     hostname: os.hostname(),
   });
+}
+
+/**
+ * The runner timeout in milliseconds; FLOWLINE_SETTING_INVALID for a value that is not a
+ * duration of at least a second. Runners send a heartbeat every 30 s, so keep it well above that.
+ */
+export function runnerTimeoutMs(settings: Pick<Settings, 'runnerTimeout'>): number {
+  const text = settings.runnerTimeout;
+  if (text === undefined) return DEFAULT_RUNNER_TIMEOUT_MS;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 1000) {
+    throw new FlowlineError(
+      'FLOWLINE_SETTING_INVALID',
+      `FLOWLINE_RUNNER_TIMEOUT \`${text}\` is not a duration of 1s or more.`,
+      { hint: 'e.g. FLOWLINE_RUNNER_TIMEOUT=10m (runners report at least every 30 s).' },
+    );
+  }
+  return ms;
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

@@ -1,8 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Andon, AndonChange } from '../andon/index.js';
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { Actor, AuditLog, Where } from '../audit/index.js';
@@ -10,10 +6,11 @@ import type { Catalog, Run } from '../catalog/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import type { RunRow, Store } from '../store/index.js';
-import { LineSplitter } from './lines.js';
+import { createLogFiles } from './intake-logs.js';
 import { readLogFrom, stageLogPath } from './logs.js';
 import { createMasker } from './mask.js';
 import { createStageRecords, type StagePatch } from './records.js';
+import { readRunnerState, recordRunner, touchRunner } from './runner-state.js';
 import { isTrunkRun } from './trunk.js';
 import type { NodeKind, NodeResult, RunOutcome } from './types.js';
 
@@ -28,9 +25,6 @@ import type { NodeKind, NodeResult, RunOutcome } from './types.js';
 /** `run_` + 9 base-36 time digits + 16 hex: what `newId('run')` makes. */
 export const RUN_ID = /^run_[0-9a-z]{9}[0-9a-f]{16}$/;
 
-/** The largest stage log kept; the rest is cut with a note (the runner keeps the whole log). */
-export const MAX_LOG_BYTES = 64 * 1024 * 1024;
-
 /** A run as it starts on the runner. */
 export interface RemoteRunStart {
   readonly id: string;
@@ -40,6 +34,13 @@ export interface RemoteRunStart {
   readonly where: Where;
   readonly startedAt: string;
   readonly nodes: readonly { readonly name: string; readonly kind: NodeKind }[];
+  /**
+   * `pipeline.trunk` (null with `pipeline.andon: false`) and `--stages`, so that a run whose
+   * runner stops reporting moves the andon cord as a finished one would. Older runners send
+   * neither: such a run, if reaped, is not taken for a trunk run.
+   */
+  readonly trunk?: string | null;
+  readonly only?: readonly string[] | null;
 }
 
 /** How the run ended on the runner. */
@@ -74,6 +75,13 @@ export interface RunIntake {
   updateStage(runId: string, stage: string, patch: StagePatch): Promise<NodeResult>;
   /** Replaces a stage's log with the lines streamed in (masked again for tokens on the way). */
   writeLog(runId: string, stage: string, source: Readable): Promise<{ bytes: number }>;
+  /**
+   * Appends whole lines to a stage's log at a byte offset while the stage runs (see
+   * LogFiles.append: a retried batch is not written twice, a gap is refused).
+   */
+  appendLog(runId: string, stage: string, offset: number, source: Readable): Promise<{ offset: number }>;
+  /** Notes that the runner is alive while its stages run quietly (see reaper.ts). */
+  heartbeat(runId: string): Promise<{ heardAt: string }>;
   /** Records the outcome, the artifact and the andon cord; audited as `run.finish`. */
   finish(runId: string, input: RemoteRunFinish, by: Actor): Promise<{ run: Run; andon: AndonChange | null }>;
   /** A run with its stages; FLOWLINE_NOT_FOUND for an unknown id. */
@@ -91,7 +99,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
   const { store, catalog, audit } = deps;
   const records = createStageRecords(deps);
   // The runner masked its secrets; tokens and bearer credentials are scrubbed here once more.
-  const scrub = createMasker([]);
+  const logs = createLogFiles(createMasker([]));
 
   const mustFind = async (runId: string): Promise<Run> => {
     const run = await catalog.findRun(runId);
@@ -102,13 +110,23 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     }
     return run;
   };
+  /** The run, still running; every message about it from the runner counts as a sign of life. */
   const mustRun = async (runId: string): Promise<Run> => {
     const run = await mustFind(runId);
     if (run.status !== 'running') {
+      const reaped = (await readRunnerState(store.db, runId))?.reaped;
+      if (reaped !== undefined) {
+        throw new FlowlineError(
+          'FLOWLINE_RUN_REAPED',
+          `Run ${runId} was marked failed at ${reaped.at}: ${reaped.reason}.`,
+          { hint: 'Nothing more is recorded for it; start a new run with `flowline run`.' },
+        );
+      }
       throw new FlowlineError('FLOWLINE_RUN_CONFLICT', `Run ${runId} has already finished (${run.status}).`, {
         hint: 'A finished run cannot be changed; start a new one with `flowline run`.',
       });
     }
+    await store.write((tx) => touchRunner(tx, runId, deps.clock.now()));
     return run;
   };
   const mustStage = async (runId: string, stage: string): Promise<NodeResult> => {
@@ -125,7 +143,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     async start(input, by) {
       const existing = await catalog.findRun(input.id);
       if (existing !== undefined) {
-        if (existing.service === input.service && existing.status === 'running') return existing;
+        if (existing.service === input.service && existing.status === 'running') return mustRun(input.id);
         throw new FlowlineError(
           'FLOWLINE_RUN_CONFLICT',
           `A run with the id ${input.id} is already recorded.`,
@@ -135,6 +153,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
         );
       }
       await catalog.ensureService(input.service);
+      const declared = { trunk: input.trunk ?? null, only: input.only === undefined ? null : input.only };
       await store.write(async (tx) => {
         const service = await tx
           .selectFrom('services')
@@ -155,6 +174,8 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
           finished_at: null,
         };
         await tx.insertInto('runs').values(row).execute();
+        // With the row: a run recorded as running always has a runner the reaper can judge.
+        await recordRunner(tx, input.id, declared, deps.clock.now());
         if (input.nodes.length > 0) {
           await tx
             .insertInto('run_stages')
@@ -198,36 +219,18 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     async writeLog(runId, stage, source) {
       await mustRun(runId);
       const found = await mustStage(runId, stage);
-      const file = found.logPath ?? stageLogPath(deps.home, runId, stage);
-      await mkdir(path.dirname(file), { recursive: true });
-      const partial = `${file}.${process.pid}.part`;
-      const out = createWriteStream(partial, { mode: 0o600 });
-      let bytes = 0;
-      let cut = false;
-      const splitter = new LineSplitter((line) => {
-        if (cut) return;
-        const text = `${scrub(line)}\n`;
-        bytes += Buffer.byteLength(text);
-        if (bytes > MAX_LOG_BYTES) {
-          cut = true;
-          out.write(`+0.000s # the log was cut at ${MAX_LOG_BYTES / 1024 / 1024} MB on the server\n`);
-        } else out.write(text);
-      });
-      try {
-        await pipeline(source, async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) splitter.write(chunk);
-          splitter.end();
-          await new Promise<void>((resolve, reject) =>
-            out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-          );
-        });
-        await rename(partial, file);
-      } catch (error) {
-        out.destroy();
-        await rm(partial, { force: true });
-        throw error;
-      }
-      return { bytes };
+      return logs.replace(found.logPath ?? stageLogPath(deps.home, runId, stage), source);
+    },
+
+    async appendLog(runId, stage, offset, source) {
+      await mustRun(runId);
+      const found = await mustStage(runId, stage);
+      return logs.append(found.logPath ?? stageLogPath(deps.home, runId, stage), offset, source);
+    },
+
+    async heartbeat(runId) {
+      await mustRun(runId);
+      return { heardAt: deps.clock.now().toISOString() };
     },
 
     async finish(runId, input, by) {

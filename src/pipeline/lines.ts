@@ -10,18 +10,30 @@ export const MAX_LINE_CHARS = 64 * 1024;
  */
 export class LineSplitter {
   readonly #decoder = new StringDecoder('utf8');
+  readonly #breaks: RegExp;
+  readonly #maxChars: number;
   #partial = '';
 
-  constructor(readonly onLine: (line: string) => void) {}
+  /**
+   * `newlinesOnly` and a larger `maxChars` re-split a stored log (whose lines already carry a
+   * prefix and may hold a carriage return) without changing a byte of it.
+   */
+  constructor(
+    readonly onLine: (line: string) => void,
+    options: { readonly newlinesOnly?: boolean; readonly maxChars?: number } = {},
+  ) {
+    this.#breaks = options.newlinesOnly === true ? /\n/ : /\r\n|\r|\n/;
+    this.#maxChars = options.maxChars ?? MAX_LINE_CHARS;
+  }
 
   write(chunk: Buffer | string): void {
     const text = this.#partial + (typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
-    const parts = text.split(/\r\n|\r|\n/);
+    const parts = text.split(this.#breaks);
     this.#partial = parts.pop() ?? '';
     for (const line of parts) this.onLine(line);
-    while (this.#partial.length > MAX_LINE_CHARS) {
-      this.onLine(this.#partial.slice(0, MAX_LINE_CHARS));
-      this.#partial = this.#partial.slice(MAX_LINE_CHARS);
+    while (this.#partial.length > this.#maxChars) {
+      this.onLine(this.#partial.slice(0, this.#maxChars));
+      this.#partial = this.#partial.slice(this.#maxChars);
     }
   }
 

@@ -40,7 +40,11 @@ export function formatLogLine(offsetMs: number, text: string): string {
   return `+${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}s ${text}`;
 }
 
-/** Appends masked lines to one node's log and hands each to `onLine` (for live display). */
+/**
+ * Appends masked lines to one node's log and hands each to `onLine`: the masked text (for live
+ * display) and the exact line written to the file, newline included (for a server's copy of
+ * the log; undefined once the log is closed).
+ */
 export class StageLog {
   readonly #fd: number;
   #closed = false;
@@ -49,7 +53,7 @@ export class StageLog {
     readonly file: string,
     private readonly runStartedAt: number,
     private readonly mask: Masker,
-    private readonly onLine: (text: string) => void,
+    private readonly onLine: (text: string, stored: string | undefined) => void,
     private readonly now: () => number = Date.now,
   ) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -59,8 +63,9 @@ export class StageLog {
   /** Writes one line of output (masked here). */
   write(line: string): void {
     const text = this.mask(line);
-    if (!this.#closed) writeSync(this.#fd, `${formatLogLine(this.now() - this.runStartedAt, text)}\n`);
-    this.onLine(text);
+    const stored = this.#closed ? undefined : `${formatLogLine(this.now() - this.runStartedAt, text)}\n`;
+    if (stored !== undefined) writeSync(this.#fd, stored);
+    this.onLine(text, stored);
   }
 
   close(): void {

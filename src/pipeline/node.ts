@@ -21,7 +21,8 @@ export interface NodeContext {
   readonly env: (node: PlanNode, step: Step) => Record<string, string>;
   /** The build's inputs, for the build node. */
   readonly build: Omit<BuildOnceInput, 'log' | 'runCommand'>;
-  readonly onLine: (node: string, text: string) => void;
+  /** A line of output: its masked text, and the line as written to the log file (see StageLog). */
+  readonly onLine: (node: string, text: string, stored: string | undefined) => void;
 }
 
 export type NodeOutcome = StepsOutcome & Partial<Pick<BuildOutcome, 'cached' | 'artifact' | 'error'>>;
@@ -34,8 +35,8 @@ export type NodeOutcome = StepsOutcome & Partial<Pick<BuildOutcome, 'cached' | '
 export async function runNode(ctx: NodeContext, node: PlanNode, signal: AbortSignal): Promise<NodeOutcome> {
   let log: StageLog | undefined;
   try {
-    log = new StageLog(stageLogPath(ctx.home, ctx.runId, node.name), ctx.runStart, ctx.mask, (text) =>
-      ctx.onLine(node.name, text),
+    log = new StageLog(stageLogPath(ctx.home, ctx.runId, node.name), ctx.runStart, ctx.mask, (text, stored) =>
+      ctx.onLine(node.name, text, stored),
     );
     const open = log;
     const executor = node.image === undefined ? ctx.local : ctx.containers;

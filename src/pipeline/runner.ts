@@ -209,7 +209,10 @@ async function runPipeline(
           catalog: deps.catalog,
           db: deps.store.db,
         },
-        onLine: (node, text) => observer.line?.(node, text),
+        onLine: (node, text, stored) => {
+          observer.line?.(node, text);
+          if (stored !== undefined) observer.logged?.(node, stored);
+        },
       };
 
       const execute = async (node: PlanNode, signal: AbortSignal): Promise<Settled> => {

@@ -104,6 +104,11 @@ export interface RunObserver {
   status?(node: NodeResult): void;
   /** One line of a node's output or of Flowline's notes about it. */
   line?(node: string, text: string): void;
+  /**
+   * What was just appended to a node's log file, byte for byte: one masked, time-prefixed line
+   * with its newline. Mirroring these reproduces the file (a server's copy of the log).
+   */
+  logged?(node: string, chunk: string): void;
   finished?(report: RunReport): void;
 }
 

@@ -21,6 +21,7 @@ export interface Database {
   runtime_revisions: RuntimeRevisionsTable;
   instances: InstancesTable;
   run_stages: RunStagesTable;
+  run_runners: RunRunnersTable;
   andon_state: AndonStateTable;
   andon_events: AndonEventsTable;
   flowline_migrations: MigrationsTable;
@@ -149,6 +150,19 @@ export interface RunsTable {
   finished_at: string | null;
 }
 
+/** The CI machine behind a run recorded from elsewhere (pipeline/runner-state.ts). */
+export interface RunRunnersTable {
+  run_id: string;
+  /** `pipeline.trunk` the runner declared, or null when its andon is off. */
+  trunk: string | null;
+  /** JSON array: `--stages`, or null for a full run. */
+  only_json: string | null;
+  /** When the runner last sent anything about the run. */
+  heard_at: string;
+  reaped_at: string | null;
+  reaped_reason: string | null;
+}
+
 export interface EnvironmentsTable {
   id: string;
   service_id: string;
@@ -181,6 +195,8 @@ export interface DeploymentsTable {
   previous_revision: LaterText;
   /** JSON: strategy progress (current step, weights, analysis outcomes). */
   state_json: LaterText;
+  /** JSON: the strategy and analysis templates it started with, to resume a canary after a restart. */
+  plan_json: LaterText;
 }
 
 /** A set of instances of one artifact in one environment, started by one deployment. */

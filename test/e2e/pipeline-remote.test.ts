@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { createArtifactStore } from '../../src/artifacts/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { loadSettings } from '../../src/core/settings.js';
 import type { Listening } from '../../src/server/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { type CliProcess, readDb, runCli, startCli, tempDir, until } from './helpers.js';
 
 // "CI is a dumb trigger": `flowline run` executes on the calling machine (the CLI as a child
 // process, a real git repo) and records the run on a real server on loopback. Assertions are
@@ -261,3 +261,170 @@ describe('flowline run against a server', () => {
     ]);
   });
 });
+
+// The same, with `flowline serve` as the server: logs stream while a stage runs, and a run
+// whose CI job is killed is reaped. A stage prints, waits for a gate file the test creates,
+// then prints again: what the server shows before the gate exists came while the stage ran.
+
+/** A `flowline serve` of its own, reaping often; `timeout` is its FLOWLINE_RUNNER_TIMEOUT. */
+async function serve(name: string, timeout?: string) {
+  const home = path.join(dir.path, name);
+  const cli = await startCli(
+    ['serve', '--port', '0', '--router-port', '0', '--reap-interval', '200ms'],
+    /router on/,
+    {
+      cwd: repo,
+      env: { FLOWLINE_HOME: home, ...(timeout === undefined ? {} : { FLOWLINE_RUNNER_TIMEOUT: timeout }) },
+    },
+  );
+  const daemon = JSON.parse(await readFile(path.join(home, 'daemon.json'), 'utf8')) as {
+    apiUrl: string;
+    secret: string;
+  };
+  return { cli, home, env: { FLOWLINE_URL: daemon.apiUrl, FLOWLINE_TOKEN: daemon.secret } };
+}
+
+/** A pipeline of service `name` whose stage `talk` prints, waits for `<name>.gate`, and prints again. */
+async function gatedConfig(name: string): Promise<string> {
+  const file = `${name}.yaml`;
+  await writeFile(
+    path.join(repo, file),
+    `version: 1
+service: ${name}
+build:
+  command: mkdir -p out && cp src/app.sh out/
+  inputs: ["src/**"]
+  output: out
+stages:
+  talk:
+    steps:
+      - run: 'w=line; echo "first $w"; while [ ! -f ${name}.gate ]; do sleep 0.1; done; echo "second $w"'
+`,
+  );
+  return file;
+}
+
+/** The id of the service's run on a server, once recorded there. */
+function recordedRun(home: string, service: string) {
+  return until(
+    `a run of ${service} recorded on the server`,
+    async () =>
+      readDb({ FLOWLINE_HOME: home }, (db) =>
+        db
+          .prepare(
+            'SELECT runs.id AS id FROM runs JOIN services ON services.id = runs.service_id WHERE services.name = ?',
+          )
+          .get(service),
+      ) as { id: string } | undefined,
+    (row) => row !== undefined,
+  ).then((row) => row?.id ?? '');
+}
+
+const exited = (cli: CliProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (cli.child.exitCode !== null || cli.child.signalCode !== null) return resolve(cli.child.exitCode);
+    cli.child.once('exit', (code) => resolve(code));
+  });
+
+describe('flowline run against flowline serve', () => {
+  let live: Awaited<ReturnType<typeof serve>>;
+  let reaping: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    [live, reaping] = await Promise.all([serve('served-live'), serve('served-reaping', '3s')]);
+  });
+  afterAll(async () => {
+    await Promise.all([live.cli.stop(), reaping.cli.stop()]);
+    // Let any step a killed runner left behind finish.
+    await Promise.all(['live', 'dead'].map((name) => writeFile(path.join(repo, `${name}.gate`), '')));
+  });
+
+  it("streams a stage log while the stage runs, and ends byte-identical to the runner's log file", async () => {
+    const config = await gatedConfig('live');
+    const machine = path.join(dir.path, 'machine-live');
+    const running = runCli(['run', '--config', config, '--json'], {
+      cwd: repo,
+      env: { FLOWLINE_HOME: machine, ...live.env },
+    });
+    const runId = await recordedRun(live.home, 'live');
+    const follow = await startCli(['logs', runId, 'talk', '--follow'], /first line/, {
+      cwd: repo,
+      env: { FLOWLINE_HOME: path.join(dir.path, 'laptop'), ...live.env },
+    });
+    // The first line came through while the stage waits for its gate: it has not ended.
+    const { stages } = await serverView(live.env, runId);
+    expect(stages.find((s) => s.name === 'talk')?.status).toBe('running');
+    expect(follow.output()).not.toContain('second line');
+
+    await writeFile(path.join(repo, 'live.gate'), '');
+    expect(await exited(follow)).toBe(0);
+    const shown = follow.output();
+    expect(shown.indexOf('first line')).toBeLessThan(shown.indexOf('second line'));
+    const { code, stdout } = await running;
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as Report).runId).toBe(runId);
+
+    for (const stage of ['build', 'talk']) {
+      const local = await readFile(path.join(machine, 'runner', 'logs', runId, `${stage}.log`));
+      const stored = await readFile(path.join(live.home, 'logs', runId, `${stage}.log`));
+      expect(stored.equals(local)).toBe(true);
+    }
+    expect(await readFile(path.join(live.home, 'logs', runId, 'talk.log'), 'utf8')).toMatch(
+      /^\+\d+\.\d{3}s \$ .*\n\+\d+\.\d{3}s first line\n\+\d+\.\d{3}s second line\n$/,
+    );
+  });
+
+  it('reaps the run of a runner killed mid-stage: failed with the reason, andon red, late messages refused', async () => {
+    const config = await gatedConfig('dead');
+    const runner = await startCli(['run', '--config', config], /first line/, {
+      cwd: repo,
+      env: { FLOWLINE_HOME: path.join(dir.path, 'machine-dead'), ...reaping.env },
+    });
+    const runId = await recordedRun(reaping.home, 'dead');
+    await until(
+      'the stage running on the server',
+      () => serverView(reaping.env, runId),
+      (view) => view.stages.some((s) => s.name === 'talk' && s.status === 'running'),
+    );
+    runner.child.kill('SIGKILL');
+    await exited(runner);
+
+    const reaped = await until(
+      'the run reaped',
+      () => serverView(reaping.env, runId),
+      (view) => view.run.status !== 'running',
+    );
+    expect(reaped.run.status).toBe('failed');
+    const talk = reaped.stages.find((s) => s.name === 'talk');
+    expect(talk?.status).toBe('failed');
+    expect(talk?.reason).toMatch(
+      /^the runner stopped reporting at \d{4}-\d\d-\d\dT[\d:.]+Z: its CI job was probably killed$/,
+    );
+
+    const andon = await runCli(['andon', 'status', '--json'], {
+      cwd: repo,
+      env: { FLOWLINE_HOME: path.join(dir.path, 'laptop'), ...reaping.env },
+    });
+    expect((JSON.parse(andon.stdout) as { andon: unknown[] }).andon).toEqual([
+      expect.objectContaining({ service: 'dead', state: 'red', runId, reason: talk?.reason }),
+    ]);
+
+    const late = await fetch(`${reaping.env.FLOWLINE_URL}/v1/runs/${runId}/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reaping.env.FLOWLINE_TOKEN}` },
+    });
+    expect(late.status).toBe(409);
+    expect(await late.json()).toMatchObject({ error: { code: 'FLOWLINE_RUN_REAPED' } });
+  });
+});
+
+/** A run with its stages, from a server's API. */
+async function serverView(env: { FLOWLINE_URL: string; FLOWLINE_TOKEN: string }, runId: string) {
+  const res = await fetch(`${env.FLOWLINE_URL}/v1/runs/${runId}`, {
+    headers: { authorization: `Bearer ${env.FLOWLINE_TOKEN}` },
+  });
+  return (await res.json()) as {
+    run: { status: string };
+    stages: { name: string; status: string; reason: string | null }[];
+  };
+}

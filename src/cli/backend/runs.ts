@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { AndonChange } from '../../andon/index.js';
 import { ARTIFACT_MEDIA_TYPE, type ArtifactStore } from '../../artifacts/index.js';
 import type { Artifact, Run } from '../../catalog/index.js';
@@ -19,7 +20,8 @@ export interface StageUpdate {
 
 /**
  * The calls `flowline run` makes to record a run on a server while it executes here: the run and
- * its stages as they move, each stage's log once it is complete, the artifact, the outcome.
+ * its stages as they move, each stage's log in batches as it grows (or whole, as a fallback),
+ * heartbeats, the artifact, the outcome.
  */
 export interface RunRecordClient {
   readonly server: string;
@@ -27,6 +29,10 @@ export interface RunRecordClient {
   updateStage(runId: string, stage: string, update: StageUpdate): Promise<void>;
   /** Sends a log file as it is on disk (already masked by the runner); a missing file is no log. */
   uploadLog(runId: string, stage: string, file: string): Promise<void>;
+  /** Appends whole log lines at `offset`; resolves with the offset of the next batch. */
+  appendLog(runId: string, stage: string, offset: number, lines: string): Promise<{ offset: number }>;
+  /** Tells the server the runner is alive while nothing else is sent. */
+  heartbeat(runId: string): Promise<void>;
   /** Sends an artifact of the local store unless the server has it already; true when it was sent. */
   pushArtifact(
     local: ArtifactStore,
@@ -60,6 +66,17 @@ export function runRecordClient(target: HttpTarget): RunRecordClient {
         createReadStream(file),
         'text/plain; charset=utf-8',
       );
+    },
+    appendLog: (runId, stage, offset, lines) =>
+      upload<{ offset: number }>(
+        target,
+        'POST',
+        `${stagePath(runId, stage)}/log?offset=${offset}`,
+        Readable.from([Buffer.from(lines)]),
+        'text/plain; charset=utf-8',
+      ),
+    heartbeat: async (runId) => {
+      await request(target, 'POST', `/v1/runs/${enc(runId)}/heartbeat`);
     },
     pushArtifact: async (local, digest, record) => {
       const known = await request(target, 'GET', `/v1/artifacts/${enc(digest)}`).catch(notFound);

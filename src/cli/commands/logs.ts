@@ -12,7 +12,7 @@ const FOLLOW_POLL_MS = 200;
  * `flowline logs RUN [STAGE]`: the stored, masked output of a run's stages, from the local store
  * or from a server (FLOWLINE_URL). Several stages are printed one after the other with a
  * `[stage]` prefix; `--follow` keeps printing as lines are written (by a run in another process,
- * or, on a server, as a CI machine uploads each finished stage) until the run has finished.
+ * or, on a server, as a CI machine streams them there) until the run has finished.
  */
 export default async function logs(
   ctx: CommandContext,

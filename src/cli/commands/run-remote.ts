@@ -14,13 +14,14 @@ import {
 import { remoteTarget } from '../backend/remote.js';
 import { type RunRecordClient, runRecordClient } from '../backend/runs.js';
 import type { CommandContext } from '../context.js';
+import { LogShipper } from './log-shipper.js';
 import { executeRun, printReport, type RunInput, withLocal } from './run.js';
 
 /**
  * `flowline run` against a server ("CI is a dumb trigger"): the pipeline executes on this
  * machine, as a local run does, with the store under `<FLOWLINE_HOME>/runner` as its scratch
  * space and cache; the server records it as it goes — the run, each stage, each stage's masked
- * log, the artifact (uploaded, or downloaded instead of built when the server has one with the
+ * log line by line as it grows, the artifact (uploaded, or downloaded instead of built when the server has one with the
  * same cache key) and the outcome, which moves the server's andon cord. The run keeps one id on
  * both sides, so `flowline logs <id>` against the server finds what this machine printed.
  */
@@ -93,15 +94,22 @@ interface RecorderOptions {
   readonly onError: (error: unknown) => void;
 }
 
+/** How often the runner says it is alive, whatever else it sends (the server reaps silent runs). */
+const HEARTBEAT_MS = 30_000;
+
 /**
  * Forwards a run's events to the server in order, one call at a time, without holding up the
- * run: events arrive synchronously and queue here. After the first failure nothing more is
- * sent; `settle` reports it.
+ * run: events arrive synchronously and queue here. Log lines stream beside them (LogShipper);
+ * a stage's final status waits for its log to be complete on the server. A heartbeat goes out
+ * every 30 s so that a quiet stage is not taken for a killed job. After the first failure
+ * nothing more is sent; `settle` reports it.
  */
 class RunRecorder implements RunObserver {
   #queue: Promise<void> = Promise.resolve();
   #error: { value: unknown } | undefined;
   #run: RunStart | undefined;
+  #shipper: LogShipper | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
   #finished = false;
   #andon: AndonChange | null = null;
   readonly #logged = new Set<string>();
@@ -113,6 +121,8 @@ class RunRecorder implements RunObserver {
 
   started(run: RunStart): void {
     this.#run = run;
+    const shipper = new LogShipper(this.client, run.runId, { onError: (error) => this.#fail(error) });
+    this.#shipper = shipper;
     this.#enqueue(async () => {
       await this.client.start({
         id: run.runId,
@@ -125,13 +135,29 @@ class RunRecorder implements RunObserver {
         where: run.where,
         startedAt: run.startedAt,
         nodes: run.nodes.map((node) => ({ name: node.name, kind: node.kind })),
+        trunk: this.options.trunk,
+        only: run.only,
       });
+      shipper.open();
+      this.#heartbeat = setInterval(() => {
+        // Transient failures are left to the next message; a refusal (a reaped run) stops the run.
+        this.client.heartbeat(run.runId).catch((error: unknown) => {
+          if (!isFlowlineError(error) || error.code !== 'FLOWLINE_SERVER_UNREACHABLE') this.#fail(error);
+        });
+      }, HEARTBEAT_MS);
+      this.#heartbeat.unref();
     });
+  }
+
+  logged(node: string, chunk: string): void {
+    this.#shipper?.add(node, chunk);
   }
 
   status(node: NodeResult): void {
     const run = this.#run;
     if (run === undefined) return;
+    // Its log is closed by now: the server gets the rest of it before the final status.
+    if (node.status !== 'queued' && node.status !== 'running') this.#finishLog(node);
     this.#enqueue(async () => {
       await this.client.updateStage(run.runId, node.name, {
         status: node.status,
@@ -142,12 +168,11 @@ class RunRecorder implements RunObserver {
         reason: node.reason,
       });
     });
-    if (node.status !== 'queued' && node.status !== 'running') this.#uploadLog(run.runId, node);
   }
 
   finished(report: RunReport): void {
     this.#finished = true;
-    for (const stage of report.stages) this.#uploadLog(report.runId, stage);
+    for (const stage of report.stages) this.#finishLog(stage);
     this.#enqueue(async () => {
       const { artifact } = report;
       if (artifact !== null) {
@@ -189,15 +214,17 @@ class RunRecorder implements RunObserver {
   /** Waits for every queued call; throws the first failure. Resolves with the andon change, if any. */
   async settle(): Promise<AndonChange | null> {
     await this.#queue;
+    clearInterval(this.#heartbeat);
+    this.#shipper?.close();
     if (this.#error !== undefined) throw this.#error.value;
     return this.#andon;
   }
 
-  #uploadLog(runId: string, node: NodeResult): void {
-    const file = node.logPath;
-    if (file === null || this.#logged.has(node.name)) return;
+  #finishLog(node: NodeResult): void {
+    const shipper = this.#shipper;
+    if (shipper === undefined || this.#logged.has(node.name)) return;
     this.#logged.add(node.name);
-    this.#enqueue(() => this.client.uploadLog(runId, node.name, file));
+    this.#enqueue(() => shipper.finish(node.name, node.logPath));
   }
 
   #enqueue(call: () => Promise<void>): void {
@@ -206,9 +233,16 @@ class RunRecorder implements RunObserver {
       try {
         await call();
       } catch (error) {
-        this.#error = { value: error };
-        this.options.onError(error);
+        this.#fail(error);
       }
     });
+  }
+
+  #fail(error: unknown): void {
+    if (this.#error !== undefined) return;
+    this.#error = { value: error };
+    clearInterval(this.#heartbeat);
+    this.#shipper?.close();
+    this.options.onError(error);
   }
 }

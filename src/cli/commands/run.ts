@@ -163,6 +163,10 @@ function both(a: RunObserver, b: RunObserver): RunObserver {
       a.line?.(node, text);
       b.line?.(node, text);
     },
+    logged: (node, chunk) => {
+      a.logged?.(node, chunk);
+      b.logged?.(node, chunk);
+    },
     finished: (report) => {
       a.finished?.(report);
       b.finished?.(report);

@@ -69,8 +69,8 @@ function toWhere(where: z.infer<typeof Where>): WhereType {
 /**
  * Pipeline runs. Reads (`read`): a run with its stages, and a stage's log in pages. Writes
  * (`deploy`): a CI machine running `flowline run` against this server records the run as it
- * goes — start, each stage, each stage's masked log, the outcome — and the server updates the
- * andon cord from it as it would for a local run.
+ * goes — start, each stage, each stage's masked log line batches as they come, heartbeats, the
+ * outcome — and the server updates the andon cord from it as it would for a local run.
  */
 export const runRoutes =
   (deps: { intake: RunIntake }): FastifyPluginAsyncZod =>
@@ -149,13 +149,35 @@ export const runRoutes =
                 (nodes) => new Set(nodes.map((n) => n.name)).size === nodes.length,
                 'stage names repeat',
               ),
+            trunk: z
+              .string()
+              .max(500)
+              .nullable()
+              .optional()
+              .describe(
+                '`pipeline.trunk`, or null when `pipeline.andon` is off: a reaped trunk run turns the cord red',
+              ),
+            only: z
+              .array(StageName)
+              .max(500)
+              .nullable()
+              .optional()
+              .describe('`--stages`, or null for a full run'),
           }),
           response: { 201: z.object({ run: RunView }) },
         },
       },
       async (request, reply) => {
-        const { where, ...start } = request.body;
-        const run = await intake.start({ ...start, where: toWhere(where) }, principalOf(request).actor);
+        const { where, trunk, only, ...start } = request.body;
+        const run = await intake.start(
+          {
+            ...start,
+            where: toWhere(where),
+            ...(trunk === undefined ? {} : { trunk }),
+            ...(only === undefined ? {} : { only }),
+          },
+          principalOf(request).actor,
+        );
         void reply.status(201);
         return { run };
       },
@@ -212,6 +234,42 @@ export const runRoutes =
         const source = request.body instanceof Readable ? request.body : Readable.from([]);
         return intake.writeLog(request.params.run, request.params.stage, source);
       },
+    );
+
+    app.post(
+      '/v1/runs/:run/stages/:stage/log',
+      {
+        config: { access: 'deploy' },
+        schema: {
+          summary: "Append lines to a stage's log while the stage runs (text/plain, masked by the runner)",
+          description:
+            "The body is whole lines as the runner's log file holds them, at most 1 MiB. `offset` is the log's size as the last append returned it (0 at first). A batch the log already holds is not written twice, so retrying one is safe; an offset past the end (lost lines) or bytes that disagree with the stored ones are refused with FLOWLINE_LOG_OFFSET. Answers the offset to send the next batch at.",
+          tags: ['runs'],
+          params: StageParams,
+          querystring: z.strictObject({ offset: z.coerce.number().int().min(0) }),
+          response: { 200: z.object({ offset: z.number().int() }) },
+        },
+      },
+      async (request) => {
+        const source = request.body instanceof Readable ? request.body : Readable.from([]);
+        return intake.appendLog(request.params.run, request.params.stage, request.query.offset, source);
+      },
+    );
+
+    app.post(
+      '/v1/runs/:run/heartbeat',
+      {
+        config: { access: 'deploy' },
+        schema: {
+          summary: 'Say that the runner of a recorded run is still alive (sent every 30 s)',
+          description:
+            'Any message about a run counts as a sign of life; this one is for stages that run quietly. A run whose runner says nothing for FLOWLINE_RUNNER_TIMEOUT is marked failed, and later messages are refused with FLOWLINE_RUN_REAPED.',
+          tags: ['runs'],
+          params: RunParams,
+          response: { 200: z.object({ heardAt: z.string() }) },
+        },
+      },
+      async (request) => intake.heartbeat(request.params.run),
     );
 
     app.post(

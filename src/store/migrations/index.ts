@@ -5,6 +5,8 @@ import { artifacts } from './0004_artifacts.js';
 import { deploy } from './0005_deploy.js';
 import { releaseEvents } from './0006_release_events.js';
 import { flags } from './0007_flags.js';
+import { releasePlan } from './0008_release_plan.js';
+import { runRunners } from './0009_run_runners.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -18,4 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   deploy,
   releaseEvents,
   flags,
+  releasePlan,
+  runRunners,
 ];
