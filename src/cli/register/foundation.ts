@@ -37,6 +37,13 @@ export function registerFoundation(program: Command, runs: Runs): void {
     .option('--host <host>', 'address to bind (0.0.0.0 to expose beyond this machine)', '127.0.0.1')
     .option('--keep-instances', 'on exit, leave service instances running for the next start to adopt')
     .addOption(new Option('--reap-interval <duration>', 'how often expired previews are deleted').hideHelp())
+    .addHelpText(
+      'after',
+      `
+Environment:
+  FLOWLINE_CORS_ORIGINS    origins whose pages may read flags (browser provider), e.g. https://shop.example
+  FLOWLINE_RUNNER_TIMEOUT  silence after which a run recorded from CI is marked failed (default 10m)`,
+    )
     .action(runs(() => import('../commands/serve.js')));
 
   const token = program.command('token').description('manage API tokens (create, list, revoke)');
