@@ -1,3 +1,4 @@
+import { SINGLE_VALUE_OPERATORS } from '../flags/engine/index.js';
 import {
   arrowPath,
   checkDuplicates,
@@ -14,22 +15,6 @@ import type { Operator } from './types.js';
 
 /** Cross-reference rules of segments and flags: names, variants, value types, weights, conditions. */
 
-// Typed by the engine's operators, so a renamed or removed one fails to compile here.
-const SINGLE_VALUE_OPS: ReadonlySet<string> = new Set<Operator>([
-  'equals',
-  'notEquals',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'semverEq',
-  'semverLt',
-  'semverLte',
-  'semverGt',
-  'semverGte',
-  'before',
-  'after',
-]);
 const NUMBER_OPS: ReadonlySet<string> = new Set<Operator>(['lt', 'lte', 'gt', 'gte']);
 const SEMVER = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -264,7 +249,7 @@ export function checkCondition(findings: Findings, condition: Record<string, unk
   const op = text(condition.op);
   const values = list(condition.values);
   if (op === undefined) return;
-  if (SINGLE_VALUE_OPS.has(op) && values.length > 1) {
+  if ((SINGLE_VALUE_OPERATORS as ReadonlySet<string>).has(op) && values.length > 1) {
     findings.errors.push({
       code: 'too_many_values',
       message: `\`${op}\` compares with one value, got ${values.length}`,

@@ -1,7 +1,7 @@
 import { type CompileScope, describe, join } from './check.js';
 import { MAX_REGEX_INPUT, regexProblem } from './regex.js';
 import { compareSemVer, parseSemVer, type SemVer } from './semver.js';
-import { OPERATORS, type Operator } from './types.js';
+import { OPERATORS, type Operator, SINGLE_VALUE_OPERATORS } from './types.js';
 import {
   attributeGetter,
   type Context,
@@ -19,21 +19,6 @@ import {
 
 export type Predicate = (context: Context, now: number) => boolean;
 
-const SINGLE = new Set<Operator>([
-  'equals',
-  'notEquals',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'semverEq',
-  'semverLt',
-  'semverLte',
-  'semverGt',
-  'semverGte',
-  'before',
-  'after',
-]);
 const STRING_OPS = new Set<Operator>([
   'equals',
   'notEquals',
@@ -78,7 +63,7 @@ export function compileCondition(
       'move long lists of user ids into a segment',
     );
   }
-  if (SINGLE.has(op) && values.length > 1) {
+  if (SINGLE_VALUE_OPERATORS.has(op) && values.length > 1) {
     return scope.error(
       'too_many_values',
       `\`${op}\` compares with one value, got ${values.length}`,

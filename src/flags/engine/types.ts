@@ -36,6 +36,23 @@ export const OPERATORS = [
 ] as const;
 
 export type Operator = (typeof OPERATORS)[number];
+
+/** Operators that compare with exactly one value (the others take a list). */
+export const SINGLE_VALUE_OPERATORS: ReadonlySet<Operator> = new Set<Operator>([
+  'equals',
+  'notEquals',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'semverEq',
+  'semverLt',
+  'semverLte',
+  'semverGt',
+  'semverGte',
+  'before',
+  'after',
+]);
 export type RuleValue = string | number | boolean;
 
 /**
