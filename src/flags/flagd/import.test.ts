@@ -1,5 +1,6 @@
 import { FlagdCore } from '@openfeature/flagd-core';
 import { describe, expect, it } from 'vitest';
+import { resolveWithFlagd } from '../../../test/flagd-core.js';
 import { evaluate } from '../engine/index.js';
 import { compileOrThrow, prng, randomKeys } from '../testing.js';
 import { importFlagd } from './import.js';
@@ -188,23 +189,3 @@ describe('importFlagd', () => {
     expect(importFlagd({ flagz: {} })).toEqual({ ok: false, error: 'a flagd document has a `flags` object' });
   });
 });
-
-function resolveWithFlagd(
-  core: FlagdCore,
-  key: string,
-  context: Record<string, unknown>,
-): { variant?: string | undefined; reason?: string | undefined } {
-  const flag = core.getFlag(key);
-  const value = flag?.variants.get(flag.defaultVariant ?? '') ?? [...(flag?.variants.values() ?? [])][0];
-  const ctx = context as Parameters<FlagdCore['resolveBooleanEvaluation']>[2];
-  switch (typeof value) {
-    case 'boolean':
-      return core.resolveBooleanEvaluation(key, false, ctx);
-    case 'string':
-      return core.resolveStringEvaluation(key, '', ctx);
-    case 'number':
-      return core.resolveNumberEvaluation(key, 0, ctx);
-    default:
-      return core.resolveObjectEvaluation(key, {}, ctx);
-  }
-}
