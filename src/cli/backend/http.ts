@@ -15,8 +15,7 @@ async function send(
   timeoutMs?: number,
   extra: Readonly<Record<string, string>> = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json, application/x-ndjson', ...extra };
-  if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
+  const headers = headersFor(target, { accept: 'application/json, application/x-ndjson', ...extra });
   if (body !== undefined) headers['content-type'] = 'application/json';
   try {
     return await fetch(target.base + route, {
@@ -26,15 +25,28 @@ async function send(
       ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
     });
   } catch (error) {
-    throw new FlowlineError(
-      'FLOWLINE_SERVER_UNREACHABLE',
-      `Cannot reach the Flowline server at ${target.base}.`,
-      {
-        hint: 'Check that `flowline serve` runs there and that --server / FLOWLINE_URL is right.',
-        cause: error,
-      },
-    );
+    throw unreachable(target, error);
   }
+}
+
+/** `base` plus the bearer token, when the target has one. */
+function headersFor(target: HttpTarget, base: Record<string, string>): Record<string, string> {
+  return target.token === undefined ? base : { ...base, authorization: `Bearer ${target.token}` };
+}
+
+/** The body as JSON, or undefined when it is empty or not JSON. */
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's FlowlineError from an error answer (or a protocol error for a foreign body). */
+async function errorOf(target: HttpTarget, response: Response): Promise<FlowlineError> {
+  return toFlowlineError(target.base, response.status, await readJson(response));
 }
 
 /** A JSON request/response call; error bodies become the server's FlowlineError. */
@@ -51,13 +63,7 @@ export async function request<T>(
 
 /** The answer's JSON; an error body (or none) becomes the server's FlowlineError. */
 async function jsonAnswer<T>(target: HttpTarget, response: Response): Promise<T> {
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = await readJson(response);
   if (response.ok && parsed !== undefined) return parsed as T;
   throw toFlowlineError(target.base, response.status, parsed);
 }
@@ -73,8 +79,7 @@ export async function upload<T>(
   body: Readable,
   contentType: string,
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType };
-  if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
+  const headers = headersFor(target, { accept: 'application/json', 'content-type': contentType });
   let response: Response;
   try {
     response = await fetch(target.base + route, {
@@ -94,14 +99,7 @@ export async function upload<T>(
 export async function download(target: HttpTarget, route: string): Promise<Readable> {
   const response = await send(target, 'GET', route, undefined);
   if (!response.ok || response.body === null) {
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    throw toFlowlineError(target.base, response.status, parsed);
+    throw await errorOf(target, response);
   }
   return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
 }
@@ -130,14 +128,7 @@ export async function requestStream<T>(
 ): Promise<T> {
   const response = await send(target, method, route, body);
   if (!(response.headers.get('content-type') ?? '').includes('ndjson') || response.body === null) {
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    throw toFlowlineError(target.base, response.status, parsed);
+    throw await errorOf(target, response);
   }
   const decoder = new TextDecoder();
   let buffered = '';
