@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { median, round } from './lib/stats.js';
 
 /**
  * The compiled store from dist/ (what the CLI runs), typed from src/. A computed specifier keeps
@@ -18,18 +19,6 @@ function loadCompiled() {
 
 /** @param {number} ms */
 const since = (ms) => performance.now() - ms;
-
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-/** @param {number} n */
-function round(n) {
-  return Math.round(n * 100) / 100;
-}
 
 /** @param {string} dir */
 function removeTree(dir) {

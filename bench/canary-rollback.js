@@ -7,7 +7,8 @@
 // stopped: an upper bound). Also counted, over each whole run: requests that failed other than as
 // the canary's own 500s — what the rollback itself cost (aim: 0).
 import { setTimeout as delay } from 'node:timers/promises';
-import { loadAverage, median, startFlowline, startRevisionLoad } from './release.js';
+import { median } from './lib/stats.js';
+import { loadAverage, startFlowline, startRevisionLoad } from './release.js';
 
 const ENVIRONMENTS = `environments:
   canary:

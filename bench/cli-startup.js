@@ -2,6 +2,7 @@
 // hits both alike. Reports medians and their ratio.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median, round } from './lib/stats.js';
 
 const CLI = fileURLToPath(new URL('../bin/flowline.js', import.meta.url));
 
@@ -11,13 +12,6 @@ function timeOnce(args) {
   const result = spawnSync(process.execPath, args, { stdio: 'ignore' });
   if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /** @param {{ runs?: number }} [options] */
@@ -42,9 +36,4 @@ export async function benchCliStartup(options = {}) {
       { case: 'flowline --version', medianMs: round(median(version)), ratio: round(median(version) / b) },
     ],
   };
-}
-
-/** @param {number} n */
-function round(n) {
-  return Math.round(n * 100) / 100;
 }

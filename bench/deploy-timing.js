@@ -6,7 +6,8 @@
 // supervisor's health check sees it (probed every 200 ms while starting); the same app started by
 // hand (spawn → "listening") is shown for scale. Medians.
 import { startHello } from './lib/hello.js';
-import { loadAverage, median, startFlowline } from './release.js';
+import { median } from './lib/stats.js';
+import { loadAverage, startFlowline } from './release.js';
 
 const ENVIRONMENTS = `environments:
   timing:

@@ -19,6 +19,7 @@ import { GrowthBook, GrowthBookClient } from '@growthbook/growthbook';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { BETA_IDS, FLAGD, FLOWLINE, GROWTHBOOK, UNLEASH } from './lib/flags-peers.js';
+import { median } from './lib/stats.js';
 
 /**
  * The compiled flags part from dist/ (what the server runs), typed from src/. A computed
@@ -138,13 +139,6 @@ function opsPerSec(
   } while (performance.now() - start < ms);
   const seconds = (performance.now() - start) / 1000;
   return sink >= 0 ? ops / seconds : 0;
-}
-
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 const CASES = /** @type {const} */ ([

@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, round } from './lib/stats.js';
 
 const CLI = fileURLToPath(new URL('../bin/flowline.js', import.meta.url));
 const HELLO = fileURLToPath(new URL('../examples/hello', import.meta.url));
@@ -46,18 +47,6 @@ function timeOnce(file, args, cwd, env = {}) {
   });
   if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.status} in ${cwd}`);
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, stdout: result.stdout };
-}
-
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-/** @param {number} n */
-function round(n) {
-  return Math.round(n * 100) / 100;
 }
 
 /**

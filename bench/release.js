@@ -272,13 +272,6 @@ export function startRevisionLoad({ url, host, connections }) {
   };
 }
 
-/** @param {number[]} values */
-export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
 /** The machine's load averages, e.g. "3.1 2.8 2.5": the context of every figure. */
 export function loadAverage() {
   return os

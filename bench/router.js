@@ -11,6 +11,7 @@ import { startHello } from './lib/hello.js';
 import { probeLatency, runLoad } from './lib/load.js';
 import { startNginx } from './lib/nginx.js';
 import { spawnReady } from './lib/process.js';
+import { median, round } from './lib/stats.js';
 
 const ROUTER_PROCESS = fileURLToPath(new URL('./lib/router-process.js', import.meta.url));
 const HOST = 'bench.hello.localhost';
@@ -146,16 +147,4 @@ function table(measured, notes) {
   }
   for (const note of notes) rows.push({ case: `note: ${note}` });
   return rows;
-}
-
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-/** @param {number} n */
-function round(n) {
-  return Math.round(n * 100) / 100;
 }
