@@ -247,13 +247,18 @@ export interface RoutedAnswer {
 
 /**
  * One GET of `/api/hello` through the router (node:http: fetch may not set Host), bounded by a
- * 5 s timeout; a failed request answers status 0 instead of throwing, so traffic loops count it.
+ * 5 s timeout: the answer, or the code of the error that ended the request (ECONNREFUSED, TIMEOUT).
+ * `agent: false` opens a connection of its own.
  */
-export function routedHello(routerUrl: string, host: string, agent?: http.Agent): Promise<RoutedAnswer> {
+export function routedGet(
+  routerUrl: string,
+  host: string,
+  agent?: http.Agent | false,
+): Promise<RoutedAnswer | { error: string }> {
   return new Promise((resolve) => {
     const req = http.get(
       `${routerUrl}/api/hello`,
-      { headers: { host }, ...(agent ? { agent } : {}) },
+      { headers: { host }, ...(agent === undefined ? {} : { agent }) },
       (res) => {
         res.resume();
         res.on('end', () =>
@@ -264,9 +269,19 @@ export function routedHello(routerUrl: string, host: string, agent?: http.Agent)
         );
       },
     );
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, revision: '' }));
+    req.setTimeout(5000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
   });
+}
+
+/** {@link routedGet} for traffic loops: a failed request answers status 0 instead of its error. */
+export async function routedHello(
+  routerUrl: string,
+  host: string,
+  agent?: http.Agent,
+): Promise<RoutedAnswer> {
+  const answer = await routedGet(routerUrl, host, agent);
+  return 'error' in answer ? { status: 0, revision: '' } : answer;
 }
 
 /** Whether a process runs; a zombie (exited, not yet reaped by its new parent) does not. */

@@ -9,6 +9,7 @@ import {
   type RoutedAnswer,
   readDb,
   recordedPids,
+  routedGet,
   routedHello,
   runCli,
   running,
@@ -152,22 +153,7 @@ function groupsOf(revision: string): number[] {
 
 /** One request through the router on a connection of its own: an answer, or the error's code. */
 function requestOnce(port: number, host: string): Promise<Answer | { error: string }> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      { host: '127.0.0.1', port, path: '/api/hello', headers: { host }, agent: false },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            revision: String(res.headers['x-flowline-revision'] ?? ''),
-          }),
-        );
-      },
-    );
-    req.setTimeout(5000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
-  });
+  return routedGet(`http://127.0.0.1:${port}`, host, false);
 }
 
 /**
