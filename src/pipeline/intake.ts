@@ -9,7 +9,7 @@ import type { RunRow, Store } from '../store/index.js';
 import { createLogFiles } from './intake-logs.js';
 import { readLogFrom, stageLogPath } from './logs.js';
 import { createMasker } from './mask.js';
-import { createStageRecords, type StagePatch } from './records.js';
+import { createStageRecords, queuedStageRows, type StagePatch } from './records.js';
 import { readRunnerState, recordRunner, touchRunner } from './runner-state.js';
 import { isTrunkRun } from './trunk.js';
 import type { NodeKind, NodeResult, RunOutcome } from './types.js';
@@ -177,24 +177,11 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
         // With the row: a run recorded as running always has a runner the reaper can judge.
         await recordRunner(tx, input.id, declared, deps.clock.now());
         if (input.nodes.length > 0) {
-          await tx
-            .insertInto('run_stages')
-            .values(
-              input.nodes.map((node, position) => ({
-                run_id: input.id,
-                name: node.name,
-                position,
-                kind: node.kind,
-                status: 'queued' as const,
-                started_at: null,
-                finished_at: null,
-                exit_code: null,
-                signal: null,
-                log_path: stageLogPath(deps.home, input.id, node.name),
-                reason: null,
-              })),
-            )
-            .execute();
+          const planned = input.nodes.map((node) => ({
+            ...node,
+            logPath: stageLogPath(deps.home, input.id, node.name),
+          }));
+          await tx.insertInto('run_stages').values(queuedStageRows(input.id, planned)).execute();
         }
         await audit.append(
           {

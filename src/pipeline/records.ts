@@ -12,10 +12,34 @@ export interface StagePatch {
   readonly reason?: string | null;
 }
 
+/** A planned node as recorded: what `plan` writes, and what the server writes for a runner's run. */
+export interface PlannedNode {
+  readonly name: string;
+  readonly kind: NodeKind;
+  readonly logPath: string;
+}
+
+/** The `run_stages` rows of a run's nodes, `queued`, in plan order. */
+export function queuedStageRows(runId: string, nodes: readonly PlannedNode[]) {
+  return nodes.map((node, position) => ({
+    run_id: runId,
+    name: node.name,
+    position,
+    kind: node.kind,
+    status: 'queued' as const,
+    started_at: null,
+    finished_at: null,
+    exit_code: null,
+    signal: null,
+    log_path: node.logPath,
+    reason: null,
+  }));
+}
+
 /** The `run_stages` records of runs: one row per node, written as the node moves on. */
 export interface StageRecords {
   /** Records a run's nodes as `queued`, in plan order. */
-  plan(runId: string, nodes: readonly { name: string; kind: NodeKind; logPath: string }[]): Promise<void>;
+  plan(runId: string, nodes: readonly PlannedNode[]): Promise<void>;
   /** Updates one node and returns it as recorded. */
   update(runId: string, name: string, patch: StagePatch): Promise<NodeResult>;
   /** The nodes of a run in plan order; empty for an unknown run. */
@@ -27,26 +51,7 @@ export function createStageRecords(deps: { store: Store; clock: Clock }): StageR
   return {
     async plan(runId, nodes) {
       if (nodes.length === 0) return;
-      await store.write((tx) =>
-        tx
-          .insertInto('run_stages')
-          .values(
-            nodes.map((node, position) => ({
-              run_id: runId,
-              name: node.name,
-              position,
-              kind: node.kind,
-              status: 'queued' as const,
-              started_at: null,
-              finished_at: null,
-              exit_code: null,
-              signal: null,
-              log_path: node.logPath,
-              reason: null,
-            })),
-          )
-          .execute(),
-      );
+      await store.write((tx) => tx.insertInto('run_stages').values(queuedStageRows(runId, nodes)).execute());
     },
 
     async update(runId, name, patch) {
