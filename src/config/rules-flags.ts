@@ -1,4 +1,4 @@
-import { SINGLE_VALUE_OPERATORS } from '../flags/engine/index.js';
+import { regexProblem, SINGLE_VALUE_OPERATORS } from '../flags/engine/index.js';
 import {
   arrowPath,
   checkDuplicates,
@@ -276,16 +276,9 @@ function valueProblem(
         hint: 'quote the pattern',
       };
     }
-    try {
-      new RegExp(value);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : '';
-      return {
-        code: 'invalid_regex',
-        message: `invalid regular expression: ${reason}`,
-        hint: 'fix the pattern (JavaScript syntax); escape special characters like `.` and `(` with `\\`',
-      };
-    }
+    // The engine's own check: a pattern it would refuse when the flags load fails validation here.
+    const problem = regexProblem(value);
+    if (problem !== undefined) return problem;
   }
   if (NUMBER_OPS.has(op) && typeof value !== 'number') {
     const quoted = typeof value === 'string' && Number.isFinite(Number(value));

@@ -210,6 +210,14 @@ describe('flag references and values', () => {
     );
   });
 
+  it('refuses at validation a pattern the engine would refuse as catastrophic', () => {
+    const issues = problems(
+      `${base}flags:\n  f:\n    environments:\n      production:\n        rules:\n` +
+        '          - { attribute: email, op: matches, values: ["(a+)+$"], variant: on }\n',
+    );
+    expect(issues.map(where)).toEqual([expect.stringMatching(/^\d+:\d+ unsafe_regex flags\.f\./)]);
+  });
+
   it('refuses rollout and defaultVariant together for the fallthrough', () => {
     const issues = problems(
       `${base}flags:\n  f:\n    environments:\n      production: { defaultVariant: on, rollout: { variants: { on: 50, off: 50 } } }\n`,
