@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   createPrometheusProvider,
   type MeasureContext,
@@ -14,13 +13,11 @@ import {
 } from '../../src/analysis/index.js';
 import { metric, template } from '../../src/analysis/testing.js';
 import type { Metric } from '../../src/config/index.js';
+import { describeWith, findService, PROMETHEUS } from '../services.js';
 import { tempDir } from './helpers.js';
 
 // A real Prometheus (Debian's package) scrapes a tiny metrics endpoint served here; the
 // prometheus provider then queries it through the HTTP API, as a release would.
-
-const PROMETHEUS = '/usr/bin/prometheus';
-const INSTALL = 'apt-get install -y --no-install-recommends prometheus';
 
 const EXPOSITION = `# HELP shop_http_error_ratio Share of failed requests.
 # TYPE shop_http_error_ratio gauge
@@ -78,51 +75,6 @@ async function stopPrometheus(): Promise<void> {
   await exited;
 }
 
-beforeAll(async () => {
-  if (!existsSync(PROMETHEUS)) {
-    throw new Error(
-      `Prometheus is not installed (${PROMETHEUS} is missing). This test runs a real one: \`${INSTALL}\``,
-    );
-  }
-  exporter = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(EXPOSITION);
-  });
-  await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
-  const exporterPort = (exporter.address() as AddressInfo).port;
-  dir = await tempDir('flowline-prometheus-');
-  const config = path.join(dir.path, 'prometheus.yml');
-  await writeFile(
-    config,
-    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`,
-  );
-  const port = await freePort();
-  address = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${path.join(dir.path, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.stdout?.on('data', (d: Buffer) => {
-    log += d.toString();
-  });
-  prometheus.stderr?.on('data', (d: Buffer) => {
-    log += d.toString();
-  });
-  await waitForData();
-}, 60_000);
-
-afterAll(async () => {
-  await stopPrometheus();
-  exporter?.closeAllConnections();
-  await new Promise((resolve) => (exporter ? exporter.close(resolve) : resolve(undefined)));
-  await dir?.dispose();
-});
-
 const errorRate = (query: string, extra: Partial<Metric> = {}) =>
   template('prometheus', {
     name: 'error-rate',
@@ -131,7 +83,49 @@ const errorRate = (query: string, extra: Partial<Metric> = {}) =>
     ...extra,
   });
 
-describe('analysis against a real Prometheus', () => {
+describeWith(PROMETHEUS)('analysis against a real Prometheus', () => {
+  beforeAll(async () => {
+    const binary = findService(PROMETHEUS);
+    if (binary === undefined) throw new Error('unreachable: the suite is skipped without Prometheus');
+    exporter = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(EXPOSITION);
+    });
+    await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+    const exporterPort = (exporter.address() as AddressInfo).port;
+    dir = await tempDir('flowline-prometheus-');
+    const config = path.join(dir.path, 'prometheus.yml');
+    await writeFile(
+      config,
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`,
+    );
+    const port = await freePort();
+    address = `http://127.0.0.1:${port}`;
+    prometheus = spawn(
+      binary,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(dir.path, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    prometheus.stdout?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    prometheus.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    await waitForData();
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopPrometheus();
+    exporter?.closeAllConnections();
+    await new Promise((resolve) => (exporter ? exporter.close(resolve) : resolve(undefined)));
+    await dir?.dispose();
+  });
+
   it('reads the canary and the baseline, and fails the canary with a one-line reason', async () => {
     const provider = createPrometheusProvider();
     const ctx: MeasureContext = {
