@@ -1,16 +1,21 @@
-import type { InstanceRef, RevisionRuntime, TrafficRouter } from '../deploy/index.js';
+import type { InstanceRef, RevisionRuntime, SecretSource, TrafficRouter } from '../deploy/index.js';
 import type { Router } from '../router/index.js';
 import type { InstanceStatus, Runtime } from '../runtime/index.js';
 
-/** The local runtime as the deploy controller's port (revision names are unique across environments). */
-export function runtimePort(runtime: Runtime, logDir: string): RevisionRuntime {
+/**
+ * The local runtime as the deploy controller's port (revision names are unique across
+ * environments). Secret values are read from the store at each start and handed to the runtime
+ * only: the deploy records hold names.
+ */
+export function runtimePort(runtime: Runtime, logDir: string, secrets: SecretSource): RevisionRuntime {
   const keysOf = async (revision: string) => [
     ...new Set((await runtime.status({ revision })).map((s) => s.revisionKey)),
   ];
   return {
     async start(spec, onProgress) {
+      const values = await secrets.resolve(spec.service, spec.secrets.environment, spec.secrets.names);
       const handle = await runtime.start(
-        { ...spec, logDir },
+        { ...spec, secrets: values, logDir },
         { onProgress: (s) => onProgress(`  ${s.id}: ${s.state}${s.port === null ? '' : ` on :${s.port}`}`) },
       );
       return handle.instances.flatMap(toRef);

@@ -12,7 +12,7 @@ import {
 } from '../deploy/index.js';
 import { createRunReaper } from '../pipeline/index.js';
 import { createRouter, type Router } from '../router/index.js';
-import { createLocalRuntime, type Runtime } from '../runtime/index.js';
+import { createLocalRuntime, type Runtime, resolveRunAs } from '../runtime/index.js';
 import { buildServer, listen } from '../server/index.js';
 import { routerPort, runtimePort } from './adapters.js';
 import { createAnalyze } from './analysis.js';
@@ -67,25 +67,40 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   const log = options.log ?? (() => {});
   const { store, clock, settings } = flowline;
   const router = createRouter({ clock });
-  const runtime = createLocalRuntime({ store, clock, hostEnv: settings.env });
+  const runtime = createLocalRuntime({
+    store,
+    clock,
+    hostEnv: settings.env,
+    workRoot: settings.workDir,
+    runAs: resolveRunAs(settings.runAs),
+  });
+  const records = new DeployRecords(store, clock);
 
-  const adopted = await runtime.adopt({ secrets: ({ names }) => pick(settings.env, names) });
+  // An adopted instance that crashes later is restarted with its secrets, read from the store of
+  // the environment its revision was deployed with (a preview's: its template's).
+  const adopted = await runtime.adopt({
+    secrets: async ({ service, environment, revision, names }) => {
+      const scope = (await records.revision(revision))?.spec.secrets.environment ?? environment;
+      return flowline.secrets.resolve(service, scope, names);
+    },
+  });
   if (adopted.adopted.length + adopted.cleaned.length > 0) {
     log(`adopted ${adopted.adopted.length} running instance(s), cleaned up ${adopted.cleaned.length}`);
   }
-  const records = new DeployRecords(store, clock);
   const deps = {
     store,
     catalog: flowline.catalog,
     audit: flowline.audit,
     clock,
     records,
-    runtime: runtimePort(runtime, path.join(settings.home, 'logs', 'instances')),
+    runtime: runtimePort(runtime, path.join(settings.home, 'logs', 'instances'), flowline.secrets),
     router: routerPort(router),
     events: flowline.events,
     artifactPath: async (digest: string) => (await flowline.artifacts.get(digest))?.path,
     assertTrunkGreen: (service: string) => flowline.andon.assertGreen(service),
-    secretValues: settings.env,
+    policies: flowline.policies,
+    authorize: flowline.authorize,
+    secrets: flowline.secrets,
     urlFor: (host: string) => router.urlFor(host),
   };
   const business = createMemoryBusinessMetrics({ clock });
@@ -156,7 +171,7 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
       routerMetrics: () => router.metrics(),
       local: {
         secret,
-        principal: { tokenId: 'local', actor: flowline.localActor, role: 'admin', environments: null },
+        principal: flowline.localPrincipal,
       },
     },
     { logger: options.logger ?? false },
@@ -188,16 +203,4 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
       await runtime.close({ stopInstances: stopOptions.keepInstances !== true });
     },
   };
-}
-
-function pick(
-  env: Readonly<Record<string, string | undefined>>,
-  names: readonly string[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
 }

@@ -9,7 +9,13 @@ import {
   detectWhere,
   type Where,
 } from '../audit/index.js';
-import { type Authorize, authorize, createTokenService, type TokenService } from '../auth/index.js';
+import {
+  type Authorize,
+  authorize,
+  createTokenService,
+  type Principal,
+  type TokenService,
+} from '../auth/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
@@ -24,7 +30,9 @@ import {
   killOnRollback,
 } from '../flags/service/index.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
+import { createPolicies, type Policies } from '../policy/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { trunkOf } from './policy.js';
 
 /** The wired application: every part, built once from settings. */
 export interface Flowline {
@@ -39,6 +47,10 @@ export interface Flowline {
   readonly artifacts: ArtifactStore;
   readonly andon: Andon;
   readonly pipeline: Pipeline;
+  /** What the server allows each service: trunk, gates, hosts, who may deploy (admin-only changes). */
+  readonly policies: Policies;
+  /** The trunk of a service's policy, seeding the policy from a run's flowline.yaml when new. */
+  readonly trunkOf: ReturnType<typeof trunkOf>;
   /** Releases, deployments, flags and the andon announce what happened here. */
   readonly events: EventBus;
   /** Flags per service and environment; `flags.start()` when serving (counts, cross-process changes). */
@@ -47,6 +59,11 @@ export interface Flowline {
   readonly flagTriggers: FlagTriggers;
   /** Who is acting when a command runs embedded (the OS user, or the CI identity). */
   readonly localActor: Actor;
+  /**
+   * The local actor as a principal: admin over its own store (whoever can open the store file can
+   * do anything to it), and what `daemon.json`'s secret stands for.
+   */
+  readonly localPrincipal: Principal;
   /** Where this process runs, for audit events. */
   readonly where: Where;
   close(): Promise<void>;
@@ -76,7 +93,10 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
   const artifacts = createArtifactStore({ root: path.join(settings.home, 'artifacts'), clock });
   const andon = createAndon({ store, audit, clock });
   const localActor = detectActor(settings.env, settings.osUser);
+  const policies = createPolicies({ store, audit, clock });
+  const runTrunk = trunkOf(policies);
   const pipeline = createPipeline({
+    trunkOf: (config) => runTrunk(config.service, config, { actor: localActor, where }),
     store,
     catalog,
     audit,
@@ -109,7 +129,10 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     artifacts,
     andon,
     pipeline,
+    policies,
+    trunkOf: runTrunk,
     localActor,
+    localPrincipal: { tokenId: 'local', actor: localActor, role: 'admin', environments: null },
     where,
     async close() {
       rollbackKills.stop();

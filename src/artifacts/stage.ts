@@ -20,7 +20,6 @@ export interface Staged {
 
 /** Copies the entries into `<staging>/files` while hashing them; folders end read-only. */
 export async function stage(
-  source: string,
   staging: string,
   entries: readonly SourceEntry[],
   onBytes: (n: number) => void,
@@ -44,7 +43,7 @@ export async function stage(
     }
     buffers[worker] ??= newBuffers();
     const mode = e.executable ? 0o555 : 0o444;
-    const copy = await copyAndHash(path.join(source, e.rel), target, mode, buffers[worker], onBytes);
+    const copy = await copyAndHash(e.abs, target, mode, buffers[worker], onBytes);
     files.push(target);
     manifest.push({ path: e.rel, type: 'file', mode: e.executable ? '755' : '644', ...copy });
   });

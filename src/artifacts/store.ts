@@ -15,6 +15,7 @@ import {
   uncommit,
 } from './layout.js';
 import { hexOf, type Manifest, parseManifest, serializeManifest, sha256Hex, totals } from './manifest.js';
+import { withSealedConfig } from './sealed.js';
 import { commit, makeDurable, stage } from './stage.js';
 import { packArtifact, receiveArtifact } from './transfer.js';
 import type { ArtifactRef, ArtifactStore, GcResult } from './types.js';
@@ -113,7 +114,9 @@ export function createArtifactStore(deps: ArtifactStoreDeps): ArtifactStore {
       let copied = 0;
       try {
         staging = await newTmpDir(layout);
-        const staged = await stage(source, staging, entries, (n) => {
+        const bundled =
+          options.config === undefined ? entries : await withSealedConfig(entries, options.config, staging);
+        const staged = await stage(staging, bundled, (n) => {
           copied += n;
           options.onProgress?.(copied, totalBytes);
         });

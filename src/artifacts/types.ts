@@ -48,6 +48,11 @@ export interface PutOptions {
   readonly exclude?: readonly string[];
   /** Called as bytes are copied, for progress displays. */
   readonly onProgress?: (copiedBytes: number, totalBytes: number) => void;
+  /**
+   * The flowline.yaml text the build used, sealed into the bundle at `.flowline-build/flowline.yaml`
+   * (see sealed.ts); the folder may not hold a `.flowline-build` of its own.
+   */
+  readonly config?: string;
 }
 
 export interface ReceiveOptions {

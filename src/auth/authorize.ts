@@ -1,11 +1,18 @@
 import { FlowlineError } from '../core/errors.js';
 import type { Authorize, Principal, Role } from './types.js';
 
-const RANK: Record<Role, number> = { client: 0, read: 1, deploy: 2, admin: 3 };
+/** What each role includes besides itself: client < read < {ci, deploy} < admin. */
+const INCLUDES: Record<Role, readonly Role[]> = {
+  client: [],
+  read: ['client'],
+  ci: ['read', 'client'],
+  deploy: ['read', 'client'],
+  admin: ['ci', 'deploy', 'read', 'client'],
+};
 
-/** True when `have` includes everything `need` allows (client < read < deploy < admin). */
+/** True when `have` includes everything `need` allows (client < read < {ci, deploy} < admin). */
 export function roleAllows(have: Role, need: Role): boolean {
-  return RANK[have] >= RANK[need];
+  return have === need || INCLUDES[have].includes(need);
 }
 
 /**
@@ -20,7 +27,7 @@ export const authorize: Authorize = (principal, role, environment) => {
       'FLOWLINE_FORBIDDEN',
       `This needs the ${role} role${environment === undefined ? '' : ` on environment ${environment}`}; ${who} has the ${principal.role} role.`,
       {
-        hint: `Use a token with the ${role} role or higher (client < read < deploy < admin); an admin can create one.`,
+        hint: `Use a token with the ${role} role${role === 'admin' ? '' : ' or admin'} (client < read < ci, deploy < admin; ci and deploy are separate); an admin can create one.`,
       },
     );
   }

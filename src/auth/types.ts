@@ -1,10 +1,12 @@
 import type { Actor } from '../audit/types.js';
 
 /**
- * Least to most. `client` may only read and evaluate the flags of the environments in its scope
- * (an app's or a browser's token); every other route needs `read` or more.
+ * `client` may only read and evaluate the flags of the environments in its scope (an app's or a
+ * browser's token); every other route needs `read` or more. `ci` (records runs, uploads
+ * artifacts) and `deploy` (deploys, rolls back, acts on releases and flags) each include `read`
+ * and neither includes the other; `admin` includes everything. See docs/adr/0010-trust-model.md.
  */
-export const ROLES = ['client', 'read', 'deploy', 'admin'] as const;
+export const ROLES = ['client', 'read', 'ci', 'deploy', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A token as listed: never the secret, never its hash. */

@@ -6,5 +6,12 @@
 export { type FormatOptions, formatIssues, WARNING_CODES } from './format.js';
 export { CONFIG_FILE, type InitOptions, type InitResult, initConfig } from './init.js';
 export { CONFIG_SCHEMA_URL, configJsonSchema, SCHEMA_FILE } from './json-schema.js';
-export { type ConfigResult, loadConfig, loadConfigOrThrow, parseConfig } from './parse.js';
+export {
+  type ConfigResult,
+  configOrThrow,
+  loadConfig,
+  loadConfigOrThrow,
+  loadConfigSource,
+  parseConfig,
+} from './parse.js';
 export type * from './types.js';

@@ -48,6 +48,11 @@ export function parseConfig(text: string, file: string): ConfigResult {
  * and messages (e.g. relative to the working directory); default: `file`.
  */
 export async function loadConfig(file: string, shown: string = file): Promise<ConfigResult> {
+  return parseConfig(await readConfigText(file, shown), shown);
+}
+
+/** Reads a config file's text; FLOWLINE_CONFIG_NOT_FOUND or FLOWLINE_CONFIG_UNREADABLE. */
+async function readConfigText(file: string, shown: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -67,7 +72,7 @@ export async function loadConfig(file: string, shown: string = file): Promise<Co
       cause: error,
     });
   }
-  return parseConfig(text, shown);
+  return text;
 }
 
 /**
@@ -75,7 +80,23 @@ export async function loadConfig(file: string, shown: string = file): Promise<Co
  * problem in `issues`. Warnings are dropped; use loadConfig to show them.
  */
 export async function loadConfigOrThrow(file: string, shown: string = file): Promise<FlowlineConfig> {
-  const result = await loadConfig(file, shown);
+  return (await loadConfigSource(file, shown)).config;
+}
+
+/**
+ * Like {@link loadConfigOrThrow}, with the text that was parsed: what `flowline run` seals into
+ * the artifact is exactly what it validated (read once).
+ */
+export async function loadConfigSource(
+  file: string,
+  shown: string = file,
+): Promise<{ config: FlowlineConfig; text: string }> {
+  const text = await readConfigText(file, shown);
+  return { config: configOrThrow(parseConfig(text, shown), shown), text };
+}
+
+/** The config of a parse result, or FLOWLINE_CONFIG_YAML / FLOWLINE_CONFIG_INVALID with every problem. */
+export function configOrThrow(result: ConfigResult, shown: string): FlowlineConfig {
   if (result.ok) return result.config;
   const { errors } = result;
   const first = errors[0];

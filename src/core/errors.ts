@@ -259,6 +259,29 @@ export const ERROR_CODES = {
     summary: 'Another deployment to the same environment is still under way; deployments never interleave.',
     fix: 'Wait for it to finish (`flowline deployments`), then deploy again.',
   },
+  FLOWLINE_POLICY_UNKNOWN_ENVIRONMENT: {
+    kind: 'notFound',
+    summary:
+      "The environment is not in the server's policy for the service (the policy, not the artifact's flowline.yaml, says where a service may deploy).",
+    fix: 'An admin adds it: `flowline config plan` shows the difference, `flowline config apply` applies flowline.yaml.',
+  },
+  FLOWLINE_POLICY_CONFLICT: {
+    kind: 'conflict',
+    summary:
+      "A policy change clashes with the server's state: a host another service's environment owns, or a policy changed since it was read.",
+    fix: 'Choose another host, or read the policy again (`flowline env policy`) and retry.',
+  },
+  FLOWLINE_ARTIFACT_NO_CONFIG: {
+    kind: 'conflict',
+    summary:
+      'The artifact has no flowline.yaml sealed in it (built by an older Flowline), so the server cannot know how to run it.',
+    fix: 'Build it again with `flowline run`: new artifacts carry the config they were built with.',
+  },
+  FLOWLINE_BUILD_OUTPUT_RESERVED: {
+    kind: 'input',
+    summary: "The build output holds a `.flowline-build` folder, where Flowline seals the build's flowline.yaml.",
+    fix: 'Rename that folder, or leave it out with `build.exclude`.',
+  },
   FLOWLINE_DAEMON_NOT_RUNNING: {
     kind: 'unavailable',
     summary: 'The command needs the running Flowline server (router and runtime), and none runs here.',

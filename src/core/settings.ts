@@ -30,6 +30,16 @@ export interface Settings {
    * when the server starts, by {@link runnerTimeoutMs}.
    */
   readonly runnerTimeout: string | undefined;
+  /**
+   * `FLOWLINE_WORK_DIR`: where each service instance gets its own copy of its artifact, outside
+   * the home. Default: `<home>-work` beside the home.
+   */
+  readonly workDir: string;
+  /**
+   * `FLOWLINE_RUN_AS`: the user (a name, or `uid:gid`) instances run as when Flowline runs as
+   * root; default `nobody`. Checked when the server starts (src/runtime/run-as.ts).
+   */
+  readonly runAs: string | undefined;
   /** `DATABASE_URL`: a PostgreSQL URL for scale-out (not supported yet). */
   readonly databaseUrl: string | undefined;
   /** A frozen copy of the environment, for CI detection and audit "where". */
@@ -51,6 +61,8 @@ export function loadSettings(
     token: emptyToUndefined(env.FLOWLINE_TOKEN),
     corsOrigins: Object.freeze((env.FLOWLINE_CORS_ORIGINS ?? '').split(/[\s,]+/).filter((o) => o !== '')),
     runnerTimeout: emptyToUndefined(env.FLOWLINE_RUNNER_TIMEOUT),
+    workDir: env.FLOWLINE_WORK_DIR ? path.resolve(cwd, env.FLOWLINE_WORK_DIR) : `${home}-work`,
+    runAs: emptyToUndefined(env.FLOWLINE_RUN_AS),
     databaseUrl: emptyToUndefined(env.DATABASE_URL),
     env: Object.freeze({ ...env }),
     osUser: safeUserName(env),

@@ -1,18 +1,7 @@
 import type { CanaryStrategy } from '../config/index.js';
-import type { DeployControllerDeps } from './controller.js';
+import type { Analyze, CanaryResumePoint, DeployControllerDeps, Rollout, RolloutOutcome } from './deps.js';
 import type { ReleaseControl } from './release-control.js';
-import { abandon, promote, type Rollout, type RolloutOutcome, switchTraffic } from './rollout.js';
-
-/** Runs analysis templates against a release; resolves when they finish or fail. */
-export type Analyze = (input: {
-  readonly templates: readonly string[];
-  readonly rollout: Rollout;
-  /** Stops the analysis (abort, promotion, end of the release). */
-  readonly signal: AbortSignal;
-  /** Background analysis measures until stopped instead of `count` times. */
-  readonly background: boolean;
-  readonly onProgress: (line: string) => void;
-}) => Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
+import { abandon, promote, switchTraffic } from './traffic.js';
 
 type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'> & {
   readonly analyze?: Analyze | undefined;
@@ -20,13 +9,6 @@ type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock
   /** Announces release events (`release.step.completed`, `release.paused`) on the event bus. */
   readonly announce?: ((type: string, message: string) => void) | undefined;
 };
-
-/** Where a canary carries on after a restart: the step that was under way, at the weight before it. */
-export interface CanaryResumePoint {
-  /** 0-based, as in the phase `step:N`: this step runs again from its beginning. */
-  readonly step: number;
-  readonly weight: number;
-}
 
 /**
  * A canary release, step by step as in Argo Rollouts: `setWeight` shifts traffic, `pause` waits

@@ -1,60 +1,23 @@
-import type { Actor, AuditLog, Where } from '../audit/index.js';
-import type { Catalog, Deployment } from '../catalog/index.js';
-import type { FlowlineConfig, Strategy } from '../config/index.js';
-import type { Clock } from '../core/clock.js';
+import type { Actor, Where } from '../audit/index.js';
+import type { Deployment } from '../catalog/index.js';
+import type { Strategy } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
-import type { Store } from '../store/index.js';
-import type { Analyze, CanaryResumePoint } from './canary.js';
-import { SYSTEM_ACTOR } from './environments.js';
-import { checkGates, environmentRecord, resolveArtifact } from './gates.js';
-import { environmentConfig, hostOf, revisionName, revisionSpec, short } from './plan.js';
-import type { RevisionRuntime, TrafficRouter } from './ports.js';
-import type { DeployRecords } from './records.js';
+import { admit } from './admission.js';
+import {
+  type DeployControllerDeps,
+  type DeployOutcome,
+  type DeployRequest,
+  type ResumePoint,
+  type Rollout,
+  type RolloutOutcome,
+  SYSTEM_ACTOR,
+} from './deps.js';
+import { revisionName, revisionSpec, short } from './plan.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import { ActiveReleases, abortableSleep, type ControlAction } from './release-control.js';
 import { type RollbackRequest, rollBack, rollbackTarget } from './rollback.js';
-import { type Rollout, type RolloutOutcome, runRollout } from './rollout.js';
-
-export interface DeployControllerDeps {
-  readonly store: Store;
-  readonly catalog: Catalog;
-  readonly audit: AuditLog;
-  readonly clock: Clock;
-  readonly records: DeployRecords;
-  readonly runtime: RevisionRuntime;
-  readonly router: TrafficRouter;
-  readonly events: EventBus;
-  /** The folder of a stored artifact, or undefined when the store does not have it. */
-  readonly artifactPath: (digest: string) => Promise<string | undefined>;
-  /** Throws FLOWLINE_ANDON_RED when the service's trunk is red. */
-  readonly assertTrunkGreen: (service: string) => Promise<void>;
-  /** Where secret values come from (the server's environment). */
-  readonly secretValues: Readonly<Record<string, string | undefined>>;
-  /** The URL users reach a host at through the router, e.g. `http://staging.hello.localhost:8080/`. */
-  readonly urlFor: (host: string) => string;
-  /** Runs analysis templates for canary and blue-green analysis steps; absent: such steps fail. */
-  readonly analyze?: Analyze;
-  /** Waiting in pauses; tests inject a fast one. Default: real time. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-}
-
-export interface DeployRequest {
-  readonly config: FlowlineConfig;
-  readonly environment: string;
-  /** A digest or an unambiguous prefix; default: what runs in the predecessor, else the newest artifact. */
-  readonly artifact?: string;
-  readonly actor: Actor;
-  readonly where: Where;
-  readonly onProgress?: (line: string) => void;
-}
-
-export interface DeployOutcome {
-  readonly deployment: Deployment;
-  readonly host: string;
-  readonly url: string;
-}
+import { runRollout } from './rollout.js';
 
 /**
  * Turns an artifact into a running, routed revision with the environment's strategy, after the
@@ -70,28 +33,14 @@ export class DeployController {
   constructor(private readonly deps: DeployControllerDeps) {}
 
   async deploy(request: DeployRequest): Promise<DeployOutcome> {
-    const { config, environment } = request;
-    const service = config.service;
+    const { service, environment } = request;
+    const actor = request.principal.actor;
     const progress = request.onProgress ?? (() => {});
-    await this.deps.catalog.ensureService(service);
-    const record = await environmentRecord(this.deps, config, environment);
-    const env = environmentConfig(config, environment, record.kind);
-    const artifact = await resolveArtifact(this.deps, service, request.artifact, env.after);
-    await checkGates(this.deps, service, environment, artifact, env);
-    const workdir = await this.deps.artifactPath(artifact);
-    if (workdir === undefined) {
-      throw new FlowlineError(
-        'FLOWLINE_ARTIFACT_NOT_FOUND',
-        `Artifact ${artifact} is recorded but not in the artifact store.`,
-        {
-          hint: 'It was garbage-collected or the store was moved; run `flowline run` to build it again.',
-        },
-      );
-    }
+    const admitted = await admit(this.deps, request);
+    const { artifact, config, env, record, host } = admitted;
+    for (const note of admitted.notes) progress(`note: ${note}`);
 
     return this.exclusive(service, environment, async () => {
-      // A preview is served at its own name: the template's `host` would be shared by every preview.
-      const host = hostOf(service, environment, record.kind === 'ephemeral' ? undefined : env);
       const live = (await this.deps.records.revisions({ environmentId: record.id, states: ['live'] }))[0];
       const nonce = newId('r', this.deps.clock.now());
       const revision = revisionName(artifact, nonce);
@@ -101,8 +50,8 @@ export class DeployController {
         env,
         revision,
         artifact,
-        workdir,
-        secretValues: this.deps.secretValues,
+        workdir: admitted.workdir,
+        secretScope: admitted.secretScope,
       });
       const chosen: Strategy = record.kind === 'ephemeral' ? { kind: 'allAtOnce' } : env.strategy;
       const strategy = chosen.kind;
@@ -111,7 +60,7 @@ export class DeployController {
 
       const deployment = await this.deps.store.write(async (tx) => {
         const d = await this.deps.catalog.startDeployment(
-          { service, environment, artifactId: artifact, strategy, actor: request.actor.name },
+          { service, environment, artifactId: artifact, strategy, actor: actor.name },
           tx,
         );
         await this.deps.records.markStarting(tx, d.id, {
@@ -131,7 +80,7 @@ export class DeployController {
         });
         await this.deps.audit.append(
           {
-            actor: request.actor,
+            actor,
             action: 'deploy.start',
             target: `env:${service}/${environment}`,
             where: request.where,
@@ -165,7 +114,7 @@ export class DeployController {
         startedAt: this.deps.clock.now(),
         smoke: config.run?.smoke ?? [],
       };
-      const outcome = await this.release(rollout, progress, request);
+      const outcome = await this.release(rollout, progress, { actor, where: request.where });
       const final = await this.deployment(service, environment, deployment.id);
       if (!outcome.ok) {
         throw new FlowlineError(
@@ -190,22 +139,26 @@ export class DeployController {
    */
   async recover(options: { where: Where; log?: (line: string) => void }): Promise<RecoveryReport> {
     const log = options.log ?? (() => {});
-    return recover(this.deps, log, async (canary) => {
-      const r = canary.rollout;
-      await this.deps.records.journal(r.deploymentId, 'decision', canary.note);
+    return recover(this.deps, log, async (resumed) => {
+      const r = resumed.rollout;
+      await this.deps.records.journal(r.deploymentId, 'decision', resumed.note);
       await this.deps.audit.append({
         actor: SYSTEM_ACTOR,
         action: 'deploy.resume',
         target: `env:${r.service}/${r.environment}`,
         where: options.where,
-        details: { deployment: r.deploymentId, revision: r.revision, step: canary.from.step },
+        details: {
+          deployment: r.deploymentId,
+          revision: r.revision,
+          ...(resumed.from === 'postAnalysis' ? { analysis: 'post-promotion' } : { step: resumed.from.step }),
+        },
       });
-      this.emit('release.resumed', r.service, r.environment, r.deploymentId, canary.note);
+      this.emit('release.resumed', r.service, r.environment, r.deploymentId, resumed.note);
       // Not awaited: the release runs as long as its pauses and analysis say, like a deploy does.
       this.exclusive(
         r.service,
         r.environment,
-        () => this.release(r, () => {}, { actor: SYSTEM_ACTOR, where: options.where }, canary.from),
+        () => this.release(r, () => {}, { actor: SYSTEM_ACTOR, where: options.where }, resumed.from),
         true,
       ).then(
         (outcome) =>
@@ -282,7 +235,7 @@ export class DeployController {
     rollout: Rollout,
     progress: (line: string) => void,
     by: { actor: Actor; where: Where },
-    resumeAt?: CanaryResumePoint,
+    resumeAt?: ResumePoint,
   ): Promise<RolloutOutcome> {
     const { service, environment, deploymentId, revision } = rollout;
     const artifact = rollout.spec.artifact;

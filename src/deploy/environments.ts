@@ -1,22 +1,21 @@
 import type { Actor, Where } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
 import type { Environment } from '../catalog/index.js';
-import type { FlowlineConfig } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
-import type { DeployControllerDeps, DeployOutcome, DeployRequest } from './controller.js';
+import { previewEnvironment, previewPolicy, sealedConfig } from './admission.js';
+import { type DeployControllerDeps, type DeployOutcome, type DeployRequest, SYSTEM_ACTOR } from './deps.js';
 import { type EnvironmentStatusReport, environmentStatus, type InstanceStates } from './env-status.js';
+import { resolveArtifact } from './gates.js';
 import { short } from './plan.js';
-import { nameTaken, previewName, previewTemplate } from './previews.js';
+import { nameTaken, previewName } from './previews.js';
 
 /** A preview lives this long unless the template's `ttl` or `--ttl` says otherwise. */
 export const DEFAULT_PREVIEW_TTL_MS = 72 * 3_600_000;
 
-/** Who acts when Flowline itself deletes an expired preview. */
-export const SYSTEM_ACTOR: Actor = { kind: 'user', name: 'flowline' };
-
 export interface EnvironmentServiceDeps
   extends Pick<
     DeployControllerDeps,
-    'store' | 'catalog' | 'audit' | 'clock' | 'records' | 'runtime' | 'router'
+    'store' | 'catalog' | 'audit' | 'clock' | 'records' | 'runtime' | 'router' | 'policies' | 'artifactPath'
   > {
   /** Deploys with the deploy controller (previews deploy all-at-once from the template). */
   readonly deploy: (request: DeployRequest) => Promise<DeployOutcome>;
@@ -29,7 +28,7 @@ export interface EnvironmentServiceDeps
 }
 
 export interface PreviewRequest {
-  readonly config: FlowlineConfig;
+  readonly service: string;
   /** At least one of branch and pullRequest; the name is `pr-<n>` when a pull request is given. */
   readonly branch?: string | undefined;
   readonly pullRequest?: number | undefined;
@@ -37,7 +36,8 @@ export interface PreviewRequest {
   readonly ttlMs?: number | undefined;
   /** Default: the newest artifact a run of the branch built, else what the controller picks. */
   readonly artifact?: string | undefined;
-  readonly actor: Actor;
+  /** Who asks; the deploy to the preview checks the template's policy against it. */
+  readonly principal: Principal;
   readonly where: Where;
   readonly onProgress?: (line: string) => void;
 }
@@ -81,18 +81,21 @@ export class EnvironmentService {
    * live starts again and it is deployed again: what CI does on every push to a pull request.
    */
   async create(request: PreviewRequest): Promise<PreviewOutcome> {
-    const { config, actor, where } = request;
+    const { service, principal, where } = request;
+    const actor = principal.actor;
     const { catalog } = this.deps;
-    const service = config.service;
     const progress = request.onProgress ?? (() => {});
-    const template = previewTemplate(config);
     const name = previewName(request);
-    const ttlMs = request.ttlMs ?? template.ttl ?? DEFAULT_PREVIEW_TTL_MS;
-    const declared = config.environments[name];
-    if (declared !== undefined && !declared.ephemeral) throw nameTaken(name, 'a persistent environment');
+    const policy = await this.deps.policies.get(service);
+    if (policy === undefined) {
+      throw new FlowlineError('FLOWLINE_NOT_FOUND', `The server knows no service named ${service}.`, {
+        hint: 'A service is registered by its first `flowline run` against this server.',
+      });
+    }
+    previewPolicy(policy, name);
+    if (policy.environments[name] !== undefined) throw nameTaken(name, 'an environment of the policy');
 
     return this.locked(service, name, async () => {
-      await catalog.ensureService(service);
       const existing = await catalog.findEnvironment(service, name);
       if (existing?.kind === 'persistent') throw nameTaken(name, 'a persistent environment');
       if (
@@ -104,6 +107,24 @@ export class EnvironmentService {
         throw nameTaken(name, `the preview of branch ${existing.branch}`);
       }
       const branch = request.branch ?? existing?.branch ?? undefined;
+      const artifact = await resolveArtifact(
+        this.deps,
+        service,
+        request.artifact ?? (await this.branchArtifact(service, branch, progress)),
+        undefined,
+      );
+      const workdir = await this.deps.artifactPath(artifact);
+      if (workdir === undefined) {
+        throw new FlowlineError(
+          'FLOWLINE_ARTIFACT_NOT_FOUND',
+          `Artifact ${artifact} is recorded but not in the artifact store.`,
+          {
+            hint: 'Build it again with `flowline run`.',
+          },
+        );
+      }
+      const template = previewEnvironment(await sealedConfig(workdir, artifact, service), artifact);
+      const ttlMs = request.ttlMs ?? template.ttl ?? DEFAULT_PREVIEW_TTL_MS;
       const expiresAt = new Date(this.deps.clock.now().getTime() + ttlMs).toISOString();
       const env = await catalog.ensureEnvironment(service, name, 'ephemeral', {
         ...(branch === undefined ? {} : { branch }),
@@ -133,12 +154,11 @@ export class EnvironmentService {
           ? `created preview ${name} of ${service} (expires ${expiresAt})`
           : `${name} exists: its time to live now ends ${expiresAt}; deploying again`,
       );
-      const artifact = request.artifact ?? (await this.branchArtifact(service, branch, progress));
       const outcome = await this.deps.deploy({
-        config,
+        service,
         environment: name,
-        ...(artifact === undefined ? {} : { artifact }),
-        actor,
+        artifact,
+        principal,
         where,
         onProgress: progress,
       });

@@ -1,44 +1,15 @@
-import type { Environment } from '../catalog/index.js';
-import type { FlowlineConfig } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
-import type { DeployControllerDeps } from './controller.js';
-import { environmentConfig, short } from './plan.js';
+import type { DeployControllerDeps } from './deps.js';
+import { short } from './plan.js';
 
 type Deps = Pick<DeployControllerDeps, 'catalog' | 'records' | 'assertTrunkGreen'>;
-
-/**
- * The catalog record of the environment a deploy goes to, created on first use; a preview
- * template is refused (previews are created with `flowline env create`).
- */
-export async function environmentRecord(
-  deps: Pick<Deps, 'catalog'>,
-  config: FlowlineConfig,
-  name: string,
-): Promise<Environment & { serviceId: string }> {
-  const service = await deps.catalog.getService(config.service);
-  let record = await deps.catalog.findEnvironment(config.service, name);
-  if (record === undefined) {
-    const env = environmentConfig(config, name);
-    if (env.ephemeral) {
-      throw new FlowlineError(
-        'FLOWLINE_DEPLOY_UNKNOWN_ENVIRONMENT',
-        `\`${name}\` is a preview template, not an environment.`,
-        {
-          hint: 'Create a preview from it with `flowline env create --branch <branch>` (or `--pr <n>`).',
-        },
-      );
-    }
-    record = await deps.catalog.ensureEnvironment(config.service, name, 'persistent');
-  }
-  return { ...record, serviceId: service.id };
-}
 
 /**
  * The artifact a deploy ships: `wanted` (a digest or an unambiguous prefix), else what runs live
  * in the predecessor `after`, else the newest artifact of the service.
  */
 export async function resolveArtifact(
-  deps: Deps,
+  deps: Pick<Deps, 'catalog' | 'records'>,
   service: string,
   wanted: string | undefined,
   after: string | undefined,
@@ -81,10 +52,10 @@ export async function checkGates(
   service: string,
   environment: string,
   artifact: string,
-  env: { protected: boolean; after?: string | undefined },
+  env: { readonly protected: boolean; readonly after?: string | null | undefined },
 ): Promise<void> {
   if (env.protected) await deps.assertTrunkGreen(service);
-  if (env.after !== undefined) {
+  if (env.after !== undefined && env.after !== null) {
     const proven = await deps.catalog.listDeployments({
       service,
       environment: env.after,

@@ -1,12 +1,14 @@
 /** Deploy: gates, strategies (all-at-once, blue-green), rollback, recovery after a restart, previews. */
 
-export type { Analyze } from './canary.js';
+export { DeployController } from './controller.js';
 export {
-  DeployController,
+  type Analyze,
   type DeployControllerDeps,
   type DeployOutcome,
   type DeployRequest,
-} from './controller.js';
+  type Rollout,
+  SYSTEM_ACTOR,
+} from './deps.js';
 export {
   type EnvironmentStatus,
   type EnvironmentStatusReport,
@@ -22,7 +24,6 @@ export {
   type EnvironmentServiceDeps,
   type PreviewOutcome,
   type PreviewRequest,
-  SYSTEM_ACTOR,
 } from './environments.js';
 export { environmentConfig, hostOf, short } from './plan.js';
 export type * from './ports.js';
@@ -36,5 +37,5 @@ export {
 } from './records.js';
 export { type RecoveryReport, recover } from './recovery.js';
 export type { ControlAction } from './release-control.js';
-export { applyRoute, type Rollout, retireDue } from './rollout.js';
 export { readJsonPath, runSmokeChecks, type SmokeResult } from './smoke.js';
+export { applyRoute, retireDue } from './traffic.js';

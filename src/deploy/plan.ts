@@ -58,7 +58,8 @@ export function revisionSpec(input: {
   revision: string;
   artifact: string;
   workdir: string;
-  secretValues: Readonly<Record<string, string | undefined>>;
+  /** The environment whose secret store the instances' secrets come from (a preview's template). */
+  secretScope: string;
 }): RevisionSpec {
   const run = input.config.run;
   if (run === undefined) {
@@ -71,22 +72,18 @@ export function revisionSpec(input: {
       },
     );
   }
-  const secrets: Record<string, string> = {};
-  for (const name of input.config.secrets) {
-    const value = input.secretValues[name];
-    if (value !== undefined) secrets[name] = value;
-  }
   return {
     service: input.config.service,
     environment: input.environment,
     revision: input.revision,
-    workdir: run.workdir === undefined ? input.workdir : `${input.workdir}/${run.workdir}`,
+    workdir: input.workdir,
+    subdir: run.workdir,
     artifact: input.artifact,
     command: run.command,
     portEnv: run.port.env,
     instances: input.env.instances,
     env: { ...input.env.env },
-    secrets,
+    secrets: { environment: input.secretScope, names: [...input.config.secrets] },
     health: { ...run.health },
     shutdown: { ...run.shutdown },
   };

@@ -16,14 +16,20 @@ export interface RevisionSpec {
   readonly environment: string;
   /** Unique per deployment, e.g. `staging-3f2a9c1d-k2x9`. */
   readonly revision: string;
-  /** The artifact's folder: the instances run from it. */
+  /** The stored artifact's folder: each instance runs in its own copy of it (never in the store). */
   readonly workdir: string;
+  /** `run.workdir`: the folder inside the artifact the command runs in. */
+  readonly subdir?: string | undefined;
   readonly artifact: string;
   readonly command: string;
   readonly portEnv: string;
   readonly instances: number;
   readonly env: Readonly<Record<string, string>>;
-  readonly secrets: Readonly<Record<string, string>>;
+  /**
+   * The secrets the instances receive: names only, and the environment whose store holds them
+   * (a preview's: its template). Values are read from the store at each start, never recorded.
+   */
+  readonly secrets: { readonly environment: string; readonly names: readonly string[] };
   readonly health: {
     readonly path?: string | undefined;
     readonly interval: number;
@@ -33,6 +39,12 @@ export interface RevisionSpec {
     readonly failureThreshold: number;
   };
   readonly shutdown: { readonly signal: 'SIGTERM' | 'SIGINT'; readonly gracePeriod: number };
+}
+
+/** The server's secret store, as the deploy part sees it. */
+export interface SecretSource {
+  /** Values of `names` in an environment; FLOWLINE_SECRET_MISSING naming every one that is not set. */
+  resolve(service: string, environment: string, names: readonly string[]): Promise<Record<string, string>>;
 }
 
 export interface RevisionRuntime {

@@ -1,7 +1,8 @@
-import type { DeployControllerDeps } from './controller.js';
+import type { DeployControllerDeps } from './deps.js';
 import { hostOf } from './plan.js';
-import { type ResumableCanary, resumableCanary } from './resume.js';
-import { abandon, applyRoute, promote } from './rollout.js';
+import type { UnfinishedDeployment } from './records.js';
+import { type ResumableRelease, resumableAnalysis, resumableCanary } from './resume.js';
+import { abandon, applyRoute, promote } from './traffic.js';
 
 type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
 
@@ -29,11 +30,11 @@ export interface RecoveryReport {
 export async function recover(
   deps: Deps,
   log: (line: string) => void = () => {},
-  resume?: (canary: ResumableCanary) => Promise<void>,
+  resume?: (release: ResumableRelease) => Promise<void>,
 ): Promise<RecoveryReport> {
   const report: RecoveryReport = { completed: [], abandoned: [], routes: [], restarted: [], resumed: [] };
   const routes = await deps.records.routes();
-  const resumable: ResumableCanary[] = [];
+  const resumable: ResumableRelease[] = [];
 
   for (const d of await deps.records.unfinished()) {
     const host =
@@ -49,30 +50,38 @@ export async function recover(
       environmentId: d.environmentId,
     };
     const healthy = d.revision === null ? [] : await deps.runtime.instances(d.revision);
-    if ((d.phase === 'switching' || d.phase === 'done') && healthy.length > 0) {
+    // A switch whose plan has an analysis after it was never checked: the analysis runs again.
+    const unchecked = d.phase === 'analysis' || (d.phase === 'switching' && analysedAfterSwitch(d));
+    if ((d.phase === 'switching' || d.phase === 'done') && !unchecked && healthy.length > 0) {
       await promote(deps, plan, Number(d.state.keepWarmMs ?? 0));
       report.completed.push(d.id);
       log(`deployment ${d.id}: the switch was recorded and ${d.revision} is healthy: completed`);
       continue;
     }
-    const canary =
-      resume !== undefined && d.phase?.startsWith('step:') === true
-        ? await resumableCanary(deps, d, plan.host)
-        : undefined;
-    if (canary?.ok === true) {
-      resumable.push(canary.canary);
+    const again =
+      resume === undefined
+        ? undefined
+        : d.phase?.startsWith('step:') === true
+          ? await resumableCanary(deps, d, plan.host)
+          : unchecked
+            ? await resumableAnalysis(deps, d, plan.host)
+            : undefined;
+    if (again?.ok === true) {
+      resumable.push(again.release);
       report.resumed.push(d.id);
-      log(`deployment ${d.id}: ${canary.canary.note}`);
+      log(`deployment ${d.id}: ${again.release.note}`);
       continue;
     }
     // A canary step (`step:N`) had already moved traffic: say where it went back to.
-    const reason =
-      d.phase === 'switching'
+    const reason = unchecked
+      ? `Flowline restarted before the analysis after the switch gave its verdict, and it could not run again; traffic returned to ${d.previousRevision ?? 'nothing'} and ${d.revision} was stopped: deploy again to retry`
+      : d.phase === 'switching'
         ? `Flowline restarted during the switch and ${d.revision} had no healthy instance; traffic returned to ${d.previousRevision ?? 'nothing'}`
         : d.phase?.startsWith('step:')
           ? `Flowline restarted during the canary (${d.phase}); all traffic returned to ${d.previousRevision ?? 'nothing'} and ${d.revision} was stopped: deploy again to retry`
           : `Flowline restarted before traffic moved (phase ${d.phase ?? 'pending'}); ${d.previousRevision ?? 'the previous state'} kept serving`;
-    if (canary !== undefined) await deps.records.journal(d.id, 'decision', `not resumed: ${canary.why}`);
+    if (again !== undefined && !again.ok)
+      await deps.records.journal(d.id, 'decision', `not resumed: ${again.why}`);
     await abandon(deps, plan, reason);
     report.abandoned.push(d.id);
     log(`deployment ${d.id}: ${reason}`);
@@ -90,7 +99,13 @@ export async function recover(
     await applyRoute(deps, route.host, route.target);
     report.routes.push(route.host);
   }
-  // Only now: a resumed canary moves traffic itself, which must not race the rebuild above.
-  for (const canary of resumable) await resume?.(canary);
+  // Only now: a resumed release moves traffic itself, which must not race the rebuild above.
+  for (const release of resumable) await resume?.(release);
   return report;
+}
+
+/** Whether the recorded plan analyses the revision after the switch (blue-green postPromotionAnalysis). */
+function analysedAfterSwitch(d: UnfinishedDeployment): boolean {
+  const strategy = d.plan?.strategy;
+  return strategy?.kind === 'blueGreen' && (strategy.postPromotionAnalysis?.templates.length ?? 0) > 0;
 }

@@ -1,15 +1,13 @@
 import type { CanaryStep } from '../config/index.js';
-import type { CanaryResumePoint } from './canary.js';
-import type { DeployControllerDeps } from './controller.js';
+import type { DeployControllerDeps, ResumePoint, Rollout } from './deps.js';
 import type { UnfinishedDeployment } from './records.js';
-import type { Rollout } from './rollout.js';
 
 type Deps = Pick<DeployControllerDeps, 'records' | 'runtime'>;
 
-/** A canary that a restart interrupted and that can carry on from its step. */
-export interface ResumableCanary {
+/** A release that a restart interrupted and that can carry on: a canary at its step, or an analysis after a switch. */
+export interface ResumableRelease {
   readonly rollout: Rollout;
-  readonly from: CanaryResumePoint;
+  readonly from: ResumePoint;
   /** The journal line saying where it resumed and what starts again. */
   readonly note: string;
 }
@@ -25,7 +23,7 @@ export async function resumableCanary(
   d: UnfinishedDeployment,
   host: string,
 ): Promise<
-  { readonly ok: true; readonly canary: ResumableCanary } | { readonly ok: false; readonly why: string }
+  { readonly ok: true; readonly release: ResumableRelease } | { readonly ok: false; readonly why: string }
 > {
   const no = (why: string) => ({ ok: false, why }) as const;
   const index = Number(/^step:(\d+)$/.exec(d.phase ?? '')?.[1] ?? Number.NaN);
@@ -70,7 +68,54 @@ export async function resumableCanary(
       ? '; background analysis starts again'
       : '';
   const note = `resumed after a restart at step ${index + 1}/${strategy.steps.length} (${step.kind}, ${weight}% on ${d.revision})${again(step)}${background}`;
-  return { ok: true, canary: { rollout, from: { step: index, weight }, note } };
+  return { ok: true, release: { rollout, from: { step: index, weight }, note } };
+}
+
+/**
+ * Whether a blue-green deployment interrupted during its post-promotion analysis (phase
+ * `analysis`: traffic already switched, the verdict not yet in) can run that analysis again: its
+ * plan and its revision's spec were recorded and every instance of the revision was adopted
+ * healthy. Otherwise `why` says what was missing, and the caller fails safe.
+ */
+export async function resumableAnalysis(
+  deps: Deps,
+  d: UnfinishedDeployment,
+  host: string,
+): Promise<
+  { readonly ok: true; readonly release: ResumableRelease } | { readonly ok: false; readonly why: string }
+> {
+  const no = (why: string) => ({ ok: false, why }) as const;
+  const strategy = d.plan?.strategy;
+  if (strategy === undefined) return no('its strategy was not recorded (started by an older Flowline)');
+  const templates = strategy.kind === 'blueGreen' ? strategy.postPromotionAnalysis?.templates : undefined;
+  if (templates === undefined || templates.length === 0)
+    return no(`its recorded ${strategy.kind} strategy has no post-promotion analysis`);
+  if (d.revision === null) return no('its revision was not recorded');
+  const revision = await deps.records.revision(d.revision);
+  if (revision === undefined) return no(`the spec of ${d.revision} was not recorded`);
+  const healthy = (await deps.runtime.instances(d.revision)).length;
+  if (healthy < revision.spec.instances)
+    return no(
+      `${healthy} of the ${revision.spec.instances} instances of ${d.revision} were healthy after the restart`,
+    );
+  const rollout: Rollout = {
+    deploymentId: d.id,
+    service: d.service,
+    environment: d.environment,
+    serviceId: d.serviceId,
+    environmentId: d.environmentId,
+    host,
+    revision: d.revision,
+    spec: revision.spec,
+    stable: d.previousRevision ?? undefined,
+    strategy,
+    smoke: [],
+    keepWarmMs: Number(d.state.keepWarmMs ?? 0),
+    analysisTemplates: d.plan?.analysisTemplates ?? {},
+    startedAt: new Date(d.startedAt),
+  };
+  const note = `the post-promotion analysis (${templates.join(', ')}) was interrupted by a restart: it runs again from its beginning, and ${d.revision} is promoted only if it passes`;
+  return { ok: true, release: { rollout, from: 'postAnalysis', note } };
 }
 
 /** What an interrupted step does when it runs again: the journal says so. */

@@ -2,9 +2,9 @@ import type { Actor, Where } from '../audit/index.js';
 import type { Environment as EnvRecord } from '../catalog/index.js';
 import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { DeployControllerDeps } from './controller.js';
+import type { DeployControllerDeps } from './deps.js';
 import { hostOf, revisionName, short } from './plan.js';
-import { abandon, promote, retireDue, switchTraffic } from './rollout.js';
+import { abandon, promote, retireDue, switchTraffic } from './traffic.js';
 
 type Deps = Pick<
   DeployControllerDeps,

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { type ArtifactStore, findArtifactByCacheKey } from '../artifacts/index.js';
+import {
+  type ArtifactRef,
+  type ArtifactStore,
+  findArtifactByCacheKey,
+  readSealedConfig,
+  SEALED_DIR,
+} from '../artifacts/index.js';
 import type { Catalog } from '../catalog/index.js';
 import type { BuildConfig } from '../config/index.js';
 import { FlowlineError, isFlowlineError } from '../core/errors.js';
@@ -12,6 +18,8 @@ import type { RunArtifact, SharedArtifactCache } from './types.js';
 export interface BuildOnceInput {
   readonly service: string;
   readonly build: BuildConfig;
+  /** The flowline.yaml text of the run, sealed into the artifact: it fixes how the artifact runs. */
+  readonly config: string;
   /** The repository root: inputs and `build.output` are relative to it. */
   readonly cwd: string;
   /** Values of the variables named in `build.env`. */
@@ -54,11 +62,12 @@ export async function buildOnce(input: BuildOnceInput): Promise<BuildOutcome> {
     log.write(`# cache key ${key.key} (${key.files} input file${key.files === 1 ? '' : 's'})`);
     if (!input.noCache) {
       const known = await findArtifactByCacheKey(input.db, input.service, key.key);
-      const ref = known === undefined ? undefined : await artifacts.get(known.id);
-      if (known !== undefined && ref !== undefined) {
+      const found = known === undefined ? undefined : await artifacts.get(known.id);
+      if (known !== undefined && found !== undefined) {
         log.write(
-          `# reusing artifact ${ref.digest}, built ${known.createdAt}${known.commitSha ? ` at ${known.commitSha.slice(0, 12)}` : ''}`,
+          `# reusing artifact ${found.digest}, built ${known.createdAt}${known.commitSha ? ` at ${known.commitSha.slice(0, 12)}` : ''}`,
         );
+        const ref = await sealedWith(input, found, key.key);
         return {
           status: 'succeeded',
           cached: true,
@@ -82,8 +91,8 @@ export async function buildOnce(input: BuildOnceInput): Promise<BuildOutcome> {
     const ran = await input.runCommand();
     if (ran.status !== 'succeeded') return { ...ran, cached: false };
     const output = path.resolve(input.cwd, build.output);
-    log.write(`# storing ${build.output} as an artifact`);
-    const ref = await artifacts.put(output, { exclude: build.exclude });
+    log.write(`# storing ${build.output} as an artifact, with the flowline.yaml it was built by`);
+    const ref = await artifacts.put(output, { exclude: build.exclude, config: input.config });
     await input.catalog.recordArtifact({
       id: ref.digest,
       service: input.service,
@@ -140,17 +149,17 @@ async function fetchShared(input: BuildOnceInput, cacheKey: string): Promise<Bui
     return undefined;
   }
   if (found === undefined) return undefined;
-  const { ref } = found;
   await input.catalog.recordArtifact({
-    id: ref.digest,
+    id: found.ref.digest,
     service: input.service,
     cacheKey,
-    sizeBytes: ref.sizeBytes,
+    sizeBytes: found.ref.sizeBytes,
     ...(found.commitSha === null ? {} : { commitSha: found.commitSha }),
   });
   log.write(
-    `# reusing artifact ${ref.digest} from ${shared.name}, built ${found.createdAt}${found.commitSha ? ` at ${found.commitSha.slice(0, 12)}` : ''}`,
+    `# reusing artifact ${found.ref.digest} from ${shared.name}, built ${found.createdAt}${found.commitSha ? ` at ${found.commitSha.slice(0, 12)}` : ''}`,
   );
+  const ref = await sealedWith(input, found.ref, cacheKey);
   return {
     status: 'succeeded',
     cached: true,
@@ -159,6 +168,26 @@ async function fetchShared(input: BuildOnceInput, cacheKey: string): Promise<Bui
     reason: `cached: artifact ${shortDigest(ref.digest)} from ${shared.name} has the same inputs`,
     artifact: { digest: ref.digest, path: ref.path, cacheKey, sizeBytes: ref.sizeBytes, cached: true },
   };
+}
+
+/**
+ * The reused build output sealed with this run's flowline.yaml: `ref` itself when it carries that
+ * text already; otherwise a new artifact of the same files and this config (a config change
+ * alone never runs the build again, and never changes what an existing artifact runs).
+ */
+async function sealedWith(input: BuildOnceInput, ref: ArtifactRef, cacheKey: string): Promise<ArtifactRef> {
+  if ((await readSealedConfig(ref.path)) === input.config) return ref;
+  input.log.write('# flowline.yaml differs from the one sealed in it: sealing the same files with this one');
+  const sealed = await input.artifacts.put(ref.path, { exclude: [SEALED_DIR], config: input.config });
+  await input.catalog.recordArtifact({
+    id: sealed.digest,
+    service: input.service,
+    cacheKey,
+    sizeBytes: sealed.sizeBytes,
+    ...(input.commitSha === undefined ? {} : { commitSha: input.commitSha }),
+  });
+  input.log.write(`# artifact ${sealed.digest} (${sealed.files} files, ${sealed.sizeBytes} bytes)`);
+  return sealed;
 }
 
 /** `sha256:0123456789ab`: a digest short enough for a status line. */

@@ -11,6 +11,7 @@ export {
   type RemoteRunFinish,
   type RemoteRunStart,
   RUN_ID,
+  type RunCaller,
   type RunIntake,
   type RunIntakeDeps,
 } from './intake.js';

@@ -35,12 +35,19 @@ export interface RemoteRunStart {
   readonly startedAt: string;
   readonly nodes: readonly { readonly name: string; readonly kind: NodeKind }[];
   /**
-   * `pipeline.trunk` (null with `pipeline.andon: false`) and `--stages`, so that a run whose
-   * runner stops reporting moves the andon cord as a finished one would. Older runners send
-   * neither: such a run, if reaped, is not taken for a trunk run.
+   * `--stages`, so that a run whose runner stops reporting moves the andon cord as a finished
+   * one would. Whether the run is on the trunk is the server's decision (its policy's trunk),
+   * never the runner's.
    */
-  readonly trunk?: string | null;
   readonly only?: readonly string[] | null;
+  /** The flowline.yaml text the run uses: it seeds the policy of a service the server does not know yet. */
+  readonly config?: string;
+}
+
+/** Who records a run: the actor for the audit trail and the token, which alone may update the run. */
+export interface RunCaller {
+  readonly actor: Actor;
+  readonly tokenId: string;
 }
 
 /** How the run ended on the runner. */
@@ -51,8 +58,6 @@ export interface RemoteRunFinish {
   readonly artifact: { readonly digest: string; readonly cacheKey: string } | null;
   /** `--stages`, or null for the whole pipeline. */
   readonly only: readonly string[] | null;
-  /** The trunk of `pipeline.trunk`, or null with `pipeline.andon: false`. */
-  readonly trunk: string | null;
   /** Stages whose failure does not fail the run (`continueOnFailure`). */
   readonly optional: readonly string[];
 }
@@ -66,24 +71,45 @@ export interface RunIntakeDeps {
   readonly clock: Clock;
   /** The server's home: stage logs go under `logs/<run>/`. */
   readonly home: string;
+  /**
+   * The trunk of the service's policy (null: the andon is off), seeding the policy from the run's
+   * flowline.yaml when the service has none yet (docs/adr/0010-trust-model.md).
+   */
+  readonly trunkOf: (
+    service: string,
+    config: string | undefined,
+    by: { readonly actor: Actor; readonly where: Where },
+  ) => Promise<string | null>;
 }
 
 export interface RunIntake {
-  /** Records a started run and its plan (idempotent for the same running run). */
-  start(input: RemoteRunStart, by: Actor): Promise<Run>;
+  /**
+   * Records a started run and its plan (idempotent for the same running run and token). Every
+   * update below is refused (FLOWLINE_FORBIDDEN) unless it comes from the token that started it.
+   */
+  start(input: RemoteRunStart, by: RunCaller): Promise<Run>;
   /** Moves one stage of a running run on. */
-  updateStage(runId: string, stage: string, patch: StagePatch): Promise<NodeResult>;
+  updateStage(runId: string, stage: string, patch: StagePatch, by: RunCaller): Promise<NodeResult>;
   /** Replaces a stage's log with the lines streamed in (masked again for tokens on the way). */
-  writeLog(runId: string, stage: string, source: Readable): Promise<{ bytes: number }>;
+  writeLog(runId: string, stage: string, source: Readable, by: RunCaller): Promise<{ bytes: number }>;
   /**
    * Appends whole lines to a stage's log at a byte offset while the stage runs (see
    * LogFiles.append: a retried batch is not written twice, a gap is refused).
    */
-  appendLog(runId: string, stage: string, offset: number, source: Readable): Promise<{ offset: number }>;
+  appendLog(
+    runId: string,
+    stage: string,
+    offset: number,
+    source: Readable,
+    by: RunCaller,
+  ): Promise<{ offset: number }>;
   /** Notes that the runner is alive while its stages run quietly (see reaper.ts). */
-  heartbeat(runId: string): Promise<{ heardAt: string }>;
-  /** Records the outcome, the artifact and the andon cord; audited as `run.finish`. */
-  finish(runId: string, input: RemoteRunFinish, by: Actor): Promise<{ run: Run; andon: AndonChange | null }>;
+  heartbeat(runId: string, by: RunCaller): Promise<{ heardAt: string }>;
+  /**
+   * Records the outcome, the artifact and the andon cord; audited as `run.finish`. A run whose
+   * stages did not all end, or whose required stages failed, cannot be recorded as succeeded.
+   */
+  finish(runId: string, input: RemoteRunFinish, by: RunCaller): Promise<{ run: Run; andon: AndonChange | null }>;
   /** A run with its stages; FLOWLINE_NOT_FOUND for an unknown id. */
   view(runId: string): Promise<{ run: Run; stages: NodeResult[] }>;
   /** Lines of a stage's log from a byte offset, at most `maxBytes` at once. */
@@ -110,11 +136,22 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     }
     return run;
   };
-  /** The run, still running; every message about it from the runner counts as a sign of life. */
-  const mustRun = async (runId: string): Promise<Run> => {
+  /**
+   * The run, still running and recorded by this caller's token; every message about it from the
+   * runner counts as a sign of life.
+   */
+  const mustRun = async (runId: string, by: RunCaller): Promise<Run> => {
     const run = await mustFind(runId);
+    const state = await readRunnerState(store.db, runId);
+    if (state === undefined || state.tokenId !== by.tokenId) {
+      throw new FlowlineError(
+        'FLOWLINE_FORBIDDEN',
+        `Run ${runId} was ${state === undefined ? 'executed on the server itself' : 'recorded with another token'}; only the token that started a run may update it.`,
+        { hint: 'Each `flowline run` records its own run; start a new one with `flowline run`.' },
+      );
+    }
     if (run.status !== 'running') {
-      const reaped = (await readRunnerState(store.db, runId))?.reaped;
+      const reaped = state.reaped;
       if (reaped !== undefined) {
         throw new FlowlineError(
           'FLOWLINE_RUN_REAPED',
@@ -143,7 +180,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     async start(input, by) {
       const existing = await catalog.findRun(input.id);
       if (existing !== undefined) {
-        if (existing.service === input.service && existing.status === 'running') return mustRun(input.id);
+        if (existing.service === input.service && existing.status === 'running') return mustRun(input.id, by);
         throw new FlowlineError(
           'FLOWLINE_RUN_CONFLICT',
           `A run with the id ${input.id} is already recorded.`,
@@ -153,7 +190,8 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
         );
       }
       await catalog.ensureService(input.service);
-      const declared = { trunk: input.trunk ?? null, only: input.only === undefined ? null : input.only };
+      const trunk = await deps.trunkOf(input.service, input.config, { actor: by.actor, where: input.where });
+      const declared = { trunk, only: input.only === undefined ? null : input.only, tokenId: by.tokenId };
       await store.write(async (tx) => {
         const service = await tx
           .selectFrom('services')
@@ -185,7 +223,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
         }
         await audit.append(
           {
-            actor: by,
+            actor: by.actor,
             action: 'run.start',
             target: `run:${input.id}`,
             where: input.where,
@@ -197,31 +235,31 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
       return mustFind(input.id);
     },
 
-    async updateStage(runId, stage, patch) {
-      await mustRun(runId);
+    async updateStage(runId, stage, patch, by) {
+      await mustRun(runId, by);
       await mustStage(runId, stage);
       return records.update(runId, stage, patch);
     },
 
-    async writeLog(runId, stage, source) {
-      await mustRun(runId);
+    async writeLog(runId, stage, source, by) {
+      await mustRun(runId, by);
       const found = await mustStage(runId, stage);
       return logs.replace(found.logPath ?? stageLogPath(deps.home, runId, stage), source);
     },
 
-    async appendLog(runId, stage, offset, source) {
-      await mustRun(runId);
+    async appendLog(runId, stage, offset, source, by) {
+      await mustRun(runId, by);
       const found = await mustStage(runId, stage);
       return logs.append(found.logPath ?? stageLogPath(deps.home, runId, stage), offset, source);
     },
 
-    async heartbeat(runId) {
-      await mustRun(runId);
+    async heartbeat(runId, by) {
+      await mustRun(runId, by);
       return { heardAt: deps.clock.now().toISOString() };
     },
 
     async finish(runId, input, by) {
-      const run = await mustRun(runId);
+      const run = await mustRun(runId, by);
       if (input.artifact !== null) {
         const ref = await deps.artifacts.get(input.artifact.digest);
         if (ref === undefined) {
@@ -240,9 +278,16 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
         });
       }
       const optional = new Set(input.optional);
-      const failed = (await records.list(runId))
-        .filter((s) => s.status === 'failed' && !optional.has(s.name))
-        .map((s) => s.name);
+      const stages = await records.list(runId);
+      const failed = stages.filter((s) => s.status === 'failed' && !optional.has(s.name)).map((s) => s.name);
+      const unfinished = stages.filter((s) => s.status === 'queued' || s.status === 'running').map((s) => s.name);
+      if (input.status === 'succeeded' && (failed.length > 0 || unfinished.length > 0)) {
+        throw new FlowlineError(
+          'FLOWLINE_RUN_CONFLICT',
+          `Run ${runId} cannot have succeeded: ${failed.length > 0 ? `${failed.join(', ')} failed` : `${unfinished.join(', ')} never finished`}.`,
+          { hint: 'Record each stage as it ends; a run succeeds when its required stages did.' },
+        );
+      }
       await store.write(async (tx) => {
         await tx
           .updateTable('runs')
@@ -255,7 +300,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
           .execute();
         await audit.append(
           {
-            actor: by,
+            actor: by.actor,
             action: 'run.finish',
             target: `run:${runId}`,
             where: run.where,
@@ -271,9 +316,10 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
           tx,
         );
       });
+      // The trunk is the one the server's policy named when the run started, not the runner's word.
       const trunk = isTrunkRun({
         only: input.only,
-        trunk: input.trunk,
+        trunk: (await readRunnerState(store.db, runId))?.trunk ?? null,
         branch: run.branch,
         status: input.status,
       });
@@ -283,7 +329,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
             runId,
             passed: input.status === 'succeeded',
             detail: failed.length === 0 ? 'the run failed' : `${failed.join(', ')} failed`,
-            actor: by,
+            actor: by.actor,
             where: run.where,
           })
         : null;

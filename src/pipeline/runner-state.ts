@@ -12,10 +12,12 @@ import type { Database } from '../store/index.js';
  * and the change it leads to can share one transaction.
  */
 export interface RunnerState {
-  /** `pipeline.trunk` of the runner's config, or null when `pipeline.andon` is off or unknown. */
+  /** The trunk of the service's policy when the run started, or null when its andon is off. */
   readonly trunk: string | null;
   /** `--stages`, or null for a full run. */
   readonly only: readonly string[] | null;
+  /** The token that started the run (null: recorded before tokens owned runs). */
+  readonly tokenId: string | null;
   readonly reaped?: { readonly at: string; readonly reason: string };
 }
 
@@ -32,6 +34,7 @@ export async function recordRunner(db: Db, runId: string, state: RunnerState, he
       heard_at: heardAt.toISOString(),
       reaped_at: null,
       reaped_reason: null,
+      token_id: state.tokenId,
     })
     .execute();
 }
@@ -65,6 +68,7 @@ export async function readRunnerState(
   return {
     trunk: row.trunk,
     only: row.only_json === null ? null : (JSON.parse(row.only_json) as string[]),
+    tokenId: row.token_id,
     heardAt: new Date(row.heard_at),
     ...(row.reaped_at === null ? {} : { reaped: { at: row.reaped_at, reason: row.reaped_reason ?? '' } }),
   };

@@ -18,7 +18,7 @@ import { type NodeContext, runNode } from './node.js';
 import { buildPlan, finallyNode } from './plan.js';
 import { createStageRecords, type StageRecords } from './records.js';
 import { type Settled, schedule } from './schedule.js';
-import { andonTrunk, isTrunkRun } from './trunk.js';
+import { isTrunkRun } from './trunk.js';
 import type {
   NodeResult,
   PlanNode,
@@ -47,6 +47,11 @@ export interface PipelineDeps {
   readonly actor: Actor;
   /** More values to mask in logs (the FLOWLINE_TOKEN of this process). */
   readonly extraSecrets?: readonly (string | undefined)[];
+  /**
+   * The trunk of the service's policy (null: the andon is off), seeded from `config` for a new
+   * service: the store's policy decides which runs move the cord, not the file (ADR 0010).
+   */
+  readonly trunkOf: (config: FlowlineConfig) => Promise<string | null>;
   /** Time between SIGTERM and SIGKILL when a step is killed. Default 5 s. */
   readonly killGraceMs?: number;
 }
@@ -54,6 +59,8 @@ export interface PipelineDeps {
 /** One `flowline run`. */
 export interface RunOptions {
   readonly config: FlowlineConfig;
+  /** The text `config` was parsed from: sealed into the artifact (docs/adr/0010-trust-model.md). */
+  readonly configText: string;
   /** The config file, recorded on the service. */
   readonly configPath: string;
   /** The repository root: steps run here. */
@@ -114,6 +121,7 @@ async function runPipeline(
     const commit: RunCommit | null = head === undefined ? null : { ...head, branch };
     const where = detectWhere(deps.env, deps.hostname, head?.sha);
     await deps.catalog.ensureService(config.service, options.configPath);
+    const trunk = await deps.trunkOf(config);
     const run = await deps.catalog.startRun({
       service: config.service,
       ...(branch === null ? {} : { branch }),
@@ -200,6 +208,7 @@ async function runPipeline(
         build: {
           service: config.service,
           build: config.build,
+          config: options.configText,
           cwd: options.cwd,
           env: Object.fromEntries(config.build.env.map((name) => [name, deps.env[name]])),
           commitSha: head?.sha,
@@ -276,7 +285,7 @@ async function runPipeline(
           failed: failedStages,
         },
       });
-      if (isTrunkRun({ only, trunk: andonTrunk(config), branch, status })) {
+      if (isTrunkRun({ only, trunk, branch, status })) {
         await deps.andon.recordTrunkRun({
           service: config.service,
           runId: run.id,

@@ -6,6 +6,7 @@ import { Instance, type InstanceContext } from './instance.js';
 import { findByEnv, isSameProcess, processInfo, supervisorAlive, terminateGroup } from './proc.js';
 import type { LiveRevision, RuntimeRecords, StoredSpec } from './records.js';
 import { NONCE_ENV } from './spawn.js';
+import { removeInstanceDir } from './workdir.js';
 import type { AdoptOptions, AdoptReport, InstanceStatus, RevisionSpec } from './types.js';
 
 /**
@@ -25,6 +26,8 @@ export interface AdoptedRevision {
 
 export interface AdoptDeps {
   readonly records: RuntimeRecords;
+  /** Where instances have their folders: a reaped instance's folder is removed. */
+  readonly workRoot: string;
   /** This process, as recorded in `supervisor`. */
   readonly self: string;
   /** Keys this runtime supervises already. */
@@ -60,7 +63,7 @@ export async function adoptRecorded(
       cleaned.push(...(await reapRevision(deps, live, reason)));
       continue;
     }
-    const { spec, noRestart } = withSecrets(stored, options);
+    const { spec, noRestart } = await withSecrets(stored, options);
     const ctx = deps.context(row.key, spec, noRestart);
     const verdicts = await Promise.all(live.instances.map((instance) => judge(instance, stored)));
     const instances: Instance[] = [];
@@ -103,7 +106,7 @@ export async function adoptRecorded(
  * records the revision stopped. Used by `adopt`, and by `start`/`stop` of such a revision.
  */
 export async function reapRevision(
-  deps: Pick<AdoptDeps, 'records' | 'now'>,
+  deps: Pick<AdoptDeps, 'records' | 'now' | 'workRoot'>,
   live: LiveRevision,
   reason: string,
 ): Promise<{ id: string; reason: string }[]> {
@@ -113,7 +116,7 @@ export async function reapRevision(
 }
 
 async function reapInstance(
-  deps: Pick<AdoptDeps, 'records' | 'now'>,
+  deps: Pick<AdoptDeps, 'records' | 'now' | 'workRoot'>,
   row: InstanceRow,
   spec: StoredSpec,
   reason: string,
@@ -133,6 +136,7 @@ async function reapInstance(
     [...groups].map((pgid) => terminateGroup(pgid, spec.shutdown.signal, spec.shutdown.gracePeriod)),
   );
   const killed = results.some((r) => r.killed);
+  await removeInstanceDir(deps.workRoot, row.id);
   const lastExit = results.length === 0 ? {} : { last_exit: describeStop(killed, spec.shutdown.signal) };
   await deps.records.updateInstance(row.id, {
     state: 'stopped',
@@ -163,15 +167,24 @@ async function judge(row: InstanceRow, spec: StoredSpec): Promise<Verdict> {
   return { reason: `its health check fails: ${last}` };
 }
 
-function withSecrets(stored: StoredSpec, options: AdoptOptions): { spec: RevisionSpec; noRestart?: string } {
+async function withSecrets(
+  stored: StoredSpec,
+  options: AdoptOptions,
+): Promise<{ spec: RevisionSpec; noRestart?: string }> {
   const { secretNames, ...rest } = stored;
   if (secretNames.length === 0) return { spec: rest };
-  const secrets = options.secrets?.({
-    service: stored.service,
-    environment: stored.environment,
-    revision: stored.revision,
-    names: secretNames,
-  });
+  let secrets: Readonly<Record<string, string>> | undefined;
+  let why = 'were not given to adopt()';
+  try {
+    secrets = await options.secrets?.({
+      service: stored.service,
+      environment: stored.environment,
+      revision: stored.revision,
+      names: secretNames,
+    });
+  } catch (error) {
+    why = `could not be read: ${(error as Error).message}`;
+  }
   if (secrets !== undefined) return { spec: { ...rest, secrets } };
-  return { spec: rest, noRestart: `its secrets (${secretNames.join(', ')}) were not given to adopt()` };
+  return { spec: rest, noRestart: `its secrets (${secretNames.join(', ')}) ${why}` };
 }

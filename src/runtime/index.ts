@@ -5,6 +5,7 @@
 export { type BackoffOptions, backoffDelay } from './backoff.js';
 export { createLocalRuntime, type LocalRuntimeOptions } from './local.js';
 export { freePort } from './ports.js';
+export { DEFAULT_RUN_AS, resolveRunAs } from './run-as.js';
 export type {
   AdoptOptions,
   AdoptReport,
@@ -19,3 +20,4 @@ export type {
   StopOptions,
 } from './types.js';
 export { revisionKey } from './types.js';
+export { instanceDir, type RunAs } from './workdir.js';

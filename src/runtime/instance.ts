@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
@@ -18,6 +19,7 @@ import { isSameProcess, processInfo, signal, terminateGroup } from './proc.js';
 import type { InstancePatch, RuntimeRecords } from './records.js';
 import { instanceEnv, spawnInstance } from './spawn.js';
 import type { InstanceState, InstanceStatus, RevisionSpec } from './types.js';
+import { prepareInstanceDir, removeInstanceDir, type RunAs } from './workdir.js';
 
 /** What every instance of a revision shares. */
 export interface InstanceContext {
@@ -29,6 +31,9 @@ export interface InstanceContext {
   readonly records: RuntimeRecords;
   readonly ports: PortPool;
   readonly hostEnv: Readonly<Record<string, string | undefined>>;
+  /** Where the instance's own copy of the artifact lives (workdir.ts). */
+  readonly workRoot: string;
+  readonly runAs?: RunAs | undefined;
   readonly backoff: BackoffOptions;
   readonly clock: Clock;
   readonly emit: (status: InstanceStatus) => void;
@@ -160,6 +165,7 @@ export class Instance {
     }
     this.#gen++;
     this.ctx.ports.release(this.port);
+    await removeInstanceDir(this.ctx.workRoot, this.id).catch((error: unknown) => this.ctx.onError(error));
     await this.#setState('stopped', undefined, { stopped_at: this.ctx.clock.now().toISOString() });
   }
 
@@ -207,13 +213,20 @@ export class Instance {
     this.#logOffset = log.offset;
     let child: ChildProcess;
     try {
+      const home = await prepareInstanceDir({
+        workRoot: this.ctx.workRoot,
+        instanceId: this.id,
+        source: spec.workdir,
+        runAs: this.ctx.runAs,
+      });
       // Durable before acting: if Flowline dies from here on, `adopt` finds the process by its nonce.
       await this.#persist({ state: this.state, port: this.port, pid: null, pgid: null, proc_start: null });
       child = spawnInstance({
         command: spec.command,
-        workdir: spec.workdir,
-        env: instanceEnv(spec, { id: this.id, nonce: this.nonce, port: this.port }, this.ctx.hostEnv),
+        workdir: spec.subdir === undefined ? home : path.join(home, spec.subdir),
+        env: instanceEnv(spec, { id: this.id, nonce: this.nonce, port: this.port, home }, this.ctx.hostEnv),
         logFd: log.handle.fd,
+        runAs: this.ctx.runAs,
       });
     } catch (error) {
       await log.handle.close();

@@ -1,4 +1,5 @@
 import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
@@ -6,6 +7,7 @@ import { adoptRecorded, reapRevision } from './adopt.js';
 import type { BackoffOptions } from './backoff.js';
 import { Instance, type InstanceContext } from './instance.js';
 import { PortPool } from './ports.js';
+import type { RunAs } from './workdir.js';
 import { selfIdentity, supervisorAlive } from './proc.js';
 import { commandHash, RuntimeRecords } from './records.js';
 import {
@@ -25,8 +27,15 @@ import {
 export interface LocalRuntimeOptions {
   readonly store: Store;
   readonly clock?: Clock;
-  /** Flowline's own environment; instances inherit only PATH, HOME and LANG from it. */
+  /** Flowline's own environment; instances inherit only PATH and LANG from it. */
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where each instance gets its own copy of its artifact (see workdir.ts): outside Flowline's
+   * home, so nothing an instance can reach by a relative path belongs to Flowline.
+   */
+  readonly workRoot: string;
+  /** The unprivileged user instances run as (Flowline running as root); see run-as.ts. */
+  readonly runAs?: RunAs | undefined;
   /** Restart delays. Default: 500 ms doubling to 30 s, reset after 60 s healthy. */
   readonly backoff?: Partial<BackoffOptions>;
   /** Where ports come from. Default: the kernel (bind port 0). Tests inject a taken port. */
@@ -208,6 +217,8 @@ class LocalRuntime implements Runtime {
       records: this.#records,
       ports: this.#ports,
       hostEnv: this.options.hostEnv ?? {},
+      workRoot: this.options.workRoot,
+      runAs: this.options.runAs,
       backoff: this.#backoff,
       clock: this.#clock,
       emit: (status) => this.#emit(status),
@@ -216,7 +227,11 @@ class LocalRuntime implements Runtime {
   }
 
   #reapDeps() {
-    return { records: this.#records, now: () => this.#clock.now().toISOString() };
+    return {
+      records: this.#records,
+      now: () => this.#clock.now().toISOString(),
+      workRoot: this.options.workRoot,
+    };
   }
 
   #emit(status: InstanceStatus): void {
@@ -282,7 +297,10 @@ async function validate(spec: RevisionSpec): Promise<void> {
     (s) => s.isDirectory(),
     () => false,
   );
-  if (!isDir) problems.push(`the work folder ${spec.workdir} does not exist`);
+  if (!isDir) problems.push(`the artifact folder ${spec.workdir} does not exist`);
+  const subdir = spec.subdir ?? '.';
+  if (path.isAbsolute(subdir) || path.normalize(subdir).split(path.sep).includes('..'))
+    problems.push(`the folder to run in, ${subdir}, must stay inside the artifact`);
   if (problems.length > 0) {
     throw new FlowlineError(
       'FLOWLINE_RUNTIME_SPEC_INVALID',

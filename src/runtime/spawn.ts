@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { RevisionSpec } from './types.js';
 
 /** Flowline's own variables that an instance inherits; everything else of Flowline's environment stays out. */
-const INHERITED = ['PATH', 'HOME', 'LANG'] as const;
+const INHERITED = ['PATH', 'LANG'] as const;
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /** Who an instance is, as it learns from its environment. */
@@ -10,15 +10,18 @@ export interface InstanceIdentity {
   readonly id: string;
   readonly nonce: string;
   readonly port: number;
+  /** The instance's own folder (its copy of the artifact): its HOME. */
+  readonly home: string;
 }
 
 /** The variable holding an instance's nonce: how `adopt` finds a process whose pid was never recorded. */
 export const NONCE_ENV = 'FLOWLINE_INSTANCE_NONCE';
 
 /**
- * An instance's environment, built from nothing: PATH, HOME and LANG from Flowline's own
- * environment, then the declared env, then secrets, then what Flowline sets (the port and
- * `FLOWLINE_*`), each overriding the one before.
+ * An instance's environment, built from nothing: PATH and LANG from Flowline's own environment,
+ * HOME set to the instance's own folder (Flowline's HOME would point at its user's files), then
+ * the declared env, then secrets, then what Flowline sets (the port and `FLOWLINE_*`), each
+ * overriding the one before.
  */
 export function instanceEnv(
   spec: RevisionSpec,
@@ -30,6 +33,7 @@ export function instanceEnv(
     const value = hostEnv[name];
     if (value !== undefined) env[name] = value;
   }
+  env.HOME = instance.home;
   Object.assign(env, spec.env, spec.secrets ?? {});
   env[spec.portEnv] = String(instance.port);
   env.FLOWLINE_INSTANCE = instance.id;
@@ -51,10 +55,13 @@ export function spawnInstance(options: {
   readonly workdir: string;
   readonly env: Record<string, string>;
   readonly logFd: number;
+  /** Run as this user (Flowline runs as root); see run-as.ts. */
+  readonly runAs?: { readonly uid: number; readonly gid: number } | undefined;
 }): ChildProcess {
   const child = spawn('/bin/sh', ['-c', options.command], {
     cwd: options.workdir,
     env: options.env,
+    ...(options.runAs === undefined ? {} : { uid: options.runAs.uid, gid: options.runAs.gid }),
     detached: true,
     stdio: ['ignore', options.logFd, options.logFd],
   });

@@ -14,8 +14,13 @@ export interface RevisionSpec {
   readonly environment: string;
   /** What distinguishes this revision: a deployment id or a short artifact digest. */
   readonly revision: string;
-  /** The folder the command runs in: the artifact's read-only path. */
+  /**
+   * The artifact's folder. Each instance runs in its own writable copy of it under the runtime's
+   * work root (see workdir.ts), never in this folder.
+   */
   readonly workdir: string;
+  /** The folder inside the copy the command runs in (`run.workdir`); default its top. */
+  readonly subdir?: string | undefined;
   /** Run by `/bin/sh -c` in `workdir`. */
   readonly command: string;
   /** The environment variable that carries the port the instance must listen on (`run.port.env`). */
@@ -110,7 +115,7 @@ export interface AdoptOptions {
     readonly environment: string;
     readonly revision: string;
     readonly names: readonly string[];
-  }) => Readonly<Record<string, string>> | undefined;
+  }) => Promise<Readonly<Record<string, string>> | undefined>;
 }
 
 /** What `adopt` found in the store after a restart of Flowline. */

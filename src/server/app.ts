@@ -17,7 +17,8 @@ import type { Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
 import type { FlagService, FlagTriggers } from '../flags/service/index.js';
-import { createRunIntake } from '../pipeline/index.js';
+import { createRunIntake, type RunIntakeDeps } from '../pipeline/index.js';
+import type { Policies } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
@@ -31,6 +32,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { flagRoutes } from './routes/flags.js';
 import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
+import { policyRoutes } from './routes/policies.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
@@ -51,6 +53,10 @@ export interface ServerDeps {
   readonly clock: Clock;
   readonly andon: Andon;
   readonly artifacts: ArtifactStore;
+  /** What the server allows each service (docs/adr/0010-trust-model.md). */
+  readonly policies: Policies;
+  /** The trunk of a service's policy, for runs recorded from CI machines (see RunIntakeDeps). */
+  readonly trunkOf: RunIntakeDeps['trunkOf'];
   /** Where this server runs, for audit events of API calls. */
   readonly where: Where;
   /** The data plane's controls; their routes exist only where it runs (`flowline serve`). */
@@ -119,6 +125,9 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(configRoutes());
   const where = () => deps.where;
   await app.register(andonRoutes({ andon: deps.andon, where }));
+  await app.register(
+    policyRoutes({ policies: deps.policies, catalog: deps.catalog, authorize: deps.authorize, where }),
+  );
   await app.register(
     artifactTransferRoutes({ artifacts: deps.artifacts, catalog: deps.catalog, db: deps.store.db }),
   );

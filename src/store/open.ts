@@ -137,6 +137,9 @@ function openRaw(file: string, busyTimeoutMs: number): Database.Database {
     raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // NORMAL is durable in WAL mode except for the last transactions before a power cut.
     raw.pragma('synchronous = NORMAL');
+    // Deleted and overwritten content is zeroed, not left in free pages: a scrubbed or removed
+    // value (a secret migrated out of a record, a revoked token's hash) does not linger in the file.
+    raw.pragma('secure_delete = ON');
     // Reading the schema makes SQLite parse page 1: damage behind a valid header shows here.
     raw.prepare('select count(*) from sqlite_master').get();
     return raw;

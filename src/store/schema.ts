@@ -22,6 +22,7 @@ export interface Database {
   instances: InstancesTable;
   run_stages: RunStagesTable;
   run_runners: RunRunnersTable;
+  service_policies: ServicePoliciesTable;
   andon_state: AndonStateTable;
   andon_events: AndonEventsTable;
   flowline_migrations: MigrationsTable;
@@ -161,6 +162,17 @@ export interface RunRunnersTable {
   heard_at: string;
   reaped_at: string | null;
   reaped_reason: string | null;
+  /** The token that started the run: the only one that may update it (null: recorded before 0010). */
+  token_id: LaterText;
+}
+
+/** What the server allows a service (src/policy): one JSON document per service, versioned. */
+export interface ServicePoliciesTable {
+  service_id: string;
+  version: number;
+  document_json: string;
+  updated_at: string;
+  updated_by: string;
 }
 
 export interface EnvironmentsTable {
@@ -262,7 +274,7 @@ export interface ApiTokensTable {
   secret_hash: string;
   /** `flt_` and the next 8 characters of the secret, to recognise a token in `token list` without revealing it. */
   prefix: string;
-  role: 'client' | 'read' | 'deploy' | 'admin';
+  role: 'client' | 'read' | 'ci' | 'deploy' | 'admin';
   /** JSON array of environment names, or null for every environment. */
   environments_json: string | null;
   created_by: string;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Flowline } from '../../app/flowline.js';
-import { isFlowlineError } from '../../core/errors.js';
+import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { localDaemon } from './daemon.js';
 import { deployCalls } from './remote.js';
@@ -123,6 +123,25 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
           files,
         } = await artifacts.verify(await resolveStoredDigest(artifacts, digest));
         return { digest: id, sizeBytes, files };
+      },
+    },
+    // Embedded, the OS user owns the store and so acts as admin.
+    policies: {
+      get: async (service) => {
+        const policy = await (await app()).policies.get(service);
+        if (policy !== undefined) return policy;
+        throw new FlowlineError('FLOWLINE_NOT_FOUND', `No policy for ${service} yet.`, {
+          hint: 'A policy is seeded by the first `flowline run` of the service, or by `flowline config apply`.',
+        });
+      },
+      plan: async (service, policy) => {
+        const { current, changes } = await (await app()).policies.plan(service, policy);
+        return { current: current ?? null, changes };
+      },
+      apply: async (service, policy, expectVersion) => {
+        const { policies, catalog, localActor, where } = await app();
+        await catalog.ensureService(service);
+        return policies.apply(service, policy, { actor: localActor, where }, expectVersion);
       },
     },
     close: async () => {

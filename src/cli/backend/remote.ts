@@ -1,7 +1,7 @@
 import type { AuditFilter } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { type HttpTarget, request, requestStream } from './http.js';
-import type { Backend, FlagClient, PipelineClient } from './types.js';
+import type { Backend, FlagClient, PipelineClient, PolicyClient } from './types.js';
 
 /** The server to call and the token to call it with. */
 export function remoteTarget(serverUrl: string, token: string | undefined): HttpTarget {
@@ -41,6 +41,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     ...deployCalls(target),
     flags: flagCalls(target),
     pipeline: pipelineCalls(target),
+    policies: policyCalls(target),
     close: async () => {},
   };
 }
@@ -124,6 +125,20 @@ export function flagCalls(target: HttpTarget): FlagClient {
           `${set(service, environment)}/triggers/${encodeURIComponent(name)}`,
         )
       ).trigger,
+  };
+}
+
+/** The `/v1/policies` routes. */
+function policyCalls(target: HttpTarget): PolicyClient {
+  const route = (service: string) => `/v1/policies/${encodeURIComponent(service)}`;
+  return {
+    get: async (service) => (await request<{ policy: never }>(target, 'GET', route(service))).policy,
+    plan: (service, policy) => request(target, 'POST', `${route(service)}/plan`, { policy }),
+    apply: (service, policy, expectVersion) =>
+      request(target, 'PUT', route(service), {
+        policy,
+        ...(expectVersion === undefined ? {} : { expectVersion }),
+      }),
   };
 }
 

@@ -12,6 +12,7 @@ import type {
   TriggerInfo,
 } from '../../flags/service/index.js';
 import type { NodeResult } from '../../pipeline/index.js';
+import type { PolicyChange, PolicyDocument, ServicePolicy } from '../../policy/index.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -64,6 +65,8 @@ export interface Backend {
   readonly flags: FlagClient;
   /** Runs and their logs, the andon cords, stored artifacts. */
   readonly pipeline: PipelineClient;
+  /** What the server allows each service (the `/v1/policies` routes). */
+  readonly policies: PolicyClient;
   close(): Promise<void>;
 }
 
@@ -86,10 +89,24 @@ export interface FlagClient {
   removeTrigger(service: string, environment: string, name: string): Promise<TriggerInfo>;
 }
 
-/** `POST /v1/environments`. */
+/** A service's policy: read (`read`), planned (`read`) and replaced (admin for all environments). */
+export interface PolicyClient {
+  /** FLOWLINE_NOT_FOUND before the service's first registration. */
+  get(service: string): Promise<ServicePolicy>;
+  plan(
+    service: string,
+    policy: PolicyDocument,
+  ): Promise<{ current: ServicePolicy | null; changes: PolicyChange[] }>;
+  apply(
+    service: string,
+    policy: PolicyDocument,
+    expectVersion?: number,
+  ): Promise<{ policy: ServicePolicy; changes: PolicyChange[] }>;
+}
+
+/** `POST /v1/environments`: the preview runs an artifact of the service by its sealed flowline.yaml. */
 export interface EnvCreateInput {
-  readonly config: string;
-  readonly configFile: string;
+  readonly service: string;
   readonly branch?: string;
   readonly pullRequest?: number;
   /** A duration such as `72h`. */
@@ -108,10 +125,12 @@ export interface EnvDeleteResult {
   readonly host: string | null;
 }
 
+/**
+ * `POST /v1/deploy`: an artifact and an environment, nothing that changes what runs (the server
+ * reads the flowline.yaml sealed in the artifact, and checks its own policy).
+ */
 export interface DeployInput {
-  /** The flowline.yaml text: the server validates it and deploys by it. */
-  readonly config: string;
-  readonly configFile: string;
+  readonly service: string;
   readonly environment: string;
   readonly artifact?: string;
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { startDaemon } from '../../app/daemon.js';
 import { createFlowline } from '../../app/flowline.js';
-import { loadConfigOrThrow } from '../../config/index.js';
+import { loadConfigSource } from '../../config/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import { createProgress } from '../../pipeline/index.js';
 import type { CommandContext } from '../context.js';
@@ -34,7 +34,7 @@ export default async function demo(ctx: CommandContext): Promise<number | undefi
   gitInit(repo);
   indent(`${repo} (commit ${git(repo, 'rev-parse', '--short', 'HEAD')})`);
   const configFile = path.join(repo, 'flowline.yaml');
-  const config = await loadConfigOrThrow(configFile, 'flowline.yaml');
+  const { config, text } = await loadConfigSource(configFile, 'flowline.yaml');
 
   const flowline = await createFlowline(ctx.settings);
   let traffic: { stop(): Promise<{ sent: number; failed: number }> } | undefined;
@@ -55,7 +55,7 @@ export default async function demo(ctx: CommandContext): Promise<number | undefi
           columns: 100,
         });
         const report = await flowline.pipeline
-          .run({ config, configPath: configFile, cwd: repo, observer: progress })
+          .run({ config, configText: text, configPath: configFile, cwd: repo, observer: progress })
           .finally(() => progress.stop());
         if (report.status !== 'succeeded' || report.artifact === null) {
           throw new FlowlineError(
@@ -69,9 +69,9 @@ export default async function demo(ctx: CommandContext): Promise<number | undefi
       };
       const deploy = async (environment: string) => {
         const outcome = await daemon.deployer.deploy({
-          config,
+          service: config.service,
           environment,
-          actor: flowline.localActor,
+          principal: flowline.localPrincipal,
           where: flowline.where,
           onProgress: (line) => indent(pc.dim(line)),
         });

@@ -9,14 +9,17 @@ import type { DeployResult } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
 import { age, renderTable, writeJson } from '../output.js';
 
-/** `flowline deploy <env>`: sends the repo's flowline.yaml and streams the deployment's progress. */
+/**
+ * `flowline deploy <env>`: names the artifact (default: what the server picks) and the
+ * environment, and streams the deployment's progress. The artifact carries the flowline.yaml it
+ * was built with; the local file only names the service.
+ */
 export async function deploy(ctx: CommandContext, environment: string): Promise<number | undefined> {
-  const file = String(ctx.options.config ?? 'flowline.yaml');
-  const config = await readConfigText(ctx, file);
+  const service = await serviceOf(ctx);
   const artifact = ctx.options.artifact as string | undefined;
   const backend = await ctx.backend();
   const result = await backend.deploy(
-    { config, configFile: file, environment, ...(artifact === undefined ? {} : { artifact }) },
+    { service, environment, ...(artifact === undefined ? {} : { artifact }) },
     progressPrinter(ctx),
   );
   report(ctx, result, `${environment} serves ${short(result.deployment.artifactId)}`);

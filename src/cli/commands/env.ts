@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
 import { parseDuration } from '../../core/time.js';
@@ -33,13 +31,11 @@ export async function create(ctx: CommandContext): Promise<number | undefined> {
       hint: 'e.g. --ttl 72h, --ttl 30m, --ttl 7d',
     });
   }
-  const file = String(ctx.options.config ?? 'flowline.yaml');
-  const config = await readConfigText(ctx, file);
+  const service = await serviceOf(ctx);
   const backend = await ctx.backend();
   const result = await backend.createEnvironment(
     {
-      config,
-      configFile: file,
+      service,
       ...(branch === undefined ? {} : { branch }),
       ...(pullRequest === undefined ? {} : { pullRequest }),
       ...(ttl === undefined ? {} : { ttl }),
@@ -138,17 +134,6 @@ function progressPrinter(ctx: CommandContext): (line: string) => void {
   return (line) => {
     if (!ctx.json) ctx.streams.stderr.write(`${pc.dim('│')} ${line}\n`);
   };
-}
-
-async function readConfigText(ctx: CommandContext, file: string): Promise<string> {
-  try {
-    return await readFile(path.resolve(ctx.settings.cwd, file), 'utf8');
-  } catch {
-    throw new FlowlineError('FLOWLINE_CONFIG_NOT_FOUND', `Cannot read ${file}.`, {
-      hint: 'Run env create from the repo holding flowline.yaml, or pass --config <file>.',
-      location: { file },
-    });
-  }
 }
 
 function short(digest: string): string {

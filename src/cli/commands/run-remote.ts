@@ -4,13 +4,7 @@ import type { AndonChange } from '../../andon/index.js';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import { roleAllows } from '../../auth/index.js';
 import { EXIT_CODES, FlowlineError, isFlowlineError } from '../../core/errors.js';
-import {
-  andonTrunk,
-  type NodeResult,
-  type RunObserver,
-  type RunReport,
-  type RunStart,
-} from '../../pipeline/index.js';
+import type { NodeResult, RunObserver, RunReport, RunStart } from '../../pipeline/index.js';
 import { remoteTarget } from '../backend/remote.js';
 import { type RunRecordClient, runRecordClient } from '../backend/runs.js';
 import type { CommandContext } from '../context.js';
@@ -30,12 +24,12 @@ export async function runRecorded(ctx: CommandContext, input: RunInput): Promise
   const target = remoteTarget(serverUrl, ctx.settings.token);
   // Refuse before running anything: a run the server cannot record would be wasted.
   const me = await (await ctx.backend()).whoami();
-  if (!roleAllows(me.role, 'deploy')) {
+  if (!roleAllows(me.role, 'ci')) {
     throw new FlowlineError(
       'FLOWLINE_FORBIDDEN',
-      `Recording runs on ${target.base} needs the deploy role; ${me.actor.kind} ${me.actor.name} has the ${me.role} role.`,
+      `Recording runs on ${target.base} needs the ci role; ${me.actor.kind} ${me.actor.name} has the ${me.role} role.`,
       {
-        hint: 'Give the CI job a token with the deploy role (an admin creates one: flowline token create ci --role deploy).',
+        hint: 'Give the CI job a token with the ci role (an admin creates one: flowline token create ci --role ci).',
       },
     );
   }
@@ -47,7 +41,7 @@ export async function runRecorded(ctx: CommandContext, input: RunInput): Promise
     const recorder = new RunRecorder(client, {
       local: app.artifacts,
       now: () => app.clock.now(),
-      trunk: andonTrunk(input.config),
+      config: input.text,
       optional: Object.entries(input.config.stages)
         .filter(([, stage]) => stage.continueOnFailure)
         .map(([name]) => name),
@@ -87,7 +81,8 @@ export async function runRecorded(ctx: CommandContext, input: RunInput): Promise
 
 interface RecorderOptions {
   readonly local: ArtifactStore;
-  readonly trunk: string | null;
+  /** The flowline.yaml text: the server seeds a new service's policy from it. */
+  readonly config: string;
   readonly optional: readonly string[];
   readonly now: () => Date;
   /** Called once, with the first call that failed; later events are not sent. */
@@ -135,8 +130,8 @@ class RunRecorder implements RunObserver {
         where: run.where,
         startedAt: run.startedAt,
         nodes: run.nodes.map((node) => ({ name: node.name, kind: node.kind })),
-        trunk: this.options.trunk,
         only: run.only,
+        config: this.options.config,
       });
       shipper.open();
       this.#heartbeat = setInterval(() => {
@@ -187,7 +182,6 @@ class RunRecorder implements RunObserver {
         finishedAt: report.finishedAt,
         artifact: artifact === null ? null : { digest: artifact.digest, cacheKey: artifact.cacheKey },
         only: report.only,
-        trunk: this.options.trunk,
         optional: this.options.optional,
       });
       this.#andon = done.andon;
@@ -204,7 +198,6 @@ class RunRecorder implements RunObserver {
         finishedAt: this.options.now().toISOString(),
         artifact: null,
         only: run.only,
-        trunk: this.options.trunk,
         optional: this.options.optional,
       });
     });

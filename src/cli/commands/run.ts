@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { Flowline } from '../../app/flowline.js';
 import { detectCi } from '../../audit/index.js';
 import type { Run } from '../../catalog/index.js';
-import { type FlowlineConfig, loadConfigOrThrow } from '../../config/index.js';
+import { type FlowlineConfig, loadConfigSource } from '../../config/index.js';
 import { EXIT_CODES, FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
 import type { Settings } from '../../core/settings.js';
@@ -30,6 +30,8 @@ export interface RunFlags {
 /** What `flowline run` was asked to run. */
 export interface RunInput {
   readonly config: FlowlineConfig;
+  /** The text of the config file, parsed into `config`: sealed into the artifact. */
+  readonly text: string;
   readonly file: string;
   readonly only: string[] | undefined;
   readonly flags: RunFlags;
@@ -44,9 +46,9 @@ export interface RunInput {
 export default async function run(ctx: CommandContext): Promise<number | undefined> {
   const flags = ctx.options as unknown as RunFlags;
   const file = path.resolve(ctx.settings.cwd, flags.config);
-  const config = await loadConfigOrThrow(file, flags.config);
+  const { config, text } = await loadConfigSource(file, flags.config);
   const only = flags.stages === undefined ? undefined : parseStages(flags.stages);
-  const input: RunInput = { config, file, only, flags };
+  const input: RunInput = { config, text, file, only, flags };
   if (ctx.settings.serverUrl !== undefined) {
     const { runRecorded } = await import('./run-remote.js');
     return runRecorded(ctx, input);
@@ -100,6 +102,7 @@ export async function executeRun(
   try {
     const report = await app.pipeline.run({
       config: input.config,
+      configText: input.text,
       configPath: input.file,
       cwd: path.dirname(input.file),
       only: input.only,

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { jsonOption, type Runs } from '../define.js';
 
 /** Environments: previews on demand (create, delete) and the list with health and drift. */
@@ -33,4 +33,29 @@ export function registerEnv(program: Command, runs: Runs): void {
     .option('--force', 'also delete a persistent environment (needs the admin role)')
     .addOption(jsonOption())
     .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.remove }))));
+
+  const policy = env
+    .command('policy')
+    .description('what the server allows the service: trunk, and per environment gates, host, deploy role')
+    .option('--service <name>', 'the service (default: from ./flowline.yaml)')
+    .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/policy.js').then((m) => ({ default: m.show }))));
+  policy
+    .command('set')
+    .description("change one environment's policy (admin; audited with the diff)")
+    .argument('<env>', 'e.g. production')
+    .option('--protected', 'deploys need a green trunk')
+    .option('--no-protected', 'deploys do not need a green trunk')
+    .option('--after <env>', 'only artifacts that succeeded in <env> first')
+    .option('--no-after', 'no predecessor gate')
+    .option('--host <name>', 'serve it on this host')
+    .option('--no-host', 'serve it on <env>.<service>.localhost')
+    .addOption(
+      new Option('--deploy-role <role>', 'the least role that may deploy').choices(['deploy', 'admin']),
+    )
+    .option('--service <name>', 'the service (default: from ./flowline.yaml)')
+    .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/policy.js').then((m) => ({ default: m.set }))));
 }

@@ -18,6 +18,24 @@ export function registerFoundation(program: Command, runs: Runs): void {
     .addOption(jsonOption())
     .action(runs(() => import('../commands/validate.js')));
 
+  const config = program
+    .command('config')
+    .description(
+      "the server's policy from flowline.yaml: trunk, gates, hosts (what a deploy is checked against)",
+    );
+  config
+    .command('plan')
+    .description("show what applying flowline.yaml's policy would change on the server")
+    .option('-c, --config <file>', 'the flowline.yaml', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/policy.js').then((m) => ({ default: m.plan }))));
+  config
+    .command('apply')
+    .description("make flowline.yaml's policy the server's (admin; audited with the diff)")
+    .option('-c, --config <file>', 'the flowline.yaml', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/policy.js').then((m) => ({ default: m.apply }))));
+
   program
     .command('schema')
     .description('print the JSON Schema of flowline.yaml (for editor autocompletion)')

@@ -2,8 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
-import { parseConfig } from '../../config/index.js';
-import { FlowlineError } from '../../core/errors.js';
 import type { DeployController } from '../../deploy/index.js';
 import { principalOf } from '../auth.js';
 import { streamProgress } from '../stream.js';
@@ -24,44 +22,27 @@ export const deployRoutes =
         schema: {
           summary: 'Deploy an artifact to an environment (streams NDJSON progress)',
           tags: ['deploy'],
+          description:
+            "Names an artifact and an environment, nothing that changes what runs: how to run it comes from the flowline.yaml sealed in the artifact, what is allowed from the server's policy (docs/adr/0010-trust-model.md).",
           body: z.strictObject({
-            config: z
-              .string()
-              .max(512 * 1024)
-              .describe('The flowline.yaml text of the service'),
-            configFile: z.string().max(500).default('flowline.yaml'),
+            service: Name,
             environment: Name,
             artifact: z
               .string()
               .regex(/^(sha256:)?[0-9a-f]{6,64}$/, 'a sha256 digest or a prefix of one')
-              .optional(),
+              .optional()
+              .describe(
+                'Default: what runs in the environment the policy says comes before, else the newest artifact',
+              ),
           }),
         },
       },
       async (request, reply) => {
         const principal = principalOf(request);
         authorize(principal, 'deploy', request.body.environment);
-        const parsed = parseConfig(request.body.config, request.body.configFile);
-        if (!parsed.ok) {
-          throw new FlowlineError(
-            'FLOWLINE_CONFIG_INVALID',
-            `${parsed.errors.length} problem(s) in ${request.body.configFile}`,
-            {
-              issues: parsed.errors,
-              hint: 'Run `flowline validate` and fix each problem.',
-            },
-          );
-        }
-        const { environment, artifact } = request.body;
+        const { service, environment, artifact } = request.body;
         await streamProgress(reply, (onProgress) =>
-          deploy.deploy({
-            config: parsed.config,
-            environment,
-            ...(artifact === undefined ? {} : { artifact }),
-            actor: principal.actor,
-            where: where(),
-            onProgress,
-          }),
+          deploy.deploy({ service, environment, artifact, principal, where: where(), onProgress }),
         );
       },
     );

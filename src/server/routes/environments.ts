@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
-import { parseConfig } from '../../config/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import { parseDuration } from '../../core/time.js';
 import { type EnvironmentService, previewName } from '../../deploy/index.js';
@@ -79,12 +78,10 @@ export const environmentRoutes =
         schema: {
           summary: 'Create (or refresh and redeploy) a preview environment (streams NDJSON progress)',
           tags: ['environments'],
+          description:
+            "The preview runs the artifact it names (default: the newest one a run of the branch built) by the flowline.yaml sealed in it, under the policy of the service's preview template.",
           body: z.strictObject({
-            config: z
-              .string()
-              .max(512 * 1024)
-              .describe('The flowline.yaml text of the service'),
-            configFile: z.string().max(500).default('flowline.yaml'),
+            service: Name,
             branch: z.string().min(1).max(255).optional().describe('The branch it previews'),
             pullRequest: z
               .number()
@@ -111,22 +108,14 @@ export const environmentRoutes =
         const name = previewName({ branch, pullRequest });
         authorize(principal, 'deploy', name);
         const ttlMs = ttl === undefined ? undefined : parseTtl(ttl);
-        const parsed = parseConfig(request.body.config, request.body.configFile);
-        if (!parsed.ok) {
-          throw new FlowlineError(
-            'FLOWLINE_CONFIG_INVALID',
-            `${parsed.errors.length} problem(s) in ${request.body.configFile}`,
-            { issues: parsed.errors, hint: 'Run `flowline validate` and fix each problem.' },
-          );
-        }
         await streamProgress(reply, (onProgress) =>
           environments.create({
-            config: parsed.config,
+            service: request.body.service,
             branch,
             pullRequest,
             ttlMs,
             artifact,
-            actor: principal.actor,
+            principal,
             where: where(),
             onProgress,
           }),

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where as WhereType } from '../../audit/index.js';
 import { compact } from '../../core/objects.js';
-import type { NodeResult, RunIntake } from '../../pipeline/index.js';
+import type { NodeResult, RunCaller, RunIntake } from '../../pipeline/index.js';
 import { RUN_ID } from '../../pipeline/index.js';
 import { principalOf } from '../auth.js';
 import { Where } from '../schemas.js';
@@ -55,6 +56,12 @@ const LOG_TYPES = ['text/plain', 'application/octet-stream'];
 
 const stageView = ({ logPath: _, ...stage }: NodeResult) => stage;
 
+/** The token recording a run: it alone may update the run afterwards. */
+function caller(request: FastifyRequest): RunCaller {
+  const principal = principalOf(request);
+  return { actor: principal.actor, tokenId: principal.tokenId };
+}
+
 /** The parsed `where` with absent fields left out, as the audit trail stores it. */
 function toWhere(where: z.infer<typeof Where>): WhereType {
   return {
@@ -68,7 +75,7 @@ function toWhere(where: z.infer<typeof Where>): WhereType {
 
 /**
  * Pipeline runs. Reads (`read`): a run with its stages, and a stage's log in pages. Writes
- * (`deploy`): a CI machine running `flowline run` against this server records the run as it
+ * (`ci`, and only the token that started the run): a CI machine running `flowline run` against this server records the run as it
  * goes — start, each stage, each stage's masked log line batches as they come, heartbeats, the
  * outcome — and the server updates the andon cord from it as it would for a local run.
  */
@@ -125,7 +132,7 @@ export const runRoutes =
     app.post(
       '/v1/runs',
       {
-        config: { access: 'deploy' },
+        config: { access: 'ci' },
         schema: {
           summary: 'Record a run that started on a CI machine (`flowline run` with FLOWLINE_URL)',
           tags: ['runs'],
@@ -155,7 +162,14 @@ export const runRoutes =
               .nullable()
               .optional()
               .describe(
-                '`pipeline.trunk`, or null when `pipeline.andon` is off: a reaped trunk run turns the cord red',
+                "Ignored: the server's policy decides which branch is the trunk (sent by older runners)",
+              ),
+            config: z
+              .string()
+              .max(1024 * 1024)
+              .optional()
+              .describe(
+                "The run's flowline.yaml: seeds the policy of a service the server does not know yet",
               ),
             only: z
               .array(StageName)
@@ -168,15 +182,15 @@ export const runRoutes =
         },
       },
       async (request, reply) => {
-        const { where, trunk, only, ...start } = request.body;
+        const { where, trunk: _ignored, only, config, ...start } = request.body;
         const run = await intake.start(
           {
             ...start,
             where: toWhere(where),
-            ...(trunk === undefined ? {} : { trunk }),
             ...(only === undefined ? {} : { only }),
+            ...(config === undefined ? {} : { config }),
           },
-          principalOf(request).actor,
+          caller(request),
         );
         void reply.status(201);
         return { run };
@@ -186,7 +200,7 @@ export const runRoutes =
     app.patch(
       '/v1/runs/:run/stages/:stage',
       {
-        config: { access: 'deploy' },
+        config: { access: 'ci' },
         schema: {
           summary: 'Move a stage of a recorded run on',
           tags: ['runs'],
@@ -204,14 +218,19 @@ export const runRoutes =
       },
       async (request) => {
         const { status, startedAt, finishedAt, exitCode, signal, reason } = request.body;
-        const stage = await intake.updateStage(request.params.run, request.params.stage, {
-          status,
-          ...(startedAt === undefined ? {} : { startedAt }),
-          ...(finishedAt === undefined ? {} : { finishedAt }),
-          ...(exitCode === undefined ? {} : { exitCode }),
-          ...(signal === undefined ? {} : { signal }),
-          ...(reason === undefined ? {} : { reason }),
-        });
+        const stage = await intake.updateStage(
+          request.params.run,
+          request.params.stage,
+          {
+            status,
+            ...(startedAt === undefined ? {} : { startedAt }),
+            ...(finishedAt === undefined ? {} : { finishedAt }),
+            ...(exitCode === undefined ? {} : { exitCode }),
+            ...(signal === undefined ? {} : { signal }),
+            ...(reason === undefined ? {} : { reason }),
+          },
+          caller(request),
+        );
         return { stage: stageView(stage) };
       },
     );
@@ -219,7 +238,7 @@ export const runRoutes =
     app.put(
       '/v1/runs/:run/stages/:stage/log',
       {
-        config: { access: 'deploy' },
+        config: { access: 'ci' },
         schema: {
           summary: "Store a stage's log (text/plain, masked by the runner); replaces what was stored",
           description:
@@ -232,14 +251,14 @@ export const runRoutes =
       async (request) => {
         // Bodies of LOG_TYPES arrive unparsed (see the parser above); no body is an empty log.
         const source = request.body instanceof Readable ? request.body : Readable.from([]);
-        return intake.writeLog(request.params.run, request.params.stage, source);
+        return intake.writeLog(request.params.run, request.params.stage, source, caller(request));
       },
     );
 
     app.post(
       '/v1/runs/:run/stages/:stage/log',
       {
-        config: { access: 'deploy' },
+        config: { access: 'ci' },
         schema: {
           summary: "Append lines to a stage's log while the stage runs (text/plain, masked by the runner)",
           description:
@@ -252,14 +271,20 @@ export const runRoutes =
       },
       async (request) => {
         const source = request.body instanceof Readable ? request.body : Readable.from([]);
-        return intake.appendLog(request.params.run, request.params.stage, request.query.offset, source);
+        return intake.appendLog(
+          request.params.run,
+          request.params.stage,
+          request.query.offset,
+          source,
+          caller(request),
+        );
       },
     );
 
     app.post(
       '/v1/runs/:run/heartbeat',
       {
-        config: { access: 'deploy' },
+        config: { access: 'ci' },
         schema: {
           summary: 'Say that the runner of a recorded run is still alive (sent every 30 s)',
           description:
@@ -269,13 +294,13 @@ export const runRoutes =
           response: { 200: z.object({ heardAt: z.string() }) },
         },
       },
-      async (request) => intake.heartbeat(request.params.run),
+      async (request) => intake.heartbeat(request.params.run, caller(request)),
     );
 
     app.post(
       '/v1/runs/:run/finish',
       {
-        config: { access: 'deploy' },
+        config: { access: 'ci' },
         schema: {
           summary: 'Record how a run ended; a full trunk run moves the andon cord',
           tags: ['runs'],
@@ -295,12 +320,18 @@ export const runRoutes =
               .string()
               .max(500)
               .nullable()
-              .describe('`pipeline.trunk`, or null when `pipeline.andon` is off'),
+              .optional()
+              .describe(
+                "Ignored: the server's policy decides which branch is the trunk (sent by older runners)",
+              ),
             optional: z.array(StageName).max(500).default([]).describe('stages with continueOnFailure'),
           }),
           response: { 200: z.object({ run: RunView, andon: AndonChange.nullable() }) },
         },
       },
-      async (request) => intake.finish(request.params.run, request.body, principalOf(request).actor),
+      async (request) => {
+        const { trunk: _ignored, ...finish } = request.body;
+        return intake.finish(request.params.run, finish, caller(request));
+      },
     );
   };

@@ -1,0 +1,113 @@
+import type { Actor, AuditLog, Where } from '../audit/index.js';
+import type { Authorize, Principal } from '../auth/index.js';
+import type { Catalog, Deployment } from '../catalog/index.js';
+import type { AnalysisTemplate, SmokeCheck, Strategy } from '../config/index.js';
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
+import type { Policies } from '../policy/index.js';
+import type { Store } from '../store/index.js';
+import type { RevisionRuntime, RevisionSpec, SecretSource, TrafficRouter } from './ports.js';
+import type { DeployRecords } from './records.js';
+
+/**
+ * What the deploy part is built from and the shapes its modules share, in one module below all of
+ * them (so none imports them back from the controller that uses it).
+ */
+
+/** Who acts when Flowline itself deletes an expired preview. */
+export const SYSTEM_ACTOR: Actor = { kind: 'user', name: 'flowline' };
+
+export interface DeployControllerDeps {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly records: DeployRecords;
+  readonly runtime: RevisionRuntime;
+  readonly router: TrafficRouter;
+  readonly events: EventBus;
+  /** The folder of a stored artifact, or undefined when the store does not have it. */
+  readonly artifactPath: (digest: string) => Promise<string | undefined>;
+  /** Throws FLOWLINE_ANDON_RED when the service's trunk is red. */
+  readonly assertTrunkGreen: (service: string) => Promise<void>;
+  /** What the server allows each service: the gates, hosts and roles a deploy is checked against. */
+  readonly policies: Pick<Policies, 'get' | 'ensure' | 'environment'>;
+  /** Checks a principal's role (and scope) against what an environment's policy asks. */
+  readonly authorize: Authorize;
+  /** The server's secret store: a deploy checks that every secret its artifact names is set. */
+  readonly secrets: SecretSource;
+  /** The URL users reach a host at through the router, e.g. `http://staging.hello.localhost:8080/`. */
+  readonly urlFor: (host: string) => string;
+  /** Runs analysis templates for canary and blue-green analysis steps; absent: such steps fail. */
+  readonly analyze?: Analyze;
+  /** Waiting in pauses; tests inject a fast one. Default: real time. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * A deploy names an artifact and an environment, nothing that changes what runs: how to run it
+ * comes from the flowline.yaml sealed in the artifact, what is allowed from the server's policy.
+ */
+export interface DeployRequest {
+  readonly service: string;
+  readonly environment: string;
+  /** A digest or an unambiguous prefix; default: what runs in the predecessor, else the newest artifact. */
+  readonly artifact?: string | undefined;
+  /** Who asks: the actor of the audit trail, and the role checked against the environment's policy. */
+  readonly principal: Principal;
+  readonly where: Where;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface DeployOutcome {
+  readonly deployment: Deployment;
+  readonly host: string;
+  readonly url: string;
+}
+
+/** Runs analysis templates against a release; resolves when they finish or fail. */
+export type Analyze = (input: {
+  readonly templates: readonly string[];
+  readonly rollout: Rollout;
+  /** Stops the analysis (abort, promotion, end of the release). */
+  readonly signal: AbortSignal;
+  /** Background analysis measures until stopped instead of `count` times. */
+  readonly background: boolean;
+  readonly onProgress: (line: string) => void;
+}) => Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
+
+/**
+ * Where a release carries on after a restart: a canary at its step, or a blue-green deployment
+ * whose post-promotion analysis a restart interrupted (it runs again; see recovery.ts).
+ */
+export type ResumePoint = CanaryResumePoint | 'postAnalysis';
+
+/** Where a canary carries on after a restart: the step that was under way, at the weight before it. */
+export interface CanaryResumePoint {
+  /** 0-based, as in the phase `step:N`: this step runs again from its beginning. */
+  readonly step: number;
+  readonly weight: number;
+}
+
+/** One deployment's plan, as the controller hands it to the rollout. */
+export interface Rollout {
+  readonly deploymentId: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly serviceId: string;
+  readonly environmentId: string;
+  readonly host: string;
+  readonly revision: string;
+  readonly spec: RevisionSpec;
+  /** The revision serving now, if any: blue in blue-green, the baseline in a canary. */
+  readonly stable: string | undefined;
+  readonly strategy: Strategy;
+  readonly smoke: readonly SmokeCheck[];
+  /** How long the previous revision stays warm for an instant rollback (0: stopped at once). */
+  readonly keepWarmMs: number;
+  /** The analysis templates of flowline.yaml, by name. */
+  readonly analysisTemplates: Readonly<Record<string, AnalysisTemplate>>;
+  readonly startedAt: Date;
+}
+
+export type RolloutOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };

@@ -1,0 +1,119 @@
+import { FlowlineError } from '../core/errors.js';
+import type { DeployControllerDeps, Rollout } from './deps.js';
+import type { Backend } from './ports.js';
+import type { StoredTarget } from './records.js';
+
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
+
+/**
+ * The moves every strategy makes on traffic and revision states: switch (persist the desired
+ * route, then apply it), promote, abandon, retire. Persist first, then act: see recovery.ts.
+ */
+
+/** Persists the desired route, then applies it to the router with each revision's live instances. */
+export async function switchTraffic(
+  deps: Deps,
+  r: Pick<Rollout, 'host' | 'service' | 'environment' | 'serviceId' | 'environmentId'>,
+  backends: StoredTarget['backends'],
+  extra: Omit<StoredTarget, 'backends' | 'service' | 'environment'> = {},
+): Promise<void> {
+  const target: StoredTarget = { service: r.service, environment: r.environment, backends, ...extra };
+  // Never send traffic to a revision with nothing healthy to answer it (a crash just before the switch).
+  for (const b of backends) {
+    if (b.weight > 0 && (await deps.runtime.instances(b.revision)).length === 0) {
+      throw new FlowlineError(
+        'FLOWLINE_DEPLOY_FAILED',
+        `${b.revision} has no healthy instance to take ${b.weight}% of traffic.`,
+        {
+          hint: 'Its instances crashed or turned unhealthy; see the instance logs under .flowline/logs/instances.',
+        },
+      );
+    }
+  }
+  await deps.records.saveRoute(r.host, { serviceId: r.serviceId, environmentId: r.environmentId }, target);
+  await applyRoute(deps, r.host, target);
+}
+
+/** Applies a stored route to the router (also used to rebuild routes after a restart). */
+export async function applyRoute(
+  deps: Pick<Deps, 'runtime' | 'router'>,
+  host: string,
+  target: StoredTarget,
+): Promise<void> {
+  const backends: Backend[] = [];
+  for (const b of target.backends) {
+    backends.push({
+      revision: b.revision,
+      weight: b.weight,
+      instances: await deps.runtime.instances(b.revision),
+    });
+  }
+  deps.router.setRoute(host, { ...target, backends });
+}
+
+/** The new revision is live; the old one is kept warm until `keepWarmMs` from now, then retired. */
+export async function promote(
+  deps: Deps,
+  r: Pick<Rollout, 'deploymentId' | 'revision' | 'stable'>,
+  keepWarmMs: number,
+): Promise<void> {
+  const now = deps.clock.now();
+  await deps.records.setRevisionState(r.revision, 'live');
+  if (r.stable !== undefined) {
+    await deps.records.setRevisionState(r.stable, 'warm', new Date(now.getTime() + keepWarmMs).toISOString());
+  }
+  await deps.records.setPhase(r.deploymentId, 'done', { status: 'succeeded' });
+}
+
+/** Gives up on a deployment: traffic back to stable, the new revision stopped, the reason recorded. */
+export async function abandon(
+  deps: Deps,
+  r: Pick<
+    Rollout,
+    | 'deploymentId'
+    | 'revision'
+    | 'stable'
+    | 'host'
+    | 'service'
+    | 'environment'
+    | 'serviceId'
+    | 'environmentId'
+  >,
+  reason: string,
+): Promise<void> {
+  await deps.records.setPhase(r.deploymentId, 'failed', { status: 'failed', reason });
+  const route = await deps.records.route(r.host);
+  if (route?.backends.some((b) => b.revision === r.revision) && r.stable !== undefined) {
+    // Back to stable even if it is momentarily unhealthy: the router answers 503 until it recovers,
+    // which beats sending users to the revision we are giving up on.
+    const target: StoredTarget = {
+      service: route.service,
+      environment: route.environment,
+      backends: [{ revision: r.stable, weight: 100 }],
+    };
+    await deps.records.saveRoute(r.host, { serviceId: r.serviceId, environmentId: r.environmentId }, target);
+    await applyRoute(deps, r.host, target);
+  }
+  await deps.records.setRevisionState(r.revision, 'failed');
+  await deps.runtime.stop(r.revision).catch(() => {});
+}
+
+/**
+ * Retires warm revisions whose time is up: drain their in-flight requests at the router, then
+ * stop their instances. Safe to call at any time (the daemon calls it every second).
+ */
+export async function retireDue(
+  deps: Pick<Deps, 'records' | 'runtime' | 'router' | 'clock'>,
+): Promise<string[]> {
+  const now = deps.clock.now().toISOString();
+  const due = (await deps.records.revisions({ states: ['warm'] })).filter(
+    (r) => r.stopAt !== null && r.stopAt <= now,
+  );
+  for (const revision of due) {
+    await deps.records.setRevisionState(revision.revision, 'retired');
+    const instances = await deps.runtime.instances(revision.revision);
+    await deps.router.drain(instances.map((i) => i.id));
+    await deps.runtime.stop(revision.revision);
+  }
+  return due.map((r) => r.revision);
+}
