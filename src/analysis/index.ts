@@ -26,7 +26,11 @@ export {
   parseJsonPath,
   type Value,
 } from './expr/index.js';
-export { aggregateOf, createBusinessProvider, createMemoryBusinessMetrics } from './providers/business.js';
+export { aggregateOf, createBusinessProvider } from './providers/business.js';
+export {
+  createMemoryBusinessMetrics,
+  type MemoryBusinessMetricsOptions,
+} from './providers/business-memory.js';
 export type { Fetch } from './providers/http.js';
 export { createPrometheusProvider } from './providers/prometheus.js';
 export { createJudgeProvider, createRouterProvider, type JudgeProviderOptions } from './providers/router.js';
