@@ -37,4 +37,4 @@ export {
 export { type RecoveryReport, recover } from './recovery.js';
 export type { ControlAction } from './release-control.js';
 export { applyRoute, type Rollout, retireDue } from './rollout.js';
-export { readJsonPath, runSmokeChecks, type SmokeResult } from './smoke.js';
+export { runSmokeChecks, type SmokeResult } from './smoke.js';
