@@ -13,6 +13,7 @@ import { createJudgeProvider, createRouterProvider } from './providers/router.js
 import { createWebProvider } from './providers/web.js';
 import type { BusinessMetricsSink, MetricProviders, RouterSignalsSource } from './types.js';
 
+export { createVirtualTime, realSleep, type Sleep, type VirtualTime } from '../core/sleep.js';
 export { decide, type MetricPlan, type Outcome, planMetric } from './decide.js';
 export {
   type EvalResult,
@@ -25,7 +26,11 @@ export {
   parseJsonPath,
   type Value,
 } from './expr/index.js';
-export { aggregateOf, createBusinessProvider, createMemoryBusinessMetrics } from './providers/business.js';
+export { aggregateOf, createBusinessProvider } from './providers/business.js';
+export {
+  createMemoryBusinessMetrics,
+  type MemoryBusinessMetricsOptions,
+} from './providers/business-memory.js';
 export type { Fetch } from './providers/http.js';
 export { createPrometheusProvider } from './providers/prometheus.js';
 export { createJudgeProvider, createRouterProvider, type JudgeProviderOptions } from './providers/router.js';
@@ -33,7 +38,6 @@ export { createWebProvider } from './providers/web.js';
 export { type AnalysisTarget, type RunAnalysisOptions, runAnalysis } from './run.js';
 export { type JudgeOptions, type JudgeVerdict, judge } from './stats/judge.js';
 export { type MannWhitneyResult, mannWhitneyU } from './stats/mann-whitney.js';
-export { createVirtualTime, realSleep, type Sleep, type VirtualTime } from './time.js';
 export type * from './types.js';
 
 export interface ProviderDeps {

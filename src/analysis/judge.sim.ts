@@ -1,8 +1,8 @@
 import type { AnalysisTemplate, RouterSignal } from '../config/index.js';
+import { createVirtualTime } from '../core/sleep.js';
 import { createJudgeProvider } from './providers/router.js';
 import { runAnalysis } from './run.js';
 import { createRandom, type Random } from './stats/random.js';
-import { createVirtualTime } from './time.js';
 import type { AnalysisResult, RouterSignalsSource } from './types.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { AnalysisTemplate, Provider } from '../config/index.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import { realSleep, type Sleep } from '../core/sleep.js';
 import { decide, explainMetric, type MetricPlan, type Outcome, planMetric } from './decide.js';
-import { realSleep, type Sleep } from './time.js';
 import type {
   AnalysisPhase,
   AnalysisResult,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlive, withLock } from './lock.js';
+import { isAlive } from '../core/process.js';
+import { withLock } from './lock.js';
 
 /**
  * The store on disk:

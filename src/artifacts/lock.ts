@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from '../core/process.js';
 
 /**
  * A lock folder shared by every process using the store, held only for the few renames that
@@ -49,14 +50,4 @@ async function isAbandoned(lockDir: string): Promise<boolean> {
   // Wall-clock time on purpose: both sides of the comparison are the filesystem's clock.
   const info = await stat(lockDir).catch(() => undefined);
   return info !== undefined && Date.now() - info.mtimeMs > STALE_MS;
-}
-
-/** Whether a process with this pid exists on this machine. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
 }

@@ -317,6 +317,12 @@ export const ERROR_CODES = {
       'A pushed business metric is malformed: no name, a value that is not a finite number, or a bad time.',
     fix: 'Send `{ name, value, at }` with a metric name, a finite number and an ISO 8601 time.',
   },
+  FLOWLINE_METRIC_SERIES_LIMIT: {
+    kind: 'tooLarge',
+    summary:
+      'A pushed business metric would start a new series (service, environment, name) while the server already keeps as many as it may (1,000 by default).',
+    fix: 'Push under fewer names: what varies belongs in the value, not the name. A series nothing was pushed to for the retention period (24 h) is dropped and frees its place.',
+  },
   FLOWLINE_FLAGS_INVALID: {
     kind: 'input',
     summary:

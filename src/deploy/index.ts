@@ -37,5 +37,5 @@ export {
 } from './records.js';
 export { type RecoveryReport, recover } from './recovery.js';
 export type { ControlAction } from './release-control.js';
-export { readJsonPath, runSmokeChecks, type SmokeResult } from './smoke.js';
+export { runSmokeChecks, type SmokeResult } from './smoke.js';
 export { applyRoute, retireDue } from './traffic.js';

@@ -1,4 +1,5 @@
 import type { SmokeCheck } from '../config/index.js';
+import { parseJsonPath, readJsonPath } from '../core/json-path.js';
 
 /** The outcome of one smoke check against one instance. */
 export interface SmokeResult {
@@ -59,14 +60,23 @@ async function runOne(check: SmokeCheck, base: string): Promise<SmokeResult> {
     return fail(`${url}: the body does not contain \`${expect.contains}\`: ${snippet(text)}`);
   }
   if (expect?.jsonPath !== undefined) {
+    // The same dialect as web metrics (core/json-path.ts): what it cannot read fails the check
+    // by name instead of being skipped.
+    const path = parseJsonPath(expect.jsonPath);
+    if (!path.ok) {
+      const { message, column, hint } = path.error;
+      return fail(
+        `${url}: \`${expect.jsonPath}\` cannot be read: ${message} (column ${column})${hint ? `; ${hint}` : ''}`,
+      );
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       return fail(`${url}: the body is not JSON, so ${expect.jsonPath} cannot be read: ${snippet(text)}`);
     }
-    const found = readJsonPath(json, expect.jsonPath);
-    if (!found.ok) return fail(`${url}: ${expect.jsonPath} is absent from the body: ${snippet(text)}`);
+    const found = readJsonPath(json, path.segments);
+    if (!found.found) return fail(`${url}: ${expect.jsonPath} is absent from the body: ${snippet(text)}`);
     if (expect.equals !== undefined && found.value !== expect.equals) {
       return fail(
         `${url}: ${expect.jsonPath} is ${JSON.stringify(found.value)}, expected ${JSON.stringify(expect.equals)}`,
@@ -79,16 +89,4 @@ async function runOne(check: SmokeCheck, base: string): Promise<SmokeResult> {
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || '(empty body)';
-}
-
-/** Reads `$.a.b[0].c` from a JSON value: the subset smoke checks need. */
-export function readJsonPath(value: unknown, path: string): { ok: true; value: unknown } | { ok: false } {
-  if (!path.startsWith('$')) return { ok: false };
-  let current: unknown = value;
-  for (const match of path.slice(1).matchAll(/\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\["([^"]*)"\]/g)) {
-    const key = match[1] ?? match[3] ?? Number(match[2]);
-    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return { ok: false };
-    current = (current as Record<string | number, unknown>)[key];
-  }
-  return { ok: true, value: current };
 }

@@ -3,6 +3,7 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowlineError } from '../core/errors.js';
+import { isAlive } from '../core/process.js';
 import type { LockHolder } from './types.js';
 
 /** The lock file of runs in one Flowline home: one `flowline run` at a time per repository. */
@@ -140,15 +141,5 @@ function parseHolder(raw: string): LockHolder | undefined {
   } catch {
     // Not written by a Flowline run (locks are created whole): nobody holds it.
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

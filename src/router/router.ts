@@ -10,12 +10,20 @@ import { type InstanceGauge, renderPrometheus } from './prometheus.js';
 import { type ProxyContext, proxy } from './proxy.js';
 import { createSignalStore, type RevisionSignals } from './signals.js';
 import { compileRoute, normaliseHost, type Route, type Table } from './table.js';
-import type { Router, RouterOptions, RouteSpec, RouteView } from './types.js';
+import type { Repeat, Router, RouterOptions, RouteSpec, RouteView } from './types.js';
 import { type Instance, Upstreams } from './upstreams.js';
+
+/** The default {@link Repeat}: an interval that never keeps the process alive by itself. */
+const repeatOnInterval: Repeat = (ms, fn) => {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
 
 /** Creates a router; it serves once `listen` is called. */
 export function createRouter(options: RouterOptions = {}): Router {
   const clock: Clock = options.clock ?? systemClock;
+  const repeat = options.repeat ?? repeatOnInterval;
   const logger = options.logger;
   const signals = createSignalStore({
     clock,
@@ -30,7 +38,8 @@ export function createRouter(options: RouterOptions = {}): Router {
   let server: http.Server | undefined;
   let port = 0;
   let closing = false;
-  let ticker: NodeJS.Timeout | undefined;
+  /** Stops the tick; set while anyone subscribes to slot events. */
+  let stopTicker: (() => void) | undefined;
 
   const ctx: ProxyContext = {
     upstreams,
@@ -84,15 +93,14 @@ export function createRouter(options: RouterOptions = {}): Router {
   }
 
   function startTicker(): void {
-    if (ticker !== undefined) return;
-    ticker = setInterval(() => {
+    if (stopTicker !== undefined) return;
+    stopTicker = repeat(signals.fineSlotMs, () => {
       signals.tick();
       if (signals.subscribers === 0) {
-        clearInterval(ticker);
-        ticker = undefined;
+        stopTicker?.();
+        stopTicker = undefined;
       }
-    }, signals.fineSlotMs);
-    ticker.unref();
+    });
   }
 
   return {
@@ -125,8 +133,8 @@ export function createRouter(options: RouterOptions = {}): Router {
 
     async close({ graceMs = 30_000 } = {}) {
       closing = true;
-      if (ticker !== undefined) clearInterval(ticker);
-      ticker = undefined;
+      stopTicker?.();
+      stopTicker = undefined;
       const s = server;
       server = undefined;
       if (s !== undefined) {

@@ -61,8 +61,16 @@ export interface RouterLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/** Calls `fn` every `ms` until the returned function is called. */
+export type Repeat = (ms: number, fn: () => void) => () => void;
+
 export interface RouterOptions {
   readonly clock?: Clock;
+  /**
+   * Runs the tick that reports closed slots to subscribers, once per fine slot. Default: an
+   * unreferenced `setInterval`. Tests tick by hand, with the manual clock.
+   */
+  readonly repeat?: Repeat;
   readonly logger?: RouterLogger;
   /** Uniform in [0, 1); inject a seeded one for deterministic splits. Default Math.random. */
   readonly random?: () => number;

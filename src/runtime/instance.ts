@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { type BackoffOptions, CrashStreak } from './backoff.js';
 import {
   describeExit,
   describeStop,
@@ -75,19 +75,21 @@ export class Instance {
   #lastCheck: string | null = null;
   #supervising = false;
   #ended = false;
-  #crashStreak = 0;
+  readonly #streak: CrashStreak;
   #waiter: ((outcome: StartOutcome) => void) | undefined;
   #writes: Promise<void> = Promise.resolve();
   /** A spawn under way: `stop` waits for it, so it never misses a process spawned meanwhile. */
   #launching: Promise<void> = Promise.resolve();
-  readonly #timers = new Map<'probe' | 'deadline' | 'restart' | 'stable', NodeJS.Timeout>();
+  readonly #timers = new Map<'probe' | 'deadline' | 'restart', NodeJS.Timeout>();
 
   constructor(
     private readonly ctx: InstanceContext,
     readonly id: string,
     readonly nonce: string,
     readonly logFile: string,
-  ) {}
+  ) {
+    this.#streak = new CrashStreak(ctx.backoff, ctx.clock);
+  }
 
   /**
    * Re-attaches to a process that a previous Flowline started: health checks resume, and since it
@@ -282,12 +284,12 @@ export class Instance {
       this.#failures = 0;
       this.#passes++;
       const waiting = this.state === 'starting' || this.state === 'unhealthy';
-      if (waiting && this.#passes >= health.successThreshold) this.#becomeHealthy(gen);
+      if (waiting && this.#passes >= health.successThreshold) this.#becomeHealthy();
     } else {
       this.#passes = 0;
       this.#failures++;
       if (this.state === 'healthy' && this.#failures >= health.failureThreshold) {
-        clearTimeout(this.#timers.get('stable'));
+        this.#streak.unhealthy();
         void this.#setState('unhealthy', result.detail);
       }
     }
@@ -295,11 +297,11 @@ export class Instance {
     this.#schedule('probe', gen, starting ? Math.min(health.interval, STARTING_PROBE_MS) : health.interval);
   }
 
-  #becomeHealthy(gen: number): void {
+  #becomeHealthy(): void {
     clearTimeout(this.#timers.get('deadline'));
+    this.#streak.healthy(); // before listeners hear of it: the healthy period starts now
     void this.#setState('healthy', null);
     this.#settle({ kind: 'healthy' });
-    this.#schedule('stable', gen, this.ctx.backoff.resetAfterMs);
   }
 
   #onDeadline(): void {
@@ -332,13 +334,13 @@ export class Instance {
       );
       return;
     }
-    this.#crashStreak++;
+    const delay = this.#streak.crashed();
     if (this.ctx.noRestart !== undefined) {
       void this.#setState('crashed', `${exit}; not restarted: ${this.ctx.noRestart}`);
       return;
     }
-    void this.#setState('crashed', exit);
-    this.#schedule('restart', this.#gen, backoffDelay(this.#crashStreak, this.ctx.backoff));
+    void this.#setState('crashed', `${exit}; restarting in ${formatMs(delay)}`);
+    this.#schedule('restart', this.#gen, delay);
   }
 
   async #restart(): Promise<void> {
@@ -349,9 +351,12 @@ export class Instance {
       await this.#launchOnce(portTaken);
     } catch (error) {
       this.ctx.onError(error);
-      this.#crashStreak++;
-      void this.#setState('crashed', `restart failed: ${(error as Error).message}`);
-      this.#schedule('restart', this.#gen, backoffDelay(this.#crashStreak, this.ctx.backoff));
+      const delay = this.#streak.crashed();
+      void this.#setState(
+        'crashed',
+        `restart failed: ${(error as Error).message}; retrying in ${formatMs(delay)}`,
+      );
+      this.#schedule('restart', this.#gen, delay);
     }
   }
 
@@ -363,15 +368,14 @@ export class Instance {
     return waiter !== undefined;
   }
 
-  #schedule(kind: 'probe' | 'deadline' | 'restart' | 'stable', gen: number, ms: number): void {
+  #schedule(kind: 'probe' | 'deadline' | 'restart', gen: number, ms: number): void {
     clearTimeout(this.#timers.get(kind));
     const timer = setTimeout(() => {
       this.#timers.delete(kind);
       if (gen !== this.#gen || this.#ended) return;
       if (kind === 'probe') void this.#probe(gen).catch((error: unknown) => this.ctx.onError(error));
       else if (kind === 'deadline') this.#onDeadline();
-      else if (kind === 'restart') void this.#restart();
-      else this.#crashStreak = 0;
+      else void this.#restart();
     }, ms);
     // Referenced: supervising keeps Flowline alive; `close` or `detach` clears the timers.
     this.#timers.set(kind, timer);

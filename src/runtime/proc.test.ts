@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createVirtualTime } from '../core/sleep.js';
 import {
   findByEnv,
   groupMembers,
@@ -20,6 +21,22 @@ function detached(script: string, env: Record<string, string> = {}) {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { pid: child.pid ?? 0, exited };
 }
+
+/**
+ * Waits for a condition by looking again, a bounded number of times (a test that never sees it
+ * fails by name, not by a timing threshold).
+ */
+async function eventually(check: () => boolean, what: string, attempts = 500): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`never saw ${what} (${attempts} attempts)`);
+}
+
+/** A shell with two `sleep` children: three members once both children have started. */
+const groupStarted = (pid: number) =>
+  eventually(() => groupMembers(pid).length === 3, 'the group of 3 started');
 
 describe('process identity', () => {
   it('tells a live process by its start time, and nothing for a process that is gone', async () => {
@@ -44,21 +61,25 @@ describe('process groups', () => {
   it('lists the members of a detached group and finds them by a variable in their environment', async () => {
     const nonce = randomBytes(8).toString('hex');
     const child = detached('sleep 30 & sleep 30; wait', { MARK: nonce });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await groupStarted(child.pid);
     expect(processInfo(child.pid)?.pgid).toBe(child.pid);
-    expect(groupMembers(child.pid).length).toBe(3);
     expect(findByEnv('MARK', nonce).map((p) => p.pgid)).toEqual([child.pid, child.pid, child.pid]);
     expect(findByEnv('MARK', 'no-such-nonce')).toEqual([]);
     await terminateGroup(child.pid, 'SIGTERM', 2000);
     expect(groupMembers(child.pid)).toEqual([]);
   });
 
-  it('SIGKILLs a group that ignores the stop signal once the grace period is over', async () => {
+  it('SIGKILLs a group that ignores the stop signal, only once the grace period is over (virtual time)', async () => {
+    // The shell ignores TERM before it starts its children, which inherit that: none of them stops.
     const child = detached("trap '' TERM; sleep 30 & sleep 30; wait");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await terminateGroup(child.pid, 'SIGTERM', 200)).toEqual({ killed: true });
+    await groupStarted(child.pid);
+    const time = createVirtualTime();
+    const started = time.wait.now();
+    expect(await time.run(terminateGroup(child.pid, 'SIGTERM', 200, time.wait))).toEqual({ killed: true });
+    // Virtual milliseconds: SIGKILL is sent only after the whole grace period.
+    expect(time.wait.now() - started).toBeGreaterThanOrEqual(200);
     await child.exited;
-    expect(groupMembers(child.pid)).toEqual([]);
+    await eventually(() => groupMembers(child.pid).length === 0, 'the group gone');
     expect(await terminateGroup(child.pid, 'SIGTERM', 200)).toEqual({ killed: false });
   });
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { realWaitClock, type WaitClock } from '../core/sleep.js';
 
 /**
  * What the operating system says about processes: identity (to tell a live instance from an
@@ -71,27 +71,32 @@ export function signal(target: number, sig: NodeJS.Signals | 0): boolean {
  * Stops a whole process group: `sig` first, then SIGKILL for whatever still runs after
  * `graceMs`. Resolves once no live member is left (or 5 s after SIGKILL, which cannot be
  * ignored, so only an uninterruptible process could still be there). Returns whether SIGKILL
- * was needed.
+ * was needed. `wait` is real time except in tests of the grace period.
  */
 export async function terminateGroup(
   pgid: number,
   sig: NodeJS.Signals,
   graceMs: number,
+  wait: WaitClock = realWaitClock,
 ): Promise<{ killed: boolean }> {
   if (!signal(-pgid, sig)) return { killed: false };
-  if (await waitGroupGone(pgid, graceMs)) return { killed: false };
+  if (await waitGroupGone(pgid, graceMs, wait)) return { killed: false };
   signal(-pgid, 'SIGKILL');
-  await waitGroupGone(pgid, 5000);
+  await waitGroupGone(pgid, 5000, wait);
   return { killed: true };
 }
 
 /** Polls until the group has no live member; false on timeout. */
-export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
+export async function waitGroupGone(
+  pgid: number,
+  timeoutMs: number,
+  wait: WaitClock = realWaitClock,
+): Promise<boolean> {
+  const deadline = wait.now() + timeoutMs;
   for (;;) {
     if (groupMembers(pgid).length === 0) return true;
-    if (performance.now() >= deadline) return false;
-    await sleep(25);
+    if (wait.now() >= deadline) return false;
+    await wait.sleep(25);
   }
 }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError, isFlowlineError } from '../core/errors.js';
+import type { WaitClock } from '../core/sleep.js';
 import { flowlineVersion } from '../core/version.js';
 import { corruptError, translateSqliteError } from './errors.js';
 import { applyMigrations, inspectSchema } from './migrate.js';
@@ -41,6 +42,11 @@ export interface OpenStoreOptions {
   readonly busyTimeoutMs?: number;
   /** The schema migrations to apply. Default: all of Flowline's; tests inject their own. */
   readonly migrations?: readonly Migration[];
+  /**
+   * The time waiting for the write lock runs on. Default: real time (not `clock`, which a test
+   * may hold still); tests of the timeout pass virtual time.
+   */
+  readonly wait?: WaitClock;
 }
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -65,7 +71,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const db = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: translatingDatabase(raw, file, busyTimeoutMs) }),
   });
-  const write = sqliteWriter(db, raw, file, busyTimeoutMs);
+  const write = sqliteWriter(db, raw, file, busyTimeoutMs, options.wait);
   try {
     const ctx = { file, clock, flowlineVersion: flowlineVersion() };
     const state = await inspectSchema(db, migrations, ctx);

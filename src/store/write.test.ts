@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createVirtualTime, realSleep, realWaitClock, type WaitClock } from '../core/sleep.js';
 import type { Store } from './index.js';
 import { tempStore } from './testing.js';
 
@@ -81,27 +82,26 @@ describe('store.write', () => {
     expect(new Set(names.map((r) => r.name)).size).toBe(50);
   });
 
-  it('waits for another writer without blocking the event loop, then reports FLOWLINE_STORE_BUSY', async () => {
-    const store = await t.open({ busyTimeoutMs: 300 });
+  it('waits for another writer until the busy timeout, then reports FLOWLINE_STORE_BUSY (virtual time)', async () => {
+    const time = createVirtualTime();
+    const store = await t.open({ busyTimeoutMs: 300, wait: time.wait });
     const holder = new Database(t.file);
     holder.exec('BEGIN IMMEDIATE');
-    let ticks = 0;
-    const timer = setInterval(() => {
-      ticks += 1;
-    }, 10);
     try {
-      const started = performance.now();
+      const started = time.wait.now();
       const attempt = store.write(async (tx) =>
         tx.insertInto('services').values(service('svc_1', 'x')).execute(),
       );
-      await expect(attempt).rejects.toMatchObject({
+      await expect(time.run(attempt)).rejects.toMatchObject({
         code: 'FLOWLINE_STORE_BUSY',
         message: expect.stringContaining(t.file),
       });
-      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-      expect(ticks).toBeGreaterThan(3);
+      // Virtual milliseconds: it gave up only once the timeout had passed, and at most one retry
+      // delay (under 2 × 50 ms, jitter included) after it.
+      const waited = time.wait.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(300);
+      expect(waited).toBeLessThan(400);
     } finally {
-      clearInterval(timer);
       holder.exec('ROLLBACK');
       holder.close();
     }
@@ -110,15 +110,27 @@ describe('store.write', () => {
     expect(await count(store)).toBe(1);
   });
 
-  it('gets the lock as soon as the other writer commits', async () => {
+  it('waits on the event loop and gets the lock as soon as the other writer commits', async () => {
     const holder = new Database(t.file);
     holder.exec('BEGIN IMMEDIATE');
     holder.prepare("insert into services values ('svc_h', 'held', null, 'now')").run();
-    setTimeout(() => {
-      holder.exec('COMMIT');
-      holder.close();
-    }, 50);
-    await t.store.write(async (tx) => tx.insertInto('services').values(service('svc_1', 'x')).execute());
-    expect(await count(t.store)).toBe(2);
+    let retries = 0;
+    // The holder commits from another event-loop callback once the writer waits: a writer that
+    // blocked the loop (SQLite's own busy handler) would never see it and time out instead.
+    const wait: WaitClock = {
+      now: realWaitClock.now,
+      sleep: (ms) => {
+        if (retries++ === 0)
+          setImmediate(() => {
+            holder.exec('COMMIT');
+            holder.close();
+          });
+        return realSleep(ms);
+      },
+    };
+    const store = await t.open({ wait });
+    await store.write(async (tx) => tx.insertInto('services').values(service('svc_1', 'x')).execute());
+    expect(retries).toBeGreaterThan(0);
+    expect(await count(store)).toBe(2);
   });
 });

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { FlowlineError } from '../core/errors.js';
+import { realWaitClock, type WaitClock } from '../core/sleep.js';
 import { busyError, isBusy } from './errors.js';
 import type { Database as Schema } from './schema.js';
 
@@ -33,6 +33,7 @@ export function sqliteWriter(
   raw: Database.Database,
   file: string,
   busyTimeoutMs: number,
+  wait: WaitClock = realWaitClock,
 ): WriteFn {
   return async <T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> => {
     if (insideWrite.getStore() === true) {
@@ -43,7 +44,7 @@ export function sqliteWriter(
     }
     return db.connection().execute((conn) =>
       insideWrite.run(true, async () => {
-        await beginImmediate(raw, file, busyTimeoutMs);
+        await beginImmediate(raw, file, busyTimeoutMs, wait);
         try {
           const result = await fn(conn);
           raw.exec('COMMIT');
@@ -58,9 +59,14 @@ export function sqliteWriter(
   };
 }
 
-async function beginImmediate(raw: Database.Database, file: string, busyTimeoutMs: number): Promise<void> {
-  // Wall time, not the injected Clock: this is a real wait, and a test's manual clock stands still.
-  const deadline = performance.now() + busyTimeoutMs;
+async function beginImmediate(
+  raw: Database.Database,
+  file: string,
+  busyTimeoutMs: number,
+  wait: WaitClock,
+): Promise<void> {
+  // Its own time line, not the store's Clock: this is a real wait, and a test's manual clock stands still.
+  const deadline = wait.now() + busyTimeoutMs;
   let delayMs = 2;
   raw.pragma('busy_timeout = 0');
   try {
@@ -70,10 +76,10 @@ async function beginImmediate(raw: Database.Database, file: string, busyTimeoutM
         return;
       } catch (error) {
         if (!isBusy(error)) throw error;
-        if (performance.now() >= deadline) throw busyError(file, busyTimeoutMs, error);
+        if (wait.now() >= deadline) throw busyError(file, busyTimeoutMs, error);
       }
       // Jitter keeps two waiting processes from retrying in lockstep.
-      await sleep(delayMs + Math.random() * delayMs);
+      await wait.sleep(delayMs + Math.random() * delayMs);
       delayMs = Math.min(delayMs * 2, 50);
     }
   } finally {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/core/clock.js';
 import type { SlotEvent } from '../../src/router/index.js';
 import {
   type Backend,
@@ -7,7 +8,6 @@ import {
   routeOf,
   startBackend,
   startRouter,
-  until,
 } from './router-helpers.js';
 
 /** mulberry32, so the weighted split is the same on every run. */
@@ -151,20 +151,47 @@ describe('router: routing by host, revision and weight', () => {
     }
   });
 
-  it('tells subscribers about errors as the 100 ms slot that saw them closes', async () => {
-    h.router.setRoute('staging.shop.localhost', routeOf({ e1: { weight: 100, backends: [blue] } }));
-    const events: SlotEvent[] = [];
-    const unsubscribe = h.router.subscribe((e) => events.push(e));
-    for (const path of ['/status/500', '/status/503', '/']) await h.send('staging.shop.localhost', path);
-    const sent = Date.now();
-    await until(() => events.some((e) => e.revision === 'e1'), 2000, 'a slot event');
-    unsubscribe();
-    expect(Date.now() - sent).toBeLessThan(1000);
-    const seen = events.filter((e) => e.revision === 'e1').reduce((n, e) => n + e.slot.errors, 0);
-    expect(seen).toBe(2);
-    const now = h.router.signals('shop', 'staging', 'e1', { windowMs: 1000 });
-    expect(now.classes['5xx']).toBe(2);
-    expect(now.errorRate).toBeCloseTo(2 / 3);
+  it('tells subscribers about errors at the first tick after their 100 ms slot closes (manual clock)', async () => {
+    // Time stands still unless the test moves it, and the test runs the router's tick itself: what
+    // a subscriber hears, and when, depends on the slots alone, not on how fast this machine is.
+    const clock = createManualClock();
+    const tickers: { ms: number; fn: () => void }[] = [];
+    const own = await startRouter({
+      clock,
+      repeat: (ms, fn) => {
+        const ticker = { ms, fn };
+        tickers.push(ticker);
+        return () => tickers.splice(tickers.indexOf(ticker), 1);
+      },
+    });
+    try {
+      own.router.setRoute('staging.shop.localhost', routeOf({ e1: { weight: 100, backends: [blue] } }));
+      const events: SlotEvent[] = [];
+      const unsubscribe = own.router.subscribe((e) => events.push(e));
+      expect(tickers.map((t) => t.ms)).toEqual([100]); // one tick per slot while anyone listens
+      const tick = () => {
+        for (const t of [...tickers]) t.fn();
+      };
+      for (const path of ['/status/500', '/status/503', '/']) await own.send('staging.shop.localhost', path);
+
+      tick();
+      expect(events).toEqual([]); // the slot that saw them is still open
+      clock.advance(100);
+      tick();
+      expect(events.map((e) => [e.revision, e.slot.requests, e.slot.errors])).toEqual([['e1', 3, 2]]);
+      clock.advance(100);
+      tick();
+      expect(events).toHaveLength(1); // an empty slot is not reported
+
+      const now = own.router.signals('shop', 'staging', 'e1', { windowMs: 1000 });
+      expect(now.classes['5xx']).toBe(2);
+      expect(now.errorRate).toBeCloseTo(2 / 3);
+      unsubscribe();
+      tick();
+      expect(tickers).toEqual([]); // nobody listens: the tick stops
+    } finally {
+      await own.close();
+    }
   });
 
   it('exposes Prometheus metrics for what it served', async () => {
@@ -173,7 +200,7 @@ describe('router: routing by host, revision and weight', () => {
       /flowline_router_requests_total\{service="shop",environment="staging",revision="g1",code_class="2xx"\} [1-9]/,
     );
     expect(text).toContain(
-      'flowline_router_in_flight{service="shop",environment="staging",revision="e1",instance="blue-1"} 0',
+      'flowline_router_in_flight{service="shop",environment="staging",revision="g1",instance="green-1"} 0',
     );
   });
 

@@ -4,6 +4,8 @@
  * syntax errors at file:line:col without loading the analysis engine. docs/analysis.md is its
  * reference.
  */
+
+export { type JsonPathSegment, parseJsonPath, readJsonPath } from '../../core/json-path.js';
 export {
   type BinaryOp,
   type Expression,
@@ -27,5 +29,4 @@ export {
   type Scope,
 } from './evaluate.js';
 export { formatExpression } from './format.js';
-export { type JsonPathSegment, parseJsonPath, readJsonPath } from './json-path.js';
 export { formatSyntaxError, MAX_LENGTH, type ParseResult, parseExpression } from './parser.js';

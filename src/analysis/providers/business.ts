@@ -1,11 +1,4 @@
-import type { Clock } from '../../core/clock.js';
-import { FlowlineError } from '../../core/errors.js';
-import type {
-  BusinessMetricPoint,
-  BusinessMetricsQuery,
-  BusinessMetricsSink,
-  MetricProvider,
-} from '../types.js';
+import type { BusinessMetricsQuery, BusinessMetricsSink, MetricProvider } from '../types.js';
 
 /**
  * Business metrics the app pushes to Flowline (orders, sign-ups, revenue). The provider compares
@@ -88,73 +81,4 @@ export function aggregateOf(
     case 'max':
       return values.length === 0 ? undefined : values.reduce((a, b) => Math.max(a, b));
   }
-}
-
-export interface MemoryBusinessMetricsOptions {
-  readonly clock: Clock;
-  /** Points older than this are dropped. Default 24 h. */
-  readonly retentionMs?: number;
-  /** Points kept per metric (oldest dropped first). Default 100 000. */
-  readonly maxPointsPerSeries?: number;
-}
-
-/** An in-memory {@link BusinessMetricsSink}: the embedded default and the tests' sink. */
-export function createMemoryBusinessMetrics(options: MemoryBusinessMetricsOptions): BusinessMetricsSink {
-  const retention = options.retentionMs ?? 24 * 3_600_000;
-  const maxPoints = options.maxPointsPerSeries ?? 100_000;
-  const series = new Map<string, { value: number; at: number; revision?: string | undefined }[]>();
-  const keyOf = (p: { service: string; environment: string; name: string }) =>
-    `${p.service}\u0000${p.environment}\u0000${p.name}`;
-  return {
-    async push(point: BusinessMetricPoint) {
-      validate(point);
-      const key = keyOf(point);
-      const points = series.get(key) ?? [];
-      series.set(key, points);
-      const at = point.at.getTime();
-      const index = firstAtOrAfter(points, at + 1);
-      points.splice(index, 0, { value: point.value, at, revision: point.revision });
-      const oldest = options.clock.now().getTime() - retention;
-      const expired = firstAtOrAfter(points, oldest);
-      const excess = Math.max(expired, points.length - maxPoints);
-      if (excess > 0) points.splice(0, excess);
-    },
-    async window(query) {
-      const points = series.get(keyOf(query)) ?? [];
-      const from = firstAtOrAfter(points, query.from.getTime());
-      const to = firstAtOrAfter(points, query.to.getTime());
-      return points
-        .slice(from, to)
-        .filter((p) => query.revision === undefined || p.revision === query.revision)
-        .map((p) => ({ value: p.value, at: new Date(p.at) }));
-    },
-  };
-}
-
-function validate(point: BusinessMetricPoint): void {
-  const problem =
-    typeof point.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(point.name)
-      ? `\`${String(point.name)}\` is not a metric name`
-      : typeof point.value !== 'number' || !Number.isFinite(point.value)
-        ? `the value of \`${point.name}\` is ${String(point.value)}, not a finite number`
-        : !(point.at instanceof Date) || Number.isNaN(point.at.getTime())
-          ? `the time of \`${point.name}\` is not a valid date`
-          : undefined;
-  if (problem !== undefined) {
-    throw new FlowlineError('FLOWLINE_METRIC_INVALID', problem, {
-      hint: 'names use letters, digits, `-`, `_` and `.`; values are finite numbers; times are ISO 8601',
-    });
-  }
-}
-
-/** Index of the first point at or after `at` (points are sorted by time). */
-function firstAtOrAfter(points: readonly { at: number }[], at: number): number {
-  let low = 0;
-  let high = points.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((points[mid]?.at ?? 0) < at) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

@@ -7,6 +7,7 @@ import { type CompiledFlagSet, compileFlagSet } from '../engine/compile.js';
 import { evaluate, evaluateAll } from '../engine/evaluate.js';
 import type { EvaluateOptions, EvaluationResult } from '../engine/types.js';
 import { compileFlagSetOrThrow } from '../errors.js';
+import { ServedSets, type ServedSetsLimits } from './cache.js';
 import {
   applyAction,
   changesBetween,
@@ -34,6 +35,8 @@ export interface FlagServiceDeps {
   readonly pollIntervalMs?: number;
   /** Background failures (a flush or a poll); default: ignored. */
   readonly onError?: (error: unknown) => void;
+  /** How many flag sets are kept in memory (see {@link ServedSets}). */
+  readonly cache?: ServedSetsLimits;
 }
 
 /** One change, decided inside the write transaction from the current document. */
@@ -60,6 +63,14 @@ export interface FlagServiceInternals extends FlagService {
     change: ChangeContext,
     propose: (current: FlagDocument, tx: WriteTx) => Promise<Proposal | undefined> | Proposal | undefined,
   ): Promise<{ document: FlagDocument; changed: boolean }>;
+  /**
+   * Looks at the store now for versions written by other processes: each one not seen before is
+   * dropped from memory and announced to `onChange` listeners. The poll timer of `start()` calls
+   * it; concurrent calls share one look.
+   */
+  sync(): Promise<void>;
+  /** What the service holds in memory, for tests: it must not grow with the names asked for. */
+  memory(): { sets: number; missing: number; loading: number; versions: number };
 }
 
 const setKey = (service: string, environment: string) => `${service}\0${environment}`;
@@ -69,7 +80,8 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
   const { store, audit, clock, events } = deps;
   const onError = deps.onError ?? (() => {});
   const counters = new EvaluationCounters(store, clock);
-  const cache = new Map<string, Promise<ServedFlagSet> | ServedFlagSet>();
+  const sets = new ServedSets(deps.cache);
+  /** The version of each stored set as last seen here: as many entries as rows in `flag_sets`. */
   const known = new Map<string, number>();
   const listeners = new Set<(service: string, environment: string) => void>();
   let timers: NodeJS.Timeout[] = [];
@@ -84,26 +96,14 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
     }
   };
 
-  const load = (service: string, environment: string): Promise<ServedFlagSet> => {
-    const key = setKey(service, environment);
-    const loading = flagTables.readSet(store.db, service, environment).then((stored) => {
-      const served = {
-        document: stored.document,
-        json: JSON.stringify(stored.document),
-        compiled: compileStored(stored.document),
-      };
-      if (cache.get(key) === loading) cache.set(key, served); // unless a change replaced it meanwhile
-      return served;
-    });
-    cache.set(key, loading);
-    loading.catch(() => {
-      if (cache.get(key) === loading) cache.delete(key);
-    });
-    return loading;
+  const read = async (service: string, environment: string): Promise<ServedFlagSet> => {
+    const stored = await flagTables.readSet(store.db, service, environment);
+    const json = JSON.stringify(stored.document);
+    return { document: stored.document, json, compiled: compileStored(stored.document) };
   };
 
   const served = async (service: string, environment: string): Promise<ServedFlagSet> =>
-    cache.get(setKey(service, environment)) ?? load(service, environment);
+    sets.get(setKey(service, environment), () => read(service, environment));
 
   const nowOf = (set: CompiledFlagSet): EvaluateOptions | undefined =>
     set.timeDependent ? { now: clock.now().getTime() } : undefined;
@@ -165,29 +165,38 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
     if (!outcome.changed) return { document: outcome.document, changed: false };
     const { document, compiled, changes, summary, at } = outcome;
     const key = setKey(service, environment);
-    cache.set(key, { document, json: JSON.stringify(document), compiled });
+    sets.put(key, { document, json: JSON.stringify(document), compiled });
     known.set(key, document.version);
     notify(service, environment);
     announce(events, { service, environment, version: document.version, changes, summary, at, change });
     return { document, changed: true };
   };
 
-  const poll = async () => {
-    for (const row of await flagTables.versions(store.db)) {
-      const key = setKey(row.service, row.environment);
-      const seen = known.get(key);
-      if (seen === row.version) continue;
-      known.set(key, row.version);
-      const cached = cache.get(key);
-      if (cached !== undefined && !(cached instanceof Promise) && cached.document.version === row.version)
-        continue;
-      cache.delete(key);
-      if (seen !== undefined) notify(row.service, row.environment);
-    }
+  // Every version not seen before is news, on the first look too: a set may have been served
+  // (the server answers before `start()`) and changed by another process before that look.
+  // Listeners tolerate a repeat (the stream hub sends a subscriber only a version it lacks).
+  let syncing: Promise<void> | undefined;
+  const sync = (): Promise<void> => {
+    syncing ??= (async () => {
+      try {
+        for (const row of await flagTables.versions(store.db)) {
+          const key = setKey(row.service, row.environment);
+          if (known.get(key) === row.version) continue;
+          known.set(key, row.version);
+          if (sets.version(key) !== row.version) sets.forget(key);
+          notify(row.service, row.environment);
+        }
+      } finally {
+        syncing = undefined;
+      }
+    })();
+    return syncing;
   };
 
   return {
     commit,
+    sync,
+    memory: () => ({ ...sets.sizes, versions: known.size }),
     served,
     async document(service, environment) {
       return (await served(service, environment)).document;
@@ -273,17 +282,9 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
     },
     start() {
       if (timers.length > 0) return;
-      // Learn the current versions first, so only later changes by other processes are announced.
-      void flagTables
-        .versions(store.db)
-        .then((rows) => {
-          for (const row of rows)
-            if (!known.has(setKey(row.service, row.environment)))
-              known.set(setKey(row.service, row.environment), row.version);
-        })
-        .catch(onError);
+      sync().catch(onError); // at once: what was served before now may already be stale
       const flush = setInterval(() => counters.flush().catch(onError), deps.flushIntervalMs ?? 5000);
-      const watch = setInterval(() => poll().catch(onError), deps.pollIntervalMs ?? 500);
+      const watch = setInterval(() => sync().catch(onError), deps.pollIntervalMs ?? 500);
       flush.unref();
       watch.unref();
       timers = [flush, watch];

@@ -1,16 +1,25 @@
-import type { ExprSyntaxError } from './ast.js';
-
 /**
- * The JSONPath subset the web provider reads a value with: `$`, `.field`, `[0]`, `['field']`,
- * `["field"]`, combined (`$.data.items[0]["p99 ms"]`). Wildcards, filters and recursive descent
- * are refused: a measurement is one value, found the same way every time.
+ * Flowline's one JSONPath dialect, read by smoke checks (`expectBody.jsonPath`) and web metrics
+ * (`provider.web.jsonPath`): `$`, `.field`, `[0]`, `['field']`, `["field"]` (a backslash escapes a quote),
+ * combined (`$.data.items[0]["p99 ms"]`). It names one value: wildcards, filters, slices and
+ * recursive descent are refused with a message and a column, never skipped, so a path always reads
+ * the same value, and a path that reads nothing says so.
  */
+
+/** Where a path cannot be read: the message, its 0-based offset and 1-based column, a hint. */
+export interface JsonPathError {
+  readonly message: string;
+  readonly offset: number;
+  readonly column: number;
+  readonly hint?: string;
+}
 
 export type JsonPathSegment = string | number;
 
+/** Parses a path into its steps: field names and array indexes. */
 export function parseJsonPath(
   text: string,
-): { ok: true; segments: JsonPathSegment[] } | { ok: false; error: ExprSyntaxError } {
+): { ok: true; segments: JsonPathSegment[] } | { ok: false; error: JsonPathError } {
   const fail = (message: string, offset: number, hint?: string) => ({
     ok: false as const,
     error: { message, offset, column: offset + 1, ...(hint === undefined ? {} : { hint }) },
@@ -56,7 +65,10 @@ export function parseJsonPath(
   return { ok: true, segments };
 }
 
-/** Reads `segments` from `value`; `found: false` when a step is missing (no data, not an error). */
+/**
+ * Reads `segments` from `value`; `found: false` when a step is missing (no data, not an error). An
+ * index reads only arrays and a field only objects.
+ */
 export function readJsonPath(
   value: unknown,
   segments: readonly JsonPathSegment[],

@@ -1,8 +1,9 @@
-import { type Clock, createManualClock } from '../core/clock.js';
+import { type Clock, createManualClock } from './clock.js';
 
 /**
- * Waiting, injected like the clock: the engine waits only through a {@link Sleep}, so tests run a
- * ten-minute analysis in virtual time, without real waiting and without timing thresholds.
+ * Waiting, injected like the clock: code waits only through a {@link Sleep} (or a
+ * {@link WaitClock} when it waits against a deadline), so tests run a ten-minute analysis or a
+ * five-second lock timeout in virtual time, without real waiting and without timing thresholds.
  */
 
 /** Resolves after `ms`, or early (never rejecting) when `signal` aborts. */
@@ -20,9 +21,23 @@ export const realSleep: Sleep = (ms, signal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
+/**
+ * What code that waits against a deadline needs: a monotonic count of milliseconds and a sleep
+ * on the same time line. Real by default; a test passes {@link VirtualTime.wait} instead.
+ */
+export interface WaitClock {
+  /** Milliseconds on a clock that never goes back (not the time of day). */
+  now(): number;
+  readonly sleep: Sleep;
+}
+
+export const realWaitClock: WaitClock = { now: () => performance.now(), sleep: realSleep };
+
 export interface VirtualTime {
   readonly clock: Clock & { advance(ms: number): void; set(to: Date | string): void };
   readonly sleep: Sleep;
+  /** The clock and the sleep as a {@link WaitClock}. */
+  readonly wait: WaitClock;
   /**
    * Drives `work` to completion: whenever it waits and nothing else can run, moves the clock to the
    * next timer and fires it. Throws when `work` waits on something that no timer will ever end
@@ -55,6 +70,7 @@ export function createVirtualTime(start: Date | string = '2026-01-01T00:00:00.00
   return {
     clock,
     sleep,
+    wait: { now: () => clock.now().getTime(), sleep },
     pending: () => timers.length,
     async run(work) {
       let settled = false;
