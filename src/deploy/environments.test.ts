@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit/index.js';
+import path from 'node:path';
+import { createArtifactStore } from '../artifacts/index.js';
+import { makeTree } from '../artifacts/testing.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
-import { type FlowlineConfig, parseConfig } from '../config/index.js';
+import { parseConfig } from '../config/index.js';
+import { createPolicies, type Policies, policyFromConfig } from '../policy/index.js';
 import { tempStore } from '../store/testing.js';
 import { type DeployRequest, SYSTEM_ACTOR } from './deps.js';
 import { driftOf, type InstanceHealth } from './env-status.js';
@@ -22,14 +26,9 @@ environments:
 `;
 const where = { host: 'h' };
 const alice = { kind: 'user' as const, name: 'alice' };
+const principal = { tokenId: 'local', actor: alice, role: 'admin' as const, environments: null };
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
-
-function config(text = YAML): FlowlineConfig {
-  const parsed = parseConfig(text, 'flowline.yaml');
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.config;
-}
 
 let t: Awaited<ReturnType<typeof tempStore>>;
 let catalog: Catalog;
@@ -40,13 +39,16 @@ let deployed: DeployRequest[];
 let stopped: string[];
 let removed: string[];
 let running: Map<string, InstanceHealth[]>;
+let policies: Policies;
+/** Two real artifacts of shop, each with YAML sealed in it. */
+let built: { a: string; b: string };
 
 /** Records what a real deploy would: a succeeded deployment, its live revision and its route. */
 async function fakeDeploy(request: DeployRequest) {
   deployed.push(request);
   const name = request.environment;
   const env = await catalog.ensureEnvironment('shop', name, 'persistent');
-  const artifact = request.artifact ?? A;
+  const artifact = request.artifact ?? built.a;
   const serviceId = (await catalog.getService('shop')).id;
   const revision = `${artifact.slice(7, 15)}-${deployed.length}`;
   const d = await catalog.startDeployment({
@@ -95,7 +97,18 @@ beforeEach(async () => {
   removed = [];
   running = new Map();
   await catalog.ensureService('shop');
-  for (const id of [A, B]) await catalog.recordArtifact({ id, service: 'shop', cacheKey: id, sizeBytes: 1 });
+  const artifacts = createArtifactStore({ root: path.join(t.dir, 'artifacts'), clock: t.clock });
+  const put = async (name: string) => {
+    await makeTree(path.join(t.dir, name), { 'server.js': `// ${name}` });
+    const ref = await artifacts.put(path.join(t.dir, name), { config: YAML });
+    await catalog.recordArtifact({ id: ref.digest, service: 'shop', cacheKey: ref.digest, sizeBytes: 1 });
+    return ref.digest;
+  };
+  built = { a: await put('a'), b: await put('b') };
+  policies = createPolicies({ store: t.store, audit, clock: t.clock });
+  const parsed = parseConfig(YAML, 'flowline.yaml');
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  await policies.ensure('shop', () => policyFromConfig(parsed.config), { actor: alice, where });
   const runtime: RevisionRuntime = {
     start: async () => [],
     stop: async (revision) => {
@@ -119,6 +132,8 @@ beforeEach(async () => {
     records,
     runtime,
     router,
+    policies,
+    artifactPath: async (digest) => (await artifacts.get(digest))?.path,
     deploy: fakeDeploy,
     instances: async (revision) => running.get(revision) ?? [],
     urlFor: (host) => `http://${host}:8080/`,
@@ -148,12 +163,12 @@ describe('preview names', () => {
 describe('creating a preview', () => {
   it('records branch, pull request and expiry, audits it, and deploys the branch’s newest artifact', async () => {
     const run = await catalog.startRun({ service: 'shop', branch: 'feature/x', where });
-    await catalog.finishRun(run.id, 'succeeded', B);
+    await catalog.finishRun(run.id, 'succeeded', built.b);
     const outcome = await service.create({
-      config: config(),
+      service: 'shop',
       pullRequest: 7,
       branch: 'feature/x',
-      actor: alice,
+      principal,
       where,
     });
     expect(outcome.created).toBe(true);
@@ -164,7 +179,7 @@ describe('creating a preview', () => {
       pullRequest: 7,
       expiresAt: '2026-01-01T02:00:00.000Z', // the template's ttl
     });
-    expect(deployed[0]).toMatchObject({ environment: 'pr-7', artifact: B });
+    expect(deployed[0]).toMatchObject({ service: 'shop', environment: 'pr-7', artifact: built.b, principal });
     expect((await audit.list({ action: 'env.create' }))[0]).toMatchObject({
       actor: alice,
       target: 'env:shop/pr-7',
@@ -173,13 +188,13 @@ describe('creating a preview', () => {
   });
 
   it('refreshes the time to live and deploys again when the preview exists', async () => {
-    await service.create({ config: config(), branch: 'feature/x', ttlMs: 60_000, actor: alice, where });
+    await service.create({ service: 'shop', branch: 'feature/x', ttlMs: 60_000, principal, where });
     t.clock.advance(30_000);
     const again = await service.create({
-      config: config(),
+      service: 'shop',
       branch: 'feature/x',
       ttlMs: 60_000,
-      actor: alice,
+      principal,
       where,
     });
     expect(again.created).toBe(false);
@@ -187,33 +202,28 @@ describe('creating a preview', () => {
     expect(deployed).toHaveLength(2);
   });
 
-  it('refuses without an ephemeral template, or when the name belongs to someone else', async () => {
-    await expect(
-      service.create({
-        config: config(YAML.replace(/ {2}preview.*\n/, '')),
-        pullRequest: 1,
-        actor: alice,
-        where,
-      }),
-    ).rejects.toMatchObject({ code: 'FLOWLINE_ENV_NO_TEMPLATE' });
-    await service.create({ config: config(), branch: 'feature/x', actor: alice, where });
-    await expect(
-      service.create({ config: config(), branch: 'feature-x', actor: alice, where }),
-    ).rejects.toMatchObject({
+  it('refuses when the name belongs to someone else, or the policy has no preview template', async () => {
+    await service.create({ service: 'shop', branch: 'feature/x', principal, where });
+    await expect(service.create({ service: 'shop', branch: 'feature-x', principal, where })).rejects.toMatchObject({
       code: 'FLOWLINE_ENV_NAME_TAKEN',
     });
     await catalog.ensureEnvironment('shop', 'pr-3', 'persistent');
-    await expect(
-      service.create({ config: config(), pullRequest: 3, actor: alice, where }),
-    ).rejects.toMatchObject({
+    await expect(service.create({ service: 'shop', pullRequest: 3, principal, where })).rejects.toMatchObject({
       code: 'FLOWLINE_ENV_NAME_TAKEN',
+    });
+    // The server's policy decides, not the artifact's flowline.yaml (which still has a template).
+    const current = await policies.get('shop');
+    const { preview: _, ...persistent } = current?.environments ?? {};
+    await policies.apply('shop', { trunk: 'main', environments: persistent }, { actor: alice, where });
+    await expect(service.create({ service: 'shop', pullRequest: 1, principal, where })).rejects.toMatchObject({
+      code: 'FLOWLINE_ENV_NO_TEMPLATE',
     });
   });
 });
 
 describe('deleting environments', () => {
   it('removes the route, stops every revision, retires them and marks the environment deleted', async () => {
-    await service.create({ config: config(), pullRequest: 4, actor: alice, where });
+    await service.create({ service: 'shop', pullRequest: 4, principal, where });
     const [revision] = await records.revisions({ states: ['live'] });
     const outcome = await service.delete({ service: 'shop', name: 'pr-4', actor: alice, where });
     expect(outcome).toMatchObject({ host: 'pr-4.shop.localhost', revisions: [revision?.revision] });
@@ -226,7 +236,7 @@ describe('deleting environments', () => {
   });
 
   it('refuses a persistent environment unless forced, and an unknown one', async () => {
-    await fakeDeploy({ config: config(), environment: 'staging', actor: alice, where });
+    await fakeDeploy({ service: 'shop', environment: 'staging', principal, where });
     await expect(
       service.delete({ service: 'shop', name: 'staging', actor: alice, where }),
     ).rejects.toMatchObject({
@@ -241,8 +251,8 @@ describe('deleting environments', () => {
   });
 
   it('deletes expired previews as Flowline itself, and only those', async () => {
-    await service.create({ config: config(), pullRequest: 1, ttlMs: 60_000, actor: alice, where });
-    await service.create({ config: config(), pullRequest: 2, ttlMs: 120_000, actor: alice, where });
+    await service.create({ service: 'shop', pullRequest: 1, ttlMs: 60_000, principal, where });
+    await service.create({ service: 'shop', pullRequest: 2, ttlMs: 120_000, principal, where });
     t.clock.advance(60_000);
     expect(await service.reapExpired(where)).toEqual(['shop/pr-1']);
     expect((await catalog.listEnvironments('shop')).map((e) => e.name)).toEqual(['pr-2']);
@@ -250,7 +260,7 @@ describe('deleting environments', () => {
   });
 
   it('finishes at start-up a teardown that a killed Flowline left half-done', async () => {
-    await service.create({ config: config(), pullRequest: 5, actor: alice, where });
+    await service.create({ service: 'shop', pullRequest: 5, principal, where });
     const [revision] = await records.revisions({ states: ['live'] });
     const env = await catalog.findEnvironment('shop', 'pr-5');
     await catalog.deleteEnvironment(env?.id ?? ''); // recorded, but its instances still run
@@ -267,13 +277,13 @@ describe('environment status', () => {
       commit: { sha: 'c0ffee', authorTime: '2026-01-01T00:00:00Z', message: 'm' },
       where,
     });
-    await catalog.finishRun(run.id, 'succeeded', B);
-    await service.create({ config: config(), pullRequest: 9, branch: 'feature/x', actor: alice, where });
+    await catalog.finishRun(run.id, 'succeeded', built.b);
+    await service.create({ service: 'shop', pullRequest: 9, branch: 'feature/x', principal, where });
     const [status] = (await service.status('shop')).environments;
     expect(status).toMatchObject({
       name: 'pr-9',
       url: 'http://pr-9.shop.localhost:8080/',
-      artifact: B,
+      artifact: built.b,
       commit: 'c0ffee',
       health: { healthy: 2, desired: 2 },
       drift: [],

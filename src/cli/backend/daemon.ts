@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DaemonInfo } from '../../app/daemon.js';
 import { FlowlineError } from '../../core/errors.js';
+import { isAlive } from '../../core/process.js';
 import type { HttpTarget } from './http.js';
 
 /**
@@ -13,19 +14,10 @@ export async function localDaemon(home: string): Promise<HttpTarget> {
   const file = path.join(home, 'daemon.json');
   const text = await readFile(file, 'utf8').catch(() => undefined);
   const info = text === undefined ? undefined : (JSON.parse(text) as DaemonInfo);
-  if (info === undefined || !alive(info.pid)) {
+  if (info === undefined || !isAlive(info.pid)) {
     throw new FlowlineError('FLOWLINE_DAEMON_NOT_RUNNING', `No Flowline server runs for ${home}.`, {
       hint: 'Start it with `flowline serve` in another terminal (or set FLOWLINE_URL to a server), then retry.',
     });
   }
   return { base: info.apiUrl, token: info.secret };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

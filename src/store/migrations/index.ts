@@ -7,7 +7,7 @@ import { releaseEvents } from './0006_release_events.js';
 import { flags } from './0007_flags.js';
 import { releasePlan } from './0008_release_plan.js';
 import { runRunners } from './0009_run_runners.js';
-import { trust } from './0010_trust.js';
+import { trust } from './0012_trust.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';

@@ -13,8 +13,8 @@ import type { Migration } from './types.js';
  *   text. Only the names stay, with the environment whose secret store holds them.
  */
 export const trust: Migration = {
-  version: 10,
-  name: '0010_trust',
+  version: 12,
+  name: '0012_trust',
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('service_policies')
