@@ -1,7 +1,7 @@
 import type { AuditFilter } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { type HttpTarget, request, requestStream } from './http.js';
-import type { Backend, FlagClient, PipelineClient } from './types.js';
+import type { Backend, FlagClient, PipelineClient, SecretClient } from './types.js';
 
 /** The server to call and the token to call it with. */
 export function remoteTarget(serverUrl: string, token: string | undefined): HttpTarget {
@@ -41,6 +41,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     ...deployCalls(target),
     flags: flagCalls(target),
     pipeline: pipelineCalls(target),
+    secrets: secretCalls(target),
     close: async () => {},
   };
 }
@@ -124,6 +125,33 @@ export function flagCalls(target: HttpTarget): FlagClient {
           `${set(service, environment)}/triggers/${encodeURIComponent(name)}`,
         )
       ).trigger,
+  };
+}
+
+/** The `/v1/secrets` routes; the value travels only in the body of a PUT. */
+function secretCalls(target: HttpTarget): SecretClient {
+  const set = (service: string, environment: string) =>
+    `/v1/secrets/${encodeURIComponent(service)}/${encodeURIComponent(environment)}`;
+  return {
+    set: async (service, environment, name, value) =>
+      (
+        await request<{ secret: never }>(
+          target,
+          'PUT',
+          `${set(service, environment)}/${encodeURIComponent(name)}`,
+          { value },
+        )
+      ).secret,
+    list: async (service, environment) =>
+      (await request<{ secrets: never }>(target, 'GET', set(service, environment))).secrets,
+    remove: async (service, environment, name) =>
+      (
+        await request<{ secret: never }>(
+          target,
+          'DELETE',
+          `${set(service, environment)}/${encodeURIComponent(name)}`,
+        )
+      ).secret,
   };
 }
 

@@ -12,6 +12,7 @@ import type {
   TriggerInfo,
 } from '../../flags/service/index.js';
 import type { NodeResult } from '../../pipeline/index.js';
+import type { SecretInfo } from '../../secrets/index.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -64,6 +65,8 @@ export interface Backend {
   readonly flags: FlagClient;
   /** Runs and their logs, the andon cords, stored artifacts. */
   readonly pipeline: PipelineClient;
+  /** Secret values per service and environment: set and remove them, list their names. */
+  readonly secrets: SecretClient;
   close(): Promise<void>;
 }
 
@@ -84,6 +87,13 @@ export interface FlagClient {
   listTriggers(service: string, environment: string): Promise<TriggerInfo[]>;
   addTrigger(input: AddTriggerInput): Promise<{ trigger: TriggerInfo; secret?: string }>;
   removeTrigger(service: string, environment: string, name: string): Promise<TriggerInfo>;
+}
+
+/** The `/v1/secrets` routes: values go in, never come out. */
+export interface SecretClient {
+  set(service: string, environment: string, name: string, value: string): Promise<SecretInfo>;
+  list(service: string, environment: string): Promise<SecretInfo[]>;
+  remove(service: string, environment: string, name: string): Promise<SecretInfo>;
 }
 
 /** `POST /v1/environments`. */
