@@ -102,10 +102,11 @@ async function readPiped(): Promise<string> {
 /** Reads one line from the terminal without echoing it (raw mode: the terminal shows nothing). */
 function promptHidden(ctx: CommandContext, question: string): Promise<string> {
   const input = process.stdin;
-  ctx.streams.stderr.write(question);
+  // Raw mode (no echo) first: a prompt shown before it would invite typing that the terminal echoes.
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.resume();
+  ctx.streams.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = (error?: FlowlineError) => {
