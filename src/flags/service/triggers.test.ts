@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlowline, type Flowline } from '../../app/flowline.js';
 import { tempDir } from '../../artifacts/testing.js';
 import { loadSettings } from '../../core/settings.js';
+import { MIGRATIONS, openStore } from '../../store/index.js';
 import { signWebhook } from './signature.js';
 
 // Webhook trigger secrets are sealed at rest with the secret box (ADR 0010), and rows stored in
@@ -126,6 +127,58 @@ describe('webhook trigger secrets', () => {
     expect(stored.secret).not.toContain('legacy');
     expect(stored.secret_key_id).not.toBeNull();
     expect(await fire(reopened, 'errors', legacy)).toMatchObject({ action: 'kill' });
+  });
+
+  it('of a store from before migration 0011 are sealed by the first newer Flowline to open it', async () => {
+    const home = `${t.dir}/old`;
+    const old = await openStore({ file: `${home}/flowline.db`, migrations: MIGRATIONS.slice(0, 9) });
+    const legacy = 'whsec_stored-in-plain-text-by-flowline-0.1';
+    await old.write(async (tx) => {
+      await tx
+        .insertInto('flag_sets')
+        .values({
+          service: 'shop',
+          environment: 'production',
+          version: 1,
+          etag: '"1"',
+          definition_json: JSON.stringify({ flags: { checkout: flag } }),
+          updated_at: '2026-01-01T00:00:00.000Z',
+          updated_by: 'alice',
+        })
+        .execute();
+      const {
+        secret_nonce: _n,
+        secret_key_id: _k,
+        ...columns
+      } = {
+        id: 'ftr_old',
+        service: 'shop',
+        environment: 'production',
+        name: 'errors',
+        kind: 'webhook' as const,
+        flag: 'checkout',
+        match_json: '{}',
+        variant: null,
+        restore: 0,
+        secret: legacy,
+        secret_nonce: null,
+        secret_key_id: null,
+        state: 'idle' as const,
+        fired_at: null,
+        created_at: '2026-01-01T00:00:00.000Z',
+        created_by: 'alice',
+      };
+      await tx.insertInto('flag_triggers').values(columns).execute();
+    });
+    await old.close();
+
+    const app = await open({ ...key, FLOWLINE_HOME: home });
+    const stored = await row(app, 'errors');
+    expect([stored.secret?.includes('plain-text'), stored.secret_key_id]).toEqual([
+      false,
+      expect.any(String),
+    ]);
+    expect(await fire(app, 'errors', legacy)).toMatchObject({ action: 'kill' });
   });
 
   it('leave the key alone when there is nothing to seal', async () => {
