@@ -31,6 +31,7 @@ import {
 } from '../flags/service/index.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
 import { createPolicies, type Policies } from '../policy/index.js';
+import { createSecretBox, createSecretService, keySource, type SecretService } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { trunkOf } from './policy.js';
 
@@ -57,6 +58,8 @@ export interface Flowline {
   readonly flags: FlagService;
   /** Alertmanager and signed-webhook triggers that kill flags. */
   readonly flagTriggers: FlagTriggers;
+  /** Secret values per service and environment, sealed in the store; `resolve` hands them to instances. */
+  readonly secrets: SecretService;
   /** Who is acting when a command runs embedded (the OS user, or the CI identity). */
   readonly localActor: Actor;
   /**
@@ -85,6 +88,8 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     });
   }
   const clock = options.clock ?? systemClock;
+  // A malformed FLOWLINE_SECRET_KEY stops every command at start, not the first deploy that needs it.
+  const box = createSecretBox(keySource(settings));
   const store = await openStore({ file: storeFile(settings), clock });
   const audit = createAuditLog({ store, clock });
   const where = detectWhere(settings.env, settings.hostname);
@@ -107,11 +112,19 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     env: settings.env,
     hostname: settings.hostname,
     actor: localActor,
-    extraSecrets: [settings.token],
+    extraSecrets: [settings.token, settings.secretKey],
   });
   const events = createEventBus();
   const flags = createFlagService({ store, audit, clock, events });
-  const flagTriggers = createFlagTriggers({ flags, store, audit, clock });
+  const flagTriggers = createFlagTriggers({ flags, store, audit, clock, box });
+  // Trigger secrets stored in plain text before migration 0011 are sealed now: the migration has
+  // no key (it lives outside the database, possibly given only to the server).
+  await flagTriggers.sealPlainSecrets().catch(async (error: unknown) => {
+    await flags.close();
+    await store.close();
+    throw error;
+  });
+  const secrets = createSecretService({ store, audit, clock, box, catalog });
   // A failed, rolled back or aborted release kills the flags marked `killOnRollback` there.
   const rollbackKills = killOnRollback({ events, flags, where });
   return {
@@ -120,6 +133,7 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     events,
     flags,
     flagTriggers,
+    secrets,
     clock,
     store,
     audit,

@@ -38,8 +38,12 @@ export function trunkOf(policies: Policies) {
 function parsedConfig(text: string): FlowlineConfig {
   const result = parseConfig(text, 'flowline.yaml');
   if (result.ok) return result.config;
-  throw new FlowlineError('FLOWLINE_CONFIG_INVALID', `${result.errors.length} problem(s) in the flowline.yaml sent`, {
-    issues: result.errors,
-    hint: 'Run `flowline validate` with this Flowline version and fix each problem.',
-  });
+  throw new FlowlineError(
+    'FLOWLINE_CONFIG_INVALID',
+    `${result.errors.length} problem(s) in the flowline.yaml sent`,
+    {
+      issues: result.errors,
+      hint: 'Run `flowline validate` with this Flowline version and fix each problem.',
+    },
+  );
 }

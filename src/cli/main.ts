@@ -8,6 +8,7 @@ import { registerEnv } from './register/env.js';
 import { registerFlags } from './register/flags.js';
 import { registerFoundation } from './register/foundation.js';
 import { registerPipeline } from './register/pipeline.js';
+import { registerSecrets } from './register/secrets.js';
 
 /**
  * The CLI's entry point. It only declares commands: each command's code is imported when that
@@ -21,6 +22,7 @@ const REGISTERS: readonly Register[] = [
   registerDeploy,
   registerEnv,
   registerFlags,
+  registerSecrets,
   registerArtifacts,
 ];
 

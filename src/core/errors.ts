@@ -279,7 +279,8 @@ export const ERROR_CODES = {
   },
   FLOWLINE_BUILD_OUTPUT_RESERVED: {
     kind: 'input',
-    summary: "The build output holds a `.flowline-build` folder, where Flowline seals the build's flowline.yaml.",
+    summary:
+      "The build output holds a `.flowline-build` folder, where Flowline seals the build's flowline.yaml.",
     fix: 'Rename that folder, or leave it out with `build.exclude`.',
   },
   FLOWLINE_DAEMON_NOT_RUNNING: {
@@ -366,6 +367,28 @@ export const ERROR_CODES = {
     summary:
       'A signed webhook has no signature, a wrong one, a timestamp older than 5 minutes, or was already received.',
     fix: 'Sign `<timestamp>.<raw body>` with HMAC-SHA256 and the trigger secret; send `X-Flowline-Timestamp` and `X-Flowline-Signature: sha256=<hex>` (docs/flags.md).',
+  },
+  FLOWLINE_SECRET_MISSING: {
+    kind: 'conflict',
+    summary: 'Secrets an artifact needs are not set for the environment (every missing name is listed).',
+    fix: 'Set each with `flowline secret set NAME --service S --env E` (the value is read from stdin), then deploy again.',
+  },
+  FLOWLINE_SECRET_NOT_FOUND: {
+    kind: 'notFound',
+    summary: 'No secret of that name is set for that service and environment.',
+    fix: 'List them with `flowline secret list --service S --env E`.',
+  },
+  FLOWLINE_SECRET_KEY_MISMATCH: {
+    kind: 'unavailable',
+    summary:
+      'Secret values were sealed with another key than the one Flowline has (or it has none): refused by key id.',
+    fix: 'Give Flowline the key they were sealed with (FLOWLINE_SECRET_KEY, else the key file FLOWLINE_SECRET_KEY_FILE, default <home>/secret.key); if it is lost, remove and set the values again.',
+  },
+  FLOWLINE_SECRET_TAMPERED: {
+    kind: 'failed',
+    summary:
+      'A sealed secret does not authenticate under its key: the row was altered or copied from another row.',
+    fix: 'Set the value again and find out who changed the store.',
   },
   FLOWLINE_NOT_SUPPORTED: {
     kind: 'unsupported',

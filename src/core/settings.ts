@@ -40,6 +40,16 @@ export interface Settings {
    * root; default `nobody`. Checked when the server starts (src/runtime/run-as.ts).
    */
   readonly runAs: string | undefined;
+  /**
+   * `FLOWLINE_SECRET_KEY`: the key that seals secret values, base64 of exactly 32 bytes. Checked
+   * when the store opens (src/secrets/key.ts); never printed. Unset: the key file below.
+   */
+  readonly secretKey: string | undefined;
+  /**
+   * `FLOWLINE_SECRET_KEY_FILE` (absolute): where the key is kept when FLOWLINE_SECRET_KEY is unset.
+   * Unset: `<home>/secret.key`, see {@link secretKeyFile}.
+   */
+  readonly secretKeyFile: string | undefined;
   /** `DATABASE_URL`: a PostgreSQL URL for scale-out (not supported yet). */
   readonly databaseUrl: string | undefined;
   /** A frozen copy of the environment, for CI detection and audit "where". */
@@ -63,6 +73,8 @@ export function loadSettings(
     runnerTimeout: emptyToUndefined(env.FLOWLINE_RUNNER_TIMEOUT),
     workDir: env.FLOWLINE_WORK_DIR ? path.resolve(cwd, env.FLOWLINE_WORK_DIR) : `${home}-work`,
     runAs: emptyToUndefined(env.FLOWLINE_RUN_AS),
+    secretKey: emptyToUndefined(env.FLOWLINE_SECRET_KEY),
+    secretKeyFile: env.FLOWLINE_SECRET_KEY_FILE ? path.resolve(cwd, env.FLOWLINE_SECRET_KEY_FILE) : undefined,
     databaseUrl: emptyToUndefined(env.DATABASE_URL),
     env: Object.freeze({ ...env }),
     osUser: safeUserName(env),
@@ -86,6 +98,14 @@ export function runnerTimeoutMs(settings: Pick<Settings, 'runnerTimeout'>): numb
     );
   }
   return ms;
+}
+
+/**
+ * The key file: FLOWLINE_SECRET_KEY_FILE, else `secret.key` in the home folder. A function rather
+ * than a field so that `--home` moves the default with the home.
+ */
+export function secretKeyFile(settings: Pick<Settings, 'home' | 'secretKeyFile'>): string {
+  return settings.secretKeyFile ?? path.join(settings.home, 'secret.key');
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

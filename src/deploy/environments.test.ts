@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditLog, createAuditLog } from '../audit/index.js';
 import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactStore } from '../artifacts/index.js';
 import { makeTree } from '../artifacts/testing.js';
+import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
 import { parseConfig } from '../config/index.js';
 import { createPolicies, type Policies, policyFromConfig } from '../policy/index.js';
@@ -204,20 +204,26 @@ describe('creating a preview', () => {
 
   it('refuses when the name belongs to someone else, or the policy has no preview template', async () => {
     await service.create({ service: 'shop', branch: 'feature/x', principal, where });
-    await expect(service.create({ service: 'shop', branch: 'feature-x', principal, where })).rejects.toMatchObject({
+    await expect(
+      service.create({ service: 'shop', branch: 'feature-x', principal, where }),
+    ).rejects.toMatchObject({
       code: 'FLOWLINE_ENV_NAME_TAKEN',
     });
     await catalog.ensureEnvironment('shop', 'pr-3', 'persistent');
-    await expect(service.create({ service: 'shop', pullRequest: 3, principal, where })).rejects.toMatchObject({
-      code: 'FLOWLINE_ENV_NAME_TAKEN',
-    });
+    await expect(service.create({ service: 'shop', pullRequest: 3, principal, where })).rejects.toMatchObject(
+      {
+        code: 'FLOWLINE_ENV_NAME_TAKEN',
+      },
+    );
     // The server's policy decides, not the artifact's flowline.yaml (which still has a template).
     const current = await policies.get('shop');
     const { preview: _, ...persistent } = current?.environments ?? {};
     await policies.apply('shop', { trunk: 'main', environments: persistent }, { actor: alice, where });
-    await expect(service.create({ service: 'shop', pullRequest: 1, principal, where })).rejects.toMatchObject({
-      code: 'FLOWLINE_ENV_NO_TEMPLATE',
-    });
+    await expect(service.create({ service: 'shop', pullRequest: 1, principal, where })).rejects.toMatchObject(
+      {
+        code: 'FLOWLINE_ENV_NO_TEMPLATE',
+      },
+    );
   });
 });
 

@@ -109,7 +109,11 @@ export interface RunIntake {
    * Records the outcome, the artifact and the andon cord; audited as `run.finish`. A run whose
    * stages did not all end, or whose required stages failed, cannot be recorded as succeeded.
    */
-  finish(runId: string, input: RemoteRunFinish, by: RunCaller): Promise<{ run: Run; andon: AndonChange | null }>;
+  finish(
+    runId: string,
+    input: RemoteRunFinish,
+    by: RunCaller,
+  ): Promise<{ run: Run; andon: AndonChange | null }>;
   /** A run with its stages; FLOWLINE_NOT_FOUND for an unknown id. */
   view(runId: string): Promise<{ run: Run; stages: NodeResult[] }>;
   /** Lines of a stage's log from a byte offset, at most `maxBytes` at once. */
@@ -280,7 +284,9 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
       const optional = new Set(input.optional);
       const stages = await records.list(runId);
       const failed = stages.filter((s) => s.status === 'failed' && !optional.has(s.name)).map((s) => s.name);
-      const unfinished = stages.filter((s) => s.status === 'queued' || s.status === 'running').map((s) => s.name);
+      const unfinished = stages
+        .filter((s) => s.status === 'queued' || s.status === 'running')
+        .map((s) => s.name);
       if (input.status === 'succeeded' && (failed.length > 0 || unfinished.length > 0)) {
         throw new FlowlineError(
           'FLOWLINE_RUN_CONFLICT',

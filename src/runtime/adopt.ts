@@ -6,8 +6,8 @@ import { Instance, type InstanceContext } from './instance.js';
 import { findByEnv, isSameProcess, processInfo, supervisorAlive, terminateGroup } from './proc.js';
 import type { LiveRevision, RuntimeRecords, StoredSpec } from './records.js';
 import { NONCE_ENV } from './spawn.js';
-import { removeInstanceDir } from './workdir.js';
 import type { AdoptOptions, AdoptReport, InstanceStatus, RevisionSpec } from './types.js';
+import { removeInstanceDir } from './workdir.js';
 
 /**
  * Resolving what the store says runs after Flowline restarts. An instance is adopted only when

@@ -19,7 +19,7 @@ import { isSameProcess, processInfo, signal, terminateGroup } from './proc.js';
 import type { InstancePatch, RuntimeRecords } from './records.js';
 import { instanceEnv, spawnInstance } from './spawn.js';
 import type { InstanceState, InstanceStatus, RevisionSpec } from './types.js';
-import { prepareInstanceDir, removeInstanceDir, type RunAs } from './workdir.js';
+import { prepareInstanceDir, type RunAs, removeInstanceDir } from './workdir.js';
 
 /** What every instance of a revision shares. */
 export interface InstanceContext {

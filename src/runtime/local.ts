@@ -7,7 +7,6 @@ import { adoptRecorded, reapRevision } from './adopt.js';
 import type { BackoffOptions } from './backoff.js';
 import { Instance, type InstanceContext } from './instance.js';
 import { PortPool } from './ports.js';
-import type { RunAs } from './workdir.js';
 import { selfIdentity, supervisorAlive } from './proc.js';
 import { commandHash, RuntimeRecords } from './records.js';
 import {
@@ -23,6 +22,7 @@ import {
   type StatusFilter,
   type StopOptions,
 } from './types.js';
+import type { RunAs } from './workdir.js';
 
 export interface LocalRuntimeOptions {
   readonly store: Store;

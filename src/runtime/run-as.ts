@@ -17,9 +17,13 @@ export function resolveRunAs(
 ): RunAs | undefined {
   if (uid !== 0) {
     if (setting === undefined) return undefined;
-    throw new FlowlineError('FLOWLINE_NOT_SUPPORTED', `FLOWLINE_RUN_AS=${setting} needs Flowline to run as root.`, {
-      hint: 'Unset FLOWLINE_RUN_AS (instances then run as your own user), or start Flowline as root.',
-    });
+    throw new FlowlineError(
+      'FLOWLINE_NOT_SUPPORTED',
+      `FLOWLINE_RUN_AS=${setting} needs Flowline to run as root.`,
+      {
+        hint: 'Unset FLOWLINE_RUN_AS (instances then run as your own user), or start Flowline as root.',
+      },
+    );
   }
   const wanted = setting ?? DEFAULT_RUN_AS;
   const numeric = /^(\d+):(\d+)$/.exec(wanted);
@@ -43,7 +47,11 @@ function lookup(name: string, passwd: () => string): RunAs {
       return { uid: Number(uid), gid: Number(gid), name };
     }
   }
-  throw new FlowlineError('FLOWLINE_SETTING_INVALID', `FLOWLINE_RUN_AS: no user named \`${name}\` on this machine.`, {
-    hint: 'Give an existing user name, or `uid:gid` (e.g. FLOWLINE_RUN_AS=65534:65534).',
-  });
+  throw new FlowlineError(
+    'FLOWLINE_SETTING_INVALID',
+    `FLOWLINE_RUN_AS: no user named \`${name}\` on this machine.`,
+    {
+      hint: 'Give an existing user name, or `uid:gid` (e.g. FLOWLINE_RUN_AS=65534:65534).',
+    },
+  );
 }

@@ -19,6 +19,7 @@ import type { DeployController, DeployRecords, EnvironmentService } from '../dep
 import type { FlagService, FlagTriggers } from '../flags/service/index.js';
 import { createRunIntake, type RunIntakeDeps } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
+import type { SecretService } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
@@ -35,6 +36,7 @@ import { flagHookRoutes } from './routes/flags-hooks.js';
 import { policyRoutes } from './routes/policies.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
+import { secretRoutes } from './routes/secrets.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -48,6 +50,8 @@ export interface ServerDeps {
   /** Flag sets, their delivery (ETag, stream, evaluation) and changes. */
   readonly flags: FlagService;
   readonly flagTriggers: FlagTriggers;
+  /** Secret values per service and environment: names listed, values set and removed, never read. */
+  readonly secrets: SecretService;
   /** Runs recorded from CI machines, their logs and artifacts, and the andon cords. */
   readonly store: Store;
   readonly clock: Clock;
@@ -140,6 +144,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(
     flagHookRoutes({ triggers: deps.flagTriggers, tokens: deps.tokens, authorize: deps.authorize, where }),
   );
+  await app.register(secretRoutes({ secrets: deps.secrets, authorize: deps.authorize, where }));
   if (deps.deploy !== undefined) {
     await app.register(deployRoutes(deps.deploy, deps.authorize, () => deps.where));
   }

@@ -1,4 +1,4 @@
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -9,6 +9,7 @@ import { flowlineVersion } from '../core/version.js';
 import { corruptError, translateSqliteError } from './errors.js';
 import { applyMigrations, inspectSchema } from './migrate.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { ensurePrivateFolder, ensurePrivateStoreFile } from './modes.js';
 import type { Database as Schema } from './schema.js';
 import { translatingDatabase } from './sqlite.js';
 import { sqliteWriter, type WriteTx } from './write.js';
@@ -35,7 +36,7 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** The SQLite file, e.g. `.flowline/flowline.db`; its folder is created if missing. */
+  /** The SQLite file, e.g. `.flowline/flowline.db`; its folder is created (0700) if missing. */
   readonly file: string;
   readonly clock?: Clock;
   /** How long to wait for another writer's lock before FLOWLINE_STORE_BUSY. Default 5000 ms. */
@@ -97,11 +98,17 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   };
 }
 
+/** The folder 0700 and the store 0600 (modes.ts): only Flowline's user may read what it holds. */
 async function ensureFolder(file: string): Promise<void> {
   try {
-    await mkdir(path.dirname(file), { recursive: true });
+    await ensurePrivateFolder(path.dirname(file));
   } catch (error) {
     throw unavailable(file, `its folder cannot be created (${(error as Error).message})`, error);
+  }
+  try {
+    await ensurePrivateStoreFile(file);
+  } catch (error) {
+    throw unavailable(file, `it cannot be made private to this user (${(error as Error).message})`, error);
   }
 }
 

@@ -33,6 +33,7 @@ export interface Database {
   flag_history: FlagHistoryTable;
   flag_evaluations: FlagEvaluationsTable;
   flag_triggers: FlagTriggersTable;
+  secrets: SecretsTable;
 }
 
 /** The current flag set of one service in one environment (src/flags/service). */
@@ -89,12 +90,42 @@ export interface FlagTriggersTable {
   variant: string | null;
   /** 1: a resolved alert (or `resolved` webhook) lifts the kill this trigger pulled. */
   restore: number;
-  /** The HMAC key of a webhook trigger. Stored as given: verifying an HMAC needs the key itself. */
+  /**
+   * The HMAC key of a webhook trigger, sealed (base64 ciphertext; see src/secrets): verifying an
+   * HMAC needs the key itself, so it is encrypted rather than hashed. Plain text in rows written
+   * before migration 0011 (`secret_key_id` null) until the flag triggers seal them.
+   */
   secret: string | null;
+  /** The nonce of the sealed `secret`, base64. */
+  secret_nonce: string | null;
+  /** The id of the key `secret` is sealed with; null: not sealed (yet). */
+  secret_key_id: string | null;
   state: 'idle' | 'fired';
   fired_at: string | null;
   created_at: string;
   created_by: string;
+}
+
+/**
+ * A secret value of one service in one environment (src/secrets): sealed with AES-256-GCM, bound
+ * to its service id, environment and name. The value itself is never stored.
+ */
+export interface SecretsTable {
+  service_id: string;
+  environment: string;
+  /** An environment-variable name: `DATABASE_URL`. */
+  name: string;
+  /** Base64 ciphertext and its tag. */
+  ciphertext: string;
+  /** Base64, 12 random bytes per set. */
+  nonce: string;
+  /** The id of the key it is sealed with (16 hex). */
+  key_id: string;
+  /** 1 when first set, one more on every set. */
+  version: number;
+  updated_at: string;
+  /** The actor's name. */
+  updated_by: string;
 }
 
 /** One line of a release's journal: a step, a measurement, a decision. */

@@ -144,6 +144,17 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
         return policies.apply(service, policy, { actor: localActor, where }, expectVersion);
       },
     },
+    secrets: {
+      set: async (service, environment, name, value) => {
+        const { secrets, localActor, where } = await app();
+        return secrets.set({ service, environment, name, value }, localActor, where);
+      },
+      list: async (service, environment) => (await app()).secrets.list(service, environment),
+      remove: async (service, environment, name) => {
+        const { secrets, localActor, where } = await app();
+        return secrets.remove(service, environment, name, localActor, where);
+      },
+    },
     close: async () => {
       // A store that failed to open has already been reported; there is nothing to close.
       const flowline = await opened?.catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { AuditFilter } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { type HttpTarget, request, requestStream } from './http.js';
-import type { Backend, FlagClient, PipelineClient, PolicyClient } from './types.js';
+import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 
 /** The server to call and the token to call it with. */
 export function remoteTarget(serverUrl: string, token: string | undefined): HttpTarget {
@@ -42,6 +42,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     flags: flagCalls(target),
     pipeline: pipelineCalls(target),
     policies: policyCalls(target),
+    secrets: secretCalls(target),
     close: async () => {},
   };
 }
@@ -139,6 +140,33 @@ function policyCalls(target: HttpTarget): PolicyClient {
         policy,
         ...(expectVersion === undefined ? {} : { expectVersion }),
       }),
+  };
+}
+
+/** The `/v1/secrets` routes; the value travels only in the body of a PUT. */
+function secretCalls(target: HttpTarget): SecretClient {
+  const set = (service: string, environment: string) =>
+    `/v1/secrets/${encodeURIComponent(service)}/${encodeURIComponent(environment)}`;
+  return {
+    set: async (service, environment, name, value) =>
+      (
+        await request<{ secret: never }>(
+          target,
+          'PUT',
+          `${set(service, environment)}/${encodeURIComponent(name)}`,
+          { value },
+        )
+      ).secret,
+    list: async (service, environment) =>
+      (await request<{ secrets: never }>(target, 'GET', set(service, environment))).secrets,
+    remove: async (service, environment, name) =>
+      (
+        await request<{ secret: never }>(
+          target,
+          'DELETE',
+          `${set(service, environment)}/${encodeURIComponent(name)}`,
+        )
+      ).secret,
   };
 }
 

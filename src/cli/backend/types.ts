@@ -13,6 +13,7 @@ import type {
 } from '../../flags/service/index.js';
 import type { NodeResult } from '../../pipeline/index.js';
 import type { PolicyChange, PolicyDocument, ServicePolicy } from '../../policy/index.js';
+import type { SecretInfo } from '../../secrets/index.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -67,6 +68,8 @@ export interface Backend {
   readonly pipeline: PipelineClient;
   /** What the server allows each service (the `/v1/policies` routes). */
   readonly policies: PolicyClient;
+  /** Secret values per service and environment: set and remove them, list their names. */
+  readonly secrets: SecretClient;
   close(): Promise<void>;
 }
 
@@ -102,6 +105,13 @@ export interface PolicyClient {
     policy: PolicyDocument,
     expectVersion?: number,
   ): Promise<{ policy: ServicePolicy; changes: PolicyChange[] }>;
+}
+
+/** The `/v1/secrets` routes: values go in, never come out. */
+export interface SecretClient {
+  set(service: string, environment: string, name: string, value: string): Promise<SecretInfo>;
+  list(service: string, environment: string): Promise<SecretInfo[]>;
+  remove(service: string, environment: string, name: string): Promise<SecretInfo>;
 }
 
 /** `POST /v1/environments`: the preview runs an artifact of the service by its sealed flowline.yaml. */

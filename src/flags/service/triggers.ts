@@ -2,7 +2,8 @@ import type { Actor, AuditLog, Where } from '../../audit/types.js';
 import type { Clock } from '../../core/clock.js';
 import { FlowlineError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { isUniqueViolation, type Store, type WriteTx } from '../../store/index.js';
+import { type SecretBox, secretAad } from '../../secrets/index.js';
+import { type FlagTriggersTable, isUniqueViolation, type Store, type WriteTx } from '../../store/index.js';
 import type { FlagDefinition } from '../engine/types.js';
 import type { FlagServiceInternals } from './service.js';
 import {
@@ -44,6 +45,11 @@ export interface FlagTriggers {
     request: { body: Buffer; signature: string | undefined; timestamp: string | undefined },
     where: Where,
   ): Promise<TriggerOutcome>;
+  /**
+   * Seals the webhook secrets that rows written before migration 0011 hold in plain text; answers
+   * how many. Without such rows the key is not touched (no key file is created).
+   */
+  sealPlainSecrets(): Promise<number>;
 }
 
 export function createFlagTriggers(deps: {
@@ -51,9 +57,19 @@ export function createFlagTriggers(deps: {
   store: Store;
   audit: AuditLog;
   clock: Clock;
+  /** Seals webhook secrets at rest (AAD `trigger\0<service>\0<environment>\0<name>`). */
+  box: SecretBox;
 }): FlagTriggers {
-  const { flags, store, audit, clock } = deps;
+  const { flags, store, audit, clock, box } = deps;
   const replays = new ReplayGuard();
+  const aad = (row: Pick<FlagTriggersTable, 'service' | 'environment' | 'name'>) =>
+    secretAad('trigger', row.service, row.environment, row.name);
+
+  /** The HMAC key of a webhook trigger row: opened when sealed, as stored in a row from before 0011. */
+  const hmacKey = async (row: FlagTriggersTable & { secret: string }): Promise<string> =>
+    row.secret_key_id === null || row.secret_nonce === null
+      ? row.secret
+      : box.open({ ciphertext: row.secret, nonce: row.secret_nonce, keyId: row.secret_key_id }, aad(row));
 
   /** Fires (`firing`) or resolves a trigger, in one transaction with the flag change it causes. */
   const act = async (
@@ -148,8 +164,10 @@ export function createFlagTriggers(deps: {
           `Use one of ${Object.keys(target.variants).join(', ')}.`,
         );
       const secret = kind === 'webhook' ? newWebhookSecret() : null;
+      const sealed =
+        secret === null ? undefined : await box.seal(secret, aad({ service, environment, name }));
       const now = clock.now();
-      const row = {
+      const row: FlagTriggersTable = {
         id: newId('ftr', now),
         service,
         environment,
@@ -159,8 +177,10 @@ export function createFlagTriggers(deps: {
         match_json: JSON.stringify(match),
         variant: input.variant ?? null,
         restore: input.restore === true ? 1 : 0,
-        secret,
-        state: 'idle' as const,
+        secret: sealed?.ciphertext ?? null,
+        secret_nonce: sealed?.nonce ?? null,
+        secret_key_id: sealed?.keyId ?? null,
+        state: 'idle',
         fired_at: null,
         created_at: now.toISOString(),
         created_by: by.name,
@@ -263,13 +283,46 @@ export function createFlagTriggers(deps: {
           ? undefined
           : await flagTables.trigger(store.db, service, environment, message.trigger);
       // Without a webhook trigger of that name, compare against a throwaway key: same work, same answer.
-      const secret = row?.kind === 'webhook' && row.secret !== null ? row.secret : newWebhookSecret();
+      const secret =
+        row?.kind === 'webhook' && row.secret !== null
+          ? await hmacKey({ ...row, secret: row.secret })
+          : newWebhookSecret();
       const expected = signWebhook(secret, timestamp, body);
       if (!sameSignature(signature, expected) || message === undefined || row === undefined)
         throw signatureError('The webhook signature does not match.');
       if (!replays.accept(expected, now))
         throw signatureError('This signed webhook was already received: refused as a replay.');
       return act(service, environment, row.name, message.status, where);
+    },
+
+    async sealPlainSecrets() {
+      const plain = await store.db
+        .selectFrom('flag_triggers')
+        .select('id')
+        .where('secret', 'is not', null)
+        .where('secret_key_id', 'is', null)
+        .execute();
+      let sealed = 0;
+      for (const { id } of plain) {
+        const row = await store.db
+          .selectFrom('flag_triggers')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (row?.secret === null || row?.secret === undefined || row.secret_key_id !== null) continue;
+        const envelope = await box.seal(row.secret, aad(row));
+        // Only a row still plain: another process opening the store may have sealed it meanwhile.
+        const done = await store.write((tx) =>
+          tx
+            .updateTable('flag_triggers')
+            .set({ secret: envelope.ciphertext, secret_nonce: envelope.nonce, secret_key_id: envelope.keyId })
+            .where('id', '=', id)
+            .where('secret_key_id', 'is', null)
+            .executeTakeFirst(),
+        );
+        sealed += Number(done.numUpdatedRows);
+      }
+      return sealed;
     },
   };
 }

@@ -36,7 +36,10 @@ interface OldSpec {
 }
 
 async function scrubSecretValues(db: Kysely<unknown>): Promise<void> {
-  const rows = await sql<{ revision: string; spec_json: string }>`select revision, spec_json from revisions`.execute(db);
+  const rows = await sql<{
+    revision: string;
+    spec_json: string;
+  }>`select revision, spec_json from revisions`.execute(db);
   for (const row of rows.rows) {
     const spec = JSON.parse(row.spec_json) as OldSpec;
     const secrets = spec.secrets;
@@ -45,7 +48,9 @@ async function scrubSecretValues(db: Kysely<unknown>): Promise<void> {
       ...spec,
       secrets: { environment: String(spec.environment ?? ''), names: Object.keys(secrets) },
     };
-    await sql`update revisions set spec_json = ${JSON.stringify(scrubbed)} where revision = ${row.revision}`.execute(db);
+    await sql`update revisions set spec_json = ${JSON.stringify(scrubbed)} where revision = ${row.revision}`.execute(
+      db,
+    );
   }
 }
 

@@ -7,6 +7,8 @@ import { releaseEvents } from './0006_release_events.js';
 import { flags } from './0007_flags.js';
 import { releasePlan } from './0008_release_plan.js';
 import { runRunners } from './0009_run_runners.js';
+import { secrets } from './0010_secrets.js';
+import { sealedTriggers } from './0011_sealed_triggers.js';
 import { trust } from './0012_trust.js';
 import type { Migration } from './types.js';
 
@@ -23,5 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   flags,
   releasePlan,
   runRunners,
+  secrets,
+  sealedTriggers,
   trust,
 ];
