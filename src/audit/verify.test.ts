@@ -53,6 +53,24 @@ function rewriteAndRehash(seq: number, action: string): void {
   raw.prepare('update audit_events set hash = ? where seq = ?').run(hash, seq);
 }
 
+/**
+ * Rewrites an event, then recomputes its hash and the links and hashes of every event after it
+ * and the head record: a whole-chain rewrite by someone with write access to the store.
+ */
+function rewriteAndRehashFrom(seq: number, action: string): void {
+  rewriteAndRehash(seq, action);
+  const rows = raw
+    .prepare('select * from audit_events where seq > ? order by seq')
+    .all(seq) as AuditEventRow[];
+  let prev = raw.prepare('select hash from audit_events where seq = ?').pluck().get(seq) as string;
+  for (const row of rows) {
+    raw.prepare('update audit_events set prev_hash = ? where seq = ?').run(prev, row.seq);
+    rewriteAndRehash(row.seq, row.action);
+    prev = raw.prepare('select hash from audit_events where seq = ?').pluck().get(row.seq) as string;
+  }
+  raw.prepare('update audit_head set hash = ? where id = 1').run(prev);
+}
+
 describe('audit verify', () => {
   it('accepts an untouched chain and returns its head to anchor elsewhere', async () => {
     const newest = (await audit.list({ limit: 1 }))[0];
@@ -149,6 +167,15 @@ describe('audit verify', () => {
     const after = await audit.verify();
     expect(after).toMatchObject({ ok: true, events: 9 });
     expect(after).not.toEqual(anchored); // comparing with the anchored head exposes it
+  });
+
+  // Issue 9: the only anchor inside the store can be rewritten along with the chain.
+  it('cannot tell a chain re-hashed after an edit, head included — only an external anchor can', async () => {
+    const anchored = await audit.verify();
+    rewriteAndRehashFrom(4, 'deploy.rollback');
+    const after = await audit.verify();
+    expect(after).toMatchObject({ ok: true, events: 10 });
+    expect(after).not.toEqual(anchored);
   });
 
   it('walks the chain in batches', async () => {
