@@ -30,6 +30,12 @@ export interface Settings {
    * when the server starts, by {@link runnerTimeoutMs}.
    */
   readonly runnerTimeout: string | undefined;
+  /**
+   * `FLOWLINE_AUDIT_ANCHOR`: a file (resolved against `cwd`) to which `flowline serve` appends the
+   * audit chain's head every minute and at stop, so a chain rewritten in the store is detected
+   * (`flowline audit verify --anchor FILE`). Unset: no anchor file.
+   */
+  readonly auditAnchor: string | undefined;
   /** `DATABASE_URL`: a PostgreSQL URL for scale-out (not supported yet). */
   readonly databaseUrl: string | undefined;
   /** A frozen copy of the environment, for CI detection and audit "where". */
@@ -51,6 +57,7 @@ export function loadSettings(
     token: emptyToUndefined(env.FLOWLINE_TOKEN),
     corsOrigins: Object.freeze((env.FLOWLINE_CORS_ORIGINS ?? '').split(/[\s,]+/).filter((o) => o !== '')),
     runnerTimeout: emptyToUndefined(env.FLOWLINE_RUNNER_TIMEOUT),
+    auditAnchor: resolved(cwd, env.FLOWLINE_AUDIT_ANCHOR),
     databaseUrl: emptyToUndefined(env.DATABASE_URL),
     env: Object.freeze({ ...env }),
     osUser: safeUserName(env),
@@ -78,6 +85,11 @@ export function runnerTimeoutMs(settings: Pick<Settings, 'runnerTimeout'>): numb
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function resolved(cwd: string, value: string | undefined): string | undefined {
+  const text = emptyToUndefined(value);
+  return text === undefined ? undefined : path.resolve(cwd, text);
 }
 
 function safeUserName(env: Readonly<Record<string, string | undefined>>): string {
