@@ -198,8 +198,9 @@ export const ERROR_CODES = {
   },
   FLOWLINE_SERVER_UNREACHABLE: {
     kind: 'unavailable',
-    summary: 'The Flowline server given cannot be reached.',
-    fix: 'Start `flowline serve` there, or fix --server / FLOWLINE_URL.',
+    summary:
+      'The Flowline server given cannot be reached, or the connection dropped before an operation finished (its outcome is then unknown).',
+    fix: 'Start `flowline serve` there, or fix --server / FLOWLINE_URL; after a dropped deploy, see what became of it (`flowline release status <env>`, `flowline deployments`) before retrying.',
   },
   FLOWLINE_SERVER_PROTOCOL: {
     kind: 'unavailable',

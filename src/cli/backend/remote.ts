@@ -79,23 +79,43 @@ export function deployCalls(
   const release = (service: string, environment: string) =>
     `/v1/releases/${encodeURIComponent(service)}/${encodeURIComponent(environment)}`;
   return {
-    deploy: (input, onProgress) => requestStream(target, '/v1/deploy', input, onProgress),
-    rollback: (input, onProgress) => requestStream(target, '/v1/rollback', input, onProgress),
+    deploy: (input, onProgress) =>
+      requestStream(target, '/v1/deploy', input, onProgress, {
+        what: `the deploy to ${input.environment}`,
+        check: checkRelease(input.environment),
+      }),
+    rollback: (input, onProgress) =>
+      requestStream(target, '/v1/rollback', input, onProgress, {
+        what: `the rollback of ${input.environment}`,
+        check: checkRelease(input.environment),
+      }),
     releaseStatus: (service, environment, lines) =>
       request(target, 'GET', `${release(service, environment)}?lines=${lines}`),
     releaseControl: (service, environment, action, full) =>
       request(target, 'POST', `${release(service, environment)}/${action}`, { full }),
-    createEnvironment: (input, onProgress) => requestStream(target, '/v1/environments', input, onProgress),
+    createEnvironment: (input, onProgress) =>
+      requestStream(target, '/v1/environments', input, onProgress, {
+        what:
+          input.pullRequest === undefined
+            ? `the preview of branch ${input.branch ?? '?'}`
+            : `the preview pr-${input.pullRequest}`,
+        check: '`flowline env list` and `flowline deployments`',
+      }),
     deleteEnvironment: ({ service, name, force }, onProgress) =>
       requestStream(
         target,
         `/v1/environments/${encodeURIComponent(service)}/${encodeURIComponent(name)}?force=${force}`,
         undefined,
         onProgress,
-        'DELETE',
+        { what: `the deletion of ${name}`, check: '`flowline env list`', method: 'DELETE' },
       ),
     environmentStatus: (service) => request(target, 'GET', `/v1/environments/status${query({ service })}`),
   };
+}
+
+/** How to find out what became of a deploy or rollback whose stream was cut. */
+function checkRelease(environment: string): string {
+  return `\`flowline release status ${environment}\` or \`flowline deployments --env ${environment}\``;
 }
 
 /** The `/v1/flags` routes; writes send `If-Match` when given an ETag. */
