@@ -30,7 +30,7 @@ export const MAX_HEADS_PER_REQUEST = 100;
 const HASH = /^[0-9a-f]{64}$/;
 
 /** A head from its parts, or undefined when `seq` is not a whole number ≥ 0 or `hash` not sha256 hex. */
-export function toHead(seq: unknown, hash: unknown): AuditHead | undefined {
+function toHead(seq: unknown, hash: unknown): AuditHead | undefined {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
   if (typeof hash !== 'string' || !HASH.test(hash.toLowerCase())) return undefined;
   return { seq, hash: hash.toLowerCase() };
@@ -51,7 +51,7 @@ export function parseHead(text: string, where = '--head'): AuditHead {
 }
 
 /** One line of the anchor file. */
-export function anchorLine(head: AuditHead, at: Date): string {
+function anchorLine(head: AuditHead, at: Date): string {
   return `${JSON.stringify({ seq: head.seq, hash: head.hash, at: at.toISOString() })}\n`;
 }
 

@@ -6,13 +6,11 @@ export {
   ANCHOR_INTERVAL_MS,
   type AnchorWriter,
   type AnchorWriterDeps,
-  anchorLine,
   createAnchorWriter,
   MAX_HEADS_PER_REQUEST,
   parseAnchorFile,
   parseHead,
   readAnchorFile,
-  toHead,
 } from './anchor.js';
 export { canonicalJson, GENESIS_HASH } from './canonical.js';
 export { createAuditLog } from './log.js';
