@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createMemoryBusinessMetrics } from '../analysis/index.js';
+import { createAnchorWriter } from '../audit/index.js';
 import { runnerTimeoutMs } from '../core/settings.js';
 import {
   DeployController,
@@ -66,6 +67,9 @@ export interface DaemonInfo {
 export async function startDaemon(flowline: Flowline, options: DaemonOptions): Promise<Daemon> {
   const log = options.log ?? (() => {});
   const { store, clock, settings } = flowline;
+  // First, so a bad FLOWLINE_AUDIT_ANCHOR stops the start before anything runs.
+  const anchor = createAnchorWriter({ audit: flowline.audit, file: settings.auditAnchor, clock, log });
+  await anchor.start();
   const router = createRouter({ clock });
   const runtime = createLocalRuntime({
     store,
@@ -201,6 +205,7 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
       await api.close();
       await router.close({ graceMs: 5000 });
       await runtime.close({ stopInstances: stopOptions.keepInstances !== true });
+      await anchor.stop();
     },
   };
 }

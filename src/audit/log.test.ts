@@ -32,7 +32,7 @@ describe('audit append', () => {
     expect(first.id).toMatch(/^evt_/);
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(second).toMatchObject({ seq: 2, prevHash: first.hash, at: '2026-01-01T00:00:01.000Z' });
-    expect(await audit.verify()).toEqual({ ok: true, events: 2, headHash: second.hash });
+    expect(await audit.verify()).toEqual({ ok: true, events: 2, headHash: second.hash, anchored: 0 });
   });
 
   it('redacts secrets before they are written', async () => {

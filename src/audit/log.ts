@@ -103,7 +103,21 @@ export function createAuditLog(deps: { store: Store; clock: Clock }): AuditLog {
       return rows.map((row) => rowToEvent(row, false));
     },
 
-    verify: () => verifyChain(store.db),
+    verify: (anchors) => verifyChain(store.db, anchors === undefined ? {} : { anchors }),
+
+    async head() {
+      const head = await store.db
+        .selectFrom('audit_head')
+        .select(['seq', 'hash'])
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      if (head === undefined) {
+        throw new FlowlineError('FLOWLINE_AUDIT_CHAIN_BROKEN', 'The audit head record is missing.', {
+          hint: 'Run `flowline audit verify`: the newest events may have been deleted.',
+        });
+      }
+      return { seq: head.seq, hash: head.hash };
+    },
   };
 }
 

@@ -47,21 +47,45 @@ export interface AuditFilter {
 }
 
 /**
+ * A point of the chain: how many events it held and the hash of the newest (GENESIS_HASH at 0).
+ * Saved outside the store (an anchor file, CI logs, a ticket), it lets {@link AuditLog.verify}
+ * detect a chain rewritten whole: the store's own head record can be rewritten with the chain, a
+ * head saved elsewhere cannot.
+ */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/**
  * The outcome of {@link AuditLog.verify}. `events` counts the events checked and found sound
- * (all of them when ok). When ok, anchor `headHash` and `events` somewhere the store's owner
- * cannot rewrite (CI logs, a ticket): the chain proves nothing against someone who can rewrite
- * every event and the head, but it cannot be rewritten to still match an anchored head.
+ * (all of them when ok); `anchored` counts the distinct saved heads the chain was checked
+ * against; 0 means it was verified internally only, which proves nothing against someone who
+ * can rewrite every event and the head record.
  */
 export type VerifyResult =
-  | { readonly ok: true; readonly events: number; readonly headHash: string }
+  | {
+      readonly ok: true;
+      readonly events: number;
+      readonly headHash: string;
+      readonly anchored: number;
+    }
   | {
       readonly ok: false;
+      /** FLOWLINE_AUDIT_ANCHOR_MISMATCH when a saved head caught it, else FLOWLINE_AUDIT_CHAIN_BROKEN. */
+      readonly code: 'FLOWLINE_AUDIT_CHAIN_BROKEN' | 'FLOWLINE_AUDIT_ANCHOR_MISMATCH';
       readonly events: number;
       /** The first event whose content or link does not match, or the position where one is missing. */
       readonly firstBad: {
         readonly seq: number;
         readonly id?: string;
-        readonly problem: 'altered' | 'missing' | 'relinked';
+        /**
+         * `truncated`: a saved head lies past the end of the chain; `rewritten`: the chain's hash
+         * at a saved head's seq is not the saved one (the events up to it were rewritten).
+         */
+        readonly problem: 'altered' | 'missing' | 'relinked' | 'truncated' | 'rewritten';
+        /** The saved head that caught it (`truncated`, `rewritten`). */
+        readonly anchor?: AuditHead;
       };
       readonly message: string;
     };
@@ -75,6 +99,12 @@ export interface AuditLog {
   append(input: AuditInput, tx?: WriteTx): Promise<AuditEvent>;
   /** Events matching the filter, newest first. */
   list(filter?: AuditFilter): Promise<AuditEvent[]>;
-  /** Walks the whole chain and reports the first event that does not fit. */
-  verify(): Promise<VerifyResult>;
+  /**
+   * Walks the whole chain and reports the first event that does not fit, checking it against
+   * `anchors` (heads saved outside the store) on the way: each must lie within the chain and
+   * match its hash at that seq.
+   */
+  verify(anchors?: readonly AuditHead[]): Promise<VerifyResult>;
+  /** The head record: the seq and hash to save elsewhere. FLOWLINE_AUDIT_CHAIN_BROKEN when it is gone. */
+  head(): Promise<AuditHead>;
 }

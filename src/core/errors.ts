@@ -151,6 +151,18 @@ export const ERROR_CODES = {
     summary: 'The audit trail was altered: an event was changed, inserted or removed.',
     fix: 'Treat it as a security incident: restore the store from a backup and investigate who changed it.',
   },
+  FLOWLINE_AUDIT_ANCHOR_MISMATCH: {
+    kind: 'failed',
+    summary:
+      'The audit chain does not contain a head saved outside the store: events after it were deleted, or the chain up to it was rewritten and re-hashed.',
+    fix: 'Treat it as a security incident: someone rewrote the store; restore it from a backup that contains the saved head and investigate who had write access.',
+  },
+  FLOWLINE_AUDIT_ANCHOR_INVALID: {
+    kind: 'input',
+    summary:
+      'A saved audit head (`--head`, the `head` query parameter, a line of an `--anchor` file) is not a sequence number and a sha256 hash.',
+    fix: 'Give heads as `flowline audit head` prints them (`<seq>:<hash>`); an anchor file holds one `{"seq":…,"hash":"…","at":"…"}` per line.',
+  },
   FLOWLINE_ARTIFACT_NOT_FOUND: {
     kind: 'notFound',
     summary: 'No stored artifact has that digest (or digest prefix).',
@@ -186,8 +198,9 @@ export const ERROR_CODES = {
   },
   FLOWLINE_SERVER_UNREACHABLE: {
     kind: 'unavailable',
-    summary: 'The Flowline server given cannot be reached.',
-    fix: 'Start `flowline serve` there, or fix --server / FLOWLINE_URL.',
+    summary:
+      'The Flowline server given cannot be reached, or the connection dropped before an operation finished (its outcome is then unknown).',
+    fix: 'Start `flowline serve` there, or fix --server / FLOWLINE_URL; after a dropped deploy, see what became of it (`flowline release status <env>`, `flowline deployments`) before retrying.',
   },
   FLOWLINE_SERVER_PROTOCOL: {
     kind: 'unavailable',

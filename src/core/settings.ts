@@ -50,6 +50,12 @@ export interface Settings {
    * Unset: `<home>/secret.key`, see {@link secretKeyFile}.
    */
   readonly secretKeyFile: string | undefined;
+  /**
+   * `FLOWLINE_AUDIT_ANCHOR`: a file (resolved against `cwd`) to which `flowline serve` appends the
+   * audit chain's head every minute and at stop, so a chain rewritten in the store is detected
+   * (`flowline audit verify --anchor FILE`). Unset: no anchor file.
+   */
+  readonly auditAnchor: string | undefined;
   /** `DATABASE_URL`: a PostgreSQL URL for scale-out (not supported yet). */
   readonly databaseUrl: string | undefined;
   /** A frozen copy of the environment, for CI detection and audit "where". */
@@ -74,7 +80,8 @@ export function loadSettings(
     workDir: env.FLOWLINE_WORK_DIR ? path.resolve(cwd, env.FLOWLINE_WORK_DIR) : `${home}-work`,
     runAs: emptyToUndefined(env.FLOWLINE_RUN_AS),
     secretKey: emptyToUndefined(env.FLOWLINE_SECRET_KEY),
-    secretKeyFile: env.FLOWLINE_SECRET_KEY_FILE ? path.resolve(cwd, env.FLOWLINE_SECRET_KEY_FILE) : undefined,
+    secretKeyFile: resolved(cwd, env.FLOWLINE_SECRET_KEY_FILE),
+    auditAnchor: resolved(cwd, env.FLOWLINE_AUDIT_ANCHOR),
     databaseUrl: emptyToUndefined(env.DATABASE_URL),
     env: Object.freeze({ ...env }),
     osUser: safeUserName(env),
@@ -110,6 +117,11 @@ export function secretKeyFile(settings: Pick<Settings, 'home' | 'secretKeyFile'>
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function resolved(cwd: string, value: string | undefined): string | undefined {
+  const text = emptyToUndefined(value);
+  return text === undefined ? undefined : path.resolve(cwd, text);
 }
 
 function safeUserName(env: Readonly<Record<string, string | undefined>>): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_HEADS_PER_REQUEST } from '../audit/index.js';
 import { ROLES } from '../auth/types.js';
 
 /** Shapes the API promises. Response schemas also strip anything a handler did not mean to send. */
@@ -72,15 +73,28 @@ export const AuditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+export const AuditHead = z.object({ seq: z.number().int(), hash: z.string() });
+
+export const AuditVerifyQuery = z.strictObject({
+  head: z.union([z.string().max(200), z.array(z.string().max(200)).max(MAX_HEADS_PER_REQUEST)]).optional(),
+});
+
 export const VerifyResult = z.union([
-  z.object({ ok: z.literal(true), events: z.number().int(), headHash: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    events: z.number().int(),
+    headHash: z.string(),
+    anchored: z.number().int(),
+  }),
   z.object({
     ok: z.literal(false),
+    code: z.enum(['FLOWLINE_AUDIT_CHAIN_BROKEN', 'FLOWLINE_AUDIT_ANCHOR_MISMATCH']),
     events: z.number().int(),
     firstBad: z.object({
       seq: z.number().int(),
       id: z.string().optional(),
-      problem: z.enum(['altered', 'missing', 'relinked']),
+      problem: z.enum(['altered', 'missing', 'relinked', 'truncated', 'rewritten']),
+      anchor: AuditHead.optional(),
     }),
     message: z.string(),
   }),

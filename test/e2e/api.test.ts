@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../src/app/api.js';
 import { createFlowline, type Flowline } from '../../src/app/flowline.js';
+import { MAX_HEADS_PER_REQUEST } from '../../src/audit/index.js';
 import { loadSettings } from '../../src/core/settings.js';
 import type { Listening } from '../../src/server/index.js';
 import { tempDir } from './helpers.js';
@@ -189,7 +190,54 @@ describe('the API server', () => {
 
   it('keeps the audit chain verifiable after all of the above', async () => {
     const res = await call('GET', '/v1/audit/verify', { token: reader });
-    expect(res.body).toMatchObject({ ok: true });
+    expect(res.body).toMatchObject({ ok: true, anchored: 0 });
     expect(res.body.events).toBeGreaterThanOrEqual(4);
+  });
+
+  it('answers the audit head to a read token, and checks the chain against heads saved elsewhere', async () => {
+    const head = await call('GET', '/v1/audit/head', { token: reader });
+    expect(head.status).toBe(200);
+    expect(head.body).toEqual(await flowline.audit.head());
+    const saved = `${head.body.seq}:${head.body.hash}`;
+    const older = `1:${(await flowline.audit.list({ limit: 1000 })).find((e) => e.seq === 1)?.hash}`;
+
+    const ok = await call('GET', `/v1/audit/verify?head=${saved}&head=${older}`, { token: reader });
+    expect(ok.body).toMatchObject({ ok: true, anchored: 2 });
+
+    const past = `${head.body.seq + 5}:${head.body.hash}`;
+    const truncated = await call('GET', `/v1/audit/verify?head=${past}`, { token: reader });
+    expect(truncated.status).toBe(200);
+    expect(truncated.body).toMatchObject({
+      ok: false,
+      code: 'FLOWLINE_AUDIT_ANCHOR_MISMATCH',
+      firstBad: { problem: 'truncated', anchor: { seq: head.body.seq + 5 } },
+    });
+    expect(truncated.body.message).toContain(`#${head.body.seq + 5}`);
+
+    const rewritten = await call('GET', `/v1/audit/verify?head=1:${'ab'.repeat(32)}`, { token: reader });
+    expect(rewritten.body).toMatchObject({ ok: false, firstBad: { seq: 1, problem: 'rewritten' } });
+  });
+
+  it('refuses malformed saved heads, and more of them than one request takes', async () => {
+    const bad = await call('GET', '/v1/audit/verify?head=12:nothex', { token: reader });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('FLOWLINE_AUDIT_ANCHOR_INVALID');
+    const many = Array.from({ length: MAX_HEADS_PER_REQUEST + 1 }, () => `head=0:${'0'.repeat(64)}`);
+    const tooMany = await call('GET', `/v1/audit/verify?${many.join('&')}`, { token: reader });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.code).toBe('FLOWLINE_REQUEST_INVALID');
+  });
+
+  it('keeps the audit routes closed to client tokens', async () => {
+    const { secret } = await flowline.tokens.create(
+      { name: 'browser', role: 'client', environments: ['production'] },
+      flowline.localActor,
+    );
+    for (const route of ['/v1/audit', '/v1/audit/verify', '/v1/audit/head']) {
+      expect({ route, status: (await call('GET', route, { token: secret })).status }).toEqual({
+        route,
+        status: 403,
+      });
+    }
   });
 });

@@ -1,7 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson, GENESIS_HASH, parseAnchorFile } from '../../src/audit/index.js';
+import type { AuditEventRow } from '../../src/store/index.js';
 import { EXAMPLE_CONFIG, runCli, startCli, tempDir } from './helpers.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -37,6 +40,7 @@ describe('flowline --help', () => {
       ['token', 'revoke'],
       ['audit'],
       ['audit', 'verify'],
+      ['audit', 'head'],
       ['services'],
       ['env', 'list'],
       ['whoami'],
@@ -156,6 +160,55 @@ describe('tokens and the audit trail, embedded', () => {
     expect(JSON.parse(res.stdout)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: 'altered' } });
   });
 
+  it('says when it verified internally only, and catches a deleted tail against a saved head', async () => {
+    for (const name of ['a', 'b', 'c']) await runCli(['token', 'create', name, '--role', 'read'], { env });
+    const head = await runCli(['audit', 'head'], { env });
+    expect(head.code).toBe(0);
+    expect(head.stdout).toMatch(/^3:[0-9a-f]{64}\n$/);
+    const saved = head.stdout.trim();
+    expect(JSON.parse((await runCli(['audit', 'head', '--json'], { env })).stdout)).toEqual({
+      seq: 3,
+      hash: saved.slice(2),
+    });
+    const anchored = await runCli(['audit', 'verify', '--head', saved], { env });
+    expect(anchored.code).toBe(0);
+    expect(anchored.stdout).toContain('contains the 1 saved head given (newest #3)');
+    expect(anchored.stderr).not.toContain('verified internally only');
+
+    // Issue 9: delete the newest event and rewrite the head record to match.
+    const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'));
+    db.exec('DELETE FROM audit_events WHERE seq = 3');
+    db.exec('UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)');
+    db.close();
+    const internal = await runCli(['audit', 'verify'], { env });
+    expect(internal.code).toBe(0);
+    expect(internal.stderr).toContain('verified internally only');
+
+    const caught = await runCli(['audit', 'verify', '--head', saved], { env });
+    expect(caught.code).toBe(1);
+    expect(caught.stderr).toContain('FLOWLINE_AUDIT_ANCHOR_MISMATCH');
+    expect(caught.stderr).toContain('the head saved at #3 lies past the end of the chain (#2)');
+    const json = await runCli(['audit', 'verify', '--head', saved, '--json'], { env });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      code: 'FLOWLINE_AUDIT_ANCHOR_MISMATCH',
+      firstBad: { seq: 3, problem: 'truncated', anchor: { seq: 3 } },
+    });
+  });
+
+  it('refuses a malformed saved head or anchor file with exit 2', async () => {
+    const head = await runCli(['audit', 'verify', '--head', '3:abc'], { env });
+    expect(head.code).toBe(2);
+    expect(head.stderr).toContain('FLOWLINE_AUDIT_ANCHOR_INVALID');
+    const file = path.join(dir.path, 'anchor.log');
+    await writeFile(file, `{"seq":0,"hash":"${'0'.repeat(64)}"}\nnot a head\n`);
+    const anchor = await runCli(['audit', 'verify', '--anchor', file], { env });
+    expect(anchor.code).toBe(2);
+    expect(anchor.stderr).toContain('FLOWLINE_AUDIT_ANCHOR_INVALID');
+    expect(anchor.stderr).toContain('anchor.log:2');
+  });
+
   it('refuses a corrupt store without touching it', async () => {
     await runCli(['token', 'list'], { env });
     const file = path.join(env.FLOWLINE_HOME ?? '', 'flowline.db');
@@ -220,6 +273,70 @@ describe('flowline against a server', () => {
     const code = await demo.stop();
     expect(code, demo.output().slice(-3000)).toBe(0);
   }, 240_000);
+
+  it('appends its audit head to FLOWLINE_AUDIT_ANCHOR at start and stop, which catches a rewritten chain', async () => {
+    const admin = JSON.parse(
+      (await runCli(['token', 'create', 'root', '--role', 'admin', '--json'], { env })).stdout,
+    ).secret as string;
+    const anchor = path.join(dir.path, 'anchor', 'audit.log');
+    await mkdir(path.dirname(anchor));
+    const server = await startCli(
+      ['serve', '--port', '0', '--router-port', '0'],
+      /API on (http:\/\/[\d.:]+)/,
+      {
+        env: { ...env, FLOWLINE_AUDIT_ANCHOR: anchor },
+      },
+    );
+    const remote = { FLOWLINE_URL: server.match[1] ?? '', FLOWLINE_TOKEN: admin };
+    try {
+      expect((await stat(anchor)).mode & 0o777).toBe(0o600);
+      expect(parseAnchorFile(await readFile(anchor, 'utf8'), anchor).map((h) => h.seq)).toEqual([1]);
+      await runCli(['token', 'create', 'viewer', '--role', 'read'], { env: remote });
+      const head = await runCli(['audit', 'head'], { env: remote });
+      expect(head.stdout.trim()).toMatch(/^2:/);
+      const verified = await runCli(['audit', 'verify', '--anchor', anchor, '--head', head.stdout.trim()], {
+        env: remote,
+      });
+      expect(verified.code).toBe(0);
+      expect(verified.stdout).toContain('contains the 2 saved heads given (newest #2)');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    const lines = (await readFile(anchor, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.seq)).toEqual([1, 2]);
+    expect(lines[1]).toEqual({
+      seq: 2,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      at: expect.any(String),
+    });
+
+    // Rewrite the chain whole: change event #1 and re-hash it, #2 and the head record.
+    const db = new Database(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'));
+    db.exec("UPDATE audit_events SET target = 'token:nobody' WHERE seq = 1");
+    let prev = GENESIS_HASH;
+    for (const row of db.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditEventRow[]) {
+      const { seq, id, at, action, target } = row;
+      const fields = {
+        ...{ seq, id, at, action, target, prevHash: prev },
+        actor: { kind: row.actor_kind, name: row.actor_name },
+        where: JSON.parse(row.where_json),
+        details: JSON.parse(row.details_json),
+      };
+      const hash = createHash('sha256').update(canonicalJson(fields)).digest('hex');
+      db.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, seq);
+      prev = hash;
+    }
+    db.prepare('UPDATE audit_head SET hash = ?').run(prev);
+    db.close();
+    expect((await runCli(['audit', 'verify'], { env })).code).toBe(0);
+    const caught = await runCli(['audit', 'verify', '--anchor', anchor], { env });
+    expect(caught.code).toBe(1);
+    expect(caught.stderr).toContain('FLOWLINE_AUDIT_ANCHOR_MISMATCH');
+    expect(caught.stderr).toContain('does not match the head saved at #1');
+  });
 
   it('exits 6 when the server cannot be reached', async () => {
     const res = await runCli(['audit'], { env: { FLOWLINE_URL: 'http://127.0.0.1:9', FLOWLINE_TOKEN: 'x' } });

@@ -45,7 +45,8 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
       return tokens.revoke(idOrName, localActor);
     },
     listAudit: async (filter) => (await app()).audit.list(filter),
-    verifyAudit: async () => (await app()).audit.verify(),
+    verifyAudit: async (anchors) => (await app()).audit.verify(anchors),
+    auditHead: async () => (await app()).audit.head(),
     catalog: {
       listServices: async () => (await app()).catalog.listServices(),
       getService: async (name) => (await app()).catalog.getService(name),

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { FlowlineError, isErrorCode } from '../../core/errors.js';
+import { PassThrough, Readable } from 'node:stream';
+import { FlowlineError, isErrorCode, isFlowlineError } from '../../core/errors.js';
 
 /** Transport shared by the remote backend and the local daemon client. */
 export interface HttpTarget {
@@ -34,9 +34,19 @@ function headersFor(target: HttpTarget, base: Record<string, string>): Record<st
   return target.token === undefined ? base : { ...base, authorization: `Bearer ${target.token}` };
 }
 
-/** The body as JSON, or undefined when it is empty or not JSON. */
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
+/**
+ * The body as JSON, or undefined when it is empty or not JSON. A connection that drops while the
+ * body is read is FLOWLINE_SERVER_UNREACHABLE: the request may have done its work.
+ */
+async function readJson(target: HttpTarget, response: Response): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw dropped(target, 'the request', error, {
+      hint: 'It may have taken effect there: check its result before repeating it.',
+    });
+  }
   try {
     return text === '' ? undefined : JSON.parse(text);
   } catch {
@@ -46,7 +56,7 @@ async function readJson(response: Response): Promise<unknown> {
 
 /** The server's FlowlineError from an error answer (or a protocol error for a foreign body). */
 async function errorOf(target: HttpTarget, response: Response): Promise<FlowlineError> {
-  return toFlowlineError(target.base, response.status, await readJson(response));
+  return toFlowlineError(target.base, response.status, await readJson(target, response));
 }
 
 /** A JSON request/response call; error bodies become the server's FlowlineError. */
@@ -63,7 +73,7 @@ export async function request<T>(
 
 /** The answer's JSON; an error body (or none) becomes the server's FlowlineError. */
 async function jsonAnswer<T>(target: HttpTarget, response: Response): Promise<T> {
-  const parsed = await readJson(response);
+  const parsed = await readJson(target, response);
   if (response.ok && parsed !== undefined) return parsed as T;
   throw toFlowlineError(target.base, response.status, parsed);
 }
@@ -95,13 +105,21 @@ export async function upload<T>(
   return jsonAnswer<T>(target, response);
 }
 
-/** A GET whose answer is a byte stream (an artifact archive); errors come back as FlowlineErrors. */
+/**
+ * A GET whose answer is a byte stream (an artifact archive); errors come back as FlowlineErrors,
+ * a connection that drops mid-stream as FLOWLINE_SERVER_UNREACHABLE from the stream.
+ */
 export async function download(target: HttpTarget, route: string): Promise<Readable> {
   const response = await send(target, 'GET', route, undefined);
   if (!response.ok || response.body === null) {
     throw await errorOf(target, response);
   }
-  return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const out = new PassThrough();
+  body.on('error', (error) =>
+    out.destroy(dropped(target, 'the download', error, { hint: 'Run the command again.' })),
+  );
+  return body.pipe(out);
 }
 
 function unreachable(target: HttpTarget, error: unknown): FlowlineError {
@@ -116,55 +134,126 @@ function unreachable(target: HttpTarget, error: unknown): FlowlineError {
 }
 
 /**
+ * A connection lost after the request was sent (reset, closed, a body cut short): the server may
+ * have acted on it, so the message says the outcome is unknown and the hint how to find it out.
+ */
+function dropped(
+  target: HttpTarget,
+  what: string,
+  error: unknown,
+  { hint }: { hint: string },
+): FlowlineError {
+  return new FlowlineError(
+    'FLOWLINE_SERVER_UNREACHABLE',
+    `The connection to the Flowline server at ${target.base} dropped before ${what} finished (${reasonOf(error)}): its outcome is unknown.`,
+    { hint, cause: error },
+  );
+}
+
+/** Errors that mean the request never reached a server, so nothing can have happened there. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The innermost cause's code or message: undici wraps socket errors in `TypeError: terminated`. */
+function reasonOf(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause !== undefined) inner = inner.cause;
+  const code = (inner as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  return inner instanceof Error ? inner.message : 'the stream ended without its last line';
+}
+
+/** What a streamed call does, for the message when its connection drops mid-way. */
+export interface StreamCall {
+  /** E.g. `the deploy to staging`. */
+  readonly what: string;
+  /** How to find out what happened, e.g. `flowline release status staging` or `flowline deployments`. */
+  readonly check: string;
+  readonly method?: 'POST' | 'DELETE';
+}
+
+/**
  * A long operation whose progress the server streams as NDJSON (server/stream.ts): each
  * progress line is handed to `onProgress` as it arrives; the last line is the result or error.
+ * The server carries on when the client goes away, so a connection that drops before the last
+ * line (the server stopped, a reset, a proxy timeout) leaves the outcome unknown: that is
+ * FLOWLINE_SERVER_UNREACHABLE saying how to check, never an internal error.
  */
 export async function requestStream<T>(
   target: HttpTarget,
   route: string,
   body: unknown,
   onProgress: (line: string) => void,
-  method: 'POST' | 'DELETE' = 'POST',
+  call: StreamCall,
 ): Promise<T> {
-  const response = await send(target, method, route, body);
+  const lost = (error: unknown) =>
+    dropped(target, call.what, error, {
+      hint: `It may have finished, failed or still be running: check with ${call.check}.`,
+    });
+  let response: Response;
+  try {
+    response = await send(target, call.method ?? 'POST', route, body);
+  } catch (error) {
+    // Refused before sending: nothing started. Anything else may have reached the server.
+    if (isFlowlineError(error) && NEVER_SENT.has(reasonOf(error))) throw error;
+    throw lost(error);
+  }
   if (!(response.headers.get('content-type') ?? '').includes('ndjson') || response.body === null) {
     throw await errorOf(target, response);
   }
+  let outcome: { result: T } | { error: FlowlineError } | undefined;
+  try {
+    for await (const line of ndjsonLines(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      const message = parseLine(target, line);
+      if (message.type === 'progress') onProgress(message.line ?? '');
+      else if (message.type === 'result') outcome = { result: message.result as T };
+      else if (message.type === 'error')
+        outcome = { error: toFlowlineError(target.base, message.status ?? 500, message) };
+    }
+  } catch (error) {
+    if (isFlowlineError(error)) throw error;
+    throw lost(error);
+  }
+  if (outcome === undefined) throw lost(undefined);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.result;
+}
+
+/** Complete lines of a byte stream; a last line without its newline was cut short and is dropped. */
+async function* ndjsonLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffered = '';
-  let outcome: { result: T } | { error: FlowlineError } | undefined;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of chunks) {
     buffered += decoder.decode(chunk, { stream: true });
     let newline = buffered.indexOf('\n');
     while (newline >= 0) {
       const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
       newline = buffered.indexOf('\n');
-      if (line.trim() === '') continue;
-      const message = JSON.parse(line) as {
-        type: string;
-        line?: string;
-        result?: T;
-        status?: number;
-        error?: unknown;
-      };
-      if (message.type === 'progress') onProgress(message.line ?? '');
-      else if (message.type === 'result') outcome = { result: message.result as T };
-      else if (message.type === 'error')
-        outcome = { error: toFlowlineError(target.base, message.status ?? 500, message) };
+      if (line.trim() !== '') yield line;
     }
   }
-  if (outcome === undefined) {
-    throw new FlowlineError(
-      'FLOWLINE_SERVER_UNREACHABLE',
-      `The server at ${target.base} closed the stream before the end.`,
-      {
-        hint: 'The operation may still be running there: check `flowline deployments`.',
-      },
-    );
+}
+
+interface StreamMessage {
+  type: string;
+  line?: string;
+  result?: unknown;
+  status?: number;
+  error?: unknown;
+}
+
+function parseLine(target: HttpTarget, line: string): StreamMessage {
+  try {
+    const message = JSON.parse(line) as StreamMessage | null;
+    if (message !== null && typeof message === 'object' && typeof message.type === 'string') return message;
+  } catch {
+    // reported below
   }
-  if ('error' in outcome) throw outcome.error;
-  return outcome.result;
+  throw new FlowlineError(
+    'FLOWLINE_SERVER_PROTOCOL',
+    `The server at ${target.base} sent a progress line that is not Flowline's: ${JSON.stringify(line.slice(0, 200))}.`,
+    { hint: 'Is --server / FLOWLINE_URL pointing at a Flowline server (try /v1/health)?' },
+  );
 }
 
 export function toFlowlineError(base: string, status: number, parsed: unknown): FlowlineError {

@@ -1,4 +1,5 @@
-import type { AuditFilter } from '../../audit/types.js';
+import { MAX_HEADS_PER_REQUEST } from '../../audit/index.js';
+import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { type HttpTarget, request, requestStream } from './http.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
@@ -25,7 +26,8 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
       (await call<{ token: never }>('DELETE', `/v1/tokens/${encodeURIComponent(idOrName)}`)).token,
     listAudit: async (filter: AuditFilter) =>
       (await call<{ events: never }>('GET', `/v1/audit${query(filter)}`)).events,
-    verifyAudit: () => call('GET', '/v1/audit/verify'),
+    verifyAudit: (anchors) => verifyRemote(target, anchors),
+    auditHead: () => call('GET', '/v1/audit/head'),
     catalog: {
       listServices: async () => (await call<{ services: never }>('GET', '/v1/services')).services,
       getService: async (name: string) =>
@@ -47,6 +49,22 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
   };
 }
 
+/**
+ * `GET /v1/audit/verify`, with the saved heads in its query: in groups of
+ * MAX_HEADS_PER_REQUEST (each group walks the chain once), stopping at the first failure.
+ */
+async function verifyRemote(target: HttpTarget, anchors: readonly AuditHead[]): Promise<VerifyResult> {
+  const route = (heads: readonly AuditHead[]) =>
+    `/v1/audit/verify${heads.length === 0 ? '' : '?'}${heads.map((h) => `head=${h.seq}:${h.hash}`).join('&')}`;
+  let result = await request<VerifyResult>(target, 'GET', route(anchors.slice(0, MAX_HEADS_PER_REQUEST)));
+  let anchored = result.ok ? result.anchored : 0;
+  for (let at = MAX_HEADS_PER_REQUEST; result.ok && at < anchors.length; at += MAX_HEADS_PER_REQUEST) {
+    result = await request<VerifyResult>(target, 'GET', route(anchors.slice(at, at + MAX_HEADS_PER_REQUEST)));
+    if (result.ok) anchored += result.anchored;
+  }
+  return result.ok ? { ...result, anchored } : result;
+}
+
 /** Deploy operations: the same for a remote server and for the local daemon. */
 export function deployCalls(
   target: HttpTarget,
@@ -63,23 +81,43 @@ export function deployCalls(
   const release = (service: string, environment: string) =>
     `/v1/releases/${encodeURIComponent(service)}/${encodeURIComponent(environment)}`;
   return {
-    deploy: (input, onProgress) => requestStream(target, '/v1/deploy', input, onProgress),
-    rollback: (input, onProgress) => requestStream(target, '/v1/rollback', input, onProgress),
+    deploy: (input, onProgress) =>
+      requestStream(target, '/v1/deploy', input, onProgress, {
+        what: `the deploy to ${input.environment}`,
+        check: checkRelease(input.environment),
+      }),
+    rollback: (input, onProgress) =>
+      requestStream(target, '/v1/rollback', input, onProgress, {
+        what: `the rollback of ${input.environment}`,
+        check: checkRelease(input.environment),
+      }),
     releaseStatus: (service, environment, lines) =>
       request(target, 'GET', `${release(service, environment)}?lines=${lines}`),
     releaseControl: (service, environment, action, full) =>
       request(target, 'POST', `${release(service, environment)}/${action}`, { full }),
-    createEnvironment: (input, onProgress) => requestStream(target, '/v1/environments', input, onProgress),
+    createEnvironment: (input, onProgress) =>
+      requestStream(target, '/v1/environments', input, onProgress, {
+        what:
+          input.pullRequest === undefined
+            ? `the preview of branch ${input.branch ?? '?'}`
+            : `the preview pr-${input.pullRequest}`,
+        check: '`flowline env list` and `flowline deployments`',
+      }),
     deleteEnvironment: ({ service, name, force }, onProgress) =>
       requestStream(
         target,
         `/v1/environments/${encodeURIComponent(service)}/${encodeURIComponent(name)}?force=${force}`,
         undefined,
         onProgress,
-        'DELETE',
+        { what: `the deletion of ${name}`, check: '`flowline env list`', method: 'DELETE' },
       ),
     environmentStatus: (service) => request(target, 'GET', `/v1/environments/status${query({ service })}`),
   };
+}
+
+/** How to find out what became of a deploy or rollback whose stream was cut. */
+function checkRelease(environment: string): string {
+  return `\`flowline release status ${environment}\` or \`flowline deployments --env ${environment}\``;
 }
 
 /** The `/v1/flags` routes; writes send `If-Match` when given an ETag. */

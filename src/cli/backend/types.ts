@@ -1,5 +1,5 @@
 import type { AndonChange, AndonStatus } from '../../andon/index.js';
-import type { Actor, AuditEvent, AuditFilter, VerifyResult } from '../../audit/types.js';
+import type { Actor, AuditEvent, AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import type { CreateTokenInput, Role, TokenInfo } from '../../auth/types.js';
 import type { Catalog, Deployment, Environment, Run } from '../../catalog/index.js';
 import type { EnvironmentStatusReport } from '../../deploy/index.js';
@@ -38,7 +38,10 @@ export interface Backend {
   listTokens(options: { includeRevoked: boolean }): Promise<TokenInfo[]>;
   revokeToken(idOrName: string): Promise<TokenInfo>;
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
-  verifyAudit(): Promise<VerifyResult>;
+  /** Verifies the chain, and that it contains each head saved elsewhere (`anchors`, distinct). */
+  verifyAudit(anchors: readonly AuditHead[]): Promise<VerifyResult>;
+  /** The chain's head record, to save outside the store. */
+  auditHead(): Promise<AuditHead>;
   readonly catalog: Reads<Catalog>;
   /** Deploys through the server that runs the router and runtime (the local daemon when embedded). */
   deploy(input: DeployInput, onProgress: (line: string) => void): Promise<DeployResult>;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pc from 'picocolors';
-import { FlowlineError } from '../../core/errors.js';
+import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import { parseLogLine } from '../../pipeline/index.js';
 import type { StageView } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
@@ -68,7 +68,11 @@ export default async function logs(
   await drain(print);
   if (!follow) return undefined;
   for (;;) {
-    const now = await client.run(runId).catch(() => undefined);
+    // A run deleted meanwhile has finished; a server gone away is an error (exit 6), not the end.
+    const now = await client.run(runId).catch((error: unknown) => {
+      if (isFlowlineError(error) && error.code === 'FLOWLINE_NOT_FOUND') return undefined;
+      throw error;
+    });
     const finished = now === undefined || (now.run.status !== 'running' && now.run.status !== 'queued');
     await drain(print);
     if (finished) return undefined;

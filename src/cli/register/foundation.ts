@@ -1,6 +1,9 @@
 import { type Command, Option } from 'commander';
 import { jsonOption, type Runs } from '../define.js';
 
+/** Collects a repeatable option's values. */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 /** The foundation's commands: config, server, tokens, audit, catalog reads, demo. */
 export function registerFoundation(program: Command, runs: Runs): void {
   program
@@ -60,7 +63,9 @@ export function registerFoundation(program: Command, runs: Runs): void {
       `
 Environment:
   FLOWLINE_CORS_ORIGINS    origins whose pages may read flags (browser provider), e.g. https://shop.example
-  FLOWLINE_RUNNER_TIMEOUT  silence after which a run recorded from CI is marked failed (default 10m)`,
+  FLOWLINE_RUNNER_TIMEOUT  silence after which a run recorded from CI is marked failed (default 10m)
+  FLOWLINE_AUDIT_ANCHOR    file to which the audit chain's head is appended every minute (when it
+                           changed) and at stop; check with \`flowline audit verify --anchor FILE\``,
     )
     .action(runs(() => import('../commands/serve.js')));
 
@@ -104,9 +109,23 @@ Environment:
     .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.list }))));
   audit
     .command('verify')
-    .description('prove the audit chain intact, or name the first altered or missing event')
+    .description(
+      'prove the audit chain intact and containing the heads saved elsewhere, or name the first altered, missing or rewritten event',
+    )
+    .option('--head <seq:hash>', 'a head saved elsewhere (`flowline audit head`); repeatable', collect, [])
+    .option(
+      '--anchor <file>',
+      'an anchor file (FLOWLINE_AUDIT_ANCHOR of `flowline serve`): every line is checked; repeatable',
+      collect,
+      [],
+    )
     .addOption(jsonOption())
     .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.verify }))));
+  audit
+    .command('head')
+    .description("print the audit chain's head as <seq>:<hash>, to save outside the store")
+    .addOption(jsonOption())
+    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.head }))));
 
   program
     .command('services')

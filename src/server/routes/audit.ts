@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { parseHead } from '../../audit/index.js';
 import type { AuditLog } from '../../audit/types.js';
 import { compact } from '../../core/objects.js';
-import { AuditEvent, AuditQuery, VerifyResult } from '../schemas.js';
+import { AuditEvent, AuditHead, AuditQuery, AuditVerifyQuery, VerifyResult } from '../schemas.js';
 
 /** The audit trail is readable by every token: transparency is the point of it. */
 export const auditRoutes =
@@ -29,11 +30,31 @@ export const auditRoutes =
       {
         config: { access: 'read' },
         schema: {
-          summary: 'Check that the hash chain is intact',
+          summary: 'Check that the hash chain is intact and contains the saved heads given',
+          description:
+            'Each `head` (`<seq>:<hash>`, repeatable) is a head saved outside the store, e.g. a line of the anchor file: it must lie within the chain and match its hash there. `anchored` in the answer counts the heads checked; 0 means the chain was verified internally only.',
           tags: ['audit'],
+          querystring: AuditVerifyQuery,
           response: { 200: VerifyResult },
         },
       },
-      async () => audit.verify(),
+      async (request) => {
+        const given = request.query.head;
+        const texts = given === undefined ? [] : typeof given === 'string' ? [given] : given;
+        return audit.verify(texts.map((text) => parseHead(text, 'head')));
+      },
+    );
+
+    app.get(
+      '/v1/audit/head',
+      {
+        config: { access: 'read' },
+        schema: {
+          summary: 'The head of the hash chain: the seq and hash to save outside the store',
+          tags: ['audit'],
+          response: { 200: AuditHead },
+        },
+      },
+      async () => audit.head(),
     );
   };
