@@ -15,7 +15,7 @@ import { remoteTarget } from '../backend/remote.js';
 import { type RunRecordClient, runRecordClient } from '../backend/runs.js';
 import type { CommandContext } from '../context.js';
 import { LogShipper } from './log-shipper.js';
-import { executeRun, printReport, type RunInput, withLocal } from './run.js';
+import { executeRun, printReport, type RunInput, withLocal } from './run-local.js';
 
 /**
  * `flowline run` against a server ("CI is a dumb trigger"): the pipeline executes on this
