@@ -4,7 +4,7 @@ import { EXIT_CODES, FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
 import { parseWhen } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
-import { renderTable, writeJson } from '../output.js';
+import { printable, renderTable, writeJson } from '../output.js';
 
 interface ListOptions {
   action?: string;
@@ -54,10 +54,12 @@ export async function verify(ctx: CommandContext): Promise<number | undefined> {
   if (ctx.json) writeJson(ctx.streams, result);
   else if (result.ok) {
     ctx.streams.stdout.write(
-      `${pc.green('✔')} audit chain intact: ${result.events} event${result.events === 1 ? '' : 's'}, head ${result.headHash.slice(0, 16)}…\n`,
+      `${pc.green('✔')} audit chain intact: ${result.events} event${result.events === 1 ? '' : 's'}, head ${printable(result.headHash.slice(0, 16))}…\n`,
     );
   } else {
-    ctx.streams.stderr.write(`${pc.red('✘')} audit chain broken: ${result.message}\n`);
+    ctx.streams.stderr.write(
+      `${pc.red('✘')} audit chain broken: ${printable(result.message, { newlines: true })}\n`,
+    );
   }
   return result.ok ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
