@@ -87,6 +87,7 @@ export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (char) => `\\u${hex(char.charCodeAt(0), 4)}`);
 }
 
+/** Prints `value` on stdout as {@link jsonText}, one document per command. */
 export function writeJson(streams: Streams, value: unknown): void {
   streams.stdout.write(`${jsonText(value)}\n`);
 }
