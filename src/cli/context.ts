@@ -2,7 +2,7 @@ import path from 'node:path';
 import { EXIT_CODES, exitCodeOf, FlowlineError } from '../core/errors.js';
 import { loadSettings, type Settings } from '../core/settings.js';
 import type { Backend } from './backend/types.js';
-import { type Streams, writeError } from './output.js';
+import { printable, type Streams, writeError } from './output.js';
 
 /** Options every command accepts (declared on the root program). */
 export interface GlobalOptions {
@@ -67,7 +67,8 @@ export function createContext(
         const internal = new FlowlineError('FLOWLINE_INTERNAL', `Unexpected error: ${String(error)}`, {
           hint: 'Please report this with the output above.',
         });
-        if (!json && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+        if (!json && error instanceof Error && error.stack)
+          streams.stderr.write(`${printable(error.stack, { tabs: true, newlines: true })}\n`);
         writeError(streams, internal, json);
         return EXIT_CODES.internal;
       } finally {

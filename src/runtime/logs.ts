@@ -1,5 +1,6 @@
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
+import { createMasker } from '../pipeline/index.js';
 
 /**
  * Instance log files. Each instance appends stdout and stderr to `<logDir>/<id>.log` through file
@@ -29,8 +30,8 @@ export async function openInstanceLog(
 }
 
 /**
- * The last `lines` lines written after `offset`, each secret value replaced by `***`, so they can
- * go into an error message.
+ * The last `lines` lines written after `offset`, masked as stage logs are (each secret value and
+ * its encoded forms become `***`, see src/pipeline/mask.ts), so they can go into an error message.
  */
 export async function logTail(
   file: string,
@@ -55,12 +56,5 @@ export async function logTail(
     return [];
   }
   const all = text.split('\n').filter((line) => line.trim() !== '');
-  return all.slice(-lines).map((line) => redact(line, secrets));
-}
-
-/** Replaces every secret value in `text` with `***`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret !== '') out = out.split(secret).join('***');
-  return out;
+  return all.slice(-lines).map(createMasker(secrets));
 }

@@ -5,7 +5,7 @@ import { loadConfigOrThrow } from '../../config/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import type { PipelineClient } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
-import { age, renderTable, writeJson } from '../output.js';
+import { age, printable, renderTable, writeJson } from '../output.js';
 
 /** `flowline andon status [--service]`, on the local store or a server. */
 export async function status(ctx: CommandContext): Promise<number | undefined> {
@@ -39,14 +39,15 @@ async function change(
   const service = await serviceOf(ctx);
   const reason = String(ctx.options.reason ?? '');
   const { status: after, changed } = await act((await ctx.backend()).pipeline, service, reason);
+  const name = printable(service);
   if (ctx.json) writeJson(ctx.streams, { andon: after, changed });
   else if (!changed)
-    ctx.streams.stdout.write(`The trunk of ${service} is already ${after.state}; nothing changed.\n`);
+    ctx.streams.stdout.write(`The trunk of ${name} is already ${printable(after.state)}; nothing changed.\n`);
   else
     ctx.streams.stdout.write(
       verb === 'pull'
-        ? `${pc.red('■')} Pulled the andon cord of ${pc.bold(service)}: its trunk is red, promotions are stopped.\n`
-        : `${pc.green('■')} Released the andon cord of ${pc.bold(service)}: its trunk is green again.\n`,
+        ? `${pc.red('■')} Pulled the andon cord of ${pc.bold(name)}: its trunk is red, promotions are stopped.\n`
+        : `${pc.green('■')} Released the andon cord of ${pc.bold(name)}: its trunk is green again.\n`,
     );
   return undefined;
 }
@@ -70,7 +71,11 @@ async function serviceOf(ctx: CommandContext): Promise<string> {
 
 const COLUMNS = [
   { header: 'service', value: (s: AndonStatus) => s.service },
-  { header: 'trunk', value: (s: AndonStatus) => (s.state === 'red' ? pc.red('red') : pc.green('green')) },
+  {
+    header: 'trunk',
+    value: (s: AndonStatus) => s.state,
+    paint: (text: string, s: AndonStatus) => (s.state === 'red' ? pc.red(text) : pc.green(text)),
+  },
   { header: 'since', value: (s: AndonStatus) => age(s.since) },
   { header: 'by', value: (s: AndonStatus) => s.actor ?? '-' },
   { header: 'run', value: (s: AndonStatus) => s.runId ?? '-' },

@@ -4,7 +4,7 @@ import type { Artifact } from '../../catalog/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
 import type { CommandContext } from '../context.js';
-import { age, renderTable, writeJson } from '../output.js';
+import { age, printable, renderTable, writeJson } from '../output.js';
 
 /** `flowline artifacts`: what the catalog recorded (works against a server too). */
 export async function list(ctx: CommandContext): Promise<number | undefined> {
@@ -23,7 +23,7 @@ export async function verify(ctx: CommandContext, digest: string): Promise<numbe
   if (ctx.json) writeJson(ctx.streams, { ok: true, artifact: ref });
   else
     ctx.streams.stdout.write(
-      `${pc.green('✔')} ${ref.digest} intact: ${ref.files} file${ref.files === 1 ? '' : 's'}, ${formatBytes(ref.sizeBytes)}\n`,
+      `${pc.green('✔')} ${printable(ref.digest)} intact: ${ref.files} file${ref.files === 1 ? '' : 's'}, ${formatBytes(ref.sizeBytes)}\n`,
     );
   return undefined;
 }
@@ -69,7 +69,7 @@ export async function gc(ctx: CommandContext): Promise<number | undefined> {
       out.write('Nothing to remove: every stored artifact is in use or recent.\n');
     else if (dryRun) {
       out.write(`Would remove ${count} (${formatBytes(result.freedBytes)}):\n`);
-      for (const digest of result.removed) out.write(`  ${digest}\n`);
+      for (const digest of result.removed) out.write(`  ${printable(digest)}\n`);
     } else out.write(`Removed ${count}, freed ${formatBytes(result.freedBytes)}.\n`);
     return undefined;
   });

@@ -6,7 +6,7 @@ import { ERROR_CODES, EXIT_CODES, FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
 import { parseWhen } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
-import { renderTable, writeError, writeJson } from '../output.js';
+import { printable, renderTable, writeError, writeJson } from '../output.js';
 
 interface ListOptions {
   action?: string;
@@ -75,7 +75,7 @@ export async function verify(ctx: CommandContext): Promise<number | undefined> {
         ? ''
         : `; it contains the ${result.anchored} saved head${result.anchored === 1 ? '' : 's'} given (newest #${newest})`;
     ctx.streams.stdout.write(
-      `${pc.green('✔')} audit chain intact: ${result.events} event${result.events === 1 ? '' : 's'}, head ${result.headHash.slice(0, 16)}…${against}\n`,
+      `${pc.green('✔')} audit chain intact: ${result.events} event${result.events === 1 ? '' : 's'}, head ${printable(result.headHash.slice(0, 16))}…${against}\n`,
     );
   } else {
     writeError(

@@ -7,7 +7,7 @@ import { FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
 import type { DeployResult } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
-import { age, renderTable, writeJson } from '../output.js';
+import { age, printable, renderTable, writeJson } from '../output.js';
 
 /**
  * `flowline deploy <env>`: names the artifact (default: what the server picks) and the
@@ -37,7 +37,7 @@ export async function rollback(ctx: CommandContext, environment: string): Promis
 
 function progressPrinter(ctx: CommandContext): (line: string) => void {
   return (line) => {
-    if (!ctx.json) ctx.streams.stderr.write(`${pc.dim('│')} ${line}\n`);
+    if (!ctx.json) ctx.streams.stderr.write(`${pc.dim('│')} ${printable(line, { tabs: true })}\n`);
   };
 }
 
@@ -47,7 +47,7 @@ function report(ctx: CommandContext, result: DeployResult, headline: string): vo
     return;
   }
   ctx.streams.stdout.write(
-    `${pc.green('✔')} ${headline} — ${pc.bold(result.url)}  (${result.deployment.id})\n`,
+    `${pc.green('✔')} ${printable(headline)} — ${pc.bold(printable(result.url))}  (${printable(result.deployment.id)})\n`,
   );
 }
 

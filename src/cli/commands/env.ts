@@ -3,7 +3,7 @@ import { FlowlineError } from '../../core/errors.js';
 import { parseDuration } from '../../core/time.js';
 import type { EnvironmentStatus } from '../../deploy/index.js';
 import type { CommandContext } from '../context.js';
-import { age, renderTable, writeJson } from '../output.js';
+import { age, printable, renderTable, writeJson } from '../output.js';
 import { serviceOf } from './deploy.js';
 
 /**
@@ -48,9 +48,10 @@ export async function create(ctx: CommandContext): Promise<number | undefined> {
     return undefined;
   }
   const { environment, deployment } = result;
+  const name = printable(environment.name);
   ctx.streams.stdout.write(
-    `${pc.green('✔')} ${environment.name} ${result.created ? 'created' : 'refreshed'}: serves ${short(deployment.artifactId)} — ${pc.bold(result.url)}\n` +
-      `  expires ${until(environment.expiresAt)} (${environment.expiresAt ?? 'never'}); delete it with: flowline env delete ${environment.name}\n`,
+    `${pc.green('✔')} ${name} ${result.created ? 'created' : 'refreshed'}: serves ${printable(short(deployment.artifactId))} — ${pc.bold(printable(result.url))}\n` +
+      `  expires ${until(environment.expiresAt)} (${printable(environment.expiresAt ?? 'never')}); delete it with: flowline env delete ${name}\n`,
   );
   return undefined;
 }
@@ -69,7 +70,7 @@ export async function remove(ctx: CommandContext, name: string): Promise<number 
   }
   const n = result.revisions.length;
   ctx.streams.stdout.write(
-    `${pc.green('✔')} deleted ${name} of ${service} (stopped ${n} revision${n === 1 ? '' : 's'})\n`,
+    `${pc.green('✔')} deleted ${printable(name)} of ${printable(service)} (stopped ${n} revision${n === 1 ? '' : 's'})\n`,
   );
   return undefined;
 }
@@ -132,7 +133,7 @@ function until(iso: string | null, now: Date = new Date()): string {
 
 function progressPrinter(ctx: CommandContext): (line: string) => void {
   return (line) => {
-    if (!ctx.json) ctx.streams.stderr.write(`${pc.dim('│')} ${line}\n`);
+    if (!ctx.json) ctx.streams.stderr.write(`${pc.dim('│')} ${printable(line, { tabs: true })}\n`);
   };
 }
 

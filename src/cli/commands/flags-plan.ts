@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import type { EntryChange, EnvironmentPlan, FieldDiff, FlagPlan } from '../../flags/service/index.js';
 import type { CommandContext } from '../context.js';
-import { writeError, writeJson } from '../output.js';
+import { printable, writeError, writeJson } from '../output.js';
 
 /**
  * `flowline flags plan` and `apply`: flowline.yaml's flags against the server's, Terraform-style.
@@ -53,7 +53,7 @@ export async function apply(ctx: CommandContext, planfile?: string): Promise<num
     if (ctx.json) writeJson(ctx.streams, { applied: [] });
     else
       ctx.streams.stdout.write(
-        `No changes: the server's flags of ${made.service} match ${planfile ?? 'flowline.yaml'}.\n`,
+        `No changes: the server's flags of ${printable(made.service)} match ${printable(planfile ?? 'flowline.yaml')}.\n`,
       );
     return undefined;
   }
@@ -86,7 +86,7 @@ export async function apply(ctx: CommandContext, planfile?: string): Promise<num
     const counts = planCounts(made);
     ctx.streams.stdout.write(
       `${pc.green('✔')} Apply complete: ${counts.create} created, ${counts.update} updated, ${counts.delete} deleted in ${applied
-        .map((a) => `${a.environment} (version ${a.version})`)
+        .map((a) => `${printable(a.environment)} (version ${a.version})`)
         .join(', ')}.\n`,
     );
   }
@@ -168,19 +168,27 @@ function staleError(
   );
 }
 
-/** The plan for people: per environment, `+`/`~`/`-` per flag and segment, then the totals. */
+/**
+ * The plan for people: per environment, `+`/`~`/`-` per flag and segment, then the totals. Names
+ * and values come from the server and the file (or a saved plan): printed through `printable`.
+ */
 async function render(made: FlagPlan, location: string): Promise<string> {
   const { planCounts } = await import('../../flags/service/index.js');
-  const lines = [`Flags of ${pc.bold(made.service)}: flowline.yaml compared with ${location}`, ''];
+  const lines = [
+    `Flags of ${pc.bold(printable(made.service))}: flowline.yaml compared with ${printable(location)}`,
+    '',
+  ];
   for (const env of made.environments) {
-    const head = `  ${pc.bold(env.environment)} ${pc.dim(`(server version ${env.version})`)}`;
+    const head = `  ${pc.bold(printable(env.environment))} ${pc.dim(`(server version ${env.version})`)}`;
     if (env.changes.length === 0) lines.push(`${head}: no changes`);
     else {
       lines.push(head);
       for (const change of env.changes) lines.push(...renderChange(change));
     }
     for (const key of env.keptKills)
-      lines.push(`    ${pc.red('!')} flag ${key} is killed on the server: the kill switch stays pulled`);
+      lines.push(
+        `    ${pc.red('!')} flag ${printable(key)} is killed on the server: the kill switch stays pulled`,
+      );
     lines.push('');
   }
   const counts = planCounts(made);
@@ -197,7 +205,7 @@ const SIGN = { create: pc.green('+'), update: pc.yellow('~'), delete: pc.red('-'
 
 function renderChange(change: EntryChange): string[] {
   const lines = [
-    `    ${SIGN[change.op]} ${change.kind === 'metadata' ? 'set metadata' : `${change.kind} ${change.key}`}`,
+    `    ${SIGN[change.op]} ${change.kind === 'metadata' ? 'set metadata' : printable(`${change.kind} ${change.key}`)}`,
   ];
   if (change.op === 'delete') return lines;
   for (const field of change.fields) lines.push(`        ${renderField(field)}`);
@@ -205,12 +213,13 @@ function renderChange(change: EntryChange): string[] {
 }
 
 function renderField(field: FieldDiff): string {
-  if (field.op === '+') return `${pc.green('+')} ${field.path}: ${short(field.after)}`;
-  if (field.op === '-') return `${pc.red('-')} ${field.path}: ${short(field.before)}`;
-  return `${pc.yellow('~')} ${field.path}: ${short(field.before)} → ${short(field.after)}`;
+  const path = printable(field.path);
+  if (field.op === '+') return `${pc.green('+')} ${path}: ${short(field.after)}`;
+  if (field.op === '-') return `${pc.red('-')} ${path}: ${short(field.before)}`;
+  return `${pc.yellow('~')} ${path}: ${short(field.before)} → ${short(field.after)}`;
 }
 
 function short(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
+  const text = printable(JSON.stringify(value) ?? 'undefined');
   return text.length > 100 ? `${text.slice(0, 97)}…` : text;
 }

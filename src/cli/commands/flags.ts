@@ -3,19 +3,23 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
 import type { FlagDefinition, ServeDefinition } from '../../flags/engine/types.js';
-import type { FlagAction, FlagActivity, FlagDocument, TriggerInfo } from '../../flags/service/index.js';
+import type { FlagAction, FlagActivity, FlagDocument } from '../../flags/service/index.js';
 import type { CommandContext } from '../context.js';
-import { age, renderTable, writeJson } from '../output.js';
+import { age, jsonText, printable, renderTable, writeJson } from '../output.js';
 import { serviceOf } from './deploy.js';
 
-/** `flowline flags …`: read and change flags per environment, hygiene, import/export, triggers. */
+/**
+ * `flowline flags …`: read and change flags per environment, hygiene, import/export, triggers.
+ * Names, variants and notes come from the server or an imported file: printed through `printable`.
+ */
 
-interface Target {
+export interface Target {
   readonly service: string;
   readonly environment: string;
 }
 
-async function target(ctx: CommandContext): Promise<Target> {
+/** `--env` (required) and the service. */
+export async function target(ctx: CommandContext): Promise<Target> {
   const environment = ctx.options.env as string | undefined;
   if (environment === undefined) {
     throw new FlowlineError('FLOWLINE_USAGE', 'Which environment? Give --env <name>.', {
@@ -45,7 +49,7 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
   );
   if (rows.length === 0) {
     ctx.streams.stdout.write(
-      `No flags for ${service}${only === undefined ? '' : ` in ${only}`}. Define them in flowline.yaml and run \`flowline flags plan\`.\n`,
+      `No flags for ${printable(service)}${only === undefined ? '' : ` in ${printable(only)}`}. Define them in flowline.yaml and run \`flowline flags plan\`.\n`,
     );
     return undefined;
   }
@@ -53,7 +57,7 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
     `${renderTable(rows, [
       { header: 'flag', value: (r) => r.key },
       { header: 'env', value: (r) => r.env },
-      { header: 'state', value: (r) => stateOf(r.flag) },
+      { header: 'state', value: (r) => stateText(r.flag), paint: (text, r) => paintState(text, r.flag) },
       { header: 'serves', value: (r) => servesOf(r.flag) },
       { header: 'changed', value: (r) => age(r.activity?.changedAt) },
       { header: 'evaluated', value: (r) => evaluated(r.activity) },
@@ -83,13 +87,14 @@ export async function get(ctx: CommandContext, key: string): Promise<number | un
     return undefined;
   }
   const out = ctx.streams.stdout;
+  const state = paintState(printable(stateText(definition)), definition);
   out.write(
-    `${pc.bold(key)}  ${service}/${environment}  version ${document.version}  ${stateOf(definition)}\n`,
+    `${pc.bold(printable(key))}  ${printable(`${service}/${environment}`)}  version ${document.version}  ${state}\n`,
   );
   out.write(
-    `  serves ${servesOf(definition)}; changed ${age(activity?.changedAt)}; evaluated ${evaluated(activity)}\n`,
+    `  serves ${printable(servesOf(definition))}; changed ${age(activity?.changedAt)}; evaluated ${evaluated(activity)}\n`,
   );
-  out.write(`${JSON.stringify(definition, null, 2)}\n`);
+  out.write(`${jsonText(definition)}\n`);
   return undefined;
 }
 
@@ -121,15 +126,12 @@ export function act(action: FlagAction) {
 }
 
 function changed(ctx: CommandContext, document: FlagDocument, what: string, before: number): undefined {
+  const where = printable(`${document.service}/${document.environment}`);
   if (ctx.json) writeJson(ctx.streams, document);
   else if (document.version === before)
-    ctx.streams.stdout.write(
-      `${pc.dim('=')} ${document.service}/${document.environment}: already so (version ${document.version})\n`,
-    );
+    ctx.streams.stdout.write(`${pc.dim('=')} ${where}: already so (version ${document.version})\n`);
   else
-    ctx.streams.stdout.write(
-      `${pc.green('✔')} ${document.service}/${document.environment}: ${what} (version ${document.version})\n`,
-    );
+    ctx.streams.stdout.write(`${pc.green('✔')} ${where}: ${printable(what)} (version ${document.version})\n`);
   return undefined;
 }
 
@@ -182,7 +184,7 @@ export async function stale(ctx: CommandContext): Promise<number | undefined> {
   }
   if (found.length === 0) {
     ctx.streams.stdout.write(
-      `No stale flags in ${service} (temporary flags settled for ${days} days, or expired).\n`,
+      `No stale flags in ${printable(service)} (temporary flags settled for ${days} days, or expired).\n`,
     );
     return undefined;
   }
@@ -239,10 +241,7 @@ export async function importFlags(ctx: CommandContext, file: string): Promise<nu
           flags: { ...current.definition.flags, ...imported.flags },
         };
   const document = await backend.flags.replace(service, environment, next, current.etag);
-  for (const note of result.skipped)
-    ctx.streams.stderr.write(`${pc.yellow('skipped')} ${note.flag}: ${note.message}\n`);
-  for (const note of result.notes)
-    ctx.streams.stderr.write(`${pc.dim('note')} ${note.flag}: ${note.message}\n`);
+  writeNotes(ctx, result);
   const count = Object.keys(imported.flags).length;
   return changed(ctx, document, `imported ${count} flag(s) from ${ctx.options.from}`, current.version);
 }
@@ -253,91 +252,26 @@ export async function exportFlags(ctx: CommandContext): Promise<number | undefin
   const document = await (await ctx.backend()).flags.get(service, environment);
   const { exportFlagd } = await import('../../flags/index.js');
   const exported = exportFlagd(document.definition, { now: Date.now() });
-  const text = `${JSON.stringify(exported.document, null, 2)}\n`;
+  const text = `${jsonText(exported.document)}\n`;
   const out = ctx.options.out as string | undefined;
   if (out === undefined) ctx.streams.stdout.write(text);
   else await writeFile(path.resolve(ctx.settings.cwd, out), text);
-  for (const note of exported.skipped)
-    ctx.streams.stderr.write(`${pc.yellow('skipped')} ${note.flag}: ${note.message}\n`);
-  for (const note of exported.notes)
-    ctx.streams.stderr.write(`${pc.dim('note')} ${note.flag}: ${note.message}\n`);
+  writeNotes(ctx, exported);
   return undefined;
 }
 
-/** `flowline flags trigger add <name> --env e --flag f --on alertmanager|webhook …`. */
-export async function triggerAdd(ctx: CommandContext, name: string): Promise<number | undefined> {
-  const { service, environment } = await target(ctx);
-  const match: Record<string, string> = {};
-  for (const pair of (ctx.options.match as string[] | undefined) ?? []) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0)
-      throw new FlowlineError('FLOWLINE_USAGE', `--match \`${pair}\` is not label=value.`, {
-        hint: 'e.g. --match alertname=HighErrorRate',
-      });
-    match[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  const variant = ctx.options.variant as string | undefined;
-  const created = await (await ctx.backend()).flags.addTrigger({
-    service,
-    environment,
-    name,
-    kind: ctx.options.on as 'alertmanager' | 'webhook',
-    flag: String(ctx.options.flag),
-    match,
-    ...(variant === undefined ? {} : { variant }),
-    restore: ctx.options.restore === true,
-  });
-  if (ctx.json) {
-    writeJson(ctx.streams, created);
-    return undefined;
-  }
-  const t = created.trigger;
-  ctx.streams.stdout.write(`${pc.green('✔')} trigger ${pc.bold(t.name)}: ${describeTrigger(t)}\n`);
-  if (t.kind === 'alertmanager')
-    ctx.streams.stdout.write(
-      `  Alertmanager webhook URL: <server>/v1/hooks/alertmanager/${service}/${environment} (with a deploy token)\n`,
-    );
-  if (created.secret !== undefined) {
-    ctx.streams.stdout.write(
-      `  POST <server>/v1/hooks/flags/${service}/${environment}, signed with:\n\n  ${created.secret}\n\n` +
-        `${pc.yellow('Copy it now: it is shown once.')} Signing: docs/flags.md, "Signed webhooks".\n`,
-    );
-  }
-  return undefined;
-}
-
-export async function triggerList(ctx: CommandContext): Promise<number | undefined> {
-  const { service, environment } = await target(ctx);
-  const triggers = await (await ctx.backend()).flags.listTriggers(service, environment);
-  if (ctx.json) writeJson(ctx.streams, { triggers });
-  else if (triggers.length === 0) ctx.streams.stdout.write(`No triggers for ${service}/${environment}.\n`);
-  else
-    ctx.streams.stdout.write(
-      `${renderTable(triggers, [
-        { header: 'name', value: (t) => t.name },
-        { header: 'does', value: describeTrigger },
-        { header: 'state', value: (t) => (t.state === 'fired' ? `fired ${age(t.firedAt)}` : 'idle') },
-      ])}\n`,
-    );
-  return undefined;
-}
-
-export async function triggerRemove(ctx: CommandContext, name: string): Promise<number | undefined> {
-  const { service, environment } = await target(ctx);
-  const trigger = await (await ctx.backend()).flags.removeTrigger(service, environment, name);
-  if (ctx.json) writeJson(ctx.streams, { trigger });
-  else ctx.streams.stdout.write(`Removed trigger ${pc.bold(trigger.name)} (${describeTrigger(trigger)}).\n`);
-  return undefined;
-}
-
-function describeTrigger(t: TriggerInfo): string {
-  const on =
-    t.kind === 'alertmanager'
-      ? `alert ${Object.entries(t.match)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(',')}`
-      : 'signed webhook';
-  return `on ${on} kill ${t.flag}${t.variant === undefined ? '' : ` → ${t.variant}`}${t.restore ? ', restore when resolved' : ''}`;
+/** What an import or export left out or changed; flag names and messages quote the file. */
+function writeNotes(
+  ctx: CommandContext,
+  result: {
+    skipped: readonly { flag: string; message: string }[];
+    notes: readonly { flag: string; message: string }[];
+  },
+): void {
+  const note = (label: string, n: { flag: string; message: string }) =>
+    ctx.streams.stderr.write(`${label} ${printable(n.flag)}: ${printable(n.message)}\n`);
+  for (const n of result.skipped) note(pc.yellow('skipped'), n);
+  for (const n of result.notes) note(pc.dim('note'), n);
 }
 
 function flagOf(document: FlagDocument, key: string): FlagDefinition {
@@ -352,9 +286,15 @@ function flagOf(document: FlagDocument, key: string): FlagDefinition {
   );
 }
 
-function stateOf(flag: FlagDefinition): string {
-  if (flag.killed === true) return pc.red(`killed → ${flag.killVariant ?? flag.defaultVariant}`);
-  return flag.enabled ? pc.green('on') : pc.dim('off');
+function stateText(flag: FlagDefinition): string {
+  if (flag.killed === true) return `killed → ${flag.killVariant ?? flag.defaultVariant}`;
+  return flag.enabled ? 'on' : 'off';
+}
+
+/** Colours a (printable) state text: red when killed, green when on. */
+function paintState(text: string, flag: FlagDefinition): string {
+  if (flag.killed === true) return pc.red(text);
+  return flag.enabled ? pc.green(text) : pc.dim(text);
 }
 
 function servesOf(flag: FlagDefinition): string {

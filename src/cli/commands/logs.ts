@@ -4,7 +4,7 @@ import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import { parseLogLine } from '../../pipeline/index.js';
 import type { StageView } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
-import { writeJson } from '../output.js';
+import { printable, writeJson } from '../output.js';
 
 const FOLLOW_POLL_MS = 200;
 
@@ -13,6 +13,8 @@ const FOLLOW_POLL_MS = 200;
  * or from a server (FLOWLINE_URL). Several stages are printed one after the other with a
  * `[stage]` prefix; `--follow` keeps printing as lines are written (by a run in another process,
  * or, on a server, as a CI machine streams them there) until the run has finished.
+ * Lines are shown with control characters escaped (a log may come from any machine that records
+ * runs, and must not drive the reader's terminal); `--raw` prints them as they were stored.
  */
 export default async function logs(
   ctx: CommandContext,
@@ -20,6 +22,16 @@ export default async function logs(
   stage?: string,
 ): Promise<number | undefined> {
   const follow = ctx.options.follow === true;
+  const raw = ctx.options.raw === true;
+  if (raw && ctx.json) {
+    throw new FlowlineError(
+      'FLOWLINE_USAGE',
+      '--raw prints the stored text as it is and cannot be combined with --json.',
+      {
+        hint: '--json already carries the exact text of each line (JSON-escaped).',
+      },
+    );
+  }
   if (follow && ctx.json) {
     throw new FlowlineError(
       'FLOWLINE_USAGE',
@@ -59,10 +71,13 @@ export default async function logs(
     return undefined;
   }
   const prefixed = stages.length > 1;
+  const shown = (text: string) => (raw ? text : printable(text, { tabs: true }));
   const print = (s: StageView, lines: readonly string[]) => {
-    for (const raw of lines) {
-      const { text } = parseLogLine(raw);
-      ctx.streams.stdout.write(prefixed ? `${pc.dim(`[${s.name}]`)} ${text}\n` : `${text}\n`);
+    for (const line of lines) {
+      const { text } = parseLogLine(line);
+      ctx.streams.stdout.write(
+        prefixed ? `${pc.dim(`[${printable(s.name)}]`)} ${shown(text)}\n` : `${shown(text)}\n`,
+      );
     }
   };
   await drain(print);

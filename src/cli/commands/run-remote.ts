@@ -8,8 +8,9 @@ import type { NodeResult, RunObserver, RunReport, RunStart } from '../../pipelin
 import { remoteTarget } from '../backend/remote.js';
 import { type RunRecordClient, runRecordClient } from '../backend/runs.js';
 import type { CommandContext } from '../context.js';
+import { printable } from '../output.js';
 import { LogShipper } from './log-shipper.js';
-import { executeRun, printReport, type RunInput, withLocal } from './run.js';
+import { executeRun, printReport, type RunInput, withLocal } from './run-local.js';
 
 /**
  * `flowline run` against a server ("CI is a dumb trigger"): the pipeline executes on this
@@ -48,7 +49,7 @@ export async function runRecorded(ctx: CommandContext, input: RunInput): Promise
       onError: (error) => {
         const what = isFlowlineError(error) ? `${error.code}: ${error.message}` : String(error);
         ctx.streams.stderr.write(
-          `${pc.red(`recording the run on ${target.base} failed (${what}): cancelling it`)}\n`,
+          `${pc.red(`recording the run on ${target.base} failed (${printable(what)}): cancelling it`)}\n`,
         );
         cancel.abort();
       },
@@ -70,7 +71,9 @@ export async function runRecorded(ctx: CommandContext, input: RunInput): Promise
     });
     if ('error' in recorded) throw recorded.error;
     if (!ctx.json) {
-      const cord = recorded.andon?.changed ? `; its trunk is now ${recorded.andon.status.state}` : '';
+      const cord = recorded.andon?.changed
+        ? `; its trunk is now ${printable(recorded.andon.status.state)}`
+        : '';
       ctx.streams.stdout.write(
         pc.dim(`  recorded on ${target.base}${cord}: flowline logs ${report.runId} [stage]\n`),
       );

@@ -4,6 +4,7 @@ import { createFlowline } from '../../app/flowline.js';
 import { FlowlineError } from '../../core/errors.js';
 import { parseDuration } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
+import { printable } from '../output.js';
 
 /** Parses a --port value; 0 means "any free port". */
 export function parsePort(text: string, option = '--port'): number {
@@ -63,7 +64,7 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
       routerPort,
       host: String(ctx.options.host),
       logger: true,
-      log: (line) => err.write(`  ${line}\n`),
+      log: (line) => err.write(`  ${printable(line, { tabs: true })}\n`),
       ...(reapIntervalMs === undefined ? {} : { reapIntervalMs }),
     });
     // Listen before saying we are up: whoever reads that line may signal us at once.

@@ -3,7 +3,7 @@ import type { Role, TokenInfo } from '../../auth/types.js';
 import { compact } from '../../core/objects.js';
 import { parseWhen } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
-import { age, renderTable, writeJson } from '../output.js';
+import { age, printable, renderTable, writeJson } from '../output.js';
 
 interface CreateOptions {
   role: Role;
@@ -26,9 +26,10 @@ export async function create(ctx: CommandContext, name: string): Promise<number 
     return undefined;
   }
   const scope = token.environments === null ? 'all environments' : token.environments.join(', ');
+  const about = `${token.role}, ${scope}${token.expiresAt ? `, expires ${token.expiresAt}` : ''}`;
   ctx.streams.stdout.write(
-    `Created token ${pc.bold(token.name)} (${token.role}, ${scope}${token.expiresAt ? `, expires ${token.expiresAt}` : ''}).\n` +
-      `\n  ${secret}\n\n` +
+    `Created token ${pc.bold(printable(token.name))} (${printable(about)}).\n` +
+      `\n  ${printable(secret)}\n\n` +
       `${pc.yellow('Copy it now: it is shown once and stored only as a hash.')}\n` +
       `Use it with: export FLOWLINE_TOKEN=<the token above>\n`,
   );
@@ -54,7 +55,8 @@ export async function revoke(ctx: CommandContext, idOrName: string): Promise<num
   const backend = await ctx.backend();
   const token = await backend.revokeToken(idOrName);
   if (ctx.json) writeJson(ctx.streams, { token });
-  else ctx.streams.stdout.write(`Revoked token ${pc.bold(token.name)} (${token.id}).\n`);
+  else
+    ctx.streams.stdout.write(`Revoked token ${pc.bold(printable(token.name))} (${printable(token.id)}).\n`);
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import { writeJson } from '../output.js';
+import { printable, writeJson } from '../output.js';
 
 export default async function whoami(ctx: CommandContext): Promise<number | undefined> {
   const backend = await ctx.backend();
@@ -8,8 +8,8 @@ export default async function whoami(ctx: CommandContext): Promise<number | unde
   else {
     const scope = me.environments === null ? 'all environments' : me.environments.join(', ');
     ctx.streams.stdout.write(
-      `${me.actor.kind}:${me.actor.name}, role ${me.role} on ${scope}\n` +
-        `${backend.mode === 'embedded' ? 'store' : 'server'}: ${backend.location}\n`,
+      `${printable(`${me.actor.kind}:${me.actor.name}, role ${me.role} on ${scope}`)}\n` +
+        `${backend.mode === 'embedded' ? 'store' : 'server'}: ${printable(backend.location)}\n`,
     );
   }
   return undefined;

@@ -3,6 +3,7 @@ import { jsonOption, type Runs } from '../define.js';
 
 const commands = () => import('../commands/flags.js');
 const plans = () => import('../commands/flags-plan.js');
+const triggers = () => import('../commands/flags-triggers.js');
 
 /** Feature flags: read and change them per environment, plan/apply flowline.yaml, triggers, hygiene. */
 export function registerFlags(program: Command, runs: Runs): void {
@@ -123,11 +124,11 @@ export function registerFlags(program: Command, runs: Runs): void {
     .option('--match <label=value...>', 'alert labels that must all match (alertmanager)')
     .option('--variant <name>', 'serve this variant while killed (default: the default variant)')
     .option('--restore', 'lift the kill when the alert resolves (or a `resolved` webhook arrives)')
-    .action(runs(() => commands().then((m) => ({ default: m.triggerAdd }))));
+    .action(runs(() => triggers().then((m) => ({ default: m.triggerAdd }))));
   common(trigger.command('list').description('the triggers of an environment'), 'required').action(
-    runs(() => commands().then((m) => ({ default: m.triggerList }))),
+    runs(() => triggers().then((m) => ({ default: m.triggerList }))),
   );
   common(trigger.command('remove').description('remove a trigger').argument('<name>'), 'required').action(
-    runs(() => commands().then((m) => ({ default: m.triggerRemove }))),
+    runs(() => triggers().then((m) => ({ default: m.triggerRemove }))),
   );
 }

@@ -30,6 +30,10 @@ export function registerPipeline(program: Command, runs: Runs): void {
     .argument('<run>', 'the run id (see `flowline runs`)')
     .argument('[stage]', 'only this stage')
     .option('-f, --follow', 'keep printing new lines until the run ends')
+    .option(
+      '--raw',
+      'print lines as stored, control characters included (default: shown escaped, e.g. \\x1b)',
+    )
     .addOption(jsonOption())
     .action(runs(() => import('../commands/logs.js')));
 
