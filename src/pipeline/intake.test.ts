@@ -6,7 +6,9 @@ import { createArtifactStore } from '../artifacts/index.js';
 import { makeTree } from '../artifacts/testing.js';
 import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { createCatalog } from '../catalog/index.js';
+import { trunkOf } from '../app/policy.js';
 import { newId } from '../core/ids.js';
+import { createPolicies } from '../policy/index.js';
 import { tempStore } from '../store/testing.js';
 import { createRunIntake, type RemoteRunStart, type RunIntake } from './intake.js';
 
@@ -15,7 +17,10 @@ let intake: RunIntake;
 let andon: Andon;
 let audit: AuditLog;
 let artifacts: ReturnType<typeof createArtifactStore>;
-const ci = { kind: 'token' as const, name: 'ci-bot' };
+const ci = { actor: { kind: 'token' as const, name: 'ci-bot' }, tokenId: 'tok_ci' };
+const other = { actor: { kind: 'token' as const, name: 'other-ci' }, tokenId: 'tok_other' };
+/** The runner's flowline.yaml: it seeds the policy of the new service (trunk main). */
+const CONFIG = 'version: 1\nservice: shop\nbuild: { command: make, inputs: ["src/**"], output: dist }\npipeline: { trunk: main }\n';
 const where = { host: 'runner-7', ci: { provider: 'github-actions', runId: '42' } };
 
 beforeEach(async () => {
@@ -24,7 +29,17 @@ beforeEach(async () => {
   const catalog = createCatalog({ store: t.store, clock: t.clock });
   andon = createAndon({ store: t.store, audit, clock: t.clock });
   artifacts = createArtifactStore({ root: path.join(t.dir, 'artifacts'), clock: t.clock });
-  intake = createRunIntake({ store: t.store, catalog, audit, andon, artifacts, clock: t.clock, home: t.dir });
+  const policies = createPolicies({ store: t.store, audit, clock: t.clock });
+  intake = createRunIntake({
+    store: t.store,
+    catalog,
+    audit,
+    andon,
+    artifacts,
+    clock: t.clock,
+    home: t.dir,
+    trunkOf: trunkOf(policies),
+  });
 });
 afterEach(async () => {
   await t.cleanup();
@@ -42,8 +57,14 @@ function started(overrides: Partial<RemoteRunStart> = {}): RemoteRunStart {
       { name: 'build', kind: 'build' },
       { name: 'unit', kind: 'stage' },
     ],
+    config: CONFIG,
     ...overrides,
   };
+}
+
+/** Records every stage as passed, as the runner does before it reports success. */
+async function passStages(id: string): Promise<void> {
+  for (const stage of ['build', 'unit']) await intake.updateStage(id, stage, { status: 'succeeded' }, ci);
 }
 
 const finish = (status: 'succeeded' | 'failed', only: string[] | null = null) => ({
@@ -51,7 +72,6 @@ const finish = (status: 'succeeded' | 'failed', only: string[] | null = null) =>
   finishedAt: '2026-01-01T00:01:00.000Z',
   artifact: null,
   only,
-  trunk: 'main',
   optional: [],
 });
 
@@ -60,12 +80,17 @@ describe('recording a run that ran elsewhere', () => {
     const input = started();
     const run = await intake.start(input, ci);
     expect(run).toMatchObject({ id: input.id, status: 'running', startedAt: input.startedAt, where });
-    await intake.updateStage(input.id, 'unit', {
-      status: 'failed',
-      startedAt: '2026-01-01T00:00:10.000Z',
-      finishedAt: '2026-01-01T00:00:20.000Z',
-      exitCode: 3,
-    });
+    await intake.updateStage(
+      input.id,
+      'unit',
+      {
+        status: 'failed',
+        startedAt: '2026-01-01T00:00:10.000Z',
+        finishedAt: '2026-01-01T00:00:20.000Z',
+        exitCode: 3,
+      },
+      ci,
+    );
     await intake.writeLog(
       input.id,
       'unit',
@@ -73,6 +98,7 @@ describe('recording a run that ran elsewhere', () => {
         '+0.010s boom\n+0.020s token flt_',
         'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG leaked\n',
       ]),
+      ci,
     );
     const done = await intake.finish(input.id, finish('failed'), ci);
     expect(done.run).toMatchObject({ status: 'failed', finishedAt: '2026-01-01T00:01:00.000Z' });
@@ -97,10 +123,12 @@ describe('recording a run that ran elsewhere', () => {
     await intake.finish(red.id, finish('failed'), ci);
     const partial = started({ id: newId('run') });
     await intake.start(partial, ci);
+    await passStages(partial.id);
     expect((await intake.finish(partial.id, finish('succeeded', ['unit']), ci)).andon).toBeNull();
     expect((await andon.status('shop')).state).toBe('red');
     const green = started({ id: newId('run') });
     await intake.start(green, ci);
+    await passStages(green.id);
     await intake.finish(green.id, finish('succeeded'), ci);
     expect(await andon.status('shop')).toMatchObject({ state: 'green', runId: green.id });
   });
@@ -108,8 +136,9 @@ describe('recording a run that ran elsewhere', () => {
   it('refuses to change a finished run or to reuse its id', async () => {
     const input = started();
     await intake.start(input, ci);
+    await passStages(input.id);
     await intake.finish(input.id, finish('succeeded'), ci);
-    await expect(intake.updateStage(input.id, 'unit', { status: 'running' })).rejects.toMatchObject({
+    await expect(intake.updateStage(input.id, 'unit', { status: 'running' }, ci)).rejects.toMatchObject({
       code: 'FLOWLINE_RUN_CONFLICT',
     });
     await expect(intake.start(input, ci)).rejects.toMatchObject({ code: 'FLOWLINE_RUN_CONFLICT' });
@@ -123,6 +152,7 @@ describe('recording a run that ran elsewhere', () => {
     await expect(
       intake.finish(input.id, { ...finish('succeeded'), artifact: missing }, ci),
     ).rejects.toMatchObject({ code: 'FLOWLINE_ARTIFACT_NOT_FOUND' });
+    await passStages(input.id);
     await makeTree(path.join(t.dir, 'out'), { 'app.js': 'ok\n' });
     const ref = await artifacts.put(path.join(t.dir, 'out'));
     const done = await intake.finish(
@@ -131,5 +161,53 @@ describe('recording a run that ran elsewhere', () => {
       ci,
     );
     expect(done.run.artifactId).toBe(ref.digest);
+  });
+});
+
+describe('who may change a recorded run', () => {
+  it('refuses every update from a token other than the one that started the run', async () => {
+    const input = started();
+    await intake.start(input, ci);
+    const refused = { code: 'FLOWLINE_FORBIDDEN' };
+    await expect(intake.updateStage(input.id, 'unit', { status: 'succeeded' }, other)).rejects.toMatchObject(refused);
+    await expect(intake.appendLog(input.id, 'unit', 0, Readable.from(['+0.1s x\n']), other)).rejects.toMatchObject(
+      refused,
+    );
+    await expect(intake.heartbeat(input.id, other)).rejects.toMatchObject(refused);
+    await expect(intake.finish(input.id, finish('failed'), other)).rejects.toMatchObject(refused);
+    await expect(intake.start(input, other)).rejects.toMatchObject(refused);
+    expect((await intake.view(input.id)).run.status).toBe('running');
+  });
+
+  it('refuses a success whose stages failed or never finished', async () => {
+    const input = started();
+    await intake.start(input, ci);
+    await expect(intake.finish(input.id, finish('succeeded'), ci)).rejects.toMatchObject({
+      code: 'FLOWLINE_RUN_CONFLICT',
+      message: expect.stringContaining('never finished'),
+    });
+    await intake.updateStage(input.id, 'build', { status: 'succeeded' }, ci);
+    await intake.updateStage(input.id, 'unit', { status: 'failed' }, ci);
+    await expect(intake.finish(input.id, finish('succeeded'), ci)).rejects.toMatchObject({
+      code: 'FLOWLINE_RUN_CONFLICT',
+      message: expect.stringContaining('unit failed'),
+    });
+  });
+
+  it("takes the trunk from the server's policy, not from the runner", async () => {
+    const red = started();
+    await intake.start(red, ci);
+    await intake.finish(red.id, finish('failed'), ci);
+    expect((await andon.status('shop')).state).toBe('red');
+    // A passing run of another branch claims, through its own config, that its branch is the trunk.
+    const claim = started({
+      id: newId('run'),
+      branch: 'attacker',
+      config: CONFIG.replace('trunk: main', 'trunk: attacker'),
+    });
+    await intake.start(claim, ci);
+    await passStages(claim.id);
+    expect((await intake.finish(claim.id, finish('succeeded'), ci)).andon).toBeNull();
+    expect((await andon.status('shop')).state).toBe('red');
   });
 });
