@@ -20,10 +20,11 @@ import {
   createFlagService,
   createFlagTriggers,
   type FlagService,
+  FlagStreamHub,
   type FlagTriggers,
   killOnRollback,
 } from '../flags/service/index.js';
-import { createPipeline, type Pipeline } from '../pipeline/index.js';
+import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
 import { openStore, type Store } from '../store/index.js';
 
 /** The wired application: every part, built once from settings. */
@@ -39,12 +40,16 @@ export interface Flowline {
   readonly artifacts: ArtifactStore;
   readonly andon: Andon;
   readonly pipeline: Pipeline;
+  /** Runs recorded from CI machines (`flowline run` against a server): their stages and logs. */
+  readonly intake: RunIntake;
   /** Releases, deployments, flags and the andon announce what happened here. */
   readonly events: EventBus;
   /** Flags per service and environment; `flags.start()` when serving (counts, cross-process changes). */
   readonly flags: FlagService;
   /** Alertmanager and signed-webhook triggers that kill flags. */
   readonly flagTriggers: FlagTriggers;
+  /** Flag sets as server-sent events, one serialisation per change for every subscriber. */
+  readonly flagStreams: FlagStreamHub;
   /** Who is acting when a command runs embedded (the OS user, or the CI identity). */
   readonly localActor: Actor;
   /** Where this process runs, for audit events. */
@@ -89,9 +94,11 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     actor: localActor,
     extraSecrets: [settings.token],
   });
+  const intake = createRunIntake({ store, catalog, audit, andon, artifacts, clock, home: settings.home });
   const events = createEventBus();
   const flags = createFlagService({ store, audit, clock, events });
   const flagTriggers = createFlagTriggers({ flags, store, audit, clock });
+  const flagStreams = new FlagStreamHub(flags);
   // A failed, rolled back or aborted release kills the flags marked `killOnRollback` there.
   const rollbackKills = killOnRollback({ events, flags, where });
   return {
@@ -100,6 +107,7 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     events,
     flags,
     flagTriggers,
+    flagStreams,
     clock,
     store,
     audit,
@@ -109,11 +117,13 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     artifacts,
     andon,
     pipeline,
+    intake,
     localActor,
     where,
     async close() {
       rollbackKills.stop();
       await rollbackKills.idle();
+      flagStreams.close();
       await flags.close();
       await store.close();
     },

@@ -1,11 +1,5 @@
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { BusinessMetricsSink } from '../analysis/index.js';
 import type { Andon } from '../andon/index.js';
 import type { ArtifactStore } from '../artifacts/index.js';
@@ -13,14 +7,15 @@ import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
-import type { Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
-import type { FlagService, FlagTriggers } from '../flags/service/index.js';
-import { createRunIntake } from '../pipeline/index.js';
+import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/index.js';
+import type { RunIntake } from '../pipeline/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
-import { handleError, handleNotFound } from './errors.js';
+import { registerBodyRules } from './body.js';
+import { handleClientError, handleError, handleFrameworkError, handleNotFound } from './errors.js';
+import { registerOpenApi } from './openapi.js';
 import { andonRoutes } from './routes/andon.js';
 import { artifactTransferRoutes } from './routes/artifact-transfer.js';
 import { auditRoutes } from './routes/audit.js';
@@ -45,10 +40,13 @@ export interface ServerDeps {
   readonly catalog: Catalog;
   /** Flag sets, their delivery (ETag, stream, evaluation) and changes. */
   readonly flags: FlagService;
+  /** The flag event streams (SSE) subscribers attach to; the server ends its own at close. */
+  readonly flagStreams: Pick<FlagStreamHub, 'subscribe'>;
   readonly flagTriggers: FlagTriggers;
-  /** Runs recorded from CI machines, their logs and artifacts, and the andon cords. */
+  /** Artifacts uploaded from CI machines are recorded in it. */
   readonly store: Store;
-  readonly clock: Clock;
+  /** Runs recorded from CI machines and their logs; without it those routes are off. */
+  readonly intake?: RunIntake;
   readonly andon: Andon;
   readonly artifacts: ArtifactStore;
   /** Where this server runs, for audit events of API calls. */
@@ -62,11 +60,8 @@ export interface ServerDeps {
   readonly routerMetrics?: () => string;
   /** Access for local CLI commands through the daemon file (see auth.ts). */
   readonly local?: LocalAccess;
-  /**
-   * `corsOrigins`: web origins whose pages may call the flag delivery routes. `home`: where the
-   * logs of runs recorded from CI machines go (`<home>/logs/`); without it those routes are off.
-   */
-  readonly settings?: Pick<Settings, 'corsOrigins'> & Partial<Pick<Settings, 'home'>>;
+  /** `corsOrigins`: web origins whose pages may call the flag delivery routes. */
+  readonly settings?: Pick<Settings, 'corsOrigins'>;
 }
 
 export interface ServerOptions {
@@ -87,28 +82,17 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     // Keep request handling predictable under load balancers that reuse connections.
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // Every answer in our shape, also those given before any route runs (see errors.ts).
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
-  // The API speaks JSON only; without this, text/plain bodies would reach the schemas as strings.
-  app.removeContentTypeParser('text/plain');
+  registerBodyRules(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Flowline API',
-        version: deps.version,
-        description: 'Every route but /v1/health and /v1/openapi.json needs `Authorization: Bearer <token>`.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await registerOpenApi(app, deps.version);
   await registerFlagCors(app, deps.settings?.corsOrigins ?? []); // before auth: preflights carry no token
   registerAuth(app, deps.tokens, deps.authorize, deps.local);
 
@@ -122,11 +106,15 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(
     artifactTransferRoutes({ artifacts: deps.artifacts, catalog: deps.catalog, db: deps.store.db }),
   );
-  if (deps.settings?.home !== undefined) {
-    await app.register(runRoutes({ intake: createRunIntake({ ...deps, home: deps.settings.home }) }));
-  }
+  if (deps.intake !== undefined) await app.register(runRoutes({ intake: deps.intake }));
   await app.register(
-    flagRoutes({ flags: deps.flags, triggers: deps.flagTriggers, authorize: deps.authorize, where }),
+    flagRoutes({
+      flags: deps.flags,
+      streams: deps.flagStreams,
+      triggers: deps.flagTriggers,
+      authorize: deps.authorize,
+      where,
+    }),
   );
   await app.register(
     flagHookRoutes({ triggers: deps.flagTriggers, tokens: deps.tokens, authorize: deps.authorize, where }),
