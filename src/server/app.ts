@@ -82,6 +82,8 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     // Keep request handling predictable under load balancers that reuse connections.
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // The longest name a path takes is a flag key (1024 characters); longer segments are refused.
+    routerOptions: { maxParamLength: 1024 },
     // Every answer in our shape, also those given before any route runs (see errors.ts).
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleClientError,

@@ -114,6 +114,12 @@ describe('URLs no route can take, asked without a token', () => {
     expect(errorOf(answer).code).toBe('FLOWLINE_REQUEST_INVALID');
     expect(answer.text).not.toContain('aaaaaaaaaa');
     expect(answer.text.length).toBeLessThan(1000);
+    // A flag key may be 1024 characters: that long a segment still reaches its route (and its token check).
+    const key = await rawRequest(
+      api.port,
+      head(`POST /v1/flags/shop/production/${'k'.repeat(1024)}/kill HTTP/1.1`, ['Content-Length: 0']),
+    );
+    expect(errorOf(key).code).toBe('FLOWLINE_AUTH_MISSING');
   });
 
   it('answers an unknown route with 404, not echoing the path', async () => {
