@@ -221,6 +221,21 @@ describe('bodies over their limit get a 413 that reaches the client', () => {
     expect(await tokenCount()).toBe(before);
   });
 
+  it('answers a body declared far over the limit at once, without waiting for it', async () => {
+    // Only the head is sent: the answer must not wait for 100 MB that never come.
+    const answer = await rawRequest(
+      api.port,
+      head('POST /v1/tokens HTTP/1.1', [
+        `Authorization: Bearer ${admin}`,
+        'Content-Type: application/json',
+        `Content-Length: ${100 * MIB}`,
+      ]),
+    );
+    expect(answer.status).toBe(413);
+    expect(errorOf(answer).code).toBe('FLOWLINE_REQUEST_TOO_LARGE');
+    expect(answer.headers.connection).toBe('close');
+  });
+
   it.each([
     ['with Content-Length', (bytes: Buffer) => ({ body: bytes })],
     ['chunked', (bytes: Buffer) => ({ body: chunked(bytes), duplex: 'half' as const })],
