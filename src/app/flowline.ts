@@ -26,10 +26,11 @@ import {
   createFlagService,
   createFlagTriggers,
   type FlagService,
+  FlagStreamHub,
   type FlagTriggers,
   killOnRollback,
 } from '../flags/service/index.js';
-import { createPipeline, type Pipeline } from '../pipeline/index.js';
+import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
 import { createPolicies, type Policies } from '../policy/index.js';
 import { createSecretBox, createSecretService, keySource, type SecretService } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -52,6 +53,8 @@ export interface Flowline {
   readonly policies: Policies;
   /** The trunk of a service's policy, seeding the policy from a run's flowline.yaml when new. */
   readonly trunkOf: ReturnType<typeof trunkOf>;
+  /** Runs recorded from CI machines (`flowline run` against a server): their stages and logs. */
+  readonly intake: RunIntake;
   /** Releases, deployments, flags and the andon announce what happened here. */
   readonly events: EventBus;
   /** Flags per service and environment; `flags.start()` when serving (counts, cross-process changes). */
@@ -60,6 +63,8 @@ export interface Flowline {
   readonly flagTriggers: FlagTriggers;
   /** Secret values per service and environment, sealed in the store; `resolve` hands them to instances. */
   readonly secrets: SecretService;
+  /** Flag sets as server-sent events, one serialisation per change for every subscriber. */
+  readonly flagStreams: FlagStreamHub;
   /** Who is acting when a command runs embedded (the OS user, or the CI identity). */
   readonly localActor: Actor;
   /**
@@ -114,6 +119,16 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     actor: localActor,
     extraSecrets: [settings.token, settings.secretKey],
   });
+  const intake = createRunIntake({
+    store,
+    catalog,
+    audit,
+    andon,
+    artifacts,
+    clock,
+    home: settings.home,
+    trunkOf: runTrunk,
+  });
   const events = createEventBus();
   const flags = createFlagService({ store, audit, clock, events });
   const flagTriggers = createFlagTriggers({ flags, store, audit, clock, box });
@@ -125,6 +140,7 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     throw error;
   });
   const secrets = createSecretService({ store, audit, clock, box, catalog });
+  const flagStreams = new FlagStreamHub(flags);
   // A failed, rolled back or aborted release kills the flags marked `killOnRollback` there.
   const rollbackKills = killOnRollback({ events, flags, where });
   return {
@@ -134,6 +150,7 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     flags,
     flagTriggers,
     secrets,
+    flagStreams,
     clock,
     store,
     audit,
@@ -145,12 +162,14 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
     pipeline,
     policies,
     trunkOf: runTrunk,
+    intake,
     localActor,
     localPrincipal: { tokenId: 'local', actor: localActor, role: 'admin', environments: null },
     where,
     async close() {
       rollbackKills.stop();
       await rollbackKills.idle();
+      flagStreams.close();
       await flags.close();
       await store.close();
     },

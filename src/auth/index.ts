@@ -1,5 +1,5 @@
 /** API tokens and roles: who may call the server, and what they may do. */
 export { authorize, roleAllows } from './authorize.js';
-export { createTokenService, type TokenServiceDeps } from './tokens.js';
+export { createTokenService, TOKEN_NAME, type TokenServiceDeps } from './tokens.js';
 export type * from './types.js';
 export { ROLES } from './types.js';

@@ -86,7 +86,13 @@ describe('token create', () => {
     [{ name: 'ok', role: 'owner' }, 'role'],
     [{ name: 'ok', role: 'read', environments: [] }, 'environments'],
     [{ name: 'ok', role: 'client' }, 'environments'],
-    [{ name: 'ok', role: 'read', environments: [''] }, 'environments'],
+    [{ name: 'ok', role: 'read', environments: [''] }, 'environments[0]'],
+    [{ name: 'ok', role: 'deploy', environments: ['staging', '../x'] }, 'environments[1]'],
+    [{ name: 'ok', role: 'deploy', environments: ['Production'] }, 'environments[0]'],
+    [{ name: 'ok', role: 'deploy', environments: ['a/b'] }, 'environments[0]'],
+    [{ name: 'ok', role: 'deploy', environments: ['staging-'] }, 'environments[0]'],
+    [{ name: 'ok', role: 'deploy', environments: [7] }, 'environments[0]'],
+    [{ name: '../x', role: 'read' }, 'name'],
     [{ name: 'ok', role: 'read', expiresAt: 'soon' }, 'expiresAt'],
     [{ name: 'ok', role: 'read', expiresAt: '2025-12-31T00:00:00Z' }, 'expiresAt'],
   ])('refuses %j, naming the field', async (input, path) => {
@@ -97,6 +103,12 @@ describe('token create', () => {
 
   it.each(['a', 'ci-deploy', 'team.shop_ci-2', 'a'.repeat(64)])('accepts the name %s', async (name) => {
     await expect(tokens.create({ name, role: 'read' }, alice)).resolves.toBeDefined();
+  });
+
+  it('accepts environment names as flowline.yaml writes them, previews included', async () => {
+    const environments = ['staging', 'pr-12', 'br-feature-x', `e${'1'.repeat(62)}`];
+    const { token } = await tokens.create({ name: 'scoped', role: 'deploy', environments }, alice);
+    expect(token.environments).toEqual(environments);
   });
 });
 

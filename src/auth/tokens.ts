@@ -3,11 +3,13 @@ import type { AuditLog, Where } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError, isFlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { DNS_LABEL_HINT, isDnsLabel } from '../core/names.js';
 import { type ApiTokenRow, isUniqueViolation, type Store, type WriteTx } from '../store/index.js';
 import { displayPrefix, hashSecret, isWellFormedSecret, newSecret } from './secret.js';
 import { type CreateTokenInput, type Principal, ROLES, type TokenInfo, type TokenService } from './types.js';
 
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Token names: they appear as the actor of audit events, e.g. `ci-deploy`. */
+export const TOKEN_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** `last_used_at` is a hint for humans; refreshing it at most once a minute spares a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -168,7 +170,7 @@ function activeByName(tx: WriteTx, name: string): Promise<ApiTokenRow | undefine
 function validate(input: CreateTokenInput, now: Date) {
   const invalid = (path: string, message: string, hint: string) =>
     new FlowlineError('FLOWLINE_REQUEST_INVALID', message, { hint, location: { path } });
-  if (typeof input.name !== 'string' || !NAME.test(input.name)) {
+  if (typeof input.name !== 'string' || !TOKEN_NAME.test(input.name)) {
     throw invalid(
       'name',
       `The token name ${JSON.stringify(input.name)} is not valid.`,
@@ -193,14 +195,20 @@ function validate(input: CreateTokenInput, now: Date) {
   }
   if (input.environments !== undefined) {
     environments = [...new Set(input.environments)];
-    if (
-      environments.length === 0 ||
-      environments.some((env) => typeof env !== 'string' || env.trim() === '')
-    ) {
+    if (environments.length === 0) {
       throw invalid(
         'environments',
-        'The environment scope must name at least one environment, each non-empty.',
+        'The environment scope must name at least one environment.',
         'Leave the scope out for a token valid in every environment.',
+      );
+    }
+    // A scope names environments as flowline.yaml does; anything else (`../x`) matches none.
+    const bad = environments.findIndex((env) => !isDnsLabel(env));
+    if (bad !== -1) {
+      throw invalid(
+        `environments[${bad}]`,
+        `The environment name ${JSON.stringify(environments[bad])} is not valid.`,
+        `Name environments as flowline.yaml does: ${DNS_LABEL_HINT}.`,
       );
     }
   }

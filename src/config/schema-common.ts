@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DNS_LABEL_HINT, DNS_LABEL as DNS_LABEL_PATTERN } from '../core/names.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
 /**
@@ -31,10 +32,10 @@ named(DURATION_PATTERN, {
   hint: 'write a number with a unit: `500ms`, `30s`, `10m`, `72h`, `7d` or combined like `1h30m`',
 });
 
-const DNS_LABEL = named(/^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+const DNS_LABEL = named(DNS_LABEL_PATTERN, {
   code: 'invalid_name',
   what: 'a valid name (a lowercase DNS label)',
-  hint: 'use lowercase letters, digits and `-`, start with a letter, end with a letter or digit, at most 63 characters',
+  hint: DNS_LABEL_HINT,
 });
 
 const IDENTIFIER = named(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {

@@ -16,6 +16,8 @@ export type ErrorKind =
   | 'unauthenticated'
   | 'forbidden'
   | 'tooLarge'
+  | 'mediaType' // the body is in a media type or charset the server does not read
+  | 'timeout' // the caller took too long to send the request
   | 'unavailable' // a dependency (server, database, port) cannot be reached right now
   | 'failed' // the operation ran and reported failure (a check failed, a chain is broken)
   | 'unsupported'
@@ -128,18 +130,24 @@ export const ERROR_CODES = {
   },
   FLOWLINE_REQUEST_MALFORMED: {
     kind: 'input',
-    summary: 'A request body is not valid JSON.',
-    fix: 'Send well-formed JSON with `Content-Type: application/json`.',
+    summary:
+      'A request cannot be read: it is not well-formed HTTP/1.1, its URL is not percent-encoded UTF-8, or its body is not well-formed JSON in UTF-8.',
+    fix: 'Send well-formed JSON in UTF-8 with `Content-Type: application/json`, and percent-encode URLs as UTF-8.',
   },
   FLOWLINE_REQUEST_TOO_LARGE: {
     kind: 'tooLarge',
-    summary: 'A request body exceeds the size limit.',
-    fix: 'Send a smaller body (the limit is 1 MiB unless configured otherwise).',
+    summary: 'A request body (or a log batch, or the request headers) exceeds its size limit.',
+    fix: 'Send a smaller body (the limit is 1 MiB unless the route says otherwise); send long logs in several batches.',
+  },
+  FLOWLINE_REQUEST_TIMEOUT: {
+    kind: 'timeout',
+    summary: 'The request did not arrive whole in the time the server waits for one.',
+    fix: 'Retry; if it keeps happening, check the network between the client and the server.',
   },
   FLOWLINE_UNSUPPORTED_MEDIA_TYPE: {
-    kind: 'input',
-    summary: 'A request body is not application/json.',
-    fix: 'Send `Content-Type: application/json`.',
+    kind: 'mediaType',
+    summary: 'A request body is not application/json, or names a charset other than UTF-8.',
+    fix: 'Send `Content-Type: application/json` (the log routes take `text/plain`), encoded as UTF-8.',
   },
   FLOWLINE_NOT_FOUND: {
     kind: 'notFound',
@@ -522,6 +530,8 @@ const HTTP_STATUS: Record<ErrorKind, number> = {
   unauthenticated: 401,
   forbidden: 403,
   tooLarge: 413,
+  mediaType: 415,
+  timeout: 408,
   unavailable: 503,
   failed: 422,
   unsupported: 501,
@@ -556,6 +566,8 @@ const EXIT_BY_KIND: Record<ErrorKind, number> = {
   unauthenticated: EXIT_CODES.auth,
   forbidden: EXIT_CODES.auth,
   tooLarge: EXIT_CODES.input,
+  mediaType: EXIT_CODES.input,
+  timeout: EXIT_CODES.unavailable,
   unavailable: EXIT_CODES.unavailable,
   failed: EXIT_CODES.failed,
   unsupported: EXIT_CODES.unsupported,

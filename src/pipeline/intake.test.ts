@@ -2,11 +2,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Andon, createAndon } from '../andon/index.js';
+import { trunkOf } from '../app/policy.js';
 import { createArtifactStore } from '../artifacts/index.js';
 import { makeTree } from '../artifacts/testing.js';
 import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { createCatalog } from '../catalog/index.js';
-import { trunkOf } from '../app/policy.js';
 import { newId } from '../core/ids.js';
 import { createPolicies } from '../policy/index.js';
 import { tempStore } from '../store/testing.js';
@@ -20,7 +20,8 @@ let artifacts: ReturnType<typeof createArtifactStore>;
 const ci = { actor: { kind: 'token' as const, name: 'ci-bot' }, tokenId: 'tok_ci' };
 const other = { actor: { kind: 'token' as const, name: 'other-ci' }, tokenId: 'tok_other' };
 /** The runner's flowline.yaml: it seeds the policy of the new service (trunk main). */
-const CONFIG = 'version: 1\nservice: shop\nbuild: { command: make, inputs: ["src/**"], output: dist }\npipeline: { trunk: main }\n';
+const CONFIG =
+  'version: 1\nservice: shop\nbuild: { command: make, inputs: ["src/**"], output: dist }\npipeline: { trunk: main }\n';
 const where = { host: 'runner-7', ci: { provider: 'github-actions', runId: '42' } };
 
 beforeEach(async () => {
@@ -169,10 +170,12 @@ describe('who may change a recorded run', () => {
     const input = started();
     await intake.start(input, ci);
     const refused = { code: 'FLOWLINE_FORBIDDEN' };
-    await expect(intake.updateStage(input.id, 'unit', { status: 'succeeded' }, other)).rejects.toMatchObject(refused);
-    await expect(intake.appendLog(input.id, 'unit', 0, Readable.from(['+0.1s x\n']), other)).rejects.toMatchObject(
+    await expect(intake.updateStage(input.id, 'unit', { status: 'succeeded' }, other)).rejects.toMatchObject(
       refused,
     );
+    await expect(
+      intake.appendLog(input.id, 'unit', 0, Readable.from(['+0.1s x\n']), other),
+    ).rejects.toMatchObject(refused);
     await expect(intake.heartbeat(input.id, other)).rejects.toMatchObject(refused);
     await expect(intake.finish(input.id, finish('failed'), other)).rejects.toMatchObject(refused);
     await expect(intake.start(input, other)).rejects.toMatchObject(refused);

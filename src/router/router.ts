@@ -57,17 +57,16 @@ export function createRouter(options: RouterOptions = {}): Router {
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const host = normaliseHost(req.headers.host);
     const route = table.get(host);
-    if (route === undefined) notFound(req, res, host);
+    if (route === undefined) notFound(res, host);
     else proxy(ctx, req, res, host, route);
   }
 
-  function notFound(req: IncomingMessage, res: ServerResponse, host: string): void {
-    const hostPort = /:(\d+)$/.exec(req.headers.host ?? '')?.[1];
-    const suffix = hostPort === undefined ? '' : `:${hostPort}`;
-    const known = [...table.keys()].sort().map((h) => `  http://${h}${suffix}/`);
-    const body =
-      `Flowline router: no route for host "${host}".\n\n` +
-      (known.length === 0 ? 'No environment is deployed yet.\n' : `Known hosts:\n${known.join('\n')}\n`);
+  /**
+   * Anyone can ask for any host: the answer names only the host asked for (quoted and escaped,
+   * so it cannot carry terminal escapes or markup), never the others the router serves.
+   */
+  function notFound(res: ServerResponse, host: string): void {
+    const body = `Flowline router: no route for host ${JSON.stringify(host.slice(0, 255))}.\n`;
     res.writeHead(404, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),

@@ -1,11 +1,5 @@
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { BusinessMetricsSink } from '../analysis/index.js';
 import type { Andon } from '../andon/index.js';
 import type { ArtifactStore } from '../artifacts/index.js';
@@ -13,16 +7,17 @@ import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
-import type { Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
-import type { FlagService, FlagTriggers } from '../flags/service/index.js';
-import { createRunIntake, type RunIntakeDeps } from '../pipeline/index.js';
+import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/index.js';
+import type { RunIntake } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
 import type { SecretService } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
-import { handleError, handleNotFound } from './errors.js';
+import { registerBodyRules } from './body.js';
+import { handleClientError, handleError, handleFrameworkError, handleNotFound } from './errors.js';
+import { registerOpenApi } from './openapi.js';
 import { andonRoutes } from './routes/andon.js';
 import { artifactTransferRoutes } from './routes/artifact-transfer.js';
 import { auditRoutes } from './routes/audit.js';
@@ -49,18 +44,19 @@ export interface ServerDeps {
   readonly catalog: Catalog;
   /** Flag sets, their delivery (ETag, stream, evaluation) and changes. */
   readonly flags: FlagService;
+  /** The flag event streams (SSE) subscribers attach to; the server ends its own at close. */
+  readonly flagStreams: Pick<FlagStreamHub, 'subscribe'>;
   readonly flagTriggers: FlagTriggers;
   /** Secret values per service and environment: names listed, values set and removed, never read. */
   readonly secrets: SecretService;
-  /** Runs recorded from CI machines, their logs and artifacts, and the andon cords. */
+  /** Artifacts uploaded from CI machines are recorded in it. */
   readonly store: Store;
-  readonly clock: Clock;
+  /** Runs recorded from CI machines and their logs; without it those routes are off. */
+  readonly intake?: RunIntake;
   readonly andon: Andon;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
   readonly policies: Policies;
-  /** The trunk of a service's policy, for runs recorded from CI machines (see RunIntakeDeps). */
-  readonly trunkOf: RunIntakeDeps['trunkOf'];
   /** Where this server runs, for audit events of API calls. */
   readonly where: Where;
   /** The data plane's controls; their routes exist only where it runs (`flowline serve`). */
@@ -72,11 +68,8 @@ export interface ServerDeps {
   readonly routerMetrics?: () => string;
   /** Access for local CLI commands through the daemon file (see auth.ts). */
   readonly local?: LocalAccess;
-  /**
-   * `corsOrigins`: web origins whose pages may call the flag delivery routes. `home`: where the
-   * logs of runs recorded from CI machines go (`<home>/logs/`); without it those routes are off.
-   */
-  readonly settings?: Pick<Settings, 'corsOrigins'> & Partial<Pick<Settings, 'home'>>;
+  /** `corsOrigins`: web origins whose pages may call the flag delivery routes. */
+  readonly settings?: Pick<Settings, 'corsOrigins'>;
 }
 
 export interface ServerOptions {
@@ -97,28 +90,19 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     // Keep request handling predictable under load balancers that reuse connections.
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // The longest name a path takes is a flag key (1024 characters); longer segments are refused.
+    routerOptions: { maxParamLength: 1024 },
+    // Every answer in our shape, also those given before any route runs (see errors.ts).
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
-  // The API speaks JSON only; without this, text/plain bodies would reach the schemas as strings.
-  app.removeContentTypeParser('text/plain');
+  registerBodyRules(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Flowline API',
-        version: deps.version,
-        description: 'Every route but /v1/health and /v1/openapi.json needs `Authorization: Bearer <token>`.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await registerOpenApi(app, deps.version);
   await registerFlagCors(app, deps.settings?.corsOrigins ?? []); // before auth: preflights carry no token
   registerAuth(app, deps.tokens, deps.authorize, deps.local);
 
@@ -135,11 +119,15 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(
     artifactTransferRoutes({ artifacts: deps.artifacts, catalog: deps.catalog, db: deps.store.db }),
   );
-  if (deps.settings?.home !== undefined) {
-    await app.register(runRoutes({ intake: createRunIntake({ ...deps, home: deps.settings.home }) }));
-  }
+  if (deps.intake !== undefined) await app.register(runRoutes({ intake: deps.intake }));
   await app.register(
-    flagRoutes({ flags: deps.flags, triggers: deps.flagTriggers, authorize: deps.authorize, where }),
+    flagRoutes({
+      flags: deps.flags,
+      streams: deps.flagStreams,
+      triggers: deps.flagTriggers,
+      authorize: deps.authorize,
+      where,
+    }),
   );
   await app.register(
     flagHookRoutes({ triggers: deps.flagTriggers, tokens: deps.tokens, authorize: deps.authorize, where }),

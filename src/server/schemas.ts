@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_HEADS_PER_REQUEST } from '../audit/index.js';
-import { ROLES } from '../auth/types.js';
+import { ROLES, TOKEN_NAME } from '../auth/index.js';
+import { DNS_LABEL } from '../core/names.js';
 
 /** Shapes the API promises. Response schemas also strip anything a handler did not mean to send. */
 
@@ -34,11 +35,13 @@ export const TokenInfo = z
   .meta({ id: 'Token' });
 
 export const CreateTokenBody = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, dot, dash, underscore; at most 64'),
+  name: z.string().regex(TOKEN_NAME, 'lowercase letters, digits, dot, dash, underscore; at most 64'),
   role: Role,
-  environments: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
+  environments: z
+    .array(z.string().regex(DNS_LABEL, 'an environment name: lowercase letters, digits and dashes'))
+    .min(1)
+    .max(100)
+    .optional(),
   expiresAt: z.iso.datetime().optional(),
 });
 

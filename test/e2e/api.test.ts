@@ -178,6 +178,34 @@ describe('the API server', () => {
     expect(res.body.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
   });
 
+  it("gives each operation the security its route's access needs: none for the public ones", async () => {
+    const { paths } = (await call('GET', '/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: unknown[]; 'x-flowline-role'?: string }>>;
+    };
+    const op = (path: string, method: string) => paths[path]?.[method];
+    expect(op('/v1/health', 'get')?.security).toEqual([]);
+    expect(op('/v1/config/schema', 'get')?.security).toEqual([]);
+    expect(op('/v1/hooks/flags/{service}/{environment}', 'post')?.security).toEqual([]);
+    expect(op('/v1/hooks/alertmanager/{service}/{environment}', 'post')?.security).toEqual([
+      { bearer: [] },
+      { basic: [] },
+    ]);
+    expect(op('/v1/tokens', 'post')).toMatchObject({
+      security: [{ bearer: [] }],
+      'x-flowline-role': 'admin',
+    });
+    expect(op('/v1/audit', 'get')).toMatchObject({ security: [{ bearer: [] }], 'x-flowline-role': 'read' });
+    // Every operation says what it needs, so no route is left to the document-wide default.
+    for (const [path, methods] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        expect(operation.security, `${method} ${path}`).toBeDefined();
+      }
+    }
+    // And what it says holds: a public operation answers without a token, a private one refuses.
+    expect((await call('GET', '/v1/config/schema')).status).toBe(200);
+    expect((await call('GET', '/v1/whoami')).status).toBe(401);
+  });
+
   it('validates a flowline.yaml sent to it and reports line and column', async () => {
     const res = await call('POST', '/v1/config/validate', {
       token: reader,

@@ -53,13 +53,13 @@ describe('router: routing by host, revision and weight', () => {
     expect(h.router.routes().map((r) => r.host)).toEqual(['pr-12.shop.localhost', 'staging.shop.localhost']);
   });
 
-  it('answers 404 listing the known hosts for an unknown host', async () => {
+  it('answers 404 naming only the host asked for, never the hosts it serves', async () => {
     const res = await h.send(`nope.shop.localhost:${h.port}`, '/');
     expect(res.status).toBe(404);
     const text = res.body.toString();
     expect(text).toContain('no route for host "nope.shop.localhost"');
-    expect(text).toContain(`http://staging.shop.localhost:${h.port}/`);
-    expect(text).toContain(`http://pr-12.shop.localhost:${h.port}/`);
+    expect(text).not.toContain('staging.shop.localhost');
+    expect(text).not.toContain('pr-12.shop.localhost');
   });
 
   it('answers 503 with retry-after when the route has no instance', async () => {

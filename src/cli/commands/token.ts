@@ -1,5 +1,7 @@
 import pc from 'picocolors';
 import type { Role, TokenInfo } from '../../auth/types.js';
+import { FlowlineError } from '../../core/errors.js';
+import { DNS_LABEL_HINT, isDnsLabel } from '../../core/names.js';
 import { compact } from '../../core/objects.js';
 import { parseWhen } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
@@ -13,6 +15,13 @@ interface CreateOptions {
 
 export async function create(ctx: CommandContext, name: string): Promise<number | undefined> {
   const opts = ctx.options as unknown as CreateOptions;
+  // Refused here too (the server checks again), so a typo is named before anything is sent.
+  const bad = opts.env?.find((env) => !isDnsLabel(env));
+  if (bad !== undefined) {
+    throw new FlowlineError('FLOWLINE_USAGE', `--env ${JSON.stringify(bad)} is not an environment name.`, {
+      hint: `Name environments as flowline.yaml does: ${DNS_LABEL_HINT}.`,
+    });
+  }
   const backend = await ctx.backend();
   const expiresAt =
     opts.expires === undefined ? undefined : parseWhen(opts.expires, new Date(), 'future', '--expires');

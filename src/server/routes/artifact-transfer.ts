@@ -12,6 +12,7 @@ import {
 import type { Catalog } from '../../catalog/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import type { Database } from '../../store/index.js';
+import { detachedBody } from '../body.js';
 
 const Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex>');
 const Service = z.string().regex(/^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a lowercase DNS label');
@@ -55,7 +56,7 @@ export const artifactTransferRoutes =
     const { artifacts, catalog } = deps;
     // The tar body reaches the handler as a stream: the store hashes it as it lands on disk.
     app.addContentTypeParser([ARTIFACT_MEDIA_TYPE, 'application/octet-stream'], (_request, payload, done) =>
-      done(null, payload),
+      done(null, detachedBody(payload)),
     );
 
     app.get(

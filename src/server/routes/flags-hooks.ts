@@ -5,6 +5,7 @@ import type { Where } from '../../audit/index.js';
 import type { Authorize, TokenService } from '../../auth/index.js';
 import { FlowlineError, type Issue } from '../../core/errors.js';
 import type { FlagTriggers } from '../../flags/service/index.js';
+import { parseJsonBody } from '../body.js';
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const SetParams = z.object({ service: Name, environment: Name });
@@ -74,6 +75,7 @@ export const flagHookRoutes =
             'Prometheus Alertmanager webhook (version 4): firing alerts kill matching flags; resolved ones may restore them',
           tags: ['flags'],
           params: SetParams,
+          security: [{ bearer: [] }, { basic: [] }],
         },
       },
       async (request) => {
@@ -152,12 +154,5 @@ function credential(request: FastifyRequest): string {
 }
 
 function json(body: unknown): unknown {
-  if (!Buffer.isBuffer(body)) return undefined;
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new FlowlineError('FLOWLINE_REQUEST_MALFORMED', 'The body is not valid JSON.', {
-      hint: 'Send the JSON document Alertmanager sends, with Content-Type: application/json.',
-    });
-  }
+  return Buffer.isBuffer(body) ? parseJsonBody(body) : undefined;
 }

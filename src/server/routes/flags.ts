@@ -6,7 +6,7 @@ import type { Authorize } from '../../auth/index.js';
 import {
   etagMatches,
   type FlagService,
-  FlagStreamHub,
+  type FlagStreamHub,
   type FlagTriggers,
   type StreamSink,
 } from '../../flags/service/index.js';
@@ -25,6 +25,8 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export interface FlagRouteDeps {
   readonly flags: FlagService;
+  /** Built by the composition root; it outlives a server that stops and starts again. */
+  readonly streams: Pick<FlagStreamHub, 'subscribe'>;
   readonly triggers: FlagTriggers;
   readonly authorize: Authorize;
   readonly where: () => Where;
@@ -39,11 +41,12 @@ export interface FlagRouteDeps {
 export const flagRoutes =
   (deps: FlagRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const { flags, authorize } = deps;
-    const hub = new FlagStreamHub(flags, {
-      onError: (error) => app.log.error({ err: error }, 'flag stream'),
+    const { flags, streams, authorize } = deps;
+    // The streams this server holds open: a closing server ends them, or it would wait on them.
+    const open = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of open) end();
     });
-    app.addHook('preClose', async () => hub.close());
 
     app.get(
       '/v1/flags/:service/:environment',
@@ -103,9 +106,17 @@ export const flagRoutes =
           },
           end: () => raw.end(),
         };
-        raw.on('close', () => remove());
+        const end = () => {
+          remove();
+          raw.end();
+        };
+        open.add(end);
+        raw.on('close', () => {
+          open.delete(end);
+          remove();
+        });
         const lastEventId = request.headers['last-event-id'];
-        remove = await hub.subscribe(
+        remove = await streams.subscribe(
           service,
           environment,
           sink,

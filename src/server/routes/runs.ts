@@ -7,6 +7,7 @@ import { compact } from '../../core/objects.js';
 import type { NodeResult, RunCaller, RunIntake } from '../../pipeline/index.js';
 import { RUN_ID } from '../../pipeline/index.js';
 import { principalOf } from '../auth.js';
+import { detachedBody } from '../body.js';
 import { Where } from '../schemas.js';
 import { AndonStatus } from './andon.js';
 
@@ -83,7 +84,7 @@ export const runRoutes =
   (deps: { intake: RunIntake }): FastifyPluginAsyncZod =>
   async (app) => {
     const { intake } = deps;
-    app.addContentTypeParser(LOG_TYPES, (_request, payload, done) => done(null, payload));
+    app.addContentTypeParser(LOG_TYPES, (_request, payload, done) => done(null, detachedBody(payload)));
 
     app.get(
       '/v1/runs/:run',
