@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createMemoryBusinessMetrics } from '../analysis/index.js';
 import { createAnchorWriter } from '../audit/index.js';
@@ -189,7 +189,10 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
     routerPort: routerListening.port,
     secret,
   };
-  await writeFile(daemonFile(settings.home), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  // Written beside it and renamed: the file is 0600 from its first byte, whatever an older one was.
+  const partial = `${daemonFile(settings.home)}.${process.pid}.tmp`;
+  await writeFile(partial, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  await rename(partial, daemonFile(settings.home));
 
   return {
     apiUrl: api.url,

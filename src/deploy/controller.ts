@@ -1,4 +1,5 @@
 import type { Actor, Where } from '../audit/index.js';
+import type { Principal } from '../auth/index.js';
 import type { Deployment } from '../catalog/index.js';
 import type { Strategy } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
@@ -166,6 +167,23 @@ export class DeployController {
         (error: unknown) => log(`deployment ${r.deploymentId}: resuming failed: ${String(error)}`),
       );
     });
+  }
+
+  /**
+   * Checks that `principal` may change what runs in an environment (deploy, roll back, act on a
+   * release): the role its policy asks (`deployRole`; a preview: its template's), with the
+   * environment in the token's scope. Without a policy for the service, the `deploy` role.
+   */
+  async authorizeEnvironment(principal: Principal, service: string, environment: string): Promise<void> {
+    const policy = await this.deps.policies.get(service);
+    const record = await this.deps.catalog.findEnvironment(service, environment);
+    const role =
+      policy === undefined
+        ? 'deploy'
+        : record?.kind === 'ephemeral'
+          ? (Object.values(policy.environments).find((e) => e.ephemeral)?.deployRole ?? 'deploy')
+          : (policy.environments[environment]?.deployRole ?? 'deploy');
+    this.deps.authorize(principal, role, environment);
   }
 
   /**

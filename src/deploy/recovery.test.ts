@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
-import type { CanaryStrategy, Strategy } from '../config/index.js';
+import type { BlueGreenStrategy, CanaryStrategy, Strategy } from '../config/index.js';
 import { createEventBus, type FlowlineEvent } from '../core/events.js';
 import { tempStore } from '../store/testing.js';
 import { DeployController } from './controller.js';
 import type { RevisionRuntime, RevisionSpec, TrafficRouter } from './ports.js';
 import { DeployRecords, type StoredTarget } from './records.js';
 import { recover } from './recovery.js';
-import type { ResumableCanary } from './resume.js';
+import type { ResumableRelease } from './resume.js';
 
 /**
  * What a restarted Flowline decides for a canary it finds at a step: carry it on when both its
@@ -20,6 +20,12 @@ const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
 const HOST = 'production.shop.localhost';
 const where = { host: 'h' };
+const BLUE_GREEN: BlueGreenStrategy = {
+  kind: 'blueGreen',
+  autoPromotionEnabled: true,
+  postPromotionAnalysis: { templates: ['errors'] },
+  scaleDownDelay: 30_000,
+};
 const CANARY: CanaryStrategy = {
   kind: 'canary',
   steps: [{ kind: 'setWeight', weight: 50 }, { kind: 'pause' }],
@@ -154,7 +160,7 @@ afterEach(async () => {
 describe('a canary found at a step after a restart', () => {
   it('is handed on at its step, with its stored route rebuilt and both revisions left running', async () => {
     const id = await interrupted();
-    const handed: ResumableCanary[] = [];
+    const handed: ResumableRelease[] = [];
     const report = await recover({ records, runtime, router, clock: t.clock }, undefined, async (c) => {
       // The routes are rebuilt before anything resumes, so the two cannot race.
       expect(routed.get(HOST)).toBeDefined();
@@ -234,7 +240,7 @@ describe('a canary found at a step after a restart', () => {
         ...(c.strategy === undefined ? {} : { strategy: c.strategy }),
       });
       await c.arrange?.();
-      const handed: ResumableCanary[] = [];
+      const handed: ResumableRelease[] = [];
       const report = await recover({ records, runtime, router, clock: t.clock }, undefined, async (r) => {
         handed.push(r);
       });
@@ -282,7 +288,17 @@ describe('a canary resumed by the deploy controller', () => {
       events,
       artifactPath: async () => undefined,
       assertTrunkGreen: async () => {},
-      secretValues: {},
+      policies: {
+        get: async () => undefined,
+        ensure: async () => {
+          throw new Error('no deploys here');
+        },
+        environment: () => {
+          throw new Error('no deploys here');
+        },
+      },
+      authorize: () => {},
+      secrets: { resolve: async () => ({}) },
       urlFor: (host) => `http://${host}/`,
       // Pauses end only when the release is acted on.
       sleep: (_ms, signal) =>
@@ -322,5 +338,97 @@ describe('a canary resumed by the deploy controller', () => {
     expect(actions).toEqual(
       expect.arrayContaining(['deploy.resume flowline', 'release.promote alice', 'deploy.succeed flowline']),
     );
+  });
+});
+
+/** A controller over the test's store, runtime and router, with an analysis that answers `verdict`. */
+function controllerWith(verdict: { ok: true } | { ok: false; reason: string }, events = createEventBus()) {
+  return new DeployController({
+    store: t.store,
+    catalog,
+    audit,
+    clock: t.clock,
+    records,
+    runtime,
+    router,
+    events,
+    artifactPath: async () => undefined,
+    assertTrunkGreen: async () => {},
+    policies: {
+      get: async () => undefined,
+      ensure: async () => {
+        throw new Error('no deploys here');
+      },
+      environment: () => {
+        throw new Error('no deploys here');
+      },
+    },
+    authorize: () => {},
+    secrets: { resolve: async () => ({}) },
+    urlFor: (host) => `http://${host}/`,
+    analyze: async () => verdict,
+  });
+}
+
+/** Resolves with the end of the release the controller carries on in the background. */
+function settledOf(events: ReturnType<typeof createEventBus>): Promise<FlowlineEvent> {
+  return new Promise((resolve) => {
+    events.subscribe((e) => {
+      if (e.type === 'deployment.succeeded' || e.type === 'deployment.failed') resolve(e);
+    });
+  });
+}
+
+describe('a blue-green deployment interrupted after its switch, before its analysis gave a verdict', () => {
+  for (const phase of ['analysis', 'switching']) {
+    it(`is not taken for a success (phase ${phase}): its analysis is handed on to run again`, async () => {
+      const id = await interrupted({ strategy: BLUE_GREEN, phase, weight: 100 });
+      const handed: ResumableRelease[] = [];
+      const report = await recover({ records, runtime, router, clock: t.clock }, undefined, async (r) => {
+        handed.push(r);
+      });
+      expect(report).toMatchObject({ completed: [], resumed: [id], abandoned: [] });
+      expect(handed[0]?.from).toBe('postAnalysis');
+      expect(handed[0]?.note).toMatch(
+        /post-promotion analysis \(errors\) was interrupted by a restart: it runs again/,
+      );
+      expect((await deployment(id))?.status).toBe('running');
+    });
+  }
+
+  it('fails safe, traffic back on the previous revision, when nobody can run the analysis again', async () => {
+    const id = await interrupted({ strategy: BLUE_GREEN, phase: 'analysis', weight: 100 });
+    const report = await recover({ records, runtime, router, clock: t.clock });
+    expect(report).toMatchObject({ completed: [], abandoned: [id] });
+    expect((await deployment(id))?.reason).toMatch(
+      /restarted before the analysis after the switch gave its verdict/,
+    );
+    expect(routed.get(HOST)).toEqual([{ revision: 'stable', weight: 100 }]);
+    expect(stopped).toContain('canary');
+  });
+
+  it('runs the analysis again through the controller: a failing verdict rolls back, a passing one promotes', async () => {
+    const failing = await interrupted({ strategy: BLUE_GREEN, phase: 'analysis', weight: 100 });
+    const events = createEventBus();
+    const settled = settledOf(events);
+    await controllerWith({ ok: false, reason: 'error rate 0.2 > 0.01' }, events).recover({ where });
+    expect((await settled).type).toBe('deployment.failed');
+    expect(await deployment(failing)).toMatchObject({ status: 'failed' });
+    expect(routed.get(HOST)).toEqual([{ revision: 'stable', weight: 100 }]);
+    expect((await records.journalOf(failing)).map((l) => l.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/runs again from its beginning/)]),
+    );
+  });
+
+  it('promotes after the analysis, run again, passes', async () => {
+    const id = await interrupted({ strategy: BLUE_GREEN, phase: 'analysis', weight: 100 });
+    const events = createEventBus();
+    const settled = settledOf(events);
+    await controllerWith({ ok: true }, events).recover({ where });
+    expect((await settled).type).toBe('deployment.succeeded');
+    expect(await deployment(id)).toMatchObject({ status: 'succeeded' });
+    expect((await records.revision('canary'))?.state).toBe('live');
+    // Kept warm for keepWarmMs (0 here), then retired.
+    expect((await records.revision('stable'))?.state).toBe('retired');
   });
 });

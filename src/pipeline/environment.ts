@@ -32,6 +32,8 @@ export function stepEnvironment(input: StepEnvInput): Record<string, string> {
   env.PATH ??= DEFAULT_PATH;
   env.CI = 'true';
   for (const name of input.secrets) {
+    // Flowline's own credentials (FLOWLINE_TOKEN, the secret key) never reach a step, named or not.
+    if (name.startsWith('FLOWLINE_')) continue;
     const value = input.invoking[name];
     if (value !== undefined) env[name] = value;
   }

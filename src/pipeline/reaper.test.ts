@@ -2,10 +2,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Andon, createAndon } from '../andon/index.js';
+import { trunkOf } from '../app/policy.js';
 import { createArtifactStore } from '../artifacts/index.js';
 import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
 import { newId } from '../core/ids.js';
+import { createPolicies } from '../policy/index.js';
 import { tempStore } from '../store/testing.js';
 import { createRunIntake, type RemoteRunStart, type RunIntake } from './intake.js';
 import { createRunReaper, type RunReaper } from './reaper.js';
@@ -16,7 +18,9 @@ let reaper: RunReaper;
 let andon: Andon;
 let audit: AuditLog;
 let catalog: Catalog;
-const ci = { kind: 'token' as const, name: 'ci-bot' };
+const ci = { actor: { kind: 'token' as const, name: 'ci-bot' }, tokenId: 'tok_ci' };
+const CONFIG =
+  'version: 1\nservice: shop\nbuild: { command: make, inputs: ["src/**"], output: dist }\npipeline: { trunk: main }\n';
 const flowline = { kind: 'user' as const, name: 'flowline' };
 const where = { host: 'runner-7' };
 const TIMEOUT = 10 * 60_000;
@@ -27,7 +31,17 @@ beforeEach(async () => {
   catalog = createCatalog({ store: t.store, clock: t.clock });
   andon = createAndon({ store: t.store, audit, clock: t.clock });
   const artifacts = createArtifactStore({ root: path.join(t.dir, 'artifacts'), clock: t.clock });
-  const deps = { store: t.store, catalog, audit, andon, artifacts, clock: t.clock, home: t.dir };
+  const policies = createPolicies({ store: t.store, audit, clock: t.clock });
+  const deps = {
+    store: t.store,
+    catalog,
+    audit,
+    andon,
+    artifacts,
+    clock: t.clock,
+    home: t.dir,
+    trunkOf: trunkOf(policies),
+  };
   intake = createRunIntake(deps);
   reaper = createRunReaper({ ...deps, timeoutMs: TIMEOUT, actor: flowline });
 });
@@ -48,7 +62,7 @@ function started(overrides: Partial<RemoteRunStart> = {}): RemoteRunStart {
       { name: 'unit', kind: 'stage' },
       { name: 'e2e', kind: 'stage' },
     ],
-    trunk: 'main',
+    config: CONFIG,
     only: null,
     ...overrides,
   };
@@ -58,8 +72,8 @@ describe('reaping runs whose runner stopped reporting', () => {
   it('marks a silent trunk run failed with the reason, fails its running stages, and turns the andon red', async () => {
     const input = started();
     await intake.start(input, ci);
-    await intake.updateStage(input.id, 'build', { status: 'succeeded' });
-    await intake.updateStage(input.id, 'unit', { status: 'running' });
+    await intake.updateStage(input.id, 'build', { status: 'succeeded' }, ci);
+    await intake.updateStage(input.id, 'unit', { status: 'running' }, ci);
     const lastHeard = t.clock.now().toISOString();
     t.clock.advance(TIMEOUT - 1);
     expect(await reaper.reap()).toEqual([]);
@@ -85,12 +99,12 @@ describe('reaping runs whose runner stopped reporting', () => {
     await intake.start(input, ci);
     t.clock.advance(TIMEOUT);
     await reaper.reap();
-    await expect(intake.heartbeat(input.id)).rejects.toMatchObject({
+    await expect(intake.heartbeat(input.id, ci)).rejects.toMatchObject({
       code: 'FLOWLINE_RUN_REAPED',
       message: expect.stringContaining('its CI job was probably killed'),
     });
     await expect(
-      intake.appendLog(input.id, 'unit', 0, Readable.from(['+1.000s late\n'])),
+      intake.appendLog(input.id, 'unit', 0, Readable.from(['+1.000s late\n']), ci),
     ).rejects.toMatchObject({ code: 'FLOWLINE_RUN_REAPED' });
   });
 
@@ -98,9 +112,9 @@ describe('reaping runs whose runner stopped reporting', () => {
     const input = started();
     await intake.start(input, ci);
     t.clock.advance(TIMEOUT - 1000);
-    await intake.heartbeat(input.id);
+    await intake.heartbeat(input.id, ci);
     t.clock.advance(TIMEOUT - 1000);
-    await intake.appendLog(input.id, 'unit', 0, Readable.from(['+1.000s still here\n']));
+    await intake.appendLog(input.id, 'unit', 0, Readable.from(['+1.000s still here\n']), ci);
     t.clock.advance(TIMEOUT - 1000);
     expect(await reaper.reap()).toEqual([]);
     expect((await intake.view(input.id)).run.status).toBe('running');

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAndon } from '../andon/index.js';
-import { type ArtifactStore, createArtifactStore } from '../artifacts/index.js';
+import { type ArtifactStore, createArtifactStore, readSealedConfig } from '../artifacts/index.js';
 import { makeTree, tempDir } from '../artifacts/testing.js';
 import { createAuditLog } from '../audit/index.js';
 import { createCatalog } from '../catalog/index.js';
@@ -50,6 +50,7 @@ function pipeline(extra: Partial<PipelineDeps> = {}) {
     hostname: 'test-host',
     actor: { kind: 'user', name: 'tester' },
     killGraceMs: 1000,
+    trunkOf: async (config) => (config.pipeline.andon ? config.pipeline.trunk : null),
     ...extra,
   };
   return { deps, catalog, audit, andon, pipeline: createPipeline(deps) };
@@ -60,11 +61,13 @@ async function run(
   options: { only?: string[]; noCache?: boolean; observer?: RunObserver } = {},
   extra: Partial<PipelineDeps> = {},
 ) {
-  const parsed = parseConfig(`version: 1\nservice: shop\n${yaml}`, 'flowline.yaml');
+  const text = `version: 1\nservice: shop\n${yaml}`;
+  const parsed = parseConfig(text, 'flowline.yaml');
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const p = pipeline(extra);
   const report = await p.pipeline.run({
     config: parsed.config,
+    configText: text,
     configPath: path.join(repo(), 'flowline.yaml'),
     cwd: repo(),
     ...options,
@@ -83,16 +86,15 @@ build:
 
 describe('the pipeline runner', () => {
   it('builds once, records the artifact, and reuses it when the inputs did not change', async () => {
-    const first = await run(
-      `${BUILD}stages:\n  unit:\n    steps: [{ run: 'test -d "$FLOWLINE_ARTIFACT_PATH" && echo "$FLOWLINE_ARTIFACT"' }]\n`,
-    );
+    const yaml = `${BUILD}stages:\n  unit:\n    steps: [{ run: 'test -d "$FLOWLINE_ARTIFACT_PATH" && echo "$FLOWLINE_ARTIFACT"' }]\n`;
+    const first = await run(yaml);
     expect(first.report.status).toBe('succeeded');
     expect(first.report.artifact).toMatchObject({ digest: expect.stringMatching(/^sha256:/), cached: false });
     expect(first.report.commit).toMatchObject({ message: 'first change', branch: 'main' });
     const log = await readFile(stage(first.report, 'unit')?.logPath ?? '', 'utf8');
     expect(log).toContain(first.report.artifact?.digest);
 
-    const second = await run(`${BUILD}stages:\n  unit:\n    steps: [{ run: 'true' }]\n`);
+    const second = await run(yaml);
     expect(stage(second.report, 'build')).toMatchObject({
       status: 'cached',
       reason: expect.stringContaining('cached'),
@@ -104,8 +106,26 @@ describe('the pipeline runner', () => {
       first.report.artifact?.digest,
     ]);
 
-    const third = await run(`${BUILD}stages:\n  unit:\n    steps: [{ run: 'true' }]\n`, { noCache: true });
+    const third = await run(yaml, { noCache: true });
     expect(stage(third.report, 'build')?.status).toBe('succeeded');
+  });
+
+  it('seals the flowline.yaml into the artifact; a changed file alone seals the same build output again', async () => {
+    const marker = path.join(repo(), 'builds.count');
+    const counted = BUILD.replace('mkdir -p out', `echo x >> ${marker} && mkdir -p out`);
+    const first = await run(`${counted}stages:\n  unit:\n    steps: [{ run: 'true' }]\n`);
+    const firstPath = first.report.artifact?.path ?? '';
+    expect(await readSealedConfig(firstPath)).toContain("steps: [{ run: 'true' }]");
+
+    const second = await run(`${counted}stages:\n  unit:\n    steps: [{ run: 'echo changed' }]\n`);
+    expect(stage(second.report, 'build')?.status).toBe('cached');
+    expect(await readFile(marker, 'utf8')).toBe('x\n'); // the build command ran once
+    const secondPath = second.report.artifact?.path ?? '';
+    expect(second.report.artifact?.digest).not.toBe(first.report.artifact?.digest);
+    expect(await readSealedConfig(secondPath)).toContain("run: 'echo changed'");
+    expect(await readFile(path.join(secondPath, 'app.js'), 'utf8')).toBe(
+      await readFile(path.join(firstPath, 'app.js'), 'utf8'),
+    );
   });
 
   it('runs independent stages at the same time (their recorded runs overlap)', async () => {

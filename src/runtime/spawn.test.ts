@@ -27,10 +27,10 @@ const spec: RevisionSpec = {
 };
 
 describe("an instance's environment", () => {
-  it('holds only PATH, HOME and LANG of Flowline’s own, then the declared env, secrets and Flowline’s variables', () => {
+  it('holds only PATH and LANG of Flowline’s own, its own folder as HOME, then the declared env, secrets and Flowline’s variables', () => {
     const env = instanceEnv(
       spec,
-      { id: 'hello-staging-3f2a-1', nonce: 'n0nce', port: 4100 },
+      { id: 'hello-staging-3f2a-1', nonce: 'n0nce', port: 4100, home: '/work/hello-staging-3f2a-1' },
       {
         HOME: '/home/flowline',
         LANG: 'C.UTF-8',
@@ -41,7 +41,7 @@ describe("an instance's environment", () => {
     );
     expect(env).toEqual({
       PATH: '/opt/app/bin:/usr/bin',
-      HOME: '/home/flowline',
+      HOME: '/work/hello-staging-3f2a-1',
       LANG: 'C.UTF-8',
       LOG_LEVEL: 'info',
       API_TOKEN: 't0ken',
@@ -57,10 +57,9 @@ describe("an instance's environment", () => {
 
   it('gets a default PATH when Flowline has none, and no artifact variable without an artifact', () => {
     const { artifact: _, ...bare } = spec;
-    const env = instanceEnv({ ...bare, env: {} }, { id: 'i', nonce: 'n', port: 1 }, {});
+    const env = instanceEnv({ ...bare, env: {} }, { id: 'i', nonce: 'n', port: 1, home: '/work/i' }, {});
     expect(env.PATH).toBe('/usr/local/bin:/usr/bin:/bin');
     expect(env).not.toHaveProperty('FLOWLINE_ARTIFACT');
-    expect(env).not.toHaveProperty('HOME');
   });
 });
 

@@ -33,7 +33,14 @@ export function registerAuth(
       local !== undefined && sameSecret(secret, local.secret)
         ? local.principal
         : await tokens.authenticate(secret);
-    authorize(request.principal, access ?? 'admin');
+    // A route about one environment (an `:environment` path parameter) is checked against the
+    // token's scope here, before any body is read, so no handler can forget it.
+    const { environment } = (request.params ?? {}) as { environment?: unknown };
+    authorize(
+      request.principal,
+      access ?? 'admin',
+      typeof environment === 'string' ? environment : undefined,
+    );
   });
 }
 

@@ -13,6 +13,7 @@ import {
   runCli,
   running,
   serveExample,
+  signalGroup,
   until,
 } from './helpers.js';
 
@@ -233,7 +234,7 @@ describe('preview environments', () => {
   it('shows drift while an instance does not answer, and none once it does again', async () => {
     const [frozen] = instanceRows('pr-12');
     expect(frozen?.pgid).toBeGreaterThan(0);
-    process.kill(-(frozen?.pgid ?? 0), 'SIGSTOP');
+    signalGroup(frozen?.pgid, 'SIGSTOP');
     try {
       const drifted = await until(
         'drift',
@@ -244,7 +245,7 @@ describe('preview environments', () => {
       const table = await cli('env', 'list', '--service', 'hello');
       expect(table.stdout).toMatch(/pr-12 .*1\/2 healthy.*1\/2 healthy/);
     } finally {
-      process.kill(-(frozen?.pgid ?? 0), 'SIGCONT');
+      signalGroup(frozen?.pgid, 'SIGCONT');
     }
     await until(
       'no drift',
@@ -255,7 +256,7 @@ describe('preview environments', () => {
 
   it('shows the supervisor restarting an instance killed with SIGKILL', async () => {
     const [victim] = instanceRows('pr-12');
-    process.kill(-(victim?.pgid ?? 0), 'SIGKILL');
+    signalGroup(victim?.pgid, 'SIGKILL');
     const healed = await until(
       'a restart',
       () => find('pr-12'),

@@ -312,3 +312,14 @@ export async function until<T>(
   }
   return last;
 }
+
+/**
+ * Signals a process group. Refuses anything but a real group id: `process.kill(-0)` would signal
+ * the test runner's own group (and SIGSTOP or SIGKILL it) when a test failed to find its target.
+ */
+export function signalGroup(pgid: number | null | undefined, signal: NodeJS.Signals): void {
+  if (pgid === null || pgid === undefined || !Number.isInteger(pgid) || pgid <= 1) {
+    throw new Error(`no process group to send ${signal} to (got ${String(pgid)})`);
+  }
+  process.kill(-pgid, signal);
+}

@@ -14,6 +14,7 @@ import {
   runCli,
   running,
   serveExample,
+  signalGroup,
   until,
 } from './helpers.js';
 
@@ -301,7 +302,7 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
     expect(cut.code).not.toBe(0);
     // The instances outlive the supervisor that was killed; the canary's then die too.
     expect([...canaryPids, ...stablePids].every(running)).toBe(true);
-    for (const pgid of groupsOf(canary)) process.kill(-pgid, 'SIGKILL');
+    for (const pgid of groupsOf(canary)) signalGroup(pgid, 'SIGKILL');
     await until(
       "the canary's instances are gone",
       async () => canaryPids.filter(running),

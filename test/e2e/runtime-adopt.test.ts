@@ -10,6 +10,7 @@ import {
 } from '../../src/runtime/index.js';
 import { openStore } from '../../src/store/index.js';
 import { tempStore } from '../../src/store/testing.js';
+import { signalGroup } from './helpers.js';
 import { getJson, helloSpec, isRunning, until } from './runtime-helpers.js';
 
 /**
@@ -67,7 +68,7 @@ async function setup(): Promise<{ file: string; logDir: string; runtime(): Runti
   cleanups.push(async () => {
     for (const rt of runtimes) await rt.close({ stopInstances: true });
     // Whatever a failed test left in this store (the driver is dead by now): adopt it, then stop it.
-    const sweeper = createLocalRuntime({ store: env.store });
+    const sweeper = createLocalRuntime({ store: env.store, workRoot: path.join(env.dir, 'work') });
     await sweeper.adopt();
     await sweeper.close({ stopInstances: true });
     await env.cleanup();
@@ -76,7 +77,11 @@ async function setup(): Promise<{ file: string; logDir: string; runtime(): Runti
     file: env.file,
     logDir: path.join(env.dir, 'logs'),
     runtime() {
-      const rt = createLocalRuntime({ store: env.store, hostEnv: { PATH: process.env.PATH } });
+      const rt = createLocalRuntime({
+        store: env.store,
+        hostEnv: { PATH: process.env.PATH },
+        workRoot: path.join(env.dir, 'work'),
+      });
       runtimes.push(rt);
       return rt;
     },
@@ -121,7 +126,7 @@ describe('after Flowline is killed with SIGKILL', () => {
     const restarted = new Promise<InstanceStatus>((resolve) =>
       rt.onChange((s) => s.id === first?.id && s.state === 'healthy' && resolve(s)),
     );
-    process.kill(-(first?.pid ?? 0), 'SIGKILL');
+    signalGroup(first?.pid, 'SIGKILL');
     const again = await restarted;
     seen.add(again.pid ?? 0);
     expect(again.restarts).toBe(1);
@@ -143,7 +148,7 @@ describe('after Flowline is killed with SIGKILL', () => {
     const crashed = new Promise<InstanceStatus>((resolve) =>
       rt.onChange((s) => s.state === 'crashed' && resolve(s)),
     );
-    process.kill(-(handle.instances[0]?.pid ?? 0), 'SIGKILL');
+    signalGroup(handle.instances[0]?.pid, 'SIGKILL');
     expect((await crashed).lastError).toBe(
       'exited (it was adopted, so its exit code is unknown); not restarted: its secrets (API_TOKEN) were not given to adopt()',
     );
@@ -172,7 +177,7 @@ describe('after Flowline is killed with SIGKILL', () => {
     const handle = await driver.started;
     await driver.kill();
     const [dead, alive] = handle.instances;
-    process.kill(-(dead?.pid ?? 0), 'SIGKILL');
+    signalGroup(dead?.pid, 'SIGKILL');
     await until(() => !isRunning(dead?.pid ?? 0), 5000, 'the instance to die');
 
     const report = await runtime().adopt();

@@ -25,6 +25,7 @@ function runtime(options: Partial<LocalRuntimeOptions> = {}): Runtime {
     store: env.store,
     hostEnv: { PATH: process.env.PATH, HOME: process.env.HOME, FLOWLINE_TEST_LEAK: 'leaked' },
     backoff: { initialMs: 200, maxMs: 1000 },
+    workRoot: path.join(env.dir, 'work'),
     onError: (error) => backgroundErrors.push(error),
     ...options,
   });

@@ -26,10 +26,7 @@ export async function openEmbeddedBackend(settings: Settings): Promise<Backend> 
     return { actor: localActor, where, ...(ifMatch === undefined ? {} : { ifMatch }) };
   };
   const daemon = async () => deployCalls(await localDaemon(settings.home));
-  const intake = async () => {
-    const { createRunIntake } = await import('../../pipeline/index.js');
-    return createRunIntake({ ...(await app()), home: settings.home });
-  };
+  const intake = async () => (await app()).intake;
   return {
     mode: 'embedded',
     location: path.join(settings.home, 'flowline.db'),

@@ -125,7 +125,8 @@ export const artifactTransferRoutes =
     app.put(
       '/v1/artifacts/:digest',
       {
-        config: { access: 'deploy' },
+        // Build machines upload; a deploy token cannot, or it could ship code of its own choosing.
+        config: { access: 'ci' },
         schema: {
           summary:
             'Upload an artifact as a tar stream (application/x-tar); stored only if it hashes to the digest',

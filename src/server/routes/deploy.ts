@@ -59,7 +59,7 @@ export const deployRoutes =
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        authorize(principal, 'deploy', request.body.environment);
+        await deploy.authorizeEnvironment(principal, request.body.service, request.body.environment);
         await streamProgress(reply, (onProgress) =>
           deploy.rollback({ ...request.body, actor: principal.actor, where: where(), onProgress }),
         );

@@ -81,7 +81,7 @@ export const releaseRoutes =
       async (request) => {
         const principal = principalOf(request);
         const { service, environment, action } = request.params;
-        deps.authorize(principal, 'deploy', environment);
+        await deps.deploy.authorizeEnvironment(principal, service, environment);
         return deps.deploy.control({
           service,
           environment,

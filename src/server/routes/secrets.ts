@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
@@ -38,13 +37,6 @@ export const secretRoutes =
   async (app) => {
     const { secrets, authorize } = deps;
     // Checked before the body is read, so a token that may not write never gets a value parsed.
-    // `deploy` on the route lets environment-scoped admins past the global check, which knows no
-    // environment; this hook then demands admin on the environment itself.
-    const adminOnEnvironment = async (request: FastifyRequest) => {
-      const { environment } = request.params as { environment: string };
-      authorize(principalOf(request), 'admin', environment);
-    };
-
     app.get(
       '/v1/secrets/:service/:environment',
       {
@@ -67,8 +59,7 @@ export const secretRoutes =
     app.put(
       '/v1/secrets/:service/:environment/:name',
       {
-        config: { access: 'deploy' },
-        onRequest: adminOnEnvironment,
+        config: { access: 'admin' },
         schema: {
           summary: 'Set a secret value (admin on the environment); answers its new version, not the value',
           tags: ['secrets'],
@@ -94,8 +85,7 @@ export const secretRoutes =
     app.delete(
       '/v1/secrets/:service/:environment/:name',
       {
-        config: { access: 'deploy' },
-        onRequest: adminOnEnvironment,
+        config: { access: 'admin' },
         schema: {
           summary: 'Remove a secret (admin on the environment)',
           tags: ['secrets'],
