@@ -13,7 +13,7 @@ import {
 } from '../deploy/index.js';
 import { createRunReaper } from '../pipeline/index.js';
 import { createRouter, type Router } from '../router/index.js';
-import { createLocalRuntime, type Runtime, resolveRunAs } from '../runtime/index.js';
+import { assertReachable, createLocalRuntime, type Runtime, resolveRunAs } from '../runtime/index.js';
 import { buildServer, listen } from '../server/index.js';
 import { routerPort, runtimePort } from './adapters.js';
 import { createAnalyze } from './analysis.js';
@@ -71,12 +71,14 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   const anchor = createAnchorWriter({ audit: flowline.audit, file: settings.auditAnchor, clock, log });
   await anchor.start();
   const router = createRouter({ clock });
+  const runAs = resolveRunAs(settings.runAs);
+  if (runAs !== undefined) assertReachable(settings.workDir, runAs);
   const runtime = createLocalRuntime({
     store,
     clock,
     hostEnv: settings.env,
     workRoot: settings.workDir,
-    runAs: resolveRunAs(settings.runAs),
+    runAs,
   });
   const records = new DeployRecords(store, clock);
 

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { FlowlineError } from '../core/errors.js';
 import type { RunAs } from './workdir.js';
 
@@ -52,6 +53,31 @@ function lookup(name: string, passwd: () => string): RunAs {
     `FLOWLINE_RUN_AS: no user named \`${name}\` on this machine.`,
     {
       hint: 'Give an existing user name, or `uid:gid` (e.g. FLOWLINE_RUN_AS=65534:65534).',
+    },
+  );
+}
+
+/**
+ * Throws FLOWLINE_SETTING_INVALID unless `runAs` can reach `dir`: every existing folder above it
+ * must let that user through (execute permission as owner, group or other). Checked when the
+ * server starts, so a work folder below a private home fails there, not at the first deploy.
+ */
+export function assertReachable(dir: string, runAs: RunAs): void {
+  const blocked: string[] = [];
+  for (let current = path.dirname(path.resolve(dir)); ; current = path.dirname(current)) {
+    const info = statSync(current, { throwIfNoEntry: false });
+    if (info !== undefined) {
+      const bit = info.uid === runAs.uid ? 0o100 : info.gid === runAs.gid ? 0o010 : 0o001;
+      if ((info.mode & bit) === 0) blocked.push(current);
+    }
+    if (path.dirname(current) === current) break;
+  }
+  if (blocked.length === 0) return;
+  throw new FlowlineError(
+    'FLOWLINE_SETTING_INVALID',
+    `Instances run as ${runAs.name}, which cannot reach the work folder ${dir}: ${blocked.join(', ')} ${blocked.length === 1 ? 'lets' : 'let'} it not through.`,
+    {
+      hint: `Set FLOWLINE_WORK_DIR to a folder ${runAs.name} can reach (e.g. /var/lib/flowline-work), or open the folders above it (chmod o+x).`,
     },
   );
 }

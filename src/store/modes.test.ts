@@ -60,4 +60,13 @@ describe('file modes', () => {
     expect(await mode(parent)).toBe(0o755);
     expect(await mode(path.join(parent, 'home'))).toBe(0o700);
   });
+
+  it('never changes a shared folder such as /tmp (sticky or writable by others) holding the store', async () => {
+    const shared = path.join(dir, 'tmp');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    await (await openStore({ file: path.join(shared, 'flowline.db') })).close();
+    expect((await stat(shared)).mode & 0o7777).toBe(0o1777);
+    expect(await mode(path.join(shared, 'flowline.db'))).toBe(0o600);
+  });
 });

@@ -9,9 +9,15 @@ import { chmod, mkdir, open, stat } from 'node:fs/promises';
 const PRIVATE_FOLDER = 0o700;
 const PRIVATE_FILE = 0o600;
 
-/** Creates the folder (and missing parents) 0700, or takes group and other access off an existing one. */
+/**
+ * Creates the folder (and missing parents) 0700, or takes group and other access off an existing
+ * one. A shared folder (sticky or writable by others, like /tmp) is never changed: it is not
+ * Flowline's, and the store file in it is 0600 anyway.
+ */
 export async function ensurePrivateFolder(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_FOLDER });
+  const { mode } = await stat(dir);
+  if ((mode & 0o1000) !== 0 || (mode & 0o002) !== 0) return;
   await tighten(dir);
 }
 

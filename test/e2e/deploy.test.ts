@@ -151,11 +151,13 @@ describe('deploying the example service', () => {
       '  smokey:\n    instances: 1\n',
       '  smokey:\n    instances: 1\n    env: { FAULT_ERROR_RATE: "1" }\n',
     );
+    // What runs is fixed by the artifact: build one with that config (its build output is reused).
     await writeFile(path.join(repo, 'broken.yaml'), broken);
-    const res = await runCli(['deploy', 'smokey', '-c', 'broken.yaml', '--artifact', second], {
-      cwd: repo,
-      env,
-    });
+    const built = await runCli(['run', '-c', 'broken.yaml', '--json'], { cwd: repo, env });
+    expect(built.code, built.stderr).toBe(0);
+    const sealed = (JSON.parse(built.stdout) as { artifact: { digest: string } }).artifact.digest;
+    expect(sealed).not.toBe(second);
+    const res = await runCli(['deploy', 'smokey', '--artifact', sealed], { cwd: repo, env });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(
       /smoke check `version` failed: GET http:\/\/127\.0\.0\.1:\d+\/version answered 500/,

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,9 @@ export async function tempDir(
   prefix = 'flowline-test-',
 ): Promise<{ path: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  // Traversable, as a repo folder is: instances run as an unprivileged user when the tests run as
+  // root, and must reach their folders (FLOWLINE_WORK_DIR) below this one.
+  await chmod(dir, 0o755);
   return { path: dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -149,7 +149,7 @@ describe('the local runtime', () => {
     const error = await failure(runtime().start(spec));
     expect(error.code).toBe('FLOWLINE_RUNTIME_SPEC_INVALID');
     expect(error.message).toMatch(
-      /instances must be 1 or more; port env `not a name`.*; the work folder .*missing does not exist/,
+      /instances must be 1 or more; port env `not a name`.*; the artifact folder .*missing does not exist/,
     );
   });
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
   flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: dir.path }, dir.path));
   api = await startApi(flowline, { port: 0, host: '127.0.0.1' });
   admin = (await flowline.tokens.create({ name: 'root', role: 'admin' }, flowline.localActor)).secret;
-  deployer = (await flowline.tokens.create({ name: 'ci', role: 'deploy' }, flowline.localActor)).secret;
+  deployer = (await flowline.tokens.create({ name: 'ci', role: 'ci' }, flowline.localActor)).secret;
   const started = await fetch(`${api.url}/v1/runs`, {
     method: 'POST',
     headers: { authorization: `Bearer ${deployer}`, 'content-type': 'application/json' },

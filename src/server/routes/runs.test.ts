@@ -10,13 +10,13 @@ import { buildServer } from '../app.js';
 let t: Awaited<ReturnType<typeof tempDir>>;
 let flowline: Flowline;
 let app: Awaited<ReturnType<typeof buildServer>>;
-const token = { read: '', deploy: '' };
+const token = { read: '', deploy: '', ci: '' };
 
 beforeAll(async () => {
   t = await tempDir('flowline-routes-');
   flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: t.dir }, t.dir));
   app = await buildServer(flowline);
-  for (const role of ['read', 'deploy'] as const) {
+  for (const role of ['read', 'deploy', 'ci'] as const) {
     token[role] = (await flowline.tokens.create({ name: role, role }, flowline.localActor)).secret;
   }
 });
@@ -37,6 +37,8 @@ const start = (id: string) => ({
   where: { host: 'ci-1' },
   startedAt: '2026-01-01T00:00:00.000Z',
   nodes: [{ name: 'unit', kind: 'stage' }],
+  // Seeds the policy of the new service: its trunk (main) is what moves the andon cord.
+  config: 'version: 1\nservice: shop\nbuild: { command: make, inputs: ["src/**"], output: dist }\npipeline: { trunk: main }\n',
 });
 
 describe('the run routes', () => {
@@ -62,12 +64,13 @@ describe('the run routes', () => {
     }
   });
 
-  it('record with the deploy role and read with the read role', async () => {
+  it('record with the ci role (not read, not deploy) and read with the read role', async () => {
     const id = newId('run');
     expect((await inject('POST', '/v1/runs', token.read, start(id))).statusCode).toBe(403);
-    const created = await inject('POST', '/v1/runs', token.deploy, start(id));
+    expect((await inject('POST', '/v1/runs', token.deploy, start(id))).statusCode).toBe(403);
+    const created = await inject('POST', '/v1/runs', token.ci, start(id));
     expect(created.statusCode).toBe(201);
-    const stage = await inject('PATCH', `/v1/runs/${id}/stages/unit`, token.deploy, {
+    const stage = await inject('PATCH', `/v1/runs/${id}/stages/unit`, token.ci, {
       status: 'succeeded',
       startedAt: '2026-01-01T00:00:01.000Z',
       finishedAt: '2026-01-01T00:00:02.000Z',
@@ -77,13 +80,13 @@ describe('the run routes', () => {
     const log = await app.inject({
       method: 'PUT',
       url: `/v1/runs/${id}/stages/unit/log`,
-      headers: { authorization: `Bearer ${token.deploy}`, 'content-type': 'text/plain' },
+      headers: { authorization: `Bearer ${token.ci}`, 'content-type': 'text/plain' },
       payload: '+0.001s one\n+0.002s two\n',
     });
     expect(log.json()).toEqual({ bytes: 24 });
     const page = await inject('GET', `/v1/runs/${id}/stages/unit/log?offset=0`, token.read);
     expect(page.json()).toEqual({ lines: ['+0.001s one', '+0.002s two'], offset: 24 });
-    const finished = await inject('POST', `/v1/runs/${id}/finish`, token.deploy, {
+    const finished = await inject('POST', `/v1/runs/${id}/finish`, token.ci, {
       status: 'succeeded',
       finishedAt: '2026-01-01T00:00:03.000Z',
       artifact: null,
@@ -99,9 +102,9 @@ describe('the run routes', () => {
   });
 
   it('refuse unknown fields, unknown runs and ids not made by flowline run', async () => {
-    const bad = await inject('POST', '/v1/runs', token.deploy, { ...start(newId('run')), extra: 1 });
+    const bad = await inject('POST', '/v1/runs', token.ci, { ...start(newId('run')), extra: 1 });
     expect(bad.json()).toMatchObject({ error: { code: 'FLOWLINE_REQUEST_INVALID' } });
-    const notId = await inject('POST', '/v1/runs', token.deploy, start('run_../../etc'));
+    const notId = await inject('POST', '/v1/runs', token.ci, start('run_../../etc'));
     expect(notId.statusCode).toBe(400);
     const unknown = await inject('GET', `/v1/runs/${newId('run')}`, token.read);
     expect(unknown.json()).toMatchObject({ error: { code: 'FLOWLINE_NOT_FOUND' } });
