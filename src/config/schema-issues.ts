@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN } from '../core/time.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { patternInfo } from './schema-common.js';
 import type { PathSegment, RawIssue } from './source.js';
@@ -65,7 +65,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
         message: `unknown key \`${key}\``,
         path: [...path, key],
         at: 'key',
-        hint: didYouMean(key, at?.knownKeys ?? [], 'allowed keys here'),
+        hint: (budget) => didYouMean(key, at?.knownKeys ?? [], 'allowed keys here', budget),
       }));
     case 'invalid_type': {
       if (issue.input === undefined) {
@@ -117,7 +117,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
           code: 'invalid_value',
           message: `${got} is not one of ${listOf(values)}`,
           path,
-          hint: didYouMean(String(issue.input), values, 'allowed values'),
+          hint: (budget) => didYouMean(String(issue.input), values, 'allowed values', budget),
         },
       ];
     }
