@@ -8,7 +8,7 @@ import { checkRules } from './rules.js';
 import { NOT_SUPPORTED } from './schema-common.js';
 import { validateSchema } from './schema-issues.js';
 import { parseSource, type RawIssue, tooLarge } from './source.js';
-import { SUGGEST_CELLS } from './suggest.js';
+import { SUGGEST_CELLS, type SuggestBudget } from './suggest.js';
 import type { FlowlineConfig } from './types.js';
 
 /** The outcome of reading a config: never an exception for bad content (changesets style). */
@@ -29,10 +29,19 @@ export interface ParseOptions {
  */
 export function parseConfig(text: string, file: string, options: ParseOptions = {}): ConfigResult {
   const meter = options.meter ?? { units: 0 };
+  const budget = { cells: SUGGEST_CELLS };
+  try {
+    return parseMetered(text, file, meter, budget);
+  } finally {
+    meter.units += SUGGEST_CELLS - budget.cells;
+  }
+}
+
+function parseMetered(text: string, file: string, meter: WorkMeter, budget: SuggestBudget): ConfigResult {
   // The caret excerpts of formatIssues need the text; one over the limit is not kept.
   if (text.length <= MAX_CONFIG_BYTES) rememberSource(file, text);
   const source = parseSource(text, meter);
-  const ctx = { source, file, meter, budget: { cells: SUGGEST_CELLS } };
+  const ctx = { source, file, meter, budget };
   if (source.errors.length > 0) {
     return {
       ok: false,

@@ -9,8 +9,11 @@ export interface SuggestBudget {
   cells: number;
 }
 
-/** The cells one parse may spend on suggestions: a few milliseconds of work. */
-export const SUGGEST_CELLS = 2_000_000;
+/** The cells one parse may spend on suggestions: some tens of milliseconds at most. */
+export const SUGGEST_CELLS = 1_000_000;
+
+/** What one comparison costs beyond its cells (lower-casing, the rows): counted against the budget. */
+const COMPARISON_CELLS = 16;
 
 /**
  * "Did you mean …?" for typos: the closest candidate by edit distance (a swap of two neighbouring
@@ -27,7 +30,7 @@ export function closest(
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
-    if (!spend(budget, editDistanceCost(word.length, candidate.length, limit))) break;
+    if (!spend(budget, COMPARISON_CELLS + editDistanceCost(word.length, candidate.length, limit))) break;
     const distance = editDistance(lower, candidate.toLowerCase(), limit);
     // On a tie, a candidate the word starts is the likelier one (`of` → `off`, not `on`).
     const prefers = distance === bestDistance && candidate.toLowerCase().startsWith(lower);
