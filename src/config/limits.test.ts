@@ -114,3 +114,11 @@ describe('the number of problems reported', () => {
     expect(small).toBeLessThan(4 * unknownKeys(4_000).length);
   });
 });
+
+describe('values quoted in messages', () => {
+  it('are cut, so a 100 KB value makes a one-line message', () => {
+    const [issue] = problems(`version: 1\nservice: ${'X'.repeat(100_000)}\n`);
+    expect(issue?.code).toBe('invalid_name');
+    expect(issue?.message).toBe(`\`${'X'.repeat(57)}...\` is not a valid name (a lowercase DNS label)`);
+  });
+});

@@ -3,7 +3,7 @@ import { DURATION_PATTERN } from '../core/time.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { patternInfo } from './schema-common.js';
 import type { PathSegment, RawIssue } from './source.js';
-import { describeValue, didYouMean, listOf } from './suggest.js';
+import { describeValue, didYouMean, listOf, shorten } from './suggest.js';
 
 /**
  * Runs the zod schema and rewrites its issues for people: stable codes, messages in the words of
@@ -111,7 +111,8 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
           },
         ];
       }
-      const got = typeof issue.input === 'string' ? `\`${issue.input}\`` : describeValue(issue.input);
+      const got =
+        typeof issue.input === 'string' ? `\`${shorten(issue.input)}\`` : describeValue(issue.input);
       return [
         {
           code: 'invalid_value',
@@ -129,7 +130,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
       return [
         {
           code: info?.code ?? 'invalid_key',
-          message: `\`${String(issue.input)}\` is not ${info?.what ?? 'a valid key'}`,
+          message: `\`${shorten(String(issue.input))}\` is not ${info?.what ?? 'a valid key'}`,
           path,
           at: 'key',
           ...(info ? { hint: info.hint } : {}),
@@ -152,7 +153,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
 }
 
 function formatProblem(issue: z.core.$ZodIssueInvalidStringFormat): Omit<RawIssue, 'path'> {
-  const got = `\`${String(issue.input)}\``;
+  const got = `\`${shorten(String(issue.input))}\``;
   const info = patternInfo(issue.pattern);
   if (info) return { code: info.code, message: `${got} is not ${info.what}`, hint: info.hint };
   switch (issue.format) {

@@ -86,14 +86,16 @@ export function didYouMean(
   return `${label}: ${listOf(known, 'and')}`;
 }
 
+/** Text from the file as a message quotes it: long values cut (`aaaa…`), so a message stays a line. */
+export function shorten(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /** How a value from the file reads in a message: `the string "ten"`, `a list`. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'an empty value';
-  if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
-    return `the string ${JSON.stringify(shown)}`;
-  }
+  if (typeof value === 'string') return `the string ${JSON.stringify(shorten(value, 40))}`;
   if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'boolean') return `\`${value}\``;
   if (Array.isArray(value)) return 'a list';
