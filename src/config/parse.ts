@@ -137,7 +137,7 @@ export async function loadConfigOrThrow(file: string, shown: string = file): Pro
 
 /**
  * The one code for a refused file: over a limit, then not YAML, then using only what is not
- * supported yet (so the CLI exits 7 and the API answers 501), else invalid.
+ * supported yet (the CLI exits 7: not a mistake in the file, a feature to wait for), else invalid.
  */
 function errorCodeOf(errors: readonly Issue[]): ErrorCode {
   if (errors.some((issue) => issue.code === TOO_LARGE)) return 'FLOWLINE_CONFIG_TOO_LARGE';
