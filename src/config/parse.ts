@@ -46,7 +46,7 @@ function parseMetered(text: string, file: string, meter: WorkMeter, budget: Sugg
     return {
       ok: false,
       errors: report(source.errors, 'errors', ctx, source.omitted),
-      warnings: report(source.warnings, 'warnings', ctx),
+      warnings: report(source.warnings, 'warnings', ctx, source.omittedWarnings),
     };
   }
   if (source.data === null || source.data === undefined) {
@@ -59,13 +59,13 @@ function parseMetered(text: string, file: string, meter: WorkMeter, budget: Sugg
     return {
       ok: false,
       errors: report([empty], 'errors', ctx),
-      warnings: report(source.warnings, 'warnings', ctx),
+      warnings: report(source.warnings, 'warnings', ctx, source.omittedWarnings),
     };
   }
   const schema = validateSchema(source.data);
   const rules = checkRules(source.data, { ...source, text });
   const errors = [...(schema.ok ? [] : schema.issues), ...rules.errors];
-  const warnings = report([...source.warnings, ...rules.warnings], 'warnings', ctx);
+  const warnings = report([...source.warnings, ...rules.warnings], 'warnings', ctx, source.omittedWarnings);
   if (!schema.ok || errors.length > 0) return { ok: false, errors: report(errors, 'errors', ctx), warnings };
   return { ok: true, config: normalize(schema.value), warnings };
 }

@@ -62,6 +62,8 @@ export interface Source {
   /** YAML problems beyond the first {@link MAX_DESCRIBED}: counted, not described. */
   readonly omitted: number;
   readonly warnings: RawIssue[];
+  /** The same for warnings (an unknown tag on every value makes one each). */
+  readonly omittedWarnings: number;
 }
 
 const YAML_HINTS: Readonly<Record<string, string>> = {
@@ -135,7 +137,17 @@ function parseText(text: string, lineCounter: LineCounter, meter: WorkMeter): So
   errors.push(...built.errors);
   const data = errors.length === 0 ? built.data : null;
   const omitted = yamlErrors.length - Math.min(yamlErrors.length, MAX_DESCRIBED) + built.omitted;
-  return { doc, lineCounter, aliasTargets: built.aliasTargets, data, errors, omitted, warnings };
+  const omittedWarnings = doc.warnings.length - warnings.length;
+  return {
+    doc,
+    lineCounter,
+    aliasTargets: built.aliasTargets,
+    data,
+    errors,
+    omitted,
+    warnings,
+    omittedWarnings,
+  };
 }
 
 /** The refusal of a file of `bytes` bytes, over {@link MAX_CONFIG_BYTES}. */
@@ -157,6 +169,7 @@ function refused(lineCounter: LineCounter, issue: RawIssue): Source {
     errors: [issue],
     omitted: 0,
     warnings: [],
+    omittedWarnings: 0,
   };
 }
 
