@@ -22,7 +22,7 @@ export interface ParseOptions {
 }
 
 /**
- * Parses and validates the text of a flowline.yaml, in three stages: YAML (syntax, duplicate keys),
+ * Parses and validates the text of a flowline.yaml, in three stages: YAML (limits, syntax, keys, aliases),
  * schema (types, unknown keys, ranges), rules (references, cycles). Syntax errors stop there;
  * schema and rule problems are reported together, sorted by position. Any text is read or refused
  * in time linear in its length (see limits.ts), so it is safe on text from the network.
