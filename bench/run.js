@@ -3,6 +3,7 @@
 import { benchArtifactStore } from './artifact-store.js';
 import { benchCanaryRollback } from './canary-rollback.js';
 import { benchCliStartup } from './cli-startup.js';
+import { benchConfigParse } from './config-parse.js';
 import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
@@ -13,6 +14,7 @@ import { benchZeroDowntime } from './zero-downtime.js';
 /** @type {Record<string, () => Promise<{ name: string; runs: number; results: Record<string, unknown>[] }>>} */
 const BENCHES = {
   'cli-startup': () => benchCliStartup(),
+  'config-parse': () => benchConfigParse(),
   pipeline: () => benchPipeline(),
   router: () => benchRouter(),
   'artifact-store': () => benchArtifactStore(),

@@ -50,4 +50,29 @@ describe('formatIssues', () => {
     expect(formatIssues([issue], { color: true })).toContain('\u001b[');
     expect(formatIssues([issue], { color: false })).toBe('error c: m');
   });
+
+  it('shows a long line around the column only, the caret still under the value', () => {
+    const line = `b: [${'*a, '.repeat(250_000)}*bad]`;
+    const issue = {
+      code: 'yaml_alias',
+      message: 'm',
+      file: 'big.yaml',
+      line: 2,
+      column: line.indexOf('*bad') + 1,
+    };
+    const [, excerpt = '', caret = ''] = formatIssues([issue], {
+      color: false,
+      sources: { 'big.yaml': `a: &a x\n${line}\n` },
+    }).split('\n');
+    expect(excerpt.length).toBeLessThan(200);
+    expect(excerpt.endsWith('*a, *a, *bad]')).toBe(true);
+    expect(excerpt.slice(caret.indexOf('^'))).toBe('*bad]');
+    expect(caret.match(/\^+/)?.[0]).toBe('^^^^');
+  });
+
+  it('labels the count of warnings left out as a warning', () => {
+    expect(
+      formatIssues([{ code: 'more_warnings', message: '3 more warnings not shown' }], { color: false }),
+    ).toBe('warning more_warnings: 3 more warnings not shown');
+  });
 });

@@ -27,6 +27,7 @@ export const WARNING_CODES: ReadonlySet<string> = new Set([
   'unused_segment',
   'empty_segment',
   'yaml_warning',
+  'more_warnings',
 ]);
 
 const REMEMBERED = new Map<string, string>();
@@ -44,6 +45,18 @@ export function rememberSource(file: string, text: string): void {
 
 export function formatIssues(issues: readonly Issue[], options: FormatOptions): string {
   const c = pc.createColors(options.color);
+  // Each file is split into lines once per call, not once per issue (a file can be 1 MiB).
+  const lines = new Map<string, readonly string[]>();
+  const linesOf = (file: string): readonly string[] | undefined => {
+    const text = options.sources?.[file] ?? REMEMBERED.get(file);
+    if (text === undefined) return undefined;
+    let split = lines.get(file);
+    if (split === undefined) {
+      split = text.split(/\r?\n/);
+      lines.set(file, split);
+    }
+    return split;
+  };
   return issues
     .map((issue) => {
       const severity = options.severity ?? (WARNING_CODES.has(issue.code) ? 'warning' : 'error');
@@ -55,28 +68,43 @@ export function formatIssues(issues: readonly Issue[], options: FormatOptions): 
       });
       const subject = issue.path === undefined || issue.path === '' ? '' : ` ${issue.path}`;
       const head = `${where === '' ? '' : `${c.bold(where)} `}${label} ${c.dim(issue.code)}${subject}: ${issue.message}`;
-      const lines = [head, ...excerpt(issue, options, c)];
-      if (issue.hint !== undefined) lines.push(`  ${c.cyan('hint:')} ${issue.hint}`);
-      return lines.join('\n');
+      const block = [head, ...excerpt(issue, linesOf, c)];
+      if (issue.hint !== undefined) block.push(`  ${c.cyan('hint:')} ${issue.hint}`);
+      return block.join('\n');
     })
     .join('\n');
 }
 
-function excerpt(issue: Issue, options: FormatOptions, c: ReturnType<typeof pc.createColors>): string[] {
+function excerpt(
+  issue: Issue,
+  linesOf: (file: string) => readonly string[] | undefined,
+  c: ReturnType<typeof pc.createColors>,
+): string[] {
   if (issue.file === undefined || issue.line === undefined) return [];
-  const text = options.sources?.[issue.file] ?? REMEMBERED.get(issue.file);
-  const line = text?.split(/\r?\n/)[issue.line - 1];
+  const line = linesOf(issue.file)?.[issue.line - 1];
   if (line === undefined || line.trim() === '') return [];
   const number = String(issue.line);
   const gutter = ' '.repeat(number.length);
   const column = Math.max(1, issue.column ?? 1);
-  const width = tokenWidth(line.slice(column - 1));
-  const pad = line.slice(0, column - 1).replace(/[^\t]/g, ' ');
+  // A long line (a file can be one line of 1 MiB) is shown around the column only.
+  let shown = line;
+  let caret = column - 1;
+  if (line.length > MAX_SHOWN) {
+    const start = Math.max(0, caret - 40);
+    const end = Math.min(line.length, start + MAX_SHOWN);
+    shown = `${start > 0 ? '…' : ''}${line.slice(start, end)}${end < line.length ? '…' : ''}`;
+    caret = caret - start + (start > 0 ? 1 : 0);
+  }
+  const width = tokenWidth(shown.slice(caret));
+  const pad = shown.slice(0, caret).replace(/[^\t]/g, ' ');
   return [
-    `  ${c.dim(`${number} |`)} ${line}`,
+    `  ${c.dim(`${number} |`)} ${shown}`,
     `  ${c.dim(`${gutter} |`)} ${pad}${c.red('^'.repeat(Math.max(1, Math.min(width, 60))))}`,
   ];
 }
+
+/** The longest part of a source line an excerpt shows. */
+const MAX_SHOWN = 160;
 
 /** Width of the YAML token starting a line's rest: a quoted string, a key (up to `:`), or a plain value. */
 function tokenWidth(rest: string): number {

@@ -72,4 +72,40 @@ describe('loadConfigOrThrow', () => {
     expect(error.message).toBe('1 problem in flowline.yaml (not valid YAML)');
     expect(error.issues[0]).toMatchObject({ line: 2, column: 10 });
   });
+
+  it('throws FLOWLINE_CONFIG_TOO_LARGE for a file over 1 MiB, refused by its size before it is read', async () => {
+    const file = path.join(dir, 'flowline.yaml');
+    await writeFile(file, `version: 1\nservice: shop\n${'#'.repeat(1024 * 1024)}`);
+    const result = await loadConfig(file, 'flowline.yaml');
+    expect(!result.ok && result.errors).toEqual([
+      expect.objectContaining({
+        code: 'FLOWLINE_CONFIG_TOO_LARGE',
+        file: 'flowline.yaml',
+        line: 1,
+        column: 1,
+      }),
+    ]);
+    const error = await thrown(loadConfigOrThrow(file, 'flowline.yaml'));
+    expect(error.code).toBe('FLOWLINE_CONFIG_TOO_LARGE');
+    expect(error.kind).toBe('tooLarge');
+  });
+
+  it('throws FLOWLINE_NOT_SUPPORTED when the only problems are features not built yet', async () => {
+    const file = path.join(dir, 'flowline.yaml');
+    await writeFile(file, 'version: 1\nservice: shop\nnotify: { channels: {} }\n');
+    const error = await thrown(loadConfigOrThrow(file, 'flowline.yaml'));
+    expect(error.code).toBe('FLOWLINE_NOT_SUPPORTED');
+    expect(error.issues).toMatchObject([{ code: 'FLOWLINE_NOT_SUPPORTED', path: 'notify', line: 3 }]);
+    await writeFile(file, 'version: 1\nservice: Shop\nnotify: { channels: {} }\n');
+    expect((await thrown(loadConfigOrThrow(file, 'flowline.yaml'))).code).toBe('FLOWLINE_CONFIG_INVALID');
+  });
+
+  it('says "more than 100 problems" when the list was cut', async () => {
+    const file = path.join(dir, 'flowline.yaml');
+    const keys = Array.from({ length: 150 }, (_, i) => `key${i}: ${i}`).join('\n');
+    await writeFile(file, `version: 1\nservice: shop\n${keys}\n`);
+    const error = await thrown(loadConfigOrThrow(file, 'flowline.yaml'));
+    expect(error.message).toBe('more than 100 problems in flowline.yaml');
+    expect(error.issues).toHaveLength(101);
+  });
 });

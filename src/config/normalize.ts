@@ -2,7 +2,6 @@ import type { ParsedConfig } from './schema.js';
 import type {
   AnalysisTemplate,
   CanaryStep,
-  Channel,
   Environment,
   Flag,
   FlagEnvironment,
@@ -46,10 +45,6 @@ export function normalize(parsed: Parsed): FlowlineConfig {
     segments: mapValues(parsed.segments, (segment, name) => ({ name, ...segment })),
     flags: mapValues(parsed.flags, flag),
     quality: parsed.quality,
-    notify: {
-      channels: mapValues(parsed.notify.channels, channel),
-      routes: parsed.notify.routes,
-    },
   };
 }
 
@@ -164,13 +159,6 @@ function serve(
 ): Serve {
   if (rollout !== undefined) return { kind: 'rollout', rollout };
   return { kind: 'variant', variant: variant ?? fallback };
-}
-
-function channel(raw: Parsed['notify']['channels'][string]): Channel {
-  if (raw.slack) return { kind: 'slack', ...raw.slack };
-  if (raw.pagerduty) return { kind: 'pagerduty', ...raw.pagerduty };
-  if (raw.webhook) return { kind: 'webhook', ...raw.webhook };
-  throw new Error('unreachable: the schema requires exactly one channel kind');
 }
 
 function mapValues<T, U>(

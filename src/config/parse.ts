@@ -1,10 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { FlowlineError, type Issue } from '../core/errors.js';
+import { open } from 'node:fs/promises';
+import { type ErrorCode, FlowlineError, type Issue } from '../core/errors.js';
 import { rememberSource } from './format.js';
+import { MAX_CONFIG_BYTES, MAX_REPORTED, TOO_LARGE, type WorkMeter } from './limits.js';
 import { normalize } from './normalize.js';
+import { MORE_ERRORS, report } from './report.js';
 import { checkRules } from './rules.js';
+import { NOT_SUPPORTED } from './schema-common.js';
 import { validateSchema } from './schema-issues.js';
-import { locate, parseSource, type RawIssue, type Source } from './source.js';
+import { parseSource, type RawIssue, tooLarge } from './source.js';
+import { SUGGEST_CELLS, type SuggestBudget } from './suggest.js';
 import type { FlowlineConfig } from './types.js';
 
 /** The outcome of reading a config: never an exception for bad content (changesets style). */
@@ -12,18 +16,38 @@ export type ConfigResult =
   | { ok: true; config: FlowlineConfig; warnings: Issue[] }
   | { ok: false; errors: Issue[]; warnings: Issue[] };
 
+export interface ParseOptions {
+  /** Counts the work done (see limits.ts): tests bound the cost of a parse with it. */
+  readonly meter?: WorkMeter;
+}
+
 /**
- * Parses and validates the text of a flowline.yaml, in three stages: YAML (syntax, duplicate keys),
+ * Parses and validates the text of a flowline.yaml, in three stages: YAML (limits, syntax, keys, aliases),
  * schema (types, unknown keys, ranges), rules (references, cycles). Syntax errors stop there;
- * schema and rule problems are reported together, sorted by position.
+ * schema and rule problems are reported together, sorted by position. Any text is read or refused
+ * in time linear in its length (see limits.ts), so it is safe on text from the network.
  */
-export function parseConfig(text: string, file: string): ConfigResult {
-  rememberSource(file, text);
-  const source = parseSource(text);
-  const place = (issues: readonly RawIssue[]): Issue[] =>
-    sortIssues(issues.map((raw) => toIssue(raw, source, file)));
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): ConfigResult {
+  const meter = options.meter ?? { units: 0 };
+  const budget = { cells: SUGGEST_CELLS };
+  try {
+    return parseMetered(text, file, meter, budget);
+  } finally {
+    meter.units += SUGGEST_CELLS - budget.cells;
+  }
+}
+
+function parseMetered(text: string, file: string, meter: WorkMeter, budget: SuggestBudget): ConfigResult {
+  // The caret excerpts of formatIssues need the text; one over the limit is not kept.
+  if (text.length <= MAX_CONFIG_BYTES) rememberSource(file, text);
+  const source = parseSource(text, meter);
+  const ctx = { source, file, meter, budget };
   if (source.errors.length > 0) {
-    return { ok: false, errors: place(source.errors), warnings: place(source.warnings) };
+    return {
+      ok: false,
+      errors: report(source.errors, 'errors', ctx, source.omitted),
+      warnings: report(source.warnings, 'warnings', ctx, source.omittedWarnings),
+    };
   }
   if (source.data === null || source.data === undefined) {
     const empty: RawIssue = {
@@ -32,13 +56,17 @@ export function parseConfig(text: string, file: string): ConfigResult {
       path: [],
       hint: 'run `flowline init` to write a starter file, or add at least `version: 1` and `service: <name>`',
     };
-    return { ok: false, errors: place([empty]), warnings: place(source.warnings) };
+    return {
+      ok: false,
+      errors: report([empty], 'errors', ctx),
+      warnings: report(source.warnings, 'warnings', ctx, source.omittedWarnings),
+    };
   }
   const schema = validateSchema(source.data);
   const rules = checkRules(source.data, { ...source, text });
   const errors = [...(schema.ok ? [] : schema.issues), ...rules.errors];
-  const warnings = place([...source.warnings, ...rules.warnings]);
-  if (!schema.ok || errors.length > 0) return { ok: false, errors: dedupe(place(errors)), warnings };
+  const warnings = report([...source.warnings, ...rules.warnings], 'warnings', ctx, source.omittedWarnings);
+  if (!schema.ok || errors.length > 0) return { ok: false, errors: report(errors, 'errors', ctx), warnings };
   return { ok: true, config: normalize(schema.value), warnings };
 }
 
@@ -48,14 +76,32 @@ export function parseConfig(text: string, file: string): ConfigResult {
  * and messages (e.g. relative to the working directory); default: `file`.
  */
 export async function loadConfig(file: string, shown: string = file): Promise<ConfigResult> {
-  return parseConfig(await readConfigText(file, shown), shown);
+  const read = await readConfigText(file, shown);
+  return 'refused' in read ? read.refused : parseConfig(read.text, shown);
 }
 
-/** Reads a config file's text; FLOWLINE_CONFIG_NOT_FOUND or FLOWLINE_CONFIG_UNREADABLE. */
-async function readConfigText(file: string, shown: string): Promise<string> {
+/**
+ * Reads a config file's text, or the result refusing a file over the size limit;
+ * FLOWLINE_CONFIG_NOT_FOUND or FLOWLINE_CONFIG_UNREADABLE.
+ */
+async function readConfigText(
+  file: string,
+  shown: string,
+): Promise<{ readonly text: string } | { readonly refused: ConfigResult }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const handle = await open(file, 'r');
+    try {
+      // A file over the limit is refused by its size, never read into memory.
+      const { size } = await handle.stat();
+      if (size > MAX_CONFIG_BYTES) {
+        const issue: Issue = { ...tooLarge(size), file: shown, line: 1, column: 1 };
+        return { refused: { ok: false, errors: [issue], warnings: [] } };
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -72,12 +118,13 @@ async function readConfigText(file: string, shown: string): Promise<string> {
       cause: error,
     });
   }
-  return text;
+  return { text };
 }
 
 /**
- * Like {@link loadConfig}, but throws FLOWLINE_CONFIG_YAML or FLOWLINE_CONFIG_INVALID with every
- * problem in `issues`. Warnings are dropped; use loadConfig to show them.
+ * Like {@link loadConfig}, but throws FLOWLINE_CONFIG_TOO_LARGE, FLOWLINE_CONFIG_YAML,
+ * FLOWLINE_NOT_SUPPORTED or FLOWLINE_CONFIG_INVALID with every problem in `issues`. Warnings are
+ * dropped; use loadConfig to show them.
  */
 export async function loadConfigOrThrow(file: string, shown: string = file): Promise<FlowlineConfig> {
   return (await loadConfigSource(file, shown)).config;
@@ -91,8 +138,9 @@ export async function loadConfigSource(
   file: string,
   shown: string = file,
 ): Promise<{ config: FlowlineConfig; text: string }> {
-  const text = await readConfigText(file, shown);
-  return { config: configOrThrow(parseConfig(text, shown), shown), text };
+  const read = await readConfigText(file, shown);
+  if ('refused' in read) return { config: configOrThrow(read.refused, shown), text: '' };
+  return { config: configOrThrow(parseConfig(read.text, shown), shown), text: read.text };
 }
 
 /** The config of a parse result, or FLOWLINE_CONFIG_YAML / FLOWLINE_CONFIG_INVALID with every problem. */
@@ -100,11 +148,14 @@ export function configOrThrow(result: ConfigResult, shown: string): FlowlineConf
   if (result.ok) return result.config;
   const { errors } = result;
   const first = errors[0];
-  const yaml = errors.some((issue) => issue.code.startsWith('yaml_'));
-  const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
+  const code = errorCodeOf(errors);
+  const problems =
+    errors.at(-1)?.code === MORE_ERRORS
+      ? `more than ${MAX_REPORTED} problems`
+      : `${errors.length} problem${errors.length === 1 ? '' : 's'}`;
   throw new FlowlineError(
-    yaml ? 'FLOWLINE_CONFIG_YAML' : 'FLOWLINE_CONFIG_INVALID',
-    `${count} in ${shown}${yaml ? ' (not valid YAML)' : ''}`,
+    code,
+    `${problems} in ${shown}${code === 'FLOWLINE_CONFIG_YAML' ? ' (not valid YAML)' : ''}`,
     {
       ...(first?.hint === undefined ? {} : { hint: first.hint }),
       location: { file: shown, ...(first ? { line: first.line, column: first.column } : {}) },
@@ -113,49 +164,13 @@ export function configOrThrow(result: ConfigResult, shown: string): FlowlineConf
   );
 }
 
-function toIssue(raw: RawIssue, source: Source, file: string): Issue {
-  const position = raw.position ?? locate(source, raw.path, raw.at);
-  const path = formatPath(raw.path);
-  return {
-    code: raw.code,
-    message: raw.message,
-    file,
-    line: position.line,
-    column: position.column,
-    ...(path === '' ? {} : { path }),
-    ...(raw.hint === undefined ? {} : { hint: raw.hint }),
-  };
-}
-
-/** `environments.production.strategy.canary.steps[2].setWeight`; odd keys as `env["a.b"]`. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (/^[A-Za-z0-9_-]+$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
-
-function sortIssues(issues: Issue[]): Issue[] {
-  return issues
-    .map((issue, index) => ({ issue, index }))
-    .sort(
-      (a, b) =>
-        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
-        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
-        a.index - b.index,
-    )
-    .map(({ issue }) => issue);
-}
-
-function dedupe(issues: Issue[]): Issue[] {
-  const seen = new Set<string>();
-  return issues.filter((issue) => {
-    const key = `${issue.code}\u0000${issue.path ?? ''}\u0000${issue.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/**
+ * The one code for a refused file: over a limit, then not YAML, then using only what is not
+ * supported yet (the CLI exits 7: not a mistake in the file, a feature to wait for), else invalid.
+ */
+function errorCodeOf(errors: readonly Issue[]): ErrorCode {
+  if (errors.some((issue) => issue.code === TOO_LARGE)) return 'FLOWLINE_CONFIG_TOO_LARGE';
+  if (errors.some((issue) => issue.code.startsWith('yaml_'))) return 'FLOWLINE_CONFIG_YAML';
+  if (errors.every((issue) => issue.code === NOT_SUPPORTED)) return 'FLOWLINE_NOT_SUPPORTED';
+  return 'FLOWLINE_CONFIG_INVALID';
 }

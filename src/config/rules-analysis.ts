@@ -1,7 +1,7 @@
 import { isScalar } from 'yaml';
 import { parseExpression, parseJsonPath } from '../analysis/expr/index.js';
 import { type Findings, list, type Path, rec, text } from './rules-util.js';
-import type { Position, Source } from './source.js';
+import { nodeAt, type Position, type Source } from './source.js';
 
 /**
  * Parses every analysis condition (and web `jsonPath`) with the analysis engine's own parser, so a
@@ -11,7 +11,7 @@ import type { Position, Source } from './source.js';
  */
 
 /** The parsed file, when known: positions inside scalars need its text. */
-export interface SourceText extends Pick<Source, 'doc' | 'lineCounter'> {
+export interface SourceText extends Pick<Source, 'doc' | 'lineCounter' | 'aliasTargets'> {
   readonly text: string;
 }
 
@@ -60,7 +60,7 @@ export function checkAnalysisExpressions(
 
 /** The file position of character `offset` of the string value at `path`; undefined when unknown. */
 export function positionIn(source: SourceText, path: Path, offset: number): Position | undefined {
-  const node = source.doc.getIn(path, true);
+  const node = nodeAt(source, path);
   if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
   const [start, end] = node.range;
   const raw = source.text.slice(start, end);

@@ -4,7 +4,9 @@ import {
   checkDuplicates,
   type Findings,
   findCycles,
+  type Known,
   keys,
+  known,
   list,
   type Path,
   rec,
@@ -53,10 +55,11 @@ export function checkSegments(
 export function checkFlags(findings: Findings, data: Record<string, unknown>): Set<string> {
   const used = new Set<string>();
   const flags = rec(data.flags);
-  const environments = keys(data.environments);
-  const segments = keys(data.segments);
+  const environments = known(keys(data.environments));
+  const segments = known(keys(data.segments));
+  const flagNames = Object.keys(flags);
   // Undefined when the variants are missing (reported once): references to them are not checked.
-  const variantsOf = new Map<string, string[] | undefined>();
+  const variantsOf = new Map<string, Known | undefined>();
   for (const [key, raw] of Object.entries(flags)) {
     variantsOf.set(key, checkVariants(findings, key, rec(raw)));
   }
@@ -66,12 +69,12 @@ export function checkFlags(findings: Findings, data: Record<string, unknown>): S
     const base: Path = ['flags', key];
     const checkVariant = (value: unknown, path: Path): void => {
       const name = text(value);
-      if (name === undefined || variants === undefined || variants.includes(name)) return;
+      if (name === undefined || variants === undefined || variants.has(name)) return;
       findings.errors.push({
         code: 'missing_variant',
         message: `flag \`${key}\` has no variant \`${name}\``,
         path,
-        hint: didYouMean(name, variants, 'its variants'),
+        hint: (budget) => didYouMean(name, variants.names, 'its variants', budget),
       });
     };
     if (flag.defaultVariant !== undefined) checkVariant(flag.defaultVariant, [...base, 'defaultVariant']);
@@ -80,23 +83,23 @@ export function checkFlags(findings: Findings, data: Record<string, unknown>): S
       const other = text(prerequisite.flag);
       const path: Path = [...base, 'prerequisites', index];
       if (other === undefined) return;
-      if (!(other in flags)) {
+      if (!Object.hasOwn(flags, other)) {
         findings.errors.push({
           code: 'missing_flag',
           message: `prerequisite flag \`${other}\` is not defined`,
           path: [...path, 'flag'],
-          hint: didYouMean(other, Object.keys(flags), 'defined flags'),
+          hint: (budget) => didYouMean(other, flagNames, 'defined flags', budget),
         });
         return;
       }
       const variant = text(prerequisite.variant);
       const otherVariants = variantsOf.get(other);
-      if (variant !== undefined && otherVariants !== undefined && !otherVariants.includes(variant)) {
+      if (variant !== undefined && otherVariants !== undefined && !otherVariants.has(variant)) {
         findings.errors.push({
           code: 'missing_variant',
           message: `flag \`${other}\` has no variant \`${variant}\``,
           path: [...path, 'variant'],
-          hint: didYouMean(variant, otherVariants, `variants of \`${other}\``),
+          hint: (budget) => didYouMean(variant, otherVariants.names, `variants of \`${other}\``, budget),
         });
       }
     });
@@ -108,19 +111,19 @@ export function checkFlags(findings: Findings, data: Record<string, unknown>): S
     );
     for (const [envName, rawEnv] of Object.entries(rec(flag.environments))) {
       const path: Path = [...base, 'environments', envName];
-      if (!environments.includes(envName)) {
+      if (!environments.has(envName)) {
         findings.errors.push({
           code: 'missing_environment',
           message: `environment \`${envName}\` is not defined`,
           path,
           at: 'key',
-          hint: didYouMean(envName, environments, 'defined environments'),
+          hint: (budget) => didYouMean(envName, environments.names, 'defined environments', budget),
         });
       }
       checkFlagEnvironment(findings, rec(rawEnv), path, { segments, used, checkVariant });
     }
   }
-  const cycles = findCycles(Object.keys(flags), (key) =>
+  const cycles = findCycles(flagNames, (key) =>
     list(rec(flags[key]).prerequisites).flatMap((p) => text(rec(p).flag) ?? []),
   );
   for (const cycle of cycles) {
@@ -137,7 +140,7 @@ export function checkFlags(findings: Findings, data: Record<string, unknown>): S
 }
 
 interface FlagContext {
-  readonly segments: readonly string[];
+  readonly segments: Known;
   readonly used: Set<string>;
   readonly checkVariant: (value: unknown, path: Path) => void;
 }
@@ -154,12 +157,12 @@ function checkFlagEnvironment(
     const segment = text(rule.segment);
     if (segment !== undefined) {
       ctx.used.add(segment);
-      if (!ctx.segments.includes(segment)) {
+      if (!ctx.segments.has(segment)) {
         findings.errors.push({
           code: 'missing_segment',
           message: `segment \`${segment}\` is not defined`,
           path: [...rulePath, 'segment'],
-          hint: didYouMean(segment, ctx.segments, 'defined segments'),
+          hint: (budget) => didYouMean(segment, ctx.segments.names, 'defined segments', budget),
         });
       }
     }
@@ -310,11 +313,11 @@ function isIsoDate(value: unknown): boolean {
 }
 
 /** Checks the variant values against the flag's type; returns the variant names (undefined: none given). */
-function checkVariants(findings: Findings, key: string, flag: Record<string, unknown>): string[] | undefined {
+function checkVariants(findings: Findings, key: string, flag: Record<string, unknown>): Known | undefined {
   const type = text(flag.type) ?? 'boolean';
   const base: Path = ['flags', key];
   if (flag.variants === undefined) {
-    if (type === 'boolean') return ['on', 'off'];
+    if (type === 'boolean') return known(['on', 'off']);
     findings.errors.push({
       code: 'missing_key',
       message: `a ${type} flag needs \`variants\``,
@@ -336,7 +339,7 @@ function checkVariants(findings: Findings, key: string, flag: Record<string, unk
       });
     }
   }
-  if (flag.defaultVariant === undefined && !(type === 'boolean' && 'off' in variants)) {
+  if (flag.defaultVariant === undefined && !(type === 'boolean' && Object.hasOwn(variants, 'off'))) {
     findings.errors.push({
       code: 'missing_key',
       message: `flag \`${key}\` needs a \`defaultVariant\``,
@@ -344,7 +347,7 @@ function checkVariants(findings: Findings, key: string, flag: Record<string, unk
       hint: `add \`defaultVariant:\` naming one of ${listOf(Object.keys(variants))}`,
     });
   }
-  return Object.keys(variants);
+  return known(Object.keys(variants));
 }
 
 const EXPECTED: Readonly<Record<string, { test: (value: unknown) => boolean; what: string }>> = {

@@ -53,41 +53,73 @@ export function checkDuplicates(
   });
 }
 
+/** Names defined in a section: checked against in constant time, listed in hints. */
+export interface Known {
+  readonly names: readonly string[];
+  has(name: string): boolean;
+}
+
+export function known(names: readonly string[]): Known {
+  const set = new Set(names);
+  return { names, has: (name) => set.has(name) };
+}
+
+/** Cycles reported per graph: each costs its length to describe, so a hostile graph stays linear. */
+const MAX_CYCLES = 100;
+
 /**
  * Finds cycles in a directed graph; each cycle once, as the path that closes it (`a, b, a`).
  * `next` lists a node's targets; targets that are not nodes are ignored (reported elsewhere).
+ * The walk keeps its own stack, so a chain of forty thousand stages cannot overflow the call stack.
  */
 export function findCycles(nodes: readonly string[], next: (node: string) => readonly string[]): string[][] {
-  const known = new Set(nodes);
+  const nodeSet = new Set(nodes);
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
+  /** Where each node being visited is on `path`. */
+  const onPath = new Map<string, number>();
+  const path: string[] = [];
   const cycles: string[][] = [];
   const reported = new Set<string>();
-  const visit = (node: string): void => {
+  const frames: { node: string; targets: readonly string[]; index: number }[] = [];
+  const enter = (node: string): void => {
     state.set(node, 'visiting');
-    stack.push(node);
-    for (const target of next(node)) {
-      if (!known.has(target)) continue;
+    onPath.set(node, path.length);
+    path.push(node);
+    frames.push({ node, targets: next(node), index: 0 });
+  };
+  for (const root of nodes) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as (typeof frames)[number];
+      if (frame.index >= frame.targets.length) {
+        frames.pop();
+        path.pop();
+        onPath.delete(frame.node);
+        state.set(frame.node, 'done');
+        continue;
+      }
+      const target = frame.targets[frame.index++] as string;
+      if (!nodeSet.has(target)) continue;
       const seen = state.get(target);
-      if (seen === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(target)), target];
-        const id = [...new Set(cycle)].sort().join('\u0000');
-        if (!reported.has(id)) {
-          reported.add(id);
-          cycles.push(cycle);
+      if (seen === undefined) {
+        enter(target);
+      } else if (seen === 'visiting' && cycles.length < MAX_CYCLES) {
+        // One report per closing edge: `needs: [a, a]` closes the same cycle twice.
+        const edge = `${frame.node}\u0000${target}`;
+        if (!reported.has(edge)) {
+          reported.add(edge);
+          cycles.push([...path.slice(onPath.get(target)), target]);
         }
-      } else if (seen === undefined) {
-        visit(target);
       }
     }
-    stack.pop();
-    state.set(node, 'done');
-  };
-  for (const node of nodes) if (!state.has(node)) visit(node);
+  }
   return cycles;
 }
 
-/** `a` → `b` → `a` */
+/** `a` → `b` → `a`; a long cycle shows its ends and how many names it leaves out. */
 export function arrowPath(cycle: readonly string[]): string {
-  return cycle.map((node) => `\`${node}\``).join(' → ');
+  const shown = (names: readonly string[]) => names.map((node) => `\`${node}\``).join(' → ');
+  if (cycle.length <= 12) return shown(cycle);
+  return `${shown(cycle.slice(0, 5))} → … (${cycle.length - 10} more) → ${shown(cycle.slice(-5))}`;
 }

@@ -230,19 +230,36 @@ describe('flag references and values', () => {
   });
 });
 
-describe('notification references', () => {
-  it('requires channels to exist and their secrets to be declared', () => {
-    const issues = problems(
-      `${HEAD}secrets: [PD_KEY]\nnotify:\n  channels:\n    team: { slack: { webhookSecret: SLACK_URL } }\n    oncall: { pagerduty: { routingKeySecret: PD_KEY } }\n` +
-        '  routes: [{ events: [deployment.failed], channels: [teem] }]\n',
-    );
-    expect(issues.map(where)).toEqual([
-      '6:37 missing_secret notify.channels.team.slack.webhookSecret',
-      '8:54 missing_channel notify.routes[0].channels[0]',
-    ]);
-  });
-
+describe('secrets', () => {
   it('reports names listed twice', () => {
     expect(problems(`${HEAD}secrets: [A, B, A]\n`).map(where)).toEqual(['3:17 duplicate_name secrets[2]']);
+  });
+});
+
+describe('what is not built yet', () => {
+  it('refuses `notify` with FLOWLINE_NOT_SUPPORTED at its key, instead of accepting and ignoring it', () => {
+    const [issue, ...rest] = problems(
+      `${HEAD}notify:\n  channels:\n    team: { slack: { webhookSecret: SLACK_URL } }\n`,
+    );
+    expect(rest).toEqual([]);
+    expect(issue).toMatchObject({ code: 'FLOWLINE_NOT_SUPPORTED', path: 'notify', line: 3, column: 1 });
+    expect(issue?.message).toMatch(/^`notify` is not supported yet/);
+    expect(issue?.hint).toBe('remove the `notify` section; docs/config.md lists what is supported');
+  });
+
+  it('refuses the kubernetes driver and its namespace, and accepts local processes', () => {
+    const issues = problems(
+      `${RUN}environments:\n  staging:\n    runtime: { driver: kubernetes, namespace: shop }\n`,
+    );
+    expect(issues.map(where)).toEqual([
+      '6:24 FLOWLINE_NOT_SUPPORTED environments.staging.runtime.driver',
+      '6:47 FLOWLINE_NOT_SUPPORTED environments.staging.runtime.namespace',
+    ]);
+    expect(issues[0]?.hint).toBe('remove `runtime.driver`, or set it to `process`');
+    const result = parseConfig(
+      `${RUN}environments:\n  staging:\n    runtime: { driver: process }\n`,
+      'flowline.yaml',
+    );
+    expect(result.ok && result.config.environments.staging?.runtime).toEqual({ driver: 'process' });
   });
 });

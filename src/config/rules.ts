@@ -5,7 +5,9 @@ import {
   checkDuplicates,
   type Findings,
   findCycles,
+  type Known,
   keys,
+  known,
   list,
   type Path,
   rec,
@@ -28,7 +30,6 @@ export function checkRules(data: unknown, source?: SourceText): Findings {
   checkAnalysisExpressions(findings, root, source);
   const usedSegments = checkFlags(findings, root);
   checkSegments(findings, root, usedSegments);
-  checkNotify(findings, root);
   checkDuplicates(findings, list(root.secrets).map(text), (index) => ['secrets', index], 'secret');
   return findings;
 }
@@ -36,12 +37,13 @@ export function checkRules(data: unknown, source?: SourceText): Findings {
 function checkStages(findings: Findings, root: Record<string, unknown>): void {
   const stages = rec(root.stages);
   const names = Object.keys(stages);
+  const candidates = ['build', ...names];
   // Edges between stages only: `build` is the root, never part of a cycle.
   const needsOf = (name: string): string[] =>
     list(rec(stages[name]).needs).flatMap((need) =>
       typeof need === 'string' && need !== 'build' ? [need] : [],
     );
-  if ('build' in stages) {
+  if (Object.hasOwn(stages, 'build')) {
     findings.errors.push({
       code: 'reserved_name',
       message: '`build` is the name of the build itself and cannot name a stage',
@@ -52,12 +54,12 @@ function checkStages(findings: Findings, root: Record<string, unknown>): void {
   }
   for (const name of names) {
     list(rec(stages[name]).needs).forEach((need, index) => {
-      if (typeof need !== 'string' || need === 'build' || need in stages) return;
+      if (typeof need !== 'string' || need === 'build' || Object.hasOwn(stages, need)) return;
       findings.errors.push({
         code: 'missing_stage',
         message: `stage \`${name}\` needs \`${need}\`, which is not defined`,
         path: ['stages', name, 'needs', index],
-        hint: didYouMean(need, ['build', ...names], 'defined stages'),
+        hint: (budget) => didYouMean(need, candidates, 'defined stages', budget),
       });
     });
   }
@@ -75,7 +77,7 @@ function checkStages(findings: Findings, root: Record<string, unknown>): void {
     });
   }
   const deploy = rec(rec(root.pipeline).deploy);
-  const environments = keys(root.environments);
+  const environments = known(keys(root.environments));
   for (const trigger of ['trunk', 'pullRequests']) {
     list(deploy[trigger]).forEach((env, index) => {
       checkEnvironmentName(findings, env, environments, ['pipeline', 'deploy', trigger, index]);
@@ -129,19 +131,21 @@ function checkRun(findings: Findings, root: Record<string, unknown>): void {
 function checkEnvironments(findings: Findings, root: Record<string, unknown>): Set<string> {
   const environments = rec(root.environments);
   const names = Object.keys(environments);
-  const templates = keys(rec(root.analysis).templates);
+  const knownNames = known(names);
+  const templates = known(keys(rec(root.analysis).templates));
   const used = new Set<string>();
   const checkRefs = (ref: unknown, path: Path): void => {
     list(rec(ref).templates).forEach((item, index) => {
       const name = text(rec(item).templateName);
       if (name === undefined) return;
       used.add(name);
-      if (templates.includes(name)) return;
+      if (templates.has(name)) return;
       findings.errors.push({
         code: 'missing_template',
         message: `analysis template \`${name}\` is not defined`,
         path: [...path, 'templates', index, 'templateName'],
-        hint: `${didYouMean(name, templates, 'defined templates')} (templates live under \`analysis.templates\`)`,
+        hint: (budget) =>
+          `${didYouMean(name, templates.names, 'defined templates', budget)} (templates live under \`analysis.templates\`)`,
       });
     });
   };
@@ -156,7 +160,7 @@ function checkEnvironments(findings: Findings, root: Record<string, unknown>): S
         hint: 'name the environment the artifact must pass first, e.g. `after: staging`',
       });
     } else if (env.after !== undefined) {
-      checkEnvironmentName(findings, env.after, names, [...path, 'after']);
+      checkEnvironmentName(findings, env.after, knownNames, [...path, 'after']);
     }
     if (env.ttl !== undefined && env.ephemeral !== true) {
       findings.warnings.push({
@@ -202,19 +206,14 @@ function checkEnvironments(findings: Findings, root: Record<string, unknown>): S
   return used;
 }
 
-function checkEnvironmentName(
-  findings: Findings,
-  value: unknown,
-  known: readonly string[],
-  path: Path,
-): void {
+function checkEnvironmentName(findings: Findings, value: unknown, environments: Known, path: Path): void {
   const name = text(value);
-  if (name === undefined || known.includes(name)) return;
+  if (name === undefined || environments.has(name)) return;
   findings.errors.push({
     code: 'missing_environment',
     message: `environment \`${name}\` is not defined`,
     path,
-    hint: didYouMean(name, known, 'defined environments'),
+    hint: (budget) => didYouMean(name, environments.names, 'defined environments', budget),
   });
 }
 
@@ -259,51 +258,4 @@ function checkAnalysis(findings: Findings, root: Record<string, unknown>, used: 
       });
     }
   }
-}
-
-function checkNotify(findings: Findings, root: Record<string, unknown>): void {
-  const notify = rec(root.notify);
-  const channels = rec(notify.channels);
-  const secrets = list(root.secrets).flatMap((secret) => text(secret) ?? []);
-  const environments = keys(root.environments);
-  for (const [name, raw] of Object.entries(channels)) {
-    const channel = rec(raw);
-    const fields: [string, string][] = [
-      ['slack', 'webhookSecret'],
-      ['pagerduty', 'routingKeySecret'],
-      ['webhook', 'signingSecret'],
-    ];
-    for (const [kind, field] of fields) {
-      const secret = text(rec(channel[kind])[field]);
-      if (secret === undefined || secrets.includes(secret)) continue;
-      findings.errors.push({
-        code: 'missing_secret',
-        message: `secret \`${secret}\` is not listed in \`secrets\``,
-        path: ['notify', 'channels', name, kind, field],
-        hint: `add \`${secret}\` to \`secrets:\` so its value is loaded and masked`,
-      });
-    }
-  }
-  list(notify.routes).forEach((raw, routeIndex) => {
-    const route = rec(raw);
-    list(route.channels).forEach((value, index) => {
-      const channel = text(value);
-      if (channel === undefined || channel in channels) return;
-      findings.errors.push({
-        code: 'missing_channel',
-        message: `channel \`${channel}\` is not defined`,
-        path: ['notify', 'routes', routeIndex, 'channels', index],
-        hint: didYouMean(channel, Object.keys(channels), 'channels under `notify.channels`'),
-      });
-    });
-    list(route.environments).forEach((env, index) => {
-      checkEnvironmentName(findings, env, environments, [
-        'notify',
-        'routes',
-        routeIndex,
-        'environments',
-        index,
-      ]);
-    });
-  });
 }

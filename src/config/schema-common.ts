@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DNS_LABEL_HINT, DNS_LABEL as DNS_LABEL_PATTERN } from '../core/names.js';
-import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { DURATION_HINT, DURATION_PATTERN, parseDuration } from '../core/time.js';
 
 /**
  * Building blocks shared by the schema files. Each named pattern carries the issue code and hint
@@ -29,7 +29,7 @@ export function patternInfo(pattern: string | undefined): PatternInfo | undefine
 named(DURATION_PATTERN, {
   code: 'invalid_duration',
   what: 'a duration',
-  hint: 'write a number with a unit: `500ms`, `30s`, `10m`, `72h`, `7d` or combined like `1h30m`',
+  hint: DURATION_HINT,
 });
 
 const DNS_LABEL = named(DNS_LABEL_PATTERN, {
@@ -67,7 +67,18 @@ export function duration(description: string) {
   return z
     .string()
     .regex(DURATION_PATTERN)
-    .transform((text) => parseDuration(text) ?? 0)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms !== undefined) return ms;
+      // The syntax is right but the total overflows (`99999999999999w`).
+      ctx.issues.push({
+        code: 'custom',
+        input: text,
+        message: `\`${text}\` is too long a duration`,
+        params: { code: 'invalid_duration', hint: 'give a duration of at most a few years' },
+      });
+      return z.NEVER;
+    })
     .describe(`${description} A duration such as \`500ms\`, \`30s\`, \`10m\`, \`72h\`, \`7d\`.`);
 }
 
@@ -93,6 +104,25 @@ export function envMap(description: string) {
     .record(envVarName(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
     .default({})
     .describe(description);
+}
+
+/** The code of a key whose feature is not built yet: the catalogue's, so tools can tell it apart. */
+export const NOT_SUPPORTED = 'FLOWLINE_NOT_SUPPORTED';
+
+/**
+ * A key whose feature is not built yet. Absent is fine; any value is refused, because accepting
+ * it would let a file rely on something Flowline silently ignores. The JSON Schema says so too.
+ */
+export function notSupported(message: string, hint: string) {
+  return z
+    .unknown()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      ctx.addIssue({ code: 'custom', message, params: { code: NOT_SUPPORTED, hint } });
+    })
+    .meta({ not: {} })
+    .describe(`${message}.`);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

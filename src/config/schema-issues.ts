@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN } from '../core/time.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { patternInfo } from './schema-common.js';
 import type { PathSegment, RawIssue } from './source.js';
-import { describeValue, didYouMean, listOf } from './suggest.js';
+import { describeValue, didYouMean, listOf, shorten } from './suggest.js';
 
 /**
  * Runs the zod schema and rewrites its issues for people: stable codes, messages in the words of
@@ -65,7 +65,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
         message: `unknown key \`${key}\``,
         path: [...path, key],
         at: 'key',
-        hint: didYouMean(key, at?.knownKeys ?? [], 'allowed keys here'),
+        hint: (budget) => didYouMean(key, at?.knownKeys ?? [], 'allowed keys here', budget),
       }));
     case 'invalid_type': {
       if (issue.input === undefined) {
@@ -111,13 +111,14 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
           },
         ];
       }
-      const got = typeof issue.input === 'string' ? `\`${issue.input}\`` : describeValue(issue.input);
+      const got =
+        typeof issue.input === 'string' ? `\`${shorten(issue.input)}\`` : describeValue(issue.input);
       return [
         {
           code: 'invalid_value',
           message: `${got} is not one of ${listOf(values)}`,
           path,
-          hint: didYouMean(String(issue.input), values, 'allowed values'),
+          hint: (budget) => didYouMean(String(issue.input), values, 'allowed values', budget),
         },
       ];
     }
@@ -129,7 +130,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
       return [
         {
           code: info?.code ?? 'invalid_key',
-          message: `\`${String(issue.input)}\` is not ${info?.what ?? 'a valid key'}`,
+          message: `\`${shorten(String(issue.input))}\` is not ${info?.what ?? 'a valid key'}`,
           path,
           at: 'key',
           ...(info ? { hint: info.hint } : {}),
@@ -152,7 +153,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: Map<string, SchemaConte
 }
 
 function formatProblem(issue: z.core.$ZodIssueInvalidStringFormat): Omit<RawIssue, 'path'> {
-  const got = `\`${String(issue.input)}\``;
+  const got = `\`${shorten(String(issue.input))}\``;
   const info = patternInfo(issue.pattern);
   if (info) return { code: info.code, message: `${got} is not ${info.what}`, hint: info.hint };
   switch (issue.format) {

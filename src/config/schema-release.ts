@@ -7,7 +7,9 @@ import {
   exactlyOne,
   identifier,
   jsonPath,
+  NOT_SUPPORTED,
   nonEmpty,
+  notSupported,
 } from './schema-common.js';
 
 /** Environments, their release strategies (shaped like Argo Rollouts) and analysis templates. */
@@ -164,8 +166,23 @@ export const environmentSchema = z
         driver: z
           .enum(['process', 'kubernetes'])
           .default('process')
-          .describe('Where instances run: local processes or Kubernetes.'),
-        namespace: dnsLabel().optional().describe('Kubernetes namespace.'),
+          .transform((driver, ctx) => {
+            if (driver === 'process') return driver;
+            ctx.issues.push({
+              code: 'custom',
+              input: driver,
+              message: 'the `kubernetes` driver is not supported yet: instances run as local processes',
+              params: { code: NOT_SUPPORTED, hint: 'remove `runtime.driver`, or set it to `process`' },
+            });
+            return z.NEVER;
+          })
+          // Editors flag `kubernetes` too: the JSON Schema lists only what works.
+          .meta({ enum: ['process'] })
+          .describe('Where instances run: `process` (local processes). `kubernetes` is not supported yet.'),
+        namespace: notSupported(
+          '`runtime.namespace` is not supported yet: it names a Kubernetes namespace, and the Kubernetes driver is not built',
+          'remove `runtime.namespace`',
+        ),
       })
       .prefault({})
       .describe('Where the instances of this environment run.'),

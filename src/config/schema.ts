@@ -4,8 +4,8 @@ import {
   duration,
   durationWithDefault,
   envVarName,
-  exactlyOne,
   identifier,
+  notSupported,
 } from './schema-common.js';
 import { flagSchema, segmentSchema } from './schema-flags.js';
 import { buildSchema, pipelineSchema, runSchema, stageSchema, stepSchema } from './schema-pipeline.js';
@@ -16,24 +16,6 @@ import { analysisSchema, environmentSchema } from './schema-release.js';
  * checks and of the published JSON Schema. Cross-references (a `needs` naming a stage, a
  * `templateName` naming a template) are checked afterwards by rules.ts.
  */
-
-export const NOTIFY_EVENTS = [
-  'run.failed',
-  'trunk.red',
-  'trunk.green',
-  'deployment.started',
-  'deployment.succeeded',
-  'deployment.failed',
-  'release.paused',
-  'release.promoted',
-  'release.aborted',
-  'release.rolledBack',
-  'analysis.failed',
-  'flag.changed',
-  'flag.killed',
-  'incident.opened',
-  'incident.resolved',
-] as const;
 
 const qualitySchema = z
   .strictObject({
@@ -67,60 +49,6 @@ const qualitySchema = z
   .prefault({})
   .describe('The quality plan (QASP): DORA targets the delivery report is measured against.');
 
-const channelSchema = exactlyOne(
-  z
-    .strictObject({
-      slack: z
-        .strictObject({
-          webhookSecret: envVarName().describe('Secret (listed in `secrets`) holding the Slack webhook URL.'),
-        })
-        .optional()
-        .describe('A Slack-compatible incoming webhook.'),
-      pagerduty: z
-        .strictObject({
-          routingKeySecret: envVarName().describe(
-            'Secret (listed in `secrets`) holding the Events API v2 routing key.',
-          ),
-          severity: z.enum(['critical', 'error', 'warning', 'info']).default('error'),
-        })
-        .optional()
-        .describe('PagerDuty Events API v2.'),
-      webhook: z
-        .strictObject({
-          url: z.url().describe('URL receiving a POST per event.'),
-          signingSecret: envVarName()
-            .optional()
-            .describe('Secret (listed in `secrets`) used to sign the body (HMAC-SHA256).'),
-        })
-        .optional()
-        .describe('A generic signed webhook.'),
-    })
-    .meta({ minProperties: 1, maxProperties: 1 })
-    .describe('Where notifications go: one of `slack`, `pagerduty`, `webhook`.'),
-  ['slack', 'pagerduty', 'webhook'],
-  'a channel',
-);
-
-const notifySchema = z
-  .strictObject({
-    channels: z.record(identifier(), channelSchema).default({}).describe('Notification channels by name.'),
-    routes: z
-      .array(
-        z.strictObject({
-          events: z.array(z.enum(NOTIFY_EVENTS)).min(1).describe('Events sent along this route.'),
-          channels: z.array(identifier()).min(1).describe('Channels (names under `notify.channels`).'),
-          environments: z
-            .array(dnsLabel())
-            .optional()
-            .describe('Only events of these environments. Default: all.'),
-        }),
-      )
-      .default([])
-      .describe('Which events go to which channels.'),
-  })
-  .prefault({})
-  .describe('Incidents and outgoing events.');
-
 export const configSchema = z
   .strictObject({
     version: z.literal(1).describe('Schema version of this file. Always `1` for now.'),
@@ -148,7 +76,10 @@ export const configSchema = z
     segments: z.record(identifier(), segmentSchema).default({}).describe('Reusable user segments by name.'),
     flags: z.record(identifier(), flagSchema).default({}).describe('Feature flags by key.'),
     quality: qualitySchema,
-    notify: notifySchema,
+    notify: notSupported(
+      '`notify` is not supported yet: Flowline sends no notifications, so these channels would never be used',
+      'remove the `notify` section; docs/config.md lists what is supported',
+    ),
   })
   .describe('flowline.yaml: how Flowline builds, tests, deploys and releases this service.');
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from './duration.js';
 import { closest, didYouMean } from './suggest.js';
 
 describe('closest', () => {
@@ -15,20 +14,20 @@ describe('closest', () => {
     expect(didYouMean('zzz', ['a', 'b'], 'known names')).toBe('known names: `a` and `b`');
     expect(didYouMean('zzz', [], 'defined stages')).toBe('there are no defined stages');
   });
-});
-
-describe('parseDuration', () => {
-  it('reads units and combinations into milliseconds', () => {
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration('10m')).toBe(600_000);
-    expect(parseDuration('72h')).toBe(259_200_000);
-    expect(parseDuration('1d2h')).toBe(93_600_000);
-    expect(parseDuration('1h30m15s')).toBe(5_415_000);
+  it('stops guessing once the parse has spent its budget, and lists the names instead', () => {
+    const budget = { cells: 30 };
+    expect(closest('stagse', ['build', 'stages'], budget)).toBeUndefined();
+    expect(budget.cells).toBe(0);
+    expect(didYouMean('stagse', ['build', 'stages'], 'defined stages', budget)).toBe(
+      'defined stages: `build` and `stages`',
+    );
+    expect(closest('stagse', ['build', 'stages'], { cells: 1_000 })).toBe('stages');
   });
 
-  it('refuses numbers without units and unknown units', () => {
-    for (const text of ['30', '5 sec', '1w', '', 'm', '-1s'])
-      expect(parseDuration(text), text).toBeUndefined();
+  it('suggests nothing for a name far longer than every candidate, at the cost of a length check', () => {
+    const budget = { cells: 1_000 };
+    expect(closest('x'.repeat(500_000), ['build', 'stages'], budget)).toBeUndefined();
+    // Two comparisons and two prefix checks, whatever the length of the word.
+    expect(budget.cells).toBeGreaterThanOrEqual(900);
   });
 });

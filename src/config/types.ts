@@ -1,5 +1,4 @@
 import type { OPERATORS } from '../flags/engine/index.js';
-import type { NOTIFY_EVENTS } from './schema.js';
 import type { FLAG_TYPES } from './schema-flags.js';
 import type { ROUTER_SIGNALS } from './schema-release.js';
 
@@ -26,7 +25,6 @@ export interface FlowlineConfig {
   readonly segments: Readonly<Record<string, Segment>>;
   readonly flags: Readonly<Record<string, Flag>>;
   readonly quality: QualityPlan;
-  readonly notify: NotifyConfig;
 }
 
 /** Milliseconds. */
@@ -127,7 +125,8 @@ export interface Environment {
   readonly strategy: Strategy;
   readonly autoRollback: boolean;
   readonly progressDeadline: Millis;
-  readonly runtime: { readonly driver: 'process' | 'kubernetes'; readonly namespace?: string | undefined };
+  /** Only local processes for now: `kubernetes` is refused by the parser until it is built. */
+  readonly runtime: { readonly driver: 'process' };
 }
 
 export type Strategy = { readonly kind: 'allAtOnce' } | BlueGreenStrategy | CanaryStrategy;
@@ -313,24 +312,4 @@ export interface QualityPlan {
     readonly recoveryTime?: Millis | undefined;
     readonly reworkRate?: number | undefined;
   };
-}
-
-export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
-
-export type Channel =
-  | { readonly kind: 'slack'; readonly webhookSecret: string }
-  | {
-      readonly kind: 'pagerduty';
-      readonly routingKeySecret: string;
-      readonly severity: 'critical' | 'error' | 'warning' | 'info';
-    }
-  | { readonly kind: 'webhook'; readonly url: string; readonly signingSecret?: string | undefined };
-
-export interface NotifyConfig {
-  readonly channels: Readonly<Record<string, Channel>>;
-  readonly routes: readonly {
-    readonly events: readonly NotifyEvent[];
-    readonly channels: readonly string[];
-    readonly environments?: readonly string[] | undefined;
-  }[];
 }

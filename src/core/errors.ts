@@ -57,6 +57,12 @@ export const ERROR_CODES = {
     summary: 'The config file is YAML but breaks the schema: wrong types, unknown keys, bad references.',
     fix: 'Fix each listed problem at its file:line:col; `flowline schema` gives editors autocompletion.',
   },
+  FLOWLINE_CONFIG_TOO_LARGE: {
+    kind: 'tooLarge',
+    summary:
+      'The config file is over a limit of what Flowline reads: 1 MiB, mappings and lists nested 64 levels deep, or aliases repeating 10,000 values.',
+    fix: 'A flowline.yaml is a few kilobytes: check that it is the right file; write aliased values out instead of nesting aliases.',
+  },
   FLOWLINE_SETTING_INVALID: {
     kind: 'input',
     summary:

@@ -1,7 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { FlowlineError } from './errors.js';
-import { parseDuration } from './time.js';
+import { requireDuration } from './time.js';
 
 /** How long a server waits for news from a CI machine's run before reaping it (10 minutes). */
 export const DEFAULT_RUNNER_TIMEOUT_MS = 10 * 60_000;
@@ -96,15 +95,11 @@ export function loadSettings(
 export function runnerTimeoutMs(settings: Pick<Settings, 'runnerTimeout'>): number {
   const text = settings.runnerTimeout;
   if (text === undefined) return DEFAULT_RUNNER_TIMEOUT_MS;
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < 1000) {
-    throw new FlowlineError(
-      'FLOWLINE_SETTING_INVALID',
-      `FLOWLINE_RUNNER_TIMEOUT \`${text}\` is not a duration of 1s or more.`,
-      { hint: 'e.g. FLOWLINE_RUNNER_TIMEOUT=10m (runners report at least every 30 s).' },
-    );
-  }
-  return ms;
+  return requireDuration(text, {
+    name: 'FLOWLINE_RUNNER_TIMEOUT',
+    min: '1s',
+    code: 'FLOWLINE_SETTING_INVALID',
+  });
 }
 
 /**

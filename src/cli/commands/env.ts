@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
-import { parseDuration } from '../../core/time.js';
+import { requireDuration } from '../../core/time.js';
 import type { EnvironmentStatus } from '../../deploy/index.js';
 import type { CommandContext } from '../context.js';
 import { age, printable, renderTable, writeJson } from '../output.js';
@@ -26,11 +26,7 @@ export async function create(ctx: CommandContext): Promise<number | undefined> {
       hint: 'e.g. --pr 12',
     });
   }
-  if (ttl !== undefined && (parseDuration(ttl) ?? 0) < 1000) {
-    throw new FlowlineError('FLOWLINE_USAGE', `--ttl \`${ttl}\` is not a duration of 1s or more.`, {
-      hint: 'e.g. --ttl 72h, --ttl 30m, --ttl 7d',
-    });
-  }
+  if (ttl !== undefined) requireDuration(ttl, { name: '--ttl', min: '1s', code: 'FLOWLINE_USAGE' });
   const service = await serviceOf(ctx);
   const backend = await ctx.backend();
   const result = await backend.createEnvironment(

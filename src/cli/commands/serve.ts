@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { startDaemon } from '../../app/daemon.js';
 import { createFlowline } from '../../app/flowline.js';
 import { FlowlineError } from '../../core/errors.js';
-import { parseDuration } from '../../core/time.js';
+import { requireDuration } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
 import { printable } from '../output.js';
 
@@ -46,16 +46,10 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
   const apiPort = parsePort(String(ctx.options.port));
   const routerPort = parsePort(String(ctx.options.routerPort), '--router-port');
   const reapText = ctx.options.reapInterval as string | undefined;
-  const reapIntervalMs = reapText === undefined ? undefined : parseDuration(reapText);
-  if (reapText !== undefined && (reapIntervalMs === undefined || reapIntervalMs < 10)) {
-    throw new FlowlineError(
-      'FLOWLINE_USAGE',
-      `--reap-interval \`${reapText}\` is not a duration of 10ms or more.`,
-      {
-        hint: 'e.g. --reap-interval 30s',
-      },
-    );
-  }
+  const reapIntervalMs =
+    reapText === undefined
+      ? undefined
+      : requireDuration(reapText, { name: '--reap-interval', min: '10ms', code: 'FLOWLINE_USAGE' });
   const err = ctx.streams.stderr;
   const flowline = await createFlowline(ctx.settings);
   try {

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
-import { FlowlineError } from '../../core/errors.js';
-import { parseDuration } from '../../core/time.js';
+import { requireDuration } from '../../core/time.js';
 import { type EnvironmentService, previewName } from '../../deploy/index.js';
 import { principalOf } from '../auth.js';
 import { streamProgress } from '../stream.js';
@@ -152,16 +151,10 @@ export const environmentRoutes =
   };
 
 function parseTtl(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < 1000) {
-    throw new FlowlineError(
-      'FLOWLINE_REQUEST_INVALID',
-      `The time to live \`${text}\` is not a duration of 1s or more.`,
-      {
-        hint: 'Give a duration such as `30m`, `72h` or `7d`.',
-        location: { path: 'body.ttl' },
-      },
-    );
-  }
-  return ms;
+  return requireDuration(text, {
+    name: 'ttl',
+    min: '1s',
+    code: 'FLOWLINE_REQUEST_INVALID',
+    path: 'body.ttl',
+  });
 }

@@ -38,7 +38,8 @@ const start = (id: string) => ({
   startedAt: '2026-01-01T00:00:00.000Z',
   nodes: [{ name: 'unit', kind: 'stage' }],
   // Seeds the policy of the new service: its trunk (main) is what moves the andon cord.
-  config: 'version: 1\nservice: shop\nbuild: { command: make, inputs: ["src/**"], output: dist }\npipeline: { trunk: main }\n',
+  config:
+    'version: 1\nservice: shop\nbuild: { command: make, inputs: ["src/**"], output: dist }\npipeline: { trunk: main }\n',
 });
 
 describe('the run routes', () => {
