@@ -77,7 +77,12 @@ export async function admit(deps: Deps, request: DeployRequest): Promise<Admissi
     );
   }
   deps.authorize(request.principal, envPolicy.deployRole, environment);
-  await checkGates(deps, service, environment, artifact, envPolicy);
+  const notes = disagreements(policy, config);
+  try {
+    await checkGates(deps, service, environment, artifact, envPolicy);
+  } catch (error) {
+    throw withNotes(error, notes);
+  }
 
   const env = preview ? previewEnvironment(config, artifact) : declared(config, environment, artifact);
   const host = preview
@@ -97,7 +102,7 @@ export async function admit(deps: Deps, request: DeployRequest): Promise<Admissi
     record: { ...ensured, serviceId },
     host,
     secretScope,
-    notes: disagreements(policy, config),
+    notes,
   };
 }
 
@@ -202,6 +207,15 @@ async function checkHostOwner(
       },
     );
   }
+}
+
+/** A gate's refusal, saying too where the artifact's flowline.yaml would have had it otherwise. */
+function withNotes(error: unknown, notes: readonly string[]): unknown {
+  if (!(error instanceof FlowlineError) || notes.length === 0) return error;
+  return new FlowlineError(error.code, error.message, {
+    hint: [error.hint, ...notes].filter((line) => line !== undefined).join('\n'),
+    cause: error,
+  });
 }
 
 /** One line per field where the artifact's flowline.yaml asks for something the policy does not say. */
