@@ -3,6 +3,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createMemoryBusinessMetrics } from '../analysis/index.js';
 import { createAnchorWriter } from '../audit/index.js';
+import { FlowlineError } from '../core/errors.js';
 import { runnerTimeoutMs } from '../core/settings.js';
 import {
   DeployController,
@@ -71,6 +72,7 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   const anchor = createAnchorWriter({ audit: flowline.audit, file: settings.auditAnchor, clock, log });
   await anchor.start();
   const router = createRouter({ clock });
+  assertOutsideHome(settings.workDir, settings.home);
   const runAs = resolveRunAs(settings.runAs);
   if (runAs !== undefined) assertReachable(settings.workDir, runAs);
   const runtime = createLocalRuntime({
@@ -213,4 +215,17 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
       await anchor.stop();
     },
   };
+}
+
+/** Instances never run inside Flowline's home (ADR 0010): a work folder there is refused at start. */
+function assertOutsideHome(workDir: string, home: string): void {
+  const rel = path.relative(home, workDir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+  throw new FlowlineError(
+    'FLOWLINE_SETTING_INVALID',
+    `FLOWLINE_WORK_DIR ${workDir} is inside FLOWLINE_HOME ${home}.`,
+    {
+      hint: "Instances must run outside Flowline's home: unset FLOWLINE_WORK_DIR (default: <home>-work), or point it elsewhere.",
+    },
+  );
 }

@@ -64,9 +64,15 @@ export const configSchema = z
       .describe('Steps that always run at the end, even after a failure.'),
     pipeline: pipelineSchema,
     secrets: z
-      .array(envVarName())
+      .array(
+        envVarName().refine((name) => !name.startsWith('FLOWLINE_'), {
+          message: "FLOWLINE_* names are Flowline's own: no stage or instance receives them",
+        }),
+      )
       .default([])
-      .describe('Names of secrets: values come from the environment or secret store, masked in logs.'),
+      .describe(
+        "Names of secrets: instances get them from the server's secret store, stages from the invoking environment; masked in logs.",
+      ),
     run: runSchema.optional(),
     environments: z
       .record(dnsLabel(), environmentSchema)

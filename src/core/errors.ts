@@ -273,8 +273,9 @@ export const ERROR_CODES = {
   },
   FLOWLINE_DEPLOY_UNKNOWN_ENVIRONMENT: {
     kind: 'notFound',
-    summary: 'The environment named is neither in flowline.yaml nor a preview created with `env create`.',
-    fix: 'Use an environment from flowline.yaml, or create a preview with `flowline env create`.',
+    summary:
+      "The environment is not a preview created with `env create`, or the artifact's flowline.yaml does not say how to run the service there.",
+    fix: 'Deploy an artifact built with that environment in its flowline.yaml, or create a preview with `flowline env create`.',
   },
   FLOWLINE_DEPLOY_GATE: {
     kind: 'conflict',
@@ -318,7 +319,7 @@ export const ERROR_CODES = {
   FLOWLINE_ENV_NO_TEMPLATE: {
     kind: 'input',
     summary:
-      '`env create` needs an environment marked `ephemeral: true` in flowline.yaml as the template of previews.',
+      "`env create` needs a preview template: an environment marked `ephemeral: true` in the server's policy and in the artifact's flowline.yaml.",
     fix: 'Add one under `environments`, e.g. `preview: { ephemeral: true, ttl: 72h, instances: 1 }`.',
   },
   FLOWLINE_ENV_NAME_TAKEN: {

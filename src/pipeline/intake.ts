@@ -283,7 +283,9 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
       }
       const optional = new Set(input.optional);
       const stages = await records.list(runId);
-      const failed = stages.filter((s) => s.status === 'failed' && !optional.has(s.name)).map((s) => s.name);
+      const failed = stages
+        .filter((s) => (s.status === 'failed' || s.status === 'cancelled') && !optional.has(s.name))
+        .map((s) => s.name);
       const unfinished = stages
         .filter((s) => s.status === 'queued' || s.status === 'running')
         .map((s) => s.name);

@@ -317,10 +317,17 @@ describe('preview environments', () => {
     expect((await via('staging.hello.localhost')).status).toBe(404);
   });
 
-  it('needs an ephemeral template in flowline.yaml', async () => {
-    const res = await cli('env', 'create', '--pr', '7', '--config', 'no-preview.yaml');
+  it("needs a preview template in the server's policy, which an admin changes with config apply", async () => {
+    const plan = await cli('config', 'plan', '--config', 'no-preview.yaml', '--json');
+    expect(JSON.parse(plan.stdout).changes).toContainEqual(
+      expect.objectContaining({ path: 'environments.preview' }),
+    );
+    expect((await cli('config', 'apply', '--config', 'no-preview.yaml')).code).toBe(0);
+    const res = await cli('env', 'create', '--pr', '7');
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('FLOWLINE_ENV_NO_TEMPLATE');
+    expect((await cli('config', 'apply')).code).toBe(0);
+    expect((await cli('config', 'plan', '--json')).stdout).toContain('"changes": []');
   });
 });
 

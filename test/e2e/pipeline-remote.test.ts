@@ -19,7 +19,8 @@ let dir: Awaited<ReturnType<typeof tempDir>>;
 let server: Flowline;
 let api: Listening;
 let repo: string;
-const tokens = { deploy: '', read: '', admin: '' };
+const tokens = { ci: '', deploy: '', read: '', admin: '' };
+const TOKEN_NAMES = { ci: 'builder', deploy: 'ci-deploy', read: 'ci-read', admin: 'ci-admin' } as const;
 const SECRET = 's3cr3t-9f8e7d';
 
 interface Report {
@@ -34,8 +35,8 @@ beforeAll(async () => {
   dir = await tempDir('flowline-remote-');
   server = await createFlowline(loadSettings({ FLOWLINE_HOME: path.join(dir.path, 'server') }, dir.path));
   api = await startApi(server, { port: 0, host: '127.0.0.1' });
-  for (const role of ['deploy', 'read', 'admin'] as const) {
-    tokens[role] = (await server.tokens.create({ name: `ci-${role}`, role }, server.localActor)).secret;
+  for (const role of ['ci', 'deploy', 'read', 'admin'] as const) {
+    tokens[role] = (await server.tokens.create({ name: TOKEN_NAMES[role], role }, server.localActor)).secret;
   }
   repo = path.join(dir.path, 'repo');
   await mkdir(path.join(repo, 'src'), { recursive: true });
@@ -76,7 +77,7 @@ async function commit(verdict: 'pass' | 'fail', message: string): Promise<void> 
 }
 
 /** The CLI on a "CI machine" with its own FLOWLINE_HOME, pointed at the server. */
-function onMachine(machine: string, args: string[], token = tokens.deploy) {
+function onMachine(machine: string, args: string[], token = tokens.ci) {
   return runCli(args, {
     cwd: repo,
     env: {
@@ -146,7 +147,10 @@ describe('flowline run against a server', () => {
       stages: { name: string; lines: { text: string }[] }[];
     };
     expect(json.stages.map((s) => s.name)).toEqual(['build', 'unit']);
-    expect(json.stages[0]?.lines.map((l) => l.text)).toContain(`# artifact ${digest} (1 files, 11 bytes)`);
+    // The build output's one file, and the flowline.yaml sealed beside it.
+    expect(json.stages[0]?.lines.map((l) => l.text)).toContainEqual(
+      expect.stringMatching(new RegExp(`^# artifact ${digest} \\(2 files, \\d+ bytes\\)$`)),
+    );
 
     const andon = JSON.parse(
       (await onMachine('laptop', ['andon', 'status', '--json'], tokens.read)).stdout,
@@ -158,8 +162,8 @@ describe('flowline run against a server', () => {
     ]);
     const audit = await server.audit.list({ target: `run:${report.runId}` });
     expect(audit.map((e) => [e.action, e.actor.name])).toEqual([
-      ['run.finish', 'ci-deploy'],
-      ['run.start', 'ci-deploy'],
+      ['run.finish', 'builder'],
+      ['run.start', 'builder'],
     ]);
   });
 
@@ -183,7 +187,7 @@ describe('flowline run against a server', () => {
     expect(res.code).toBe(5);
     expect(JSON.parse(res.stdout).error).toMatchObject({
       code: 'FLOWLINE_FORBIDDEN',
-      message: expect.stringContaining('needs the deploy role'),
+      message: expect.stringContaining('needs the ci role'),
     });
     expect((await server.catalog.listRuns()).length).toBe(before);
     const direct = await call('POST', '/v1/runs', tokens.read, Buffer.from('{}'), 'application/json');
@@ -202,21 +206,21 @@ describe('flowline run against a server', () => {
     tampered.write('E', tampered.indexOf('echo trustworthy'));
     const route = `/v1/artifacts/${ref.digest}?service=shop&cacheKey=sha256:${'0'.repeat(64)}`;
 
-    const refused = await call('PUT', route, tokens.deploy, tampered, 'application/x-tar');
+    const refused = await call('PUT', route, tokens.ci, tampered, 'application/x-tar');
     expect(refused).toMatchObject({
       status: 400,
       body: { error: { code: 'FLOWLINE_ARTIFACT_UPLOAD_REJECTED' } },
     });
     expect(await server.artifacts.get(ref.digest)).toBeUndefined();
-    const truncated = await call('PUT', route, tokens.deploy, good.subarray(0, 700), 'application/x-tar');
+    const truncated = await call('PUT', route, tokens.ci, good.subarray(0, 700), 'application/x-tar');
     expect(truncated.body).toMatchObject({ error: { code: 'FLOWLINE_ARTIFACT_UPLOAD_REJECTED' } });
     expect(await server.artifacts.get(ref.digest)).toBeUndefined();
 
     const reader = await call('PUT', route, tokens.read, good, 'application/x-tar');
     expect(reader.status).toBe(403);
-    const accepted = await call('PUT', route, tokens.deploy, good, 'application/x-tar');
+    const accepted = await call('PUT', route, tokens.ci, good, 'application/x-tar');
     expect(accepted).toMatchObject({ status: 200, body: { received: true, stored: { digest: ref.digest } } });
-    const again = await call('PUT', route, tokens.deploy, good, 'application/x-tar');
+    const again = await call('PUT', route, tokens.ci, good, 'application/x-tar');
     expect(again.body).toMatchObject({ received: false });
     const content = await fetch(`${api.url}/v1/artifacts/${ref.digest}/content`, {
       headers: { authorization: `Bearer ${tokens.read}` },

@@ -62,8 +62,24 @@ environments:
   bluegreen:${bluegreen}
   race:
     strategy: { blueGreen: { scaleDownDelay: 0s } }
+  analysed:
+    strategy:
+      blueGreen:
+        scaleDownDelay: 1h
+        postPromotionAnalysis: { templates: [{ templateName: slow }] }
 analysis:
   templates:
+    slow:
+      metrics:
+        - name: error-rate
+          initialDelay: 500ms
+          interval: 500ms
+          count: 12
+          successCondition: result < 0.05
+          failureLimit: 0
+          inconclusiveLimit: 12
+          provider:
+            router: { signal: errorRate, window: 1s }
     errors:
       metrics:
         - name: error-rate
@@ -115,6 +131,19 @@ function via(host: string, agent?: http.Agent): Promise<Answer> {
 
 async function twenty(host: string): Promise<Answer[]> {
   return Promise.all(Array.from({ length: 20 }, () => via(host)));
+}
+
+/** Artifacts by the flowline.yaml they were built with (what runs is fixed by the artifact). */
+const artifacts = new Map<string, string>();
+
+async function artifactOf(file: string): Promise<string> {
+  const known = artifacts.get(file);
+  if (known !== undefined) return known;
+  const built = await cli('run', '--config', file, '--json');
+  expect(built.code, built.stderr).toBe(0);
+  const digest = (JSON.parse(built.stdout) as { artifact: { digest: string } }).artifact.digest;
+  artifacts.set(file, digest);
+  return digest;
 }
 
 async function release(environment: string): Promise<Release> {
@@ -204,11 +233,11 @@ beforeAll(async () => {
     'crash.yaml': config(true),
   });
   ({ repo, env } = example);
-  const built = await cli('run', '--json');
-  expect(built.code, built.stderr).toBe(0);
+  await artifactOf('flowline.yaml');
+  await artifactOf('crash.yaml');
   await serve();
-  for (const environment of ['production', 'bluegreen']) {
-    const first = await cli('deploy', environment);
+  for (const environment of ['production', 'bluegreen', 'analysed']) {
+    const first = await cli('deploy', environment, '--artifact', await artifactOf('flowline.yaml'));
     expect(first.code, first.stderr).toBe(0);
   }
 }, 120_000);
@@ -224,7 +253,7 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
   /** Deploys production and waits for its canary to pause at 50%; resolves its revisions and pids. */
   async function pausedCanary() {
     const stable = (await release('production')).traffic[0]?.revision ?? '';
-    const deploying = cli('deploy', 'production');
+    const deploying = cli('deploy', 'production', '--artifact', await artifactOf('flowline.yaml'));
     const paused = await until(
       'the canary pauses',
       () => release('production'),
@@ -327,6 +356,49 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
   }, 90_000);
 });
 
+describe('Flowline killed with SIGKILL during the analysis after a blue-green switch', () => {
+  it('does not take the revision for a good one: after the restart its analysis runs again, then it is promoted', async () => {
+    const load = steadyLoad(Number(new URL(routerUrl).port), 'analysed.hello.localhost');
+    const following = cli('deploy', 'analysed', '--artifact', await artifactOf('flowline.yaml'));
+    await until(
+      'the post-promotion analysis',
+      () => release('analysed'),
+      (r) => r.phase === 'analysis',
+      30_000,
+    );
+    await killServer();
+    // The CLI that followed the deploy says the server went away and the outcome is unknown.
+    const followed = await following;
+    expect(followed.code).toBe(6);
+    expect(followed.stderr).toContain('FLOWLINE_SERVER_UNREACHABLE');
+    expect(followed.stderr).not.toMatch(/^\s+at /m);
+
+    await serve();
+    const resumed = await release('analysed');
+    expect(resumed.deployment.status).toBe('running');
+    expect(resumed.journal.map((l) => l.message)).toContainEqual(
+      expect.stringMatching(/post-promotion analysis \(slow\) was interrupted by a restart: it runs again/),
+    );
+    const done = await until(
+      'the analysis run again to end',
+      () => release('analysed'),
+      (r) => r.deployment.status !== 'running',
+      60_000,
+    );
+    const tally = await load.stop();
+    expect(done.deployment.status).toBe('succeeded');
+    const journal = done.journal.map((l) => l.message);
+    const again = journal.findIndex((m) => m.includes('runs again'));
+    expect(journal.slice(again + 1).some((m) => m.includes('error-rate'))).toBe(true);
+    // The router runs in the killed process: the one request in flight at the kill is reset.
+    // Every other request was answered by a healthy instance, or refused while nothing listened.
+    expect(tally.failed.filter((f) => f !== 'ECONNRESET')).toEqual([]);
+    expect(tally.failed.length).toBeLessThanOrEqual(1);
+    const audit = JSON.parse((await cli('audit', '--action', 'deploy.resume', '--json')).stdout);
+    expect(audit.events[0].details).toMatchObject({ analysis: 'post-promotion' });
+  }, 120_000);
+});
+
 describe('an instance that crashes during a blue-green switch', () => {
   it('fails the deployment in post-promotion analysis and sends traffic back to the healthy blue', async () => {
     const blue = (await release('bluegreen')).traffic[0]?.revision ?? '';
@@ -339,7 +411,7 @@ describe('an instance that crashes during a blue-green switch', () => {
         await delay(10);
       }
     })();
-    const res = await cli('deploy', 'bluegreen', '--config', 'crash.yaml');
+    const res = await cli('deploy', 'bluegreen', '--artifact', await artifactOf('crash.yaml'));
     stopped = true;
     await load;
     agent.destroy();
@@ -365,7 +437,7 @@ describe('deploys to one environment requested at the same moment', () => {
     const res = await fetch(`${apiUrl}/v1/deploy`, {
       method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ config: config(), environment }),
+      body: JSON.stringify({ service: 'hello', environment }),
     });
     const lines = (await res.text()).trim().split('\n');
     return JSON.parse(lines[lines.length - 1] ?? '{}');

@@ -139,9 +139,23 @@ async function releaseStatus(environment: string): Promise<Release> {
   return JSON.parse(res.stdout) as Release;
 }
 
+/** Artifacts by the flowline.yaml they were built with (what runs is fixed by the artifact). */
+const artifacts = new Map<string, string>();
+
+/** Builds once per config file: the build output is reused, sealed with that file. */
+async function artifactOf(file: string): Promise<string> {
+  const known = artifacts.get(file);
+  if (known !== undefined) return known;
+  const built = await cli('run', '--config', file, '--json');
+  expect(built.code, built.stderr).toBe(0);
+  const digest = (JSON.parse(built.stdout) as { artifact: { digest: string } }).artifact.digest;
+  artifacts.set(file, digest);
+  return digest;
+}
+
 /** Starts a deploy in the background; it resolves when the CLI exits. */
-function deploy(environment: string, file = 'flowline.yaml'): Promise<CliResult> {
-  return cli('deploy', environment, '--config', file);
+async function deploy(environment: string, file = 'flowline.yaml'): Promise<CliResult> {
+  return cli('deploy', environment, '--artifact', await artifactOf(file));
 }
 
 async function stableRevision(environment: string): Promise<string> {
@@ -153,8 +167,8 @@ async function stableRevision(environment: string): Promise<string> {
 beforeAll(async () => {
   example = await exampleRepo('flowline-release-', { 'flowline.yaml': config(), 'bad.yaml': config(true) });
   ({ repo, env } = example);
-  const built = await cli('run', '--json');
-  expect(built.code, built.stderr).toBe(0);
+  await artifactOf('flowline.yaml');
+  await artifactOf('bad.yaml');
   ({ server, routerUrl, apiUrl, secret } = await serveExample(example));
   // The first release of each environment has nothing to compare with: it takes all traffic.
   for (const environment of ['canary', 'watched', 'held']) {

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
 import {
   type CliProcess,
   type CliResult,
@@ -89,7 +90,9 @@ async function tokenFor(name: string, ...args: string[]): Promise<string> {
 /** The files an instance of `environment` wrote in its own folder under the work root. */
 async function instanceFile(environment: string, name: string): Promise<string> {
   const root = `${home}-work`;
-  const dir = (await readdir(root)).find((d) => d.startsWith(`hello-${environment}-`) && !d.endsWith('.partial'));
+  const dir = (await readdir(root)).find(
+    (d) => d.startsWith(`hello-${environment}-`) && !d.endsWith('.partial'),
+  );
   if (dir === undefined) throw new Error(`no instance folder of ${environment} under ${root}`);
   return readFile(path.join(root, dir, name), 'utf8');
 }
@@ -127,11 +130,14 @@ describe('a deploy token deploys and can do nothing more', () => {
   });
 
   it('cannot upload an artifact or record a run (that is the ci role)', async () => {
-    const upload = await fetch(`${apiUrl}/v1/artifacts/sha256:${'0'.repeat(64)}?service=hello&cacheKey=sha256:${'0'.repeat(64)}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token.deploy}`, 'content-type': 'application/x-tar' },
-      body: '',
-    });
+    const upload = await fetch(
+      `${apiUrl}/v1/artifacts/sha256:${'0'.repeat(64)}?service=hello&cacheKey=sha256:${'0'.repeat(64)}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token.deploy}`, 'content-type': 'application/x-tar' },
+        body: '',
+      },
+    );
     expect(upload.status).toBe(403);
     const run = await as(token.deploy, ['run']);
     expect(run.code).toBe(5);
@@ -157,7 +163,13 @@ describe('a deploy token deploys and can do nothing more', () => {
       expect(stolen).toMatch(/Permission denied|No such file/);
       expect(stolen).not.toContain(daemon.secret);
       const envText = await instanceFile('staging', 'env.txt');
-      for (const leak of ['FLOWLINE_TOKEN', 'FLOWLINE_HOME', 'SERVER_ONLY_SECRET', 'server-env-value-77', daemon.secret]) {
+      for (const leak of [
+        'FLOWLINE_TOKEN',
+        'FLOWLINE_HOME',
+        'SERVER_ONLY_SECRET',
+        'server-env-value-77',
+        daemon.secret,
+      ]) {
         expect(envText).not.toContain(leak);
       }
       expect(envText).toMatch(/^HOME=.*-work\/hello-staging-/m);
@@ -165,13 +177,19 @@ describe('a deploy token deploys and can do nothing more', () => {
   );
 
   it("never reads a secret from the server's environment: only from its store, for that environment", async () => {
-    const digest = await build(config({ secrets: ['SERVER_ONLY_SECRET'], run: 'env > env.txt; exec node server.js' }));
+    const digest = await build(
+      config({ secrets: ['SERVER_ONLY_SECRET'], run: 'env > env.txt; exec node server.js' }),
+    );
     const refused = await as(token.deployStaging, ['deploy', 'staging', '--artifact', digest]);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('FLOWLINE_SECRET_MISSING');
     expect(refused.stderr).not.toContain('server-env-value-77');
 
-    const set = await as(admin, ['secret', 'set', 'SERVER_ONLY_SECRET', '--env', 'staging'], 'from-the-store\n');
+    const set = await as(
+      admin,
+      ['secret', 'set', 'SERVER_ONLY_SECRET', '--env', 'staging'],
+      'from-the-store\n',
+    );
     expect(set.code, set.stderr).toBe(0);
     const deployed = await as(token.deployStaging, ['deploy', 'staging', '--artifact', digest]);
     expect(deployed.code, deployed.stderr).toBe(0);
@@ -193,7 +211,7 @@ describe('promotion gates come from the server', () => {
     const red = await as(token.deploy, ['deploy', 'production', '--artifact', ungated]);
     expect(red.code).toBe(4);
     expect(red.stderr).toContain('FLOWLINE_ANDON_RED');
-    expect(red.stderr).toContain('the server\'s policy');
+    expect(red.stderr).toContain("the server's policy");
 
     const released = await as(admin, ['andon', 'release', '--service', 'hello', '--reason', 'done']);
     expect(released.code, released.stderr).toBe(0);
@@ -227,7 +245,7 @@ describe('promotion gates come from the server', () => {
 describe('the andon cannot be turned green by a deploy token', () => {
   it('refuses run records from a deploy token, and updates from any token but the run’s own', async () => {
     const run = {
-      id: 'run_0000000zzabcdefabcdefabcdef',
+      id: newId('run'),
       service: 'hello',
       branch: 'main',
       commit: null,
@@ -238,7 +256,13 @@ describe('the andon cannot be turned green by a deploy token', () => {
     expect((await call(token.deploy, 'POST', '/v1/runs', run)).status).toBe(403);
     expect((await call(token.ci, 'POST', '/v1/runs', run)).status).toBe(201);
     const other = await tokenFor('other-builder', '--role', 'ci');
-    const finish = { status: 'succeeded', finishedAt: new Date().toISOString(), artifact: null, only: null, trunk: 'main' };
+    const finish = {
+      status: 'succeeded',
+      finishedAt: new Date().toISOString(),
+      artifact: null,
+      only: null,
+      trunk: 'main',
+    };
     const stolen = await call(other, 'POST', `/v1/runs/${run.id}/finish`, finish);
     expect(stolen.status).toBe(403);
     expect(stolen.body.error?.code).toBe('FLOWLINE_FORBIDDEN');
@@ -249,6 +273,12 @@ describe('secret values are stored sealed', () => {
   it('keeps no value in any file of the home, which is 0700 with its store and keys 0600', async () => {
     const value = 'sealed-value-9f8e7d6c';
     expect((await as(admin, ['secret', 'set', 'API_KEY', '--env', 'staging'], value)).code).toBe(0);
+    await writeFile(
+      path.join(repo, 'flag.json'),
+      JSON.stringify({ type: 'boolean', enabled: true, variants: { on: true, off: false }, defaultVariant: 'off' }),
+    );
+    const flag = await as(admin, ['flags', 'set', 'new-greeting', '--env', 'staging', '--file', 'flag.json']);
+    expect(flag.code, flag.stderr).toBe(0);
     const trigger = await as(admin, [
       'flags',
       'trigger',
@@ -279,7 +309,8 @@ describe('secret values are stored sealed', () => {
     }
     const mode = async (p: string) => (await stat(p)).mode & 0o777;
     expect(await mode(home)).toBe(0o700);
-    for (const name of ['flowline.db', 'daemon.json', 'secret.key']) expect([name, await mode(path.join(home, name))]).toEqual([name, 0o600]);
+    for (const name of ['flowline.db', 'daemon.json', 'secret.key'])
+      expect([name, await mode(path.join(home, name))]).toEqual([name, 0o600]);
   });
 });
 

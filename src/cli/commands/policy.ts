@@ -9,6 +9,7 @@ import {
   policyFromConfig,
   type ServicePolicy,
 } from '../../policy/index.js';
+import type { Backend } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
 import { renderTable, writeJson } from '../output.js';
 import { serviceOf } from './deploy.js';
@@ -34,7 +35,11 @@ export async function show(ctx: CommandContext): Promise<number | undefined> {
       },
       { header: 'protected', value: (r: (typeof rows)[number]) => (r.protected ? 'yes' : 'no') },
       { header: 'after', value: (r: (typeof rows)[number]) => r.after ?? '-' },
-      { header: 'host', value: (r: (typeof rows)[number]) => r.host ?? `${r.name}.${service}.localhost` },
+      {
+        header: 'host',
+        value: (r: (typeof rows)[number]) =>
+          r.ephemeral ? `<preview>.${service}.localhost` : (r.host ?? `${r.name}.${service}.localhost`),
+      },
       { header: 'deploy role', value: (r: (typeof rows)[number]) => r.deployRole },
     ])}\n`,
   );
@@ -70,7 +75,10 @@ export async function set(ctx: CommandContext, environment: string): Promise<num
 export async function plan(ctx: CommandContext): Promise<number | undefined> {
   const { service, document } = await fromFile(ctx);
   const backend = await ctx.backend();
-  const { current, changes } = await backend.policies.plan(service, withRoles(document, undefined));
+  const { current, changes } = await backend.policies.plan(
+    service,
+    withRoles(document, await currentOf(backend, service)),
+  );
   if (ctx.json) {
     writeJson(ctx.streams, { service, version: current?.version ?? null, changes });
     return undefined;
@@ -90,10 +98,7 @@ export async function plan(ctx: CommandContext): Promise<number | undefined> {
 export async function apply(ctx: CommandContext): Promise<number | undefined> {
   const { service, document } = await fromFile(ctx);
   const backend = await ctx.backend();
-  const current = await backend.policies.get(service).catch((error: unknown) => {
-    if (error instanceof FlowlineError && error.code === 'FLOWLINE_NOT_FOUND') return undefined;
-    throw error;
-  });
+  const current = await currentOf(backend, service);
   const { policy, changes } = await backend.policies.apply(
     service,
     withRoles(document, current),
@@ -101,6 +106,14 @@ export async function apply(ctx: CommandContext): Promise<number | undefined> {
   );
   report(ctx, policy, changes);
   return undefined;
+}
+
+/** The server's policy of the service, or undefined before it has one. */
+async function currentOf(backend: Backend, service: string): Promise<ServicePolicy | undefined> {
+  return backend.policies.get(service).catch((error: unknown) => {
+    if (error instanceof FlowlineError && error.code === 'FLOWLINE_NOT_FOUND') return undefined;
+    throw error;
+  });
 }
 
 function report(ctx: CommandContext, policy: ServicePolicy, changes: readonly PolicyChange[]): void {

@@ -11,7 +11,12 @@ export function registerDeploy(program: Command, runs: Runs): void {
       '--artifact <digest>',
       'artifact digest or prefix (default: what runs in the predecessor, else the newest)',
     )
-    .option('-c, --config <file>', 'the flowline.yaml to deploy by', 'flowline.yaml')
+    .option('--service <name>', 'the service (default: from ./flowline.yaml)')
+    .option(
+      '-c, --config <file>',
+      "where to read the service name from (what runs comes from the artifact's own flowline.yaml)",
+      'flowline.yaml',
+    )
     .addOption(jsonOption())
     .action(runs(() => import('../commands/deploy.js').then((m) => ({ default: m.deploy }))));
 

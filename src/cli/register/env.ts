@@ -21,7 +21,8 @@ export function registerEnv(program: Command, runs: Runs): void {
     .option('--pr <n>', 'the pull request it previews: named pr-<n>')
     .option('--ttl <duration>', "time to live, e.g. 72h (default: the template's ttl, else 72h)")
     .option('--artifact <digest>', 'artifact digest or prefix (default: the newest built from the branch)')
-    .option('-c, --config <file>', 'the flowline.yaml with the ephemeral template', 'flowline.yaml')
+    .option('--service <name>', 'the service (default: from ./flowline.yaml)')
+    .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
     .addOption(jsonOption())
     .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.create }))));
   env

@@ -76,7 +76,7 @@ Environment:
     .argument('<name>', 'a name for the token, e.g. ci-bot')
     .addOption(
       new Option('--role <role>', 'what it may do')
-        .choices(['client', 'read', 'deploy', 'admin'])
+        .choices(['client', 'read', 'ci', 'deploy', 'admin'])
         .makeOptionMandatory(),
     )
     .option('--env <names...>', 'limit the token to these environments (required for --role client)')
