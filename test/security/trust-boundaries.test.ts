@@ -275,7 +275,12 @@ describe('secret values are stored sealed', () => {
     expect((await as(admin, ['secret', 'set', 'API_KEY', '--env', 'staging'], value)).code).toBe(0);
     await writeFile(
       path.join(repo, 'flag.json'),
-      JSON.stringify({ type: 'boolean', enabled: true, variants: { on: true, off: false }, defaultVariant: 'off' }),
+      JSON.stringify({
+        type: 'boolean',
+        enabled: true,
+        variants: { on: true, off: false },
+        defaultVariant: 'off',
+      }),
     );
     const flag = await as(admin, ['flags', 'set', 'new-greeting', '--env', 'staging', '--file', 'flag.json']);
     expect(flag.code, flag.stderr).toBe(0);
