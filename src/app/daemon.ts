@@ -1,23 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createMemoryBusinessMetrics } from '../analysis/index.js';
 import { createAnchorWriter } from '../audit/index.js';
-import { FlowlineError } from '../core/errors.js';
-import { runnerTimeoutMs } from '../core/settings.js';
-import {
-  DeployController,
-  DeployRecords,
-  EnvironmentService,
-  retireDue,
-  SYSTEM_ACTOR,
-} from '../deploy/index.js';
-import { createRunReaper } from '../pipeline/index.js';
-import { createRouter, type Router } from '../router/index.js';
-import { assertReachable, createLocalRuntime, type Runtime, resolveRunAs } from '../runtime/index.js';
+import { type DeployController, retireDue } from '../deploy/index.js';
+import type { Router } from '../router/index.js';
+import type { Runtime } from '../runtime/index.js';
 import { buildServer, listen } from '../server/index.js';
-import { routerPort, runtimePort } from './adapters.js';
-import { createAnalyze } from './analysis.js';
+import { createDataPlane } from './data-plane.js';
 import type { Flowline } from './flowline.js';
 
 /** What `flowline serve` runs: the API, the router and the supervisor, in one process. */
@@ -67,22 +56,12 @@ export interface DaemonInfo {
  */
 export async function startDaemon(flowline: Flowline, options: DaemonOptions): Promise<Daemon> {
   const log = options.log ?? (() => {});
-  const { store, clock, settings } = flowline;
+  const { clock, settings } = flowline;
   // First, so a bad FLOWLINE_AUDIT_ANCHOR stops the start before anything runs.
   const anchor = createAnchorWriter({ audit: flowline.audit, file: settings.auditAnchor, clock, log });
   await anchor.start();
-  const router = createRouter({ clock });
-  assertOutsideHome(settings.workDir, settings.home);
-  const runAs = resolveRunAs(settings.runAs);
-  if (runAs !== undefined) assertReachable(settings.workDir, runAs);
-  const runtime = createLocalRuntime({
-    store,
-    clock,
-    hostEnv: settings.env,
-    workRoot: settings.workDir,
-    runAs,
-  });
-  const records = new DeployRecords(store, clock);
+  const plane = createDataPlane(flowline, log);
+  const { router, runtime, records, deployer, environments, runs } = plane;
 
   // An adopted instance that crashes later is restarted with its secrets, read from the store of
   // the environment its revision was deployed with (a preview's: its template's).
@@ -95,25 +74,6 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   if (adopted.adopted.length + adopted.cleaned.length > 0) {
     log(`adopted ${adopted.adopted.length} running instance(s), cleaned up ${adopted.cleaned.length}`);
   }
-  const deps = {
-    store,
-    catalog: flowline.catalog,
-    audit: flowline.audit,
-    clock,
-    records,
-    runtime: runtimePort(runtime, path.join(settings.home, 'logs', 'instances'), flowline.secrets),
-    router: routerPort(router),
-    events: flowline.events,
-    artifactPath: async (digest: string) => (await flowline.artifacts.get(digest))?.path,
-    assertTrunkGreen: (service: string) => flowline.andon.assertGreen(service),
-    policies: flowline.policies,
-    authorize: flowline.authorize,
-    secrets: flowline.secrets,
-    urlFor: (host: string) => router.urlFor(host),
-  };
-  const business = createMemoryBusinessMetrics({ clock });
-  const analyze = createAnalyze({ router, business, records, clock });
-  const deployer = new DeployController({ ...deps, analyze });
   const recovery = await deployer.recover({ where: flowline.where, log });
   if (recovery.routes.length > 0)
     log(`serving ${recovery.routes.length} route(s): ${recovery.routes.join(', ')}`);
@@ -122,33 +82,15 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
 
   // Warm revisions are retired when their time is up; a missed tick is caught by the next one.
   const retirer = setInterval(() => {
-    retireDue(deps).catch((error: unknown) => log(`retiring warm revisions failed: ${String(error)}`));
+    retireDue(plane.deps).catch((error: unknown) => log(`retiring warm revisions failed: ${String(error)}`));
   }, 1000);
   retirer.unref();
 
   // Previews past their time to live are deleted, including those that expired while Flowline
-  // was down; teardowns a killed Flowline left half-done are finished first.
-  const environments = new EnvironmentService({
-    ...deps,
-    deploy: (request) => deployer.deploy(request),
-    instances: async (revision) =>
-      (await runtime.status({ revision })).map(({ id, state, restarts, pid }) => ({
-        id,
-        state,
-        restarts,
-        pid,
-      })),
-    urlFor: deps.urlFor,
-    log,
-  });
+  // was down; teardowns a killed Flowline left half-done are finished first. Runs recorded from
+  // CI machines whose runner went silent (a killed job) are marked failed.
   const swept = await environments.sweep();
   if (swept.length > 0) log(`stopped ${swept.length} revision(s) of deleted environments`);
-  // Runs recorded from CI machines whose runner went silent (a killed job) are marked failed.
-  const runs = createRunReaper({
-    ...flowline,
-    timeoutMs: runnerTimeoutMs(settings),
-    actor: SYSTEM_ACTOR,
-  });
   const reap = () =>
     Promise.all([
       environments
@@ -175,7 +117,7 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
       deploy: deployer,
       records,
       environments,
-      business,
+      business: plane.business,
       routerMetrics: () => router.metrics(),
       local: {
         secret,
@@ -215,17 +157,4 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
       await anchor.stop();
     },
   };
-}
-
-/** Instances never run inside Flowline's home (ADR 0010): a work folder there is refused at start. */
-function assertOutsideHome(workDir: string, home: string): void {
-  const rel = path.relative(home, workDir);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return;
-  throw new FlowlineError(
-    'FLOWLINE_SETTING_INVALID',
-    `FLOWLINE_WORK_DIR ${workDir} is inside FLOWLINE_HOME ${home}.`,
-    {
-      hint: "Instances must run outside Flowline's home: unset FLOWLINE_WORK_DIR (default: <home>-work), or point it elsewhere.",
-    },
-  );
 }

@@ -31,9 +31,9 @@ export interface Settings {
   readonly runnerTimeout: string | undefined;
   /**
    * `FLOWLINE_WORK_DIR`: where each service instance gets its own copy of its artifact, outside
-   * the home. Default: `<home>-work` beside the home.
+   * the home. Unset: `<home>-work` beside the home (see src/app/data-plane.ts).
    */
-  readonly workDir: string;
+  readonly workDir: string | undefined;
   /**
    * `FLOWLINE_RUN_AS`: the user (a name, or `uid:gid`) instances run as when Flowline runs as
    * root; default `nobody`. Checked when the server starts (src/runtime/run-as.ts).
@@ -76,7 +76,7 @@ export function loadSettings(
     token: emptyToUndefined(env.FLOWLINE_TOKEN),
     corsOrigins: Object.freeze((env.FLOWLINE_CORS_ORIGINS ?? '').split(/[\s,]+/).filter((o) => o !== '')),
     runnerTimeout: emptyToUndefined(env.FLOWLINE_RUNNER_TIMEOUT),
-    workDir: env.FLOWLINE_WORK_DIR ? path.resolve(cwd, env.FLOWLINE_WORK_DIR) : `${home}-work`,
+    workDir: resolved(cwd, env.FLOWLINE_WORK_DIR),
     runAs: emptyToUndefined(env.FLOWLINE_RUN_AS),
     secretKey: emptyToUndefined(env.FLOWLINE_SECRET_KEY),
     secretKeyFile: resolved(cwd, env.FLOWLINE_SECRET_KEY_FILE),

@@ -5,7 +5,7 @@
 export { type BackoffOptions, backoffDelay } from './backoff.js';
 export { createLocalRuntime, type LocalRuntimeOptions } from './local.js';
 export { freePort } from './ports.js';
-export { assertReachable, DEFAULT_RUN_AS, resolveRunAs } from './run-as.js';
+export { assertReachable, DEFAULT_RUN_AS, isReachable, resolveRunAs } from './run-as.js';
 export type {
   AdoptOptions,
   AdoptReport,

@@ -63,6 +63,24 @@ function lookup(name: string, passwd: () => string): RunAs {
  * server starts, so a work folder below a private home fails there, not at the first deploy.
  */
 export function assertReachable(dir: string, runAs: RunAs): void {
+  const blocked = blockedFolders(dir, runAs);
+  if (blocked.length === 0) return;
+  throw new FlowlineError(
+    'FLOWLINE_SETTING_INVALID',
+    `Instances run as ${runAs.name}, which cannot reach the work folder ${dir}: ${blocked.join(', ')} ${blocked.length === 1 ? 'lets' : 'let'} it not through.`,
+    {
+      hint: `Set FLOWLINE_WORK_DIR to a folder ${runAs.name} can reach (e.g. /var/lib/flowline-work), or open the folders above it (chmod o+x).`,
+    },
+  );
+}
+
+/** Whether `runAs` can reach `dir` (see {@link assertReachable}). */
+export function isReachable(dir: string, runAs: RunAs): boolean {
+  return blockedFolders(dir, runAs).length === 0;
+}
+
+/** The existing folders above `dir` that do not let `runAs` through. */
+function blockedFolders(dir: string, runAs: RunAs): string[] {
   const blocked: string[] = [];
   for (let current = path.dirname(path.resolve(dir)); ; current = path.dirname(current)) {
     const info = statSync(current, { throwIfNoEntry: false });
@@ -72,12 +90,5 @@ export function assertReachable(dir: string, runAs: RunAs): void {
     }
     if (path.dirname(current) === current) break;
   }
-  if (blocked.length === 0) return;
-  throw new FlowlineError(
-    'FLOWLINE_SETTING_INVALID',
-    `Instances run as ${runAs.name}, which cannot reach the work folder ${dir}: ${blocked.join(', ')} ${blocked.length === 1 ? 'lets' : 'let'} it not through.`,
-    {
-      hint: `Set FLOWLINE_WORK_DIR to a folder ${runAs.name} can reach (e.g. /var/lib/flowline-work), or open the folders above it (chmod o+x).`,
-    },
-  );
+  return blocked;
 }

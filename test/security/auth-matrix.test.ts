@@ -1,11 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from '../../src/app/daemon.js';
 import { createFlowline, type Flowline } from '../../src/app/flowline.js';
 import { ROLES, type Role, roleAllows } from '../../src/auth/index.js';
 import { loadSettings } from '../../src/core/settings.js';
+import { tempDir } from '../e2e/helpers.js';
 
 /**
  * Every route × every role × a token for all environments and one limited to `staging`, against
@@ -336,14 +335,14 @@ interface Token {
   readonly secret: string;
 }
 
-let dir: string;
+let dir: Awaited<ReturnType<typeof tempDir>>;
 let flowline: Flowline;
 let daemon: Daemon;
 const tokens: Token[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'flowline-matrix-'));
-  flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: path.join(dir, 'home') }, dir));
+  dir = await tempDir('flowline-matrix-');
+  flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: path.join(dir.path, 'home') }, dir.path));
   daemon = await startDaemon(flowline, { apiPort: 0, routerPort: 0, host: '127.0.0.1' });
   for (const role of ROLES) {
     for (const scope of role === 'client' ? [['staging']] : [null, ['staging']]) {
@@ -360,7 +359,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.stop();
   await flowline?.close();
-  await rm(dir, { recursive: true, force: true });
+  await dir?.dispose();
 });
 
 /** What the server must answer: 401 without a token, 403 when role or scope forbid, else anything else. */
