@@ -72,14 +72,14 @@ function compare(repo, baseline, runs) {
 }
 
 /**
- * `flowline serve` on a home of its own, with a deploy-role token for the runner.
+ * `flowline serve` on a home of its own, with a ci-role token for the runner.
  * @param {string} root
  */
 async function startServer(root) {
   const env = { ...process.env, FLOWLINE_HOME: path.join(root, 'server-home'), NO_COLOR: '1' };
   const created = execFileSync(
     process.execPath,
-    [CLI, 'token', 'create', 'bench-ci', '--role', 'deploy', '--json'],
+    [CLI, 'token', 'create', 'bench-ci', '--role', 'ci', '--json'],
     {
       env,
       encoding: 'utf8',

@@ -169,7 +169,7 @@ export async function startFlowline(environments) {
     const res = await fetch(`${daemon.apiUrl}/v1/deploy`, {
       method: 'POST',
       headers: { authorization: `Bearer ${daemon.secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ config: RUN + environments, ...body }),
+      body: JSON.stringify({ service: 'hello', ...body }),
     });
     const decoder = new TextDecoder();
     let buffered = '';
