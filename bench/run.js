@@ -7,6 +7,7 @@ import { benchConfigParse } from './config-parse.js';
 import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
+import { benchInstanceFolder } from './instance-folder.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
 import { benchZeroDowntime } from './zero-downtime.js';
@@ -20,6 +21,7 @@ const BENCHES = {
   'artifact-store': () => benchArtifactStore(),
   flags: () => benchFlags(),
   'flags-server': () => benchFlagsServer(),
+  'instance-folder': () => benchInstanceFolder(),
   'zero-downtime': () => benchZeroDowntime(),
   'deploy-timing': () => benchDeployTiming(),
   'canary-rollback': () => benchCanaryRollback(),
