@@ -103,7 +103,12 @@ export const releaseRoutes =
             service: Name,
             environment: Name,
             revision: z.string().max(100).optional(),
-            name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.:-]{0,99}$/),
+            name: z
+              .string()
+              .regex(
+                /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+                'letters, digits, `-`, `_` and `.` (as the analysis reads them)',
+              ),
             value: z.number().finite(),
             at: z.iso.datetime().optional(),
           }),
