@@ -17,6 +17,7 @@ import {
   type YAMLError,
   type YAMLMap,
 } from 'yaml';
+import type { PathSegment, Position, RawIssue } from './issue.js';
 import { MAX_CONFIG_BYTES, MAX_DEPTH, MAX_DESCRIBED, TOO_LARGE, type WorkMeter } from './limits.js';
 import { buildData, deepestOffset } from './yaml-data.js';
 
@@ -25,30 +26,6 @@ import { buildData, deepestOffset } from './yaml-data.js';
  * and finds the line and column of a field path so every later problem can point at the file.
  * Every step is linear in the text: see limits.ts for the bounds and why.
  */
-
-export type PathSegment = string | number;
-
-export interface Position {
-  readonly line: number;
-  readonly column: number;
-}
-
-/**
- * A hint that costs something to write ("did you mean" compares names): written only for the
- * problems reported, with what the parse may still spend (see suggest.ts).
- */
-export type LazyHint = (budget: { cells: number }) => string;
-
-/** A problem before it is tied to a file: positions come from the path (or are known already). */
-export interface RawIssue {
-  readonly code: string;
-  readonly message: string;
-  readonly path: readonly PathSegment[];
-  readonly hint?: string | LazyHint;
-  /** Point at the key of the last path segment instead of its value (unknown keys, bad names). */
-  readonly at?: 'key' | 'value';
-  readonly position?: Position;
-}
 
 export interface Source {
   /** Undefined when the text was refused before it was parsed (too large, nested too deep). */
@@ -345,3 +322,5 @@ function keyText(key: unknown): string | undefined {
   if (!isScalar(key)) return undefined;
   return key.value === null || key.value === undefined ? '' : String(key.value);
 }
+
+export type { LazyHint, PathSegment, Position, RawIssue } from './issue.js';

@@ -10,8 +10,8 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
+import type { Position, RawIssue } from './issue.js';
 import { MAX_ALIAS_VALUES, MAX_DEPTH, MAX_DESCRIBED, TOO_LARGE, type WorkMeter } from './limits.js';
-import type { Position, RawIssue } from './source.js';
 
 /**
  * From the YAML tree to plain data in one pass, with the limits that keep it linear.
