@@ -277,35 +277,15 @@ describe('a canary resumed by the deploy controller', () => {
         if (e.type === 'deployment.succeeded' || e.type === 'deployment.failed') resolve(e);
       });
     });
-    const controller = new DeployController({
-      store: t.store,
-      catalog,
-      audit,
-      clock: t.clock,
-      records,
-      runtime,
-      router,
+    // Pauses end only when the release is acted on.
+    const controller = controllerWith(
+      { ok: true },
       events,
-      artifactPath: async () => undefined,
-      assertTrunkGreen: async () => {},
-      policies: {
-        get: async () => undefined,
-        ensure: async () => {
-          throw new Error('no deploys here');
-        },
-        environment: () => {
-          throw new Error('no deploys here');
-        },
-      },
-      authorize: () => {},
-      secrets: { resolve: async () => ({}) },
-      urlFor: (host) => `http://${host}/`,
-      // Pauses end only when the release is acted on.
-      sleep: (_ms, signal) =>
+      (_ms, signal) =>
         new Promise((_, reject) =>
           signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
         ),
-    });
+    );
 
     const report = await controller.recover({ where });
     expect(report.resumed).toEqual([id]);
@@ -342,7 +322,11 @@ describe('a canary resumed by the deploy controller', () => {
 });
 
 /** A controller over the test's store, runtime and router, with an analysis that answers `verdict`. */
-function controllerWith(verdict: { ok: true } | { ok: false; reason: string }, events = createEventBus()) {
+function controllerWith(
+  verdict: { ok: true } | { ok: false; reason: string },
+  events = createEventBus(),
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>,
+) {
   return new DeployController({
     store: t.store,
     catalog,
@@ -367,6 +351,7 @@ function controllerWith(verdict: { ok: true } | { ok: false; reason: string }, e
     secrets: { resolve: async () => ({}) },
     urlFor: (host) => `http://${host}/`,
     analyze: async () => verdict,
+    ...(sleep === undefined ? {} : { sleep }),
   });
 }
 

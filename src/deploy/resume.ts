@@ -37,32 +37,14 @@ export async function resumableCanary(
     return no('it has no stable revision to go on from');
   const revision = await deps.records.revision(d.revision);
   if (revision === undefined) return no(`the spec of ${d.revision} was not recorded`);
-  const healthy = (await deps.runtime.instances(d.revision)).length;
-  if (healthy < revision.spec.instances)
-    return no(
-      `${healthy} of the ${revision.spec.instances} instances of ${d.revision} were healthy after the restart`,
-    );
+  const unhealthy = await shortOfInstances(deps, d.revision, revision.spec.instances);
+  if (unhealthy !== undefined) return no(unhealthy);
   if ((await deps.runtime.instances(d.previousRevision)).length === 0)
     return no(`the stable ${d.previousRevision} had no healthy instance after the restart`);
 
   const stored = Number(d.state.weight ?? 0);
   const weight = Number.isFinite(stored) && stored >= 0 && stored <= 100 ? stored : 0;
-  const rollout: Rollout = {
-    deploymentId: d.id,
-    service: d.service,
-    environment: d.environment,
-    serviceId: d.serviceId,
-    environmentId: d.environmentId,
-    host,
-    revision: d.revision,
-    spec: revision.spec,
-    stable: d.previousRevision,
-    strategy,
-    smoke: [], // passed before the first step
-    keepWarmMs: Number(d.state.keepWarmMs ?? 0),
-    analysisTemplates: d.plan?.analysisTemplates ?? {},
-    startedAt: new Date(d.startedAt),
-  };
+  const rollout = rolloutOf(d, host, revision.spec, strategy, d.previousRevision);
   const background =
     strategy.analysis !== undefined && index >= strategy.analysis.startingStep
       ? '; background analysis starts again'
@@ -93,29 +75,45 @@ export async function resumableAnalysis(
   if (d.revision === null) return no('its revision was not recorded');
   const revision = await deps.records.revision(d.revision);
   if (revision === undefined) return no(`the spec of ${d.revision} was not recorded`);
-  const healthy = (await deps.runtime.instances(d.revision)).length;
-  if (healthy < revision.spec.instances)
-    return no(
-      `${healthy} of the ${revision.spec.instances} instances of ${d.revision} were healthy after the restart`,
-    );
-  const rollout: Rollout = {
+  const unhealthy = await shortOfInstances(deps, d.revision, revision.spec.instances);
+  if (unhealthy !== undefined) return no(unhealthy);
+  const rollout = rolloutOf(d, host, revision.spec, strategy, d.previousRevision ?? undefined);
+  const note = `the post-promotion analysis (${templates.join(', ')}) was interrupted by a restart: it runs again from its beginning, and ${d.revision} is promoted only if it passes`;
+  return { ok: true, release: { rollout, from: 'postAnalysis', note } };
+}
+
+/** Why a revision cannot carry on: fewer healthy instances after the restart than its spec asks. */
+async function shortOfInstances(deps: Deps, revision: string, wanted: number): Promise<string | undefined> {
+  const healthy = (await deps.runtime.instances(revision)).length;
+  return healthy < wanted
+    ? `${healthy} of the ${wanted} instances of ${revision} were healthy after the restart`
+    : undefined;
+}
+
+/** The rollout an interrupted deployment carries on as; smoke checks passed before it was. */
+function rolloutOf(
+  d: UnfinishedDeployment,
+  host: string,
+  spec: Rollout['spec'],
+  strategy: Rollout['strategy'],
+  stable: string | undefined,
+): Rollout {
+  return {
     deploymentId: d.id,
     service: d.service,
     environment: d.environment,
     serviceId: d.serviceId,
     environmentId: d.environmentId,
     host,
-    revision: d.revision,
-    spec: revision.spec,
-    stable: d.previousRevision ?? undefined,
+    revision: d.revision ?? '',
+    spec,
+    stable,
     strategy,
     smoke: [],
     keepWarmMs: Number(d.state.keepWarmMs ?? 0),
     analysisTemplates: d.plan?.analysisTemplates ?? {},
     startedAt: new Date(d.startedAt),
   };
-  const note = `the post-promotion analysis (${templates.join(', ')}) was interrupted by a restart: it runs again from its beginning, and ${d.revision} is promoted only if it passes`;
-  return { ok: true, release: { rollout, from: 'postAnalysis', note } };
 }
 
 /** What an interrupted step does when it runs again: the journal says so. */

@@ -326,3 +326,20 @@ export function signalGroup(pgid: number | null | undefined, signal: NodeJS.Sign
   }
   process.kill(-pgid, signal);
 }
+
+/**
+ * Builds an artifact once per config file (`flowline run -c FILE --json`) and remembers its digest:
+ * what runs is fixed by the artifact, so a test that deploys another config builds with it.
+ */
+export function artifactsBuiltBy(cli: (...args: string[]) => Promise<CliResult>) {
+  const built = new Map<string, string>();
+  return async (file = 'flowline.yaml'): Promise<string> => {
+    const known = built.get(file);
+    if (known !== undefined) return known;
+    const res = await cli('run', '--config', file, '--json');
+    if (res.code !== 0) throw new Error(`flowline run -c ${file} exited ${res.code}:\n${res.stderr}`);
+    const digest = (JSON.parse(res.stdout) as { artifact: { digest: string } }).artifact.digest;
+    built.set(file, digest);
+    return digest;
+  };
+}

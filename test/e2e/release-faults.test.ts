@@ -2,6 +2,7 @@ import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  artifactsBuiltBy,
   type CliProcess,
   type CliResult,
   type ExampleRepo,
@@ -134,17 +135,7 @@ async function twenty(host: string): Promise<Answer[]> {
 }
 
 /** Artifacts by the flowline.yaml they were built with (what runs is fixed by the artifact). */
-const artifacts = new Map<string, string>();
-
-async function artifactOf(file: string): Promise<string> {
-  const known = artifacts.get(file);
-  if (known !== undefined) return known;
-  const built = await cli('run', '--config', file, '--json');
-  expect(built.code, built.stderr).toBe(0);
-  const digest = (JSON.parse(built.stdout) as { artifact: { digest: string } }).artifact.digest;
-  artifacts.set(file, digest);
-  return digest;
-}
+const artifactOf = artifactsBuiltBy((...args) => cli(...args));
 
 async function release(environment: string): Promise<Release> {
   const res = await fetch(`${apiUrl}/v1/releases/hello/${environment}`, {

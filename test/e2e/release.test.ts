@@ -2,6 +2,7 @@ import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  artifactsBuiltBy,
   type CliProcess,
   type CliResult,
   type ExampleRepo,
@@ -140,18 +141,7 @@ async function releaseStatus(environment: string): Promise<Release> {
 }
 
 /** Artifacts by the flowline.yaml they were built with (what runs is fixed by the artifact). */
-const artifacts = new Map<string, string>();
-
-/** Builds once per config file: the build output is reused, sealed with that file. */
-async function artifactOf(file: string): Promise<string> {
-  const known = artifacts.get(file);
-  if (known !== undefined) return known;
-  const built = await cli('run', '--config', file, '--json');
-  expect(built.code, built.stderr).toBe(0);
-  const digest = (JSON.parse(built.stdout) as { artifact: { digest: string } }).artifact.digest;
-  artifacts.set(file, digest);
-  return digest;
-}
+const artifactOf = artifactsBuiltBy((...args) => cli(...args));
 
 /** Starts a deploy in the background; it resolves when the CLI exits. */
 async function deploy(environment: string, file = 'flowline.yaml'): Promise<CliResult> {
