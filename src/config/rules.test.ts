@@ -76,10 +76,19 @@ describe('environment references', () => {
     ]);
   });
 
-  it('checks the environments the pipeline deploys to', () => {
+  it('refuses pipeline.deploy (not built yet), and still checks the environments it names', () => {
     expect(
       problems(`${RUN}environments: { staging: {} }\npipeline: { deploy: { trunk: [stagin] } }\n`).map(where),
-    ).toEqual(['5:31 missing_environment pipeline.deploy.trunk[0]']);
+    ).toEqual([
+      '5:13 FLOWLINE_NOT_SUPPORTED pipeline.deploy',
+      '5:31 missing_environment pipeline.deploy.trunk[0]',
+    ]);
+  });
+
+  it('refuses a quality plan: nothing reports on it yet', () => {
+    expect(problems(`${RUN}quality: { window: 30d }\n`).map(where)).toEqual([
+      '4:1 FLOWLINE_NOT_SUPPORTED quality',
+    ]);
   });
 
   it('warns that ttl does nothing on a persistent environment', () => {

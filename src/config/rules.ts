@@ -13,6 +13,7 @@ import {
   rec,
   text,
 } from './rules-util.js';
+import { NOT_SUPPORTED } from './schema-common.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -31,7 +32,34 @@ export function checkRules(data: unknown, source?: SourceText): Findings {
   const usedSegments = checkFlags(findings, root);
   checkSegments(findings, root, usedSegments);
   checkDuplicates(findings, list(root.secrets).map(text), (index) => ['secrets', index], 'secret');
+  checkNotBuilt(findings, root);
   return findings;
+}
+
+/**
+ * Sections whose schema is published but whose feature is not built yet: accepted, a file would
+ * rely on something Flowline silently ignores, so they are refused until it is built.
+ */
+function checkNotBuilt(findings: Findings, root: Record<string, unknown>): void {
+  if (root.quality !== undefined) {
+    findings.errors.push({
+      code: NOT_SUPPORTED,
+      message:
+        '`quality` is not supported yet: Flowline does not report on a quality plan, so these targets would never be checked',
+      path: ['quality'],
+      at: 'key',
+      hint: 'remove the `quality` section; docs/config.md lists what is supported',
+    });
+  }
+  if (rec(root.pipeline).deploy !== undefined) {
+    findings.errors.push({
+      code: NOT_SUPPORTED,
+      message: '`pipeline.deploy` is not supported yet: `flowline run` deploys nothing by itself',
+      path: ['pipeline', 'deploy'],
+      at: 'key',
+      hint: 'remove `pipeline.deploy` and deploy from CI after the run (`flowline deploy staging`)',
+    });
+  }
 }
 
 function checkStages(findings: Findings, root: Record<string, unknown>): void {

@@ -94,7 +94,8 @@ export const pipelineSchema = z
           .describe('Environments (usually an ephemeral `preview`) deployed for pull-request runs.'),
       })
       .prefault({})
-      .describe('Deployments the pipeline starts by itself.'),
+      .meta({ not: {} })
+      .describe('Not supported yet (refused): deployments the pipeline would start by itself.'),
   })
   .prefault({})
   .describe('Run-level options of the pipeline.');
