@@ -142,6 +142,14 @@ describe('audit list', () => {
     [{ action: 'token.' }, [5, 1]],
     [{ action: 'Token' }, []],
     [{ target: 'env:shop/' }, [4, 2]],
+    [{ action: 'token.*' }, [5, 1]],
+    [{ action: 'token*' }, [5, 3, 1]],
+    [{ action: '*.start' }, [2]],
+    [{ action: 'deploy.*', limit: 1 }, [4]],
+    [{ action: '*n.*e' }, [5, 1]],
+    [{ action: 'token.?' }, []],
+    [{ target: 'env:*/production' }, [4]],
+    [{ action: 'token.*', target: '*:ci' }, [5, 1]],
     [{ actor: 'bob' }, [5, 4]],
     [{ since: '2026-01-01T00:02:00Z' }, [5, 4, 3]],
     [{ until: '2026-01-01T00:02:00Z' }, [2, 1]],
@@ -149,6 +157,17 @@ describe('audit list', () => {
   ])('filters %j newest first', async (filter, seqs) => {
     const audit = await seeded();
     expect((await audit.list(filter)).map((e) => e.seq)).toEqual(seqs);
+  });
+
+  it('finds glob matches among many rows that do not match, newest first', async () => {
+    const audit = createAuditLog({ store: t.store, clock: t.clock });
+    await audit.append(input({ action: 'deploy.fail' }));
+    for (let i = 0; i < 1200; i++) await audit.append(input({ action: 'deploy.start' }));
+    await audit.append(input({ action: 'env.fail' }));
+    expect((await audit.list({ action: '*.fail' })).map((e) => [e.seq, e.action])).toEqual([
+      [1202, 'env.fail'],
+      [1, 'deploy.fail'],
+    ]);
   });
 
   it('rejects a bad time or limit with the field named', async () => {

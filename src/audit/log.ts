@@ -4,6 +4,7 @@ import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { type Database, isUniqueViolation, type Store, type WriteTx } from '../store/index.js';
 import { eventHash, GENESIS_HASH } from './canonical.js';
+import { matchesPattern, textPattern } from './pattern.js';
 import { redactSecrets, scrubSecrets, toPlainJson } from './redact.js';
 import { rowToEvent } from './rows.js';
 import type { AuditEvent, AuditFilter, AuditInput, AuditLog, Where } from './types.js';
@@ -12,6 +13,8 @@ import { verifyChain } from './verify.js';
 const ACTOR_KINDS = new Set(['token', 'user', 'ci']);
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 10_000;
+/** Rows read per query while a glob filter picks its matches. */
+const GLOB_PAGE = 500;
 /** Appends that lose a race retry; with SQLite's up-front write lock they never need to. */
 const MAX_ATTEMPTS = 10;
 
@@ -91,16 +94,36 @@ export function createAuditLog(deps: { store: Store; clock: Clock }): AuditLog {
     },
 
     async list(filter = {}) {
-      let query = store.db.selectFrom('audit_events').selectAll();
-      if (filter.action !== undefined)
-        query = query.where((e) => startsWith(e, 'action', filter.action ?? ''));
-      if (filter.target !== undefined)
-        query = query.where((e) => startsWith(e, 'target', filter.target ?? ''));
-      if (filter.actor !== undefined) query = query.where('actor_name', '=', filter.actor);
-      if (filter.since !== undefined) query = query.where('at', '>=', isoTime(filter.since, 'since'));
-      if (filter.until !== undefined) query = query.where('at', '<', isoTime(filter.until, 'until'));
-      const rows = await query.orderBy('seq', 'desc').limit(limitOf(filter)).execute();
-      return rows.map((row) => rowToEvent(row, false));
+      const limit = limitOf(filter);
+      const action = filter.action === undefined ? undefined : textPattern(filter.action);
+      const target = filter.target === undefined ? undefined : textPattern(filter.target);
+      const newestFirst = (before?: number) => {
+        let query = store.db.selectFrom('audit_events').selectAll();
+        if (action !== undefined) query = query.where((e) => startsWith(e, 'action', action.prefix));
+        if (target !== undefined) query = query.where((e) => startsWith(e, 'target', target.prefix));
+        if (filter.actor !== undefined) query = query.where('actor_name', '=', filter.actor);
+        if (filter.since !== undefined) query = query.where('at', '>=', isoTime(filter.since, 'since'));
+        if (filter.until !== undefined) query = query.where('at', '<', isoTime(filter.until, 'until'));
+        if (before !== undefined) query = query.where('seq', '<', before);
+        return query.orderBy('seq', 'desc');
+      };
+      if (action?.whole === undefined && target?.whole === undefined) {
+        const rows = await newestFirst().limit(limit).execute();
+        return rows.map((row) => rowToEvent(row, false));
+      }
+      // A glob is tested on each row (the same on SQLite and PostgreSQL, unlike GLOB or LIKE):
+      // read the rows with its prefix newest first, a page at a time, until `limit` match.
+      const found: AuditEvent[] = [];
+      for (let before: number | undefined; ; ) {
+        const rows = await newestFirst(before).limit(GLOB_PAGE).execute();
+        for (const row of rows) {
+          if (!matchesPattern(action, row.action) || !matchesPattern(target, row.target)) continue;
+          found.push(rowToEvent(row, false));
+          if (found.length === limit) return found;
+        }
+        if (rows.length < GLOB_PAGE) return found;
+        before = rows.at(-1)?.seq;
+      }
     },
 
     verify: (anchors) => verifyChain(store.db, anchors === undefined ? {} : { anchors }),

@@ -38,9 +38,11 @@ export interface AuditEvent extends Required<Omit<AuditInput, 'details'>> {
 }
 
 export interface AuditFilter {
-  readonly action?: string; // prefix match: `token` matches `token.create`
+  /** A prefix (`token` matches `token.create`), or a glob over the whole action (`env.*`, `*.fail`): see pattern.ts. */
+  readonly action?: string;
   readonly actor?: string;
-  readonly target?: string; // prefix match
+  /** A prefix or a glob, as `action`. */
+  readonly target?: string;
   readonly since?: string; // ISO time, inclusive
   readonly until?: string; // ISO time, exclusive
   readonly limit?: number; // default 100, newest first

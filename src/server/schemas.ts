@@ -68,9 +68,13 @@ export const AuditEvent = z
   .meta({ id: 'AuditEvent' });
 
 export const AuditQuery = z.strictObject({
-  action: z.string().max(200).optional(),
+  action: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('a prefix (`token`), or a glob over the whole action when it holds `*` (`env.*`, `*.fail`)'),
   actor: z.string().max(200).optional(),
-  target: z.string().max(500).optional(),
+  target: z.string().max(500).optional().describe('a prefix, or a glob when it holds `*` (`env:shop/*`)'),
   since: z.iso.datetime().optional(),
   until: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

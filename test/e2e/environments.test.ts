@@ -305,6 +305,25 @@ describe('preview environments', () => {
     expect((await cli('env', 'delete', 'pr-12')).code).toBe(3);
   });
 
+  it('finds the environment events by the globs docs/cli.md shows', async () => {
+    const actions = async (...args: string[]) => {
+      const res = await cli('audit', ...args, '--json');
+      expect(res.code, res.stderr).toBe(0);
+      return JSON.parse(res.stdout).events as { action: string; target: string }[];
+    };
+    const lifecycle = await actions('--action', 'env.*');
+    expect(new Set(lifecycle.map((e) => e.action))).toEqual(
+      new Set(['env.create', 'env.expire', 'env.delete']),
+    );
+    const failures = await actions('--action', '*.fail', '-n', '10');
+    expect(failures.every((e) => e.action.endsWith('.fail'))).toBe(true);
+    const targets = await actions('--target', 'env:hello/*', '--since', '24h');
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.every((e) => e.target.startsWith('env:hello/'))).toBe(true);
+    // Without `*` it is a prefix, as before.
+    expect((await actions('--action', 'env.')).map((e) => e.action)).toEqual(lifecycle.map((e) => e.action));
+  });
+
   it('refuses to delete a persistent environment without --force', async () => {
     const deployed = await cli('deploy', 'staging', '--artifact', mainArtifact);
     expect(deployed.code, deployed.stderr).toBe(0);

@@ -99,9 +99,12 @@ Environment:
   const audit = program
     .command('audit')
     .description('list audit events, newest first (see also: audit verify)')
-    .option('--action <prefix>', 'only actions starting with this, e.g. token')
+    .option(
+      '--action <pattern>',
+      "only actions starting with this (token), or matching a glob ('env.*', '*.fail')",
+    )
     .option('--actor <name>', 'only this actor')
-    .option('--target <prefix>', 'only targets starting with this')
+    .option('--target <pattern>', "only targets starting with this, or matching a glob ('env:shop/*')")
     .option('--since <when>', 'only events at or after (ISO date or a duration like 24h)')
     .option('--until <when>', 'only events before (ISO date or a duration like 1h)')
     .option('-n, --limit <n>', 'at most this many events', '50')
