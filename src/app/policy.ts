@@ -1,6 +1,7 @@
 import type { Actor, Where } from '../audit/index.js';
 import { type FlowlineConfig, parseConfig } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { type Policies, policyFromConfig, type ServicePolicy } from '../policy/index.js';
 
 /**
@@ -40,7 +41,7 @@ function parsedConfig(text: string): FlowlineConfig {
   if (result.ok) return result.config;
   throw new FlowlineError(
     'FLOWLINE_CONFIG_INVALID',
-    `${result.errors.length} problem(s) in the flowline.yaml sent`,
+    `${counted(result.errors.length, 'problem')} in the flowline.yaml sent`,
     {
       issues: result.errors,
       hint: 'Run `flowline validate` with this Flowline version and fix each problem.',

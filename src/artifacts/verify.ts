@@ -1,6 +1,7 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FlowlineError, type Issue } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { type Buffers, forEachLimit, hashFile, newBuffers } from './copy.js';
 import { comparePaths, type Manifest } from './manifest.js';
 
@@ -68,7 +69,7 @@ export async function checkTree(dir: string, manifest: Manifest, digest: string)
     } else if (found.executable !== (e.mode === '755')) {
       changed(e.path, e.mode === '755' ? 'lost its executable bit' : 'became executable');
     } else if (found.size !== e.size) {
-      changed(e.path, `changed size (${found.size} bytes, the manifest says ${e.size})`);
+      changed(e.path, `changed size (${counted(found.size, 'byte')}, the manifest says ${e.size})`);
     } else {
       toHash.push({ rel: e.path, sha256: e.sha256 });
     }
@@ -83,8 +84,7 @@ export async function checkTree(dir: string, manifest: Manifest, digest: string)
 
   problems.sort((a, b) => comparePaths(a.path, b.path));
   const first = problems[0] as Problem;
-  const more =
-    problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  const more = problems.length > 1 ? ` (and ${counted(problems.length - 1, 'more problem')})` : '';
   const issues: Issue[] = problems
     .slice(0, MAX_ISSUES)
     .map((p) => ({ code: p.code, message: p.detail, path: p.path }));

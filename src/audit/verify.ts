@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { counted } from '../core/plural.js';
 import type { Database } from '../store/index.js';
 import { eventHash, GENESIS_HASH } from './canonical.js';
 import { rowToEvent } from './rows.js';
@@ -130,7 +131,7 @@ export async function verifyChain(db: Kysely<Database>, options: VerifyOptions =
     return fail(
       good + 1,
       'missing',
-      `the audit head record is missing, so the deletion of the newest events cannot be ruled out (the ${good} events present link correctly)`,
+      `the audit head record is missing, so the deletion of the newest events cannot be ruled out (the ${counted(good, 'event')} present link correctly)`,
     );
   }
   if (good < head.seq) {
@@ -138,7 +139,7 @@ export async function verifyChain(db: Kysely<Database>, options: VerifyOptions =
     return fail(
       good + 1,
       'missing',
-      `event ${range} is missing: the audit head records ${head.seq} events but the trail ends at #${good} (the newest events were deleted)`,
+      `event ${range} is missing: the audit head records ${counted(head.seq, 'event')} but the trail ends at #${good} (the newest events were deleted)`,
     );
   }
   if (good > 0 && prevHash !== head.hash) {

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { type ErrorCode, FlowlineError, type Issue } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { rememberSource } from './format.js';
 import { MAX_CONFIG_BYTES, MAX_REPORTED, TOO_LARGE, type WorkMeter } from './limits.js';
 import { normalize } from './normalize.js';
@@ -152,7 +153,7 @@ export function configOrThrow(result: ConfigResult, shown: string): FlowlineConf
   const problems =
     errors.at(-1)?.code === MORE_ERRORS
       ? `more than ${MAX_REPORTED} problems`
-      : `${errors.length} problem${errors.length === 1 ? '' : 's'}`;
+      : counted(errors.length, 'problem');
   throw new FlowlineError(
     code,
     `${problems} in ${shown}${code === 'FLOWLINE_CONFIG_YAML' ? ' (not valid YAML)' : ''}`,

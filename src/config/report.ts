@@ -1,4 +1,5 @@
 import type { Issue } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { MAX_REPORTED, type WorkMeter } from './limits.js';
 import { locate, type PathSegment, type RawIssue, type Source } from './source.js';
 import type { SuggestBudget } from './suggest.js';
@@ -63,7 +64,7 @@ export function report(
     const what = kind === 'errors' ? 'problem' : 'warning';
     issues.push({
       code: kind === 'errors' ? MORE_ERRORS : MORE_WARNINGS,
-      message: `${more} more ${what}${more === 1 ? '' : 's'} not shown: at most ${MAX_REPORTED} are reported`,
+      message: `${counted(more, `more ${what}`)} not shown: at most ${MAX_REPORTED} are reported`,
       file,
       line: next.position.line,
       column: next.position.column,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { counted } from '../core/plural.js';
 import { DURATION_PATTERN } from '../core/time.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { patternInfo } from './schema-common.js';
@@ -187,7 +188,7 @@ function sizeProblem(
   const small = issue.code === 'too_small';
   const limit = Number(small ? issue.minimum : issue.maximum);
   if (issue.origin === 'array') {
-    const items = `${limit} item${limit === 1 ? '' : 's'}`;
+    const items = counted(limit, 'item');
     return small
       ? { code: 'too_few_items', message: `\`${name}\` needs at least ${items}`, ...hintFor(name) }
       : { code: 'too_many_items', message: `\`${name}\` takes at most ${items}` };

@@ -2,6 +2,7 @@ import { readSealedConfig } from '../artifacts/index.js';
 import type { Environment as EnvRecord } from '../catalog/index.js';
 import { type Environment, type FlowlineConfig, parseConfig } from '../config/index.js';
 import { FlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import {
   diffPolicy,
   type EnvironmentPolicy,
@@ -129,10 +130,14 @@ export async function sealedConfig(
   const shown = `flowline.yaml (sealed in ${short(artifact)})`;
   const parsed = parseConfig(text, shown);
   if (!parsed.ok) {
-    throw new FlowlineError('FLOWLINE_CONFIG_INVALID', `${parsed.errors.length} problem(s) in ${shown}`, {
-      issues: parsed.errors,
-      hint: 'This Flowline reads that file differently from the one that built it: fix flowline.yaml and build again.',
-    });
+    throw new FlowlineError(
+      'FLOWLINE_CONFIG_INVALID',
+      `${counted(parsed.errors.length, 'problem')} in ${shown}`,
+      {
+        issues: parsed.errors,
+        hint: 'This Flowline reads that file differently from the one that built it: fix flowline.yaml and build again.',
+      },
+    );
   }
   if (parsed.config.service !== service) {
     throw new FlowlineError(

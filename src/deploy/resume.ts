@@ -1,4 +1,5 @@
 import type { CanaryStep } from '../config/index.js';
+import { counted } from '../core/plural.js';
 import type { DeployControllerDeps, ResumePoint, Rollout } from './deps.js';
 import type { UnfinishedDeployment } from './records.js';
 
@@ -32,7 +33,7 @@ export async function resumableCanary(
   if (strategy.kind !== 'canary') return no(`its recorded strategy is ${strategy.kind}, not a canary`);
   const step = strategy.steps[index];
   if (!Number.isInteger(index) || step === undefined)
-    return no(`${d.phase ?? 'its phase'} is not one of its ${strategy.steps.length} steps`);
+    return no(`${d.phase ?? 'its phase'} is not one of its ${counted(strategy.steps.length, 'step')}`);
   if (d.revision === null || d.previousRevision === null)
     return no('it has no stable revision to go on from');
   const revision = await deps.records.revision(d.revision);
@@ -86,7 +87,7 @@ export async function resumableAnalysis(
 async function shortOfInstances(deps: Deps, revision: string, wanted: number): Promise<string | undefined> {
   const healthy = (await deps.runtime.instances(revision)).length;
   return healthy < wanted
-    ? `${healthy} of the ${wanted} instances of ${revision} were healthy after the restart`
+    ? `${healthy} of the ${counted(wanted, 'instance')} of ${revision} were healthy after the restart`
     : undefined;
 }
 

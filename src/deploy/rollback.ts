@@ -2,6 +2,7 @@ import type { Actor, Where } from '../audit/index.js';
 import type { Environment as EnvRecord } from '../catalog/index.js';
 import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { counted } from '../core/plural.js';
 import type { DeployControllerDeps } from './deps.js';
 import { hostOf, revisionName, short } from './plan.js';
 import { abandon, promote, retireDue, switchTraffic } from './traffic.js';
@@ -147,7 +148,9 @@ export async function rollBack(
     environmentId: record.id,
   };
   if (!instant) {
-    progress(`starting ${previous.spec.instances} instance(s) of ${short(previous.artifactId)} again`);
+    progress(
+      `starting ${counted(previous.spec.instances, 'instance')} of ${short(previous.artifactId)} again`,
+    );
     try {
       await deps.runtime.start({ ...previous.spec, revision }, progress);
     } catch (error) {

@@ -1,4 +1,5 @@
 import { FlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { runCanary } from './canary.js';
 import type { DeployControllerDeps, ResumePoint, Rollout, RolloutOutcome } from './deps.js';
 import type { InstanceRef } from './ports.js';
@@ -58,7 +59,7 @@ async function drive(
     return { ok: false, reason };
   };
 
-  progress(`starting ${r.spec.instances} instance${r.spec.instances === 1 ? '' : 's'} of ${r.revision}`);
+  progress(`starting ${counted(r.spec.instances, 'instance')} of ${r.revision}`);
   let instances: readonly InstanceRef[];
   try {
     instances = await deps.runtime.start(r.spec, progress);

@@ -10,6 +10,7 @@ import {
 import type { Catalog } from '../catalog/index.js';
 import type { BuildConfig } from '../config/index.js';
 import { FlowlineError, isFlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import type { Database } from '../store/index.js';
 import type { StageLog } from './logs.js';
 import type { StepsOutcome } from './steps.js';
@@ -59,7 +60,7 @@ export async function buildOnce(input: BuildOnceInput): Promise<BuildOutcome> {
       command: build.command ?? '',
       env: input.env,
     });
-    log.write(`# cache key ${key.key} (${key.files} input file${key.files === 1 ? '' : 's'})`);
+    log.write(`# cache key ${key.key} (${counted(key.files, 'input file')})`);
     if (!input.noCache) {
       const known = await findArtifactByCacheKey(input.db, input.service, key.key);
       const found = known === undefined ? undefined : await artifacts.get(known.id);
@@ -100,7 +101,7 @@ export async function buildOnce(input: BuildOnceInput): Promise<BuildOutcome> {
       sizeBytes: ref.sizeBytes,
       ...(input.commitSha === undefined ? {} : { commitSha: input.commitSha }),
     });
-    log.write(`# artifact ${ref.digest} (${ref.files} files, ${ref.sizeBytes} bytes)`);
+    log.write(`# artifact ${ref.digest} (${counted(ref.files, 'file')}, ${counted(ref.sizeBytes, 'byte')})`);
     return {
       ...ran,
       cached: false,
@@ -186,7 +187,9 @@ async function sealedWith(input: BuildOnceInput, ref: ArtifactRef, cacheKey: str
     sizeBytes: sealed.sizeBytes,
     ...(input.commitSha === undefined ? {} : { commitSha: input.commitSha }),
   });
-  input.log.write(`# artifact ${sealed.digest} (${sealed.files} files, ${sealed.sizeBytes} bytes)`);
+  input.log.write(
+    `# artifact ${sealed.digest} (${counted(sealed.files, 'file')}, ${counted(sealed.sizeBytes, 'byte')})`,
+  );
   return sealed;
 }
 

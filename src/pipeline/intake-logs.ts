@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { LineSplitter, MAX_LINE_CHARS } from './lines.js';
 import type { Masker } from './mask.js';
 
@@ -108,7 +109,7 @@ async function appendAt(file: string, offset: number, batch: Buffer): Promise<{ 
     if (offset > size) {
       throw new FlowlineError(
         'FLOWLINE_LOG_OFFSET',
-        `The batch starts at byte ${offset} of ${path.basename(file)}, but the server holds ${size} bytes: ${offset - size} bytes are missing.`,
+        `The batch starts at byte ${offset} of ${path.basename(file)}, but the server holds ${counted(size, 'byte')}: ${counted(offset - size, 'byte')} ${offset - size === 1 ? 'is' : 'are'} missing.`,
         { hint: `Send the missing lines first, from offset ${size}.` },
       );
     }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { type Settings, secretKeyFile } from '../core/settings.js';
 
 /**
@@ -41,7 +42,7 @@ export function keySource(settings: Pick<Settings, 'home' | 'secretKey' | 'secre
     if (bytes === undefined) {
       throw new FlowlineError(
         'FLOWLINE_SETTING_INVALID',
-        `FLOWLINE_SECRET_KEY is not the base64 of exactly ${KEY_BYTES} bytes (it has ${settings.secretKey.trim().length} characters).`,
+        `FLOWLINE_SECRET_KEY is not the base64 of exactly ${KEY_BYTES} bytes (it has ${counted(settings.secretKey.trim().length, 'character')}).`,
         {
           hint: 'Generate one with `openssl rand -base64 32`, or unset it to use the key file (FLOWLINE_SECRET_KEY_FILE, default <home>/secret.key).',
         },
@@ -71,7 +72,7 @@ export async function readKeyFile(file: string): Promise<SecretKey | undefined> 
   if (bytes === undefined) {
     throw badKeyFile(
       file,
-      `it holds ${content.length} bytes, neither ${KEY_BYTES} raw bytes nor their base64`,
+      `it holds ${counted(content.length, 'byte')}, neither ${KEY_BYTES} raw bytes nor their base64`,
     );
   }
   return { bytes, id: keyId(bytes) };

@@ -1,4 +1,5 @@
 import { FlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 
 /** A secret's name is the environment variable it becomes: upper case, digits, underscores. */
 export const SECRET_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
@@ -49,7 +50,7 @@ export function checkValue(value: string): void {
   if (bytes > MAX_VALUE_BYTES) {
     throw invalid(
       'value',
-      `The secret value is ${bytes} bytes; at most ${MAX_VALUE_BYTES} (64 KiB) are allowed.`,
+      `The secret value is ${counted(bytes, 'byte')}; at most ${MAX_VALUE_BYTES} (64 KiB) are allowed.`,
       'Store a larger secret elsewhere (a file or a vault) and give its location as the secret.',
     );
   }

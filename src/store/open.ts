@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError, isFlowlineError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import type { WaitClock } from '../core/sleep.js';
 import { flowlineVersion } from '../core/version.js';
 import { corruptError, translateSqliteError } from './errors.js';
@@ -135,7 +136,10 @@ async function checkHeader(file: string): Promise<void> {
       throw corruptError(file, 'it does not start with the SQLite header');
     }
     if (bytesRead < SQLITE_HEADER_BYTES) {
-      throw corruptError(file, `it is truncated (${stat.size} bytes, shorter than the SQLite header)`);
+      throw corruptError(
+        file,
+        `it is truncated (${counted(stat.size, 'byte')}, shorter than the SQLite header)`,
+      );
     }
   } finally {
     await handle.close();

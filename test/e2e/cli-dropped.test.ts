@@ -24,7 +24,7 @@ const routes = new Map<string, (req: http.IncomingMessage, res: http.ServerRespo
 const progressThen = (ending: Ending) => (req: http.IncomingMessage, res: http.ServerResponse) => {
   req.resume();
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-  res.write(`${JSON.stringify({ type: 'progress', line: 'starting 2 instance(s) of the new revision' })}\n`);
+  res.write(`${JSON.stringify({ type: 'progress', line: 'starting 2 instances of the new revision' })}\n`);
   // Half a line too: a line cut mid-way must not be parsed.
   res.write('{"type":"result","res', () => {
     if (ending === 'destroy') req.socket.destroy();
@@ -70,7 +70,7 @@ describe('a streamed operation whose connection drops', () => {
     const res = await cli(['deploy', 'staging']);
     expectUnreachable(
       res,
-      'starting 2 instance(s)', // the progress seen before the drop is still shown
+      'starting 2 instances', // the progress seen before the drop is still shown
       'dropped before the deploy to staging finished',
       'its outcome is unknown',
       '`flowline release status staging`',

@@ -206,7 +206,7 @@ describe('flowline flags commands', () => {
     };
     await writeFile(path.join(repo.path, 'flagd.json'), JSON.stringify(flagd));
     const imported = await flags(['import', '--from', 'flagd', 'flagd.json', '--env', 'staging']);
-    expect(imported.stdout).toContain('imported 1 flag(s) from flagd');
+    expect(imported.stdout).toContain('imported 1 flag from flagd');
     const exported = JSON.parse((await flags(['export', '--to', 'flagd', '--env', 'staging'])).stdout);
     expect(Object.keys(exported.flags)).toEqual(
       expect.arrayContaining(['new-greeting', 'beta', 'dark-mode']),

@@ -3,6 +3,7 @@ import type { Flowline } from '../../app/flowline.js';
 import type { Artifact } from '../../catalog/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
+import { counted } from '../../core/plural.js';
 import type { CommandContext } from '../context.js';
 import { age, printable, renderTable, writeJson } from '../output.js';
 
@@ -23,7 +24,7 @@ export async function verify(ctx: CommandContext, digest: string): Promise<numbe
   if (ctx.json) writeJson(ctx.streams, { ok: true, artifact: ref });
   else
     ctx.streams.stdout.write(
-      `${pc.green('✔')} ${printable(ref.digest)} intact: ${ref.files} file${ref.files === 1 ? '' : 's'}, ${formatBytes(ref.sizeBytes)}\n`,
+      `${pc.green('✔')} ${printable(ref.digest)} intact: ${counted(ref.files, 'file')}, ${formatBytes(ref.sizeBytes)}\n`,
     );
   return undefined;
 }
@@ -63,7 +64,7 @@ export async function gc(ctx: CommandContext): Promise<number | undefined> {
       writeJson(ctx.streams, { dryRun, keepDays, ...result });
       return undefined;
     }
-    const count = `${result.removed.length} artifact${result.removed.length === 1 ? '' : 's'}`;
+    const count = counted(result.removed.length, 'artifact');
     const out = ctx.streams.stdout;
     if (result.removed.length === 0)
       out.write('Nothing to remove: every stored artifact is in use or recent.\n');

@@ -4,6 +4,7 @@ import { parseHead, readAnchorFile } from '../../audit/index.js';
 import type { AuditEvent, AuditFilter, AuditHead } from '../../audit/types.js';
 import { ERROR_CODES, EXIT_CODES, FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
+import { counted } from '../../core/plural.js';
 import { parseWhen } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
 import { printable, renderTable, writeError, writeJson } from '../output.js';
@@ -73,9 +74,9 @@ export async function verify(ctx: CommandContext): Promise<number | undefined> {
     const against =
       result.anchored === 0
         ? ''
-        : `; it contains the ${result.anchored} saved head${result.anchored === 1 ? '' : 's'} given (newest #${newest})`;
+        : `; it contains the ${counted(result.anchored, 'saved head')} given (newest #${newest})`;
     ctx.streams.stdout.write(
-      `${pc.green('✔')} audit chain intact: ${result.events} event${result.events === 1 ? '' : 's'}, head ${printable(result.headHash.slice(0, 16))}…${against}\n`,
+      `${pc.green('✔')} audit chain intact: ${counted(result.events, 'event')}, head ${printable(result.headHash.slice(0, 16))}…${against}\n`,
     );
   } else {
     writeError(

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
+import { counted } from '../../core/plural.js';
 import { requireDuration } from '../../core/time.js';
 import type { EnvironmentStatus } from '../../deploy/index.js';
 import type { CommandContext } from '../context.js';
@@ -66,7 +67,7 @@ export async function remove(ctx: CommandContext, name: string): Promise<number 
   }
   const n = result.revisions.length;
   ctx.streams.stdout.write(
-    `${pc.green('✔')} deleted ${printable(name)} of ${printable(service)} (stopped ${n} revision${n === 1 ? '' : 's'})\n`,
+    `${pc.green('✔')} deleted ${printable(name)} of ${printable(service)} (stopped ${counted(n, 'revision')})\n`,
   );
   return undefined;
 }

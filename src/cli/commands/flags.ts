@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
+import { counted } from '../../core/plural.js';
 import type { FlagDefinition, ServeDefinition } from '../../flags/engine/types.js';
 import type { FlagAction, FlagActivity, FlagDocument } from '../../flags/service/index.js';
 import type { CommandContext } from '../context.js';
@@ -243,7 +244,12 @@ export async function importFlags(ctx: CommandContext, file: string): Promise<nu
   const document = await backend.flags.replace(service, environment, next, current.etag);
   writeNotes(ctx, result);
   const count = Object.keys(imported.flags).length;
-  return changed(ctx, document, `imported ${count} flag(s) from ${ctx.options.from}`, current.version);
+  return changed(
+    ctx,
+    document,
+    `imported ${counted(count, 'flag')} from ${ctx.options.from}`,
+    current.version,
+  );
 }
 
 /** `flowline flags export --to flagd --env e [--out f]`. */
@@ -301,7 +307,7 @@ function servesOf(flag: FlagDefinition): string {
   if (flag.killed === true || !flag.enabled) return flag.killVariant ?? flag.defaultVariant;
   const parts: string[] = [];
   const rules = flag.rules?.length ?? 0;
-  if (rules > 0) parts.push(`${rules} rule${rules === 1 ? '' : 's'}, else`);
+  if (rules > 0) parts.push(`${counted(rules, 'rule')}, else`);
   parts.push(serve(flag.fallthrough ?? { variant: flag.defaultVariant }));
   if ((flag.schedule?.length ?? 0) > 0) parts.push(`(${flag.schedule?.length} scheduled)`);
   return parts.join(' ');

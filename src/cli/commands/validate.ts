@@ -3,6 +3,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { formatIssues, loadConfig } from '../../config/index.js';
 import { EXIT_CODES, type Issue } from '../../core/errors.js';
+import { counted } from '../../core/plural.js';
 import type { CommandContext } from '../context.js';
 import { printable, writeJson } from '../output.js';
 
@@ -30,14 +31,14 @@ export default async function validate(ctx: CommandContext, file: string): Promi
   if (!result.ok) {
     ctx.streams.stderr.write(`${format(result.errors)}\n`);
     const n = result.errors.length;
-    ctx.streams.stderr.write(`${pc.red('✘')} ${printable(shown)}: ${n} problem${n === 1 ? '' : 's'}\n`);
+    ctx.streams.stderr.write(`${pc.red('✘')} ${printable(shown)}: ${counted(n, 'problem')}\n`);
     return EXIT_CODES.input;
   }
   const c = result.config;
   ctx.streams.stdout.write(
     `${pc.green('✔')} ${printable(shown)} is valid: service ${pc.bold(printable(c.service))}, ` +
-      `${Object.keys(c.stages).length} stages, ${Object.keys(c.environments).length} environments, ` +
-      `${Object.keys(c.flags).length} flags\n`,
+      `${counted(Object.keys(c.stages).length, 'stage')}, ${counted(Object.keys(c.environments).length, 'environment')}, ` +
+      `${counted(Object.keys(c.flags).length, 'flag')}\n`,
   );
   return EXIT_CODES.ok;
 }
