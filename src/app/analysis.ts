@@ -80,9 +80,10 @@ export function createAnalyze(deps: {
       providers,
       clock: deps.clock,
       signal,
+      // Shown live and journaled once, as a measurement with its record (see ReleaseProgress).
       onMeasurement: async (record: MeasurementRecord) => {
-        await deps.records.journal(rollout.deploymentId, 'measurement', describe(record), record);
-        onProgress(`  ${describe(record)}`);
+        const message = describe(record);
+        onProgress(`  ${message}`, { kind: 'measurement', message, data: record });
       },
     });
     if (signal.aborted) return { ok: true };

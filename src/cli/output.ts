@@ -87,6 +87,19 @@ export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (char) => `\\u${hex(char.charCodeAt(0), 4)}`);
 }
 
+/**
+ * Resolves once everything written on `stream` so far has left the process. Progress goes to
+ * stderr and results to stdout; when both are one pipe (`2>&1 | cat`, a CI log) and the pipe is
+ * full, Node queues stderr's writes while a later stdout write may go out at once, and the
+ * summary lands in the middle of the log. Commands wait for stderr before writing their result.
+ */
+export function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    // The callback runs after every earlier write (in order), or with an error: resolve either way.
+    stream.write('', () => resolve());
+  });
+}
+
 /** Prints `value` on stdout as {@link jsonText}, one document per command. */
 export function writeJson(streams: Streams, value: unknown): void {
   streams.stdout.write(`${jsonText(value)}\n`);

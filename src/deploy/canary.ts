@@ -1,5 +1,12 @@
 import type { CanaryStrategy } from '../config/index.js';
-import type { Analyze, CanaryResumePoint, DeployControllerDeps, Rollout, RolloutOutcome } from './deps.js';
+import type {
+  Analyze,
+  CanaryResumePoint,
+  DeployControllerDeps,
+  ReleaseProgress,
+  Rollout,
+  RolloutOutcome,
+} from './deps.js';
 import type { ReleaseControl } from './release-control.js';
 import { abandon, promote, switchTraffic } from './traffic.js';
 
@@ -22,7 +29,7 @@ export async function runCanary(
   r: Rollout,
   strategy: CanaryStrategy,
   control: ReleaseControl,
-  progress: (line: string) => void,
+  progress: ReleaseProgress,
   from: CanaryResumePoint = { step: 0, weight: 0 },
 ): Promise<RolloutOutcome> {
   const { stable } = r;
@@ -136,7 +143,7 @@ function startBackground(
   r: Rollout,
   templates: readonly string[],
   control: ReleaseControl,
-  progress: (line: string) => void,
+  progress: ReleaseProgress,
 ): Promise<void> {
   if (deps.analyze === undefined) {
     control.abort('background analysis needs metric providers, and none are configured');

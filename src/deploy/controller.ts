@@ -9,6 +9,7 @@ import {
   type DeployControllerDeps,
   type DeployOutcome,
   type DeployRequest,
+  type ReleaseProgress,
   type ResumePoint,
   type Rollout,
   type RolloutOutcome,
@@ -186,6 +187,11 @@ export class DeployController {
     this.deps.authorize(principal, role, environment);
   }
 
+  /** The URL users reach `host` at through the router (with its port unless it is 80). */
+  urlFor(host: string): string {
+    return this.deps.urlFor(host);
+  }
+
   /**
    * Returns an environment to its previous good artifact at once: no analysis, no rebuild. A
    * revision still warm from the last blue-green switch takes traffic back instantly; otherwise
@@ -338,12 +344,16 @@ export class DeployController {
     return found;
   }
 
-  /** Progress that is also written to the release's journal, in order. */
-  private journaled(deploymentId: string, progress: (line: string) => void): (line: string) => void {
+  /** Progress that is also written to the release's journal, in order, each line once. */
+  private journaled(deploymentId: string, progress: (line: string) => void): ReleaseProgress {
     let chain = Promise.resolve();
-    return (line) => {
+    return (line, entry) => {
       progress(line);
-      chain = chain.then(() => this.deps.records.journal(deploymentId, 'progress', line)).catch(() => {});
+      const write =
+        entry === undefined
+          ? () => this.deps.records.journal(deploymentId, 'progress', line)
+          : () => this.deps.records.journal(deploymentId, entry.kind, entry.message, entry.data);
+      chain = chain.then(write).catch(() => {});
     };
   }
 

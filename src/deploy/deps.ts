@@ -65,6 +65,20 @@ export interface DeployOutcome {
   readonly url: string;
 }
 
+/**
+ * A line of a release's progress: shown to whoever follows it and written to its journal once.
+ * A measurement passes its journal entry too, so it is journaled as a measurement with its
+ * record rather than as a progress line (a second copy is what `release status` showed twice).
+ */
+export type ReleaseProgress = (line: string, entry?: MeasurementEntry) => void;
+
+/** How a measurement is journaled: its line (without the live indent) and its record. */
+export interface MeasurementEntry {
+  readonly kind: 'measurement';
+  readonly message: string;
+  readonly data: unknown;
+}
+
 /** Runs analysis templates against a release; resolves when they finish or fail. */
 export type Analyze = (input: {
   readonly templates: readonly string[];
@@ -73,7 +87,7 @@ export type Analyze = (input: {
   readonly signal: AbortSignal;
   /** Background analysis measures until stopped instead of `count` times. */
   readonly background: boolean;
-  readonly onProgress: (line: string) => void;
+  readonly onProgress: ReleaseProgress;
 }) => Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
 
 /**

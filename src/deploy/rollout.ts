@@ -1,13 +1,13 @@
 import { FlowlineError } from '../core/errors.js';
 import { counted } from '../core/plural.js';
 import { runCanary } from './canary.js';
-import type { DeployControllerDeps, ResumePoint, Rollout, RolloutOutcome } from './deps.js';
+import type { DeployControllerDeps, ReleaseProgress, ResumePoint, Rollout, RolloutOutcome } from './deps.js';
 import type { InstanceRef } from './ports.js';
 import type { ReleaseControl } from './release-control.js';
 import { runSmokeChecks } from './smoke.js';
 import { abandon, promote, retireDue, switchTraffic } from './traffic.js';
 
-type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'urlFor'>;
 type RolloutDeps = Deps &
   Pick<DeployControllerDeps, 'analyze'> & {
     readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -24,7 +24,7 @@ export async function runRollout(
   deps: RolloutDeps,
   r: Rollout,
   control: ReleaseControl,
-  progress: (line: string) => void,
+  progress: ReleaseProgress,
   resumeAt?: ResumePoint,
 ): Promise<RolloutOutcome> {
   try {
@@ -51,7 +51,7 @@ async function drive(
   deps: RolloutDeps,
   r: Rollout,
   control: ReleaseControl,
-  progress: (line: string) => void,
+  progress: ReleaseProgress,
 ): Promise<RolloutOutcome> {
   const fail = async (reason: string): Promise<RolloutOutcome> => {
     await abandon(deps, r, reason);
@@ -97,7 +97,7 @@ async function drive(
       if (!pre.ok) return fail(pre.reason);
       await deps.records.setPhase(r.deploymentId, 'switching');
       await switchTraffic(deps, r, [{ revision: r.revision, weight: 100 }]);
-      progress(`✔ traffic switched to ${r.revision} on http://${r.host}`);
+      progress(`✔ traffic switched to ${r.revision} on ${deps.urlFor(r.host)}`);
       return afterSwitch(deps, r, control, progress);
     }
     case 'canary':
@@ -114,7 +114,7 @@ async function afterSwitch(
   deps: RolloutDeps,
   r: Rollout,
   control: ReleaseControl,
-  progress: (line: string) => void,
+  progress: ReleaseProgress,
 ): Promise<RolloutOutcome> {
   const templates = r.strategy.kind === 'blueGreen' ? r.strategy.postPromotionAnalysis?.templates : undefined;
   if (templates !== undefined && templates.length > 0) {
@@ -142,7 +142,7 @@ async function analysis(
   deps: RolloutDeps,
   r: Rollout,
   control: ReleaseControl,
-  progress: (line: string) => void,
+  progress: ReleaseProgress,
   templates: readonly string[] | undefined,
   when: string,
 ): Promise<RolloutOutcome> {

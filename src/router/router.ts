@@ -211,7 +211,8 @@ export function createRouter(options: RouterOptions = {}): Router {
     },
 
     urlFor(host) {
-      return `http://${normaliseHost(host)}:${port}/`;
+      // Port 80 is http's own, left out as browsers do; any other is needed to get here.
+      return `http://${normaliseHost(host)}${port === 80 ? '' : `:${port}`}/`;
     },
   };
 }

@@ -327,6 +327,11 @@ describe('preview environments', () => {
   it('refuses to delete a persistent environment without --force', async () => {
     const deployed = await cli('deploy', 'staging', '--artifact', mainArtifact);
     expect(deployed.code, deployed.stderr).toBe(0);
+    // Every URL printed is one a browser reaches: through the router, with its port.
+    const url = `http://staging.hello.localhost:${routerPort}/`;
+    expect(deployed.stderr).toMatch(new RegExp(`traffic switched to \\S+ on ${url.replaceAll('.', '\\.')}`));
+    expect(deployed.stdout).toContain(url);
+    expect((await cli('release', 'status', 'staging')).stdout).toContain(url);
     const refused = await cli('env', 'delete', 'staging');
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('FLOWLINE_ENV_PERSISTENT');

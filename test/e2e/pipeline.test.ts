@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, runCli, startCli, tempDir } from './helpers.js';
+import { CLI, cleanEnv, readDb, runCli, startCli, tempDir, until } from './helpers.js';
 
 // `flowline run` on a real git repository with a tiny flowline.yaml, through the built CLI.
 // No timing thresholds: order and overlap are shown with marker files, not with durations.
@@ -189,6 +189,35 @@ describe('flowline run', () => {
       events: { actor: { name: string } }[];
     };
     expect(audit.events[0]?.actor.name).toBe('github-actions:octocat');
+  });
+
+  it('prints the summary after the stage log when stdout and stderr are one pipe', async () => {
+    // About 200 KB of log, more than a pipe holds: while nobody reads, stderr's writes queue.
+    const loud = `node -e "for (let i = 0; i < 3000; i++) console.log('line ' + i + ' ' + 'x'.repeat(60))"`;
+    await repoWith(`stages:\n  loud:\n    steps: [{ run: ${JSON.stringify(loud)} }]\n`);
+    const child = spawn('sh', ['-c', 'exec "$0" "$1" run 2>&1', process.execPath, CLI], {
+      cwd: repo,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stdout.pause();
+    // Read nothing until the run is recorded as finished: the summary comes with the pipe still full.
+    await until(
+      'the run finishes',
+      async () => readDb(env, (db) => db.prepare('SELECT status FROM runs').all() as { status: string }[]),
+      (runs) => ['succeeded', 'failed'].includes(runs[0]?.status ?? ''),
+    );
+    child.stdout.resume();
+    expect(await exitOf(child)).toBe(0);
+    const lines = output.trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('[loud] line '))).toHaveLength(3000);
+    const summary = lines.findIndex((l) => /^✔ run \S+ passed/.test(l));
+    expect(summary).toBe(lines.length - 1);
+    expect(lines.findLastIndex((l) => l.startsWith('[loud]'))).toBeLessThan(summary);
   });
 });
 

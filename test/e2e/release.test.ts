@@ -201,6 +201,13 @@ describe('a canary release', () => {
     const measurements = status.journal.filter((line) => line.kind === 'measurement');
     expect(measurements).toHaveLength(4);
     for (const m of measurements) expect(m.message).toMatch(/^errors\/error-rate #\d: Successful = 0/);
+    // Each measurement is journaled once, as a measurement: `release status` shows it once.
+    const messagesOnce = messages.filter((m) => m.includes('errors/error-rate #'));
+    expect(messagesOnce).toEqual(measurements.map((m) => m.message));
+    const shown = await cli('release', 'status', 'canary');
+    expect(shown.code, shown.stderr).toBe(0);
+    for (const m of measurements) expect(shown.stdout.split(m.message)).toHaveLength(2);
+    expect(shown.stdout).toContain(`http://canary.hello.localhost:${new URL(routerUrl).port}/`);
 
     // Both revisions answered during the release, every answer was a success, and now only the canary answers.
     expect(answers.every((a) => a.status === 200)).toBe(true);

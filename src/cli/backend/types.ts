@@ -162,6 +162,8 @@ export interface ReleaseStatus {
   readonly phase: string | null;
   readonly traffic: readonly { readonly revision: string; readonly weight: number }[];
   readonly host: string | null;
+  /** The host's URL through the router, e.g. `http://staging.hello.localhost:8080/`; null without a route. */
+  readonly url: string | null;
   readonly journal: readonly { readonly at: string; readonly kind: string; readonly message: string }[];
 }
 

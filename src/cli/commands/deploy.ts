@@ -7,7 +7,7 @@ import { FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
 import type { DeployResult } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
-import { age, printable, renderTable, writeJson } from '../output.js';
+import { age, flushed, printable, renderTable, writeJson } from '../output.js';
 
 /**
  * `flowline deploy <env>`: names the artifact (default: what the server picks) and the
@@ -22,7 +22,7 @@ export async function deploy(ctx: CommandContext, environment: string): Promise<
     { service, environment, ...(artifact === undefined ? {} : { artifact }) },
     progressPrinter(ctx),
   );
-  report(ctx, result, `${environment} serves ${short(result.deployment.artifactId)}`);
+  await report(ctx, result, `${environment} serves ${short(result.deployment.artifactId)}`);
   return undefined;
 }
 
@@ -31,7 +31,7 @@ export async function rollback(ctx: CommandContext, environment: string): Promis
   const service = await serviceOf(ctx);
   const backend = await ctx.backend();
   const result = await backend.rollback({ service, environment }, progressPrinter(ctx));
-  report(ctx, result, `${environment} rolled back to ${short(result.deployment.artifactId)}`);
+  await report(ctx, result, `${environment} rolled back to ${short(result.deployment.artifactId)}`);
   return undefined;
 }
 
@@ -41,7 +41,8 @@ function progressPrinter(ctx: CommandContext): (line: string) => void {
   };
 }
 
-function report(ctx: CommandContext, result: DeployResult, headline: string): void {
+async function report(ctx: CommandContext, result: DeployResult, headline: string): Promise<void> {
+  await flushed(ctx.streams.stderr); // the result after the progress, also in one pipe
   if (ctx.json) {
     writeJson(ctx.streams, result);
     return;

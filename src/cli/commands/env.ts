@@ -4,7 +4,7 @@ import { counted } from '../../core/plural.js';
 import { requireDuration } from '../../core/time.js';
 import type { EnvironmentStatus } from '../../deploy/index.js';
 import type { CommandContext } from '../context.js';
-import { age, printable, renderTable, writeJson } from '../output.js';
+import { age, flushed, printable, renderTable, writeJson } from '../output.js';
 import { serviceOf } from './deploy.js';
 
 /**
@@ -40,6 +40,7 @@ export async function create(ctx: CommandContext): Promise<number | undefined> {
     },
     progressPrinter(ctx),
   );
+  await flushed(ctx.streams.stderr); // the result after the progress, also in one pipe
   if (ctx.json) {
     writeJson(ctx.streams, result);
     return undefined;
@@ -61,6 +62,7 @@ export async function remove(ctx: CommandContext, name: string): Promise<number 
     { service, name, force: ctx.options.force === true },
     progressPrinter(ctx),
   );
+  await flushed(ctx.streams.stderr); // the result after the progress, also in one pipe
   if (ctx.json) {
     writeJson(ctx.streams, result);
     return undefined;

@@ -47,7 +47,7 @@ function print(ctx: CommandContext, s: ReleaseStatus, journal: ReleaseStatus['jo
   const head = `${printable(d.id)}  ${printable(d.strategy)}  ${colour(printable(d.status))}${s.phase ? ` (${printable(s.phase)})` : ''}`;
   out.write(`${pc.bold(printable(`${d.service}/${d.environment}`))}  ${head}\n`);
   out.write(
-    `  artifact ${printable(d.artifactId.replace('sha256:', '').slice(0, 12))}   traffic ${printable(split)}${s.host ? `   http://${printable(s.host)}` : ''}\n`,
+    `  artifact ${printable(d.artifactId.replace('sha256:', '').slice(0, 12))}   traffic ${printable(split)}${s.url ? `   ${printable(s.url)}` : ''}\n`,
   );
   if (d.reason) out.write(`  ${pc.red('why:')} ${printable(d.reason, { tabs: true })}\n`);
   for (const line of journal) out.write(journalLine(line, '  '));

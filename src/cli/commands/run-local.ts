@@ -14,7 +14,7 @@ import {
   type SharedArtifactCache,
 } from '../../pipeline/index.js';
 import type { CommandContext } from '../context.js';
-import { writeJson } from '../output.js';
+import { flushed, writeJson } from '../output.js';
 
 /**
  * Running a pipeline on this machine, shared by `flowline run` (run.ts) and its recorded variant
@@ -107,6 +107,8 @@ export async function printReport(
   live: boolean,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
+  // After the stage logs on stderr, also when both streams are one pipe.
+  await flushed(ctx.streams.stderr);
   if (ctx.json) {
     writeJson(ctx.streams, { ...report, ...extra });
     return;

@@ -58,6 +58,8 @@ export const releaseRoutes =
           phase: (await deps.records.unfinished()).find((d) => d.id === latest.id)?.phase ?? null,
           traffic: route?.target.backends ?? [],
           host: route?.host ?? null,
+          // What users open: the host through the router, with the router's port.
+          url: route === undefined ? null : deps.deploy.urlFor(route.host),
           journal: await deps.records.journalOf(latest.id, request.query.lines),
         };
       },
