@@ -208,7 +208,10 @@ describe('flowline run', () => {
     // Read nothing until the run is recorded as finished: the summary comes with the pipe still full.
     await until(
       'the run finishes',
-      async () => readDb(env, (db) => db.prepare('SELECT status FROM runs').all() as { status: string }[]),
+      async () =>
+        existsSync(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'))
+          ? readDb(env, (db) => db.prepare('SELECT status FROM runs').all() as { status: string }[])
+          : [],
       (runs) => ['succeeded', 'failed'].includes(runs[0]?.status ?? ''),
     );
     child.stdout.resume();
