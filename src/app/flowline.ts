@@ -86,7 +86,14 @@ export function storeFile(settings: Settings): string {
  * The composition root: the only place that knows how the parts fit together. Everything
  * else receives its collaborators through its constructor.
  */
-export async function createFlowline(settings: Settings, options: { clock?: Clock } = {}): Promise<Flowline> {
+export async function createFlowline(
+  settings: Settings,
+  options: {
+    clock?: Clock;
+    /** False: a missing store is FLOWLINE_STORE_NOT_FOUND instead of a new one (commands that only read). */
+    create?: boolean;
+  } = {},
+): Promise<Flowline> {
   if (settings.databaseUrl !== undefined) {
     throw new FlowlineError('FLOWLINE_NOT_SUPPORTED', 'PostgreSQL (DATABASE_URL) is not supported yet.', {
       hint: 'Unset DATABASE_URL to use the embedded SQLite store under .flowline/.',
@@ -95,7 +102,7 @@ export async function createFlowline(settings: Settings, options: { clock?: Cloc
   const clock = options.clock ?? systemClock;
   // A malformed FLOWLINE_SECRET_KEY stops every command at start, not the first deploy that needs it.
   const box = createSecretBox(keySource(settings));
-  const store = await openStore({ file: storeFile(settings), clock });
+  const store = await openStore({ file: storeFile(settings), clock, create: options.create !== false });
   const audit = createAuditLog({ store, clock });
   const where = detectWhere(settings.env, settings.hostname);
   const tokens = createTokenService({ store, audit, clock, where });

@@ -24,10 +24,17 @@ export interface CommandContext {
   guard(body: () => Promise<number | undefined>): Promise<number>;
 }
 
+/** What the command does with the store, from its registration (define.ts). */
+export interface CommandUse {
+  /** It only reads: embedded, a missing store is FLOWLINE_STORE_NOT_FOUND rather than a new one. */
+  readonly readsOnly?: boolean;
+}
+
 export function createContext(
   options: GlobalOptions & Record<string, unknown>,
   streams: Streams = { stdout: process.stdout, stderr: process.stderr },
   env: Readonly<Record<string, string | undefined>> = process.env,
+  use: CommandUse = {},
 ): CommandContext {
   const base = loadSettings(env);
   const settings: Settings = {
@@ -42,7 +49,9 @@ export function createContext(
   const backend = (): Promise<Backend> => {
     opened ??=
       settings.serverUrl === undefined
-        ? import('./backend/embedded.js').then((m) => m.openEmbeddedBackend(settings))
+        ? import('./backend/embedded.js').then((m) =>
+            m.openEmbeddedBackend(settings, { create: use.readsOnly !== true, notices: streams.stderr }),
+          )
         : import('./backend/remote.js').then((m) =>
             m.openRemoteBackend(settings.serverUrl ?? '', settings.token),
           );

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { flowlineVersion } from '../core/version.js';
-import type { CommandContext, GlobalOptions } from './context.js';
+import type { CommandContext, CommandUse, GlobalOptions } from './context.js';
 import type { Loader, Register } from './define.js';
 import { registerArtifacts } from './register/artifacts.js';
 import { registerDeploy } from './register/deploy.js';
@@ -41,11 +41,16 @@ Environment:
 `;
 
 /** Wires a command to its lazily loaded implementation. */
-function runs(load: Loader) {
+function runs(load: Loader, use: CommandUse = {}) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
     const { createContext } = await import('./context.js');
-    const ctx = createContext(command.optsWithGlobals<GlobalOptions & Record<string, unknown>>());
+    const ctx = createContext(
+      command.optsWithGlobals<GlobalOptions & Record<string, unknown>>(),
+      undefined,
+      undefined,
+      use,
+    );
     const impl = (await load()).default as (
       ctx: CommandContext,
       ...rest: unknown[]

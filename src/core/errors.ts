@@ -94,6 +94,12 @@ export const ERROR_CODES = {
     summary: 'The store cannot be opened or reached.',
     fix: 'Check that the folder exists and is writable (FLOWLINE_HOME / --home).',
   },
+  FLOWLINE_STORE_NOT_FOUND: {
+    kind: 'notFound',
+    summary:
+      'A command that only reads found no store where it looked (FLOWLINE_HOME, --home, else ./.flowline): it does not create an empty one.',
+    fix: 'Point FLOWLINE_HOME or --home at the folder of your store (or FLOWLINE_URL at a server); commands that record something, such as `flowline run`, create a store.',
+  },
   FLOWLINE_AUTH_MISSING: {
     kind: 'unauthenticated',
     summary: 'The request carries no bearer token.',

@@ -72,6 +72,21 @@ describe('openStore', () => {
     raw.close();
   });
 
+  it('says whether it made the store, and with create: false refuses a missing one, creating nothing', async () => {
+    const home = path.join(dir, '.flowline');
+    const file = path.join(home, 'flowline.db');
+    const refused = await rejection(openStore({ file, create: false }));
+    expect(refused.code).toBe('FLOWLINE_STORE_NOT_FOUND');
+    expect(refused.message).toContain(file);
+    await expect(stat(home)).rejects.toMatchObject({ code: 'ENOENT' });
+    const made = await openStore({ file });
+    expect(made.created).toBe(true);
+    await made.close();
+    const again = await openStore({ file, create: false });
+    expect(again.created).toBe(false);
+    await again.close();
+  });
+
   it('enforces foreign keys', async () => {
     const store = await openStore({ file: path.join(dir, 'flowline.db') });
     const insert = store.db

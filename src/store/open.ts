@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -25,6 +25,8 @@ export interface Store {
   readonly dialect: 'sqlite';
   /** Absolute path of the database file. */
   readonly file: string;
+  /** True when this open made a new store (there was no file, or an empty one): nothing in it yet. */
+  readonly created: boolean;
   /**
    * Runs `fn` in a write transaction holding the store's write lock from its first statement, so
    * read-then-write cannot race another process. Commits when `fn` resolves, rolls back when it
@@ -42,6 +44,11 @@ export interface OpenStoreOptions {
   readonly clock?: Clock;
   /** How long to wait for another writer's lock before FLOWLINE_STORE_BUSY. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * False: a missing store is FLOWLINE_STORE_NOT_FOUND, and nothing is created (a command that
+   * only reads must not leave an empty store behind). Default true: create it.
+   */
+  readonly create?: boolean;
   /** The schema migrations to apply. Default: all of Flowline's; tests inject their own. */
   readonly migrations?: readonly Migration[];
   /**
@@ -67,6 +74,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const migrations = options.migrations ?? MIGRATIONS;
 
+  const created = !(await holdsData(file));
+  if (created && options.create === false) throw notFound(file);
   await ensureFolder(file);
   await checkHeader(file);
   const raw = openRaw(file, busyTimeoutMs);
@@ -90,6 +99,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db,
     dialect: 'sqlite',
     file,
+    created,
     write,
     async close() {
       if (closed) return;
@@ -97,6 +107,23 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       await db.destroy();
     },
   };
+}
+
+/** Whether the file exists with something in it: a missing or empty file is a new store. */
+async function holdsData(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).size > 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // Anything else (a folder in its place, no permission) is reported with context by checkHeader.
+    return true;
+  }
+}
+
+function notFound(file: string): FlowlineError {
+  return new FlowlineError('FLOWLINE_STORE_NOT_FOUND', `There is no Flowline store at ${file}.`, {
+    hint: 'Set FLOWLINE_HOME or --home to the folder of your store (the one `flowline serve` uses), or FLOWLINE_URL to a server. Commands that record something, such as `flowline run`, create a store.',
+  });
 }
 
 /** The folder 0700 and the store 0600 (modes.ts): only Flowline's user may read what it holds. */

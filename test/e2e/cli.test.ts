@@ -120,6 +120,35 @@ describe('flowline init and schema', () => {
   });
 });
 
+describe('the store a command uses', () => {
+  it('says once where it created a new store, and reads in a folder without one say so', async () => {
+    const folder = path.join(dir.path, 'elsewhere');
+    await mkdir(folder);
+    const here = (...args: string[]) => runCli(args, { cwd: folder });
+    for (const read of [['audit'], ['runs', '--json'], ['env', 'list'], ['whoami']]) {
+      const res = await here(...read);
+      expect({ read, code: res.code }).toEqual({ read, code: 3 });
+      const said = `${res.stdout}${res.stderr}`; // --json: the error as JSON on stdout
+      expect(said).toContain('FLOWLINE_STORE_NOT_FOUND');
+      expect(said).toContain(`There is no Flowline store at ${folder}`);
+      expect(said).toContain('FLOWLINE_HOME or --home');
+    }
+    // No read left an empty store behind.
+    await expect(stat(path.join(folder, '.flowline'))).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const first = await here('token', 'create', 'reader', '--role', 'read', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe(
+      'created a new store at ./.flowline/flowline.db (set FLOWLINE_HOME or --home to use another)\n',
+    );
+    const second = await here('token', 'create', 'other', '--role', 'read');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toBe('');
+    const listed = await here('token', 'list', '--json');
+    expect(JSON.parse(listed.stdout).tokens).toHaveLength(2);
+  });
+});
+
 describe('tokens and the audit trail, embedded', () => {
   it('creates, lists and revokes tokens, and audits each step', async () => {
     const created = await runCli(
@@ -210,7 +239,7 @@ describe('tokens and the audit trail, embedded', () => {
   });
 
   it('refuses a corrupt store without touching it', async () => {
-    await runCli(['token', 'list'], { env });
+    await runCli(['token', 'create', 'reader', '--role', 'read'], { env });
     const file = path.join(env.FLOWLINE_HOME ?? '', 'flowline.db');
     const garbage = Buffer.from('this is not a database, it is a shopping list\n'.repeat(100));
     await writeFile(file, garbage);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Flowline } from '../../app/flowline.js';
 import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
+import { type OpenLocalOptions, openLocal } from '../local.js';
 import { localDaemon } from './daemon.js';
 import { deployCalls } from './remote.js';
 import type { Backend } from './types.js';
@@ -12,12 +13,16 @@ const LOG_PAGE_BYTES = 1024 * 1024;
 /**
  * Runs commands in-process against the local store. The store and every part are opened on the
  * first call that needs them, so commands that only talk to the local daemon (deploy, rollback,
- * release) start as fast as the CLI itself.
+ * release) start as fast as the CLI itself. `options`: whether a missing store is created (and
+ * announced) or refused, see local.ts.
  */
-export async function openEmbeddedBackend(settings: Settings): Promise<Backend> {
+export async function openEmbeddedBackend(
+  settings: Settings,
+  options: OpenLocalOptions = {},
+): Promise<Backend> {
   let opened: Promise<Flowline> | undefined;
   const app = (): Promise<Flowline> => {
-    opened ??= import('../../app/flowline.js').then((m) => m.createFlowline(settings));
+    opened ??= openLocal(settings, options);
     return opened;
   };
   // A running `flowline serve` on this store sees these writes within half a second (it polls).

@@ -5,6 +5,7 @@ import { FlowlineError } from '../../core/errors.js';
 import { compact } from '../../core/objects.js';
 import { counted } from '../../core/plural.js';
 import type { CommandContext } from '../context.js';
+import { openLocal } from '../local.js';
 import { age, printable, renderTable, writeJson } from '../output.js';
 
 /** `flowline artifacts`: what the catalog recorded (works against a server too). */
@@ -91,8 +92,8 @@ async function withLocal(
       },
     );
   }
-  const { createFlowline } = await import('../../app/flowline.js');
-  const flowline = await createFlowline(ctx.settings);
+  // Nothing to collect in a store that does not exist: say so rather than make an empty one.
+  const flowline = await openLocal(ctx.settings, { create: false });
   try {
     return await body(flowline);
   } finally {

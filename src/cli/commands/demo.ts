@@ -5,11 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { startDaemon } from '../../app/daemon.js';
-import { createFlowline } from '../../app/flowline.js';
 import { loadConfigSource } from '../../config/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import { createProgress } from '../../pipeline/index.js';
 import type { CommandContext } from '../context.js';
+import { openLocal } from '../local.js';
 import { parsePort, untilSignal } from './serve.js';
 
 /** The example service shipped with Flowline, found relative to this file (src/ or dist/). */
@@ -36,7 +36,7 @@ export default async function demo(ctx: CommandContext): Promise<number | undefi
   const configFile = path.join(repo, 'flowline.yaml');
   const { config, text } = await loadConfigSource(configFile, 'flowline.yaml');
 
-  const flowline = await createFlowline(ctx.settings);
+  const flowline = await openLocal(ctx.settings, { notices: ctx.streams.stderr });
   let traffic: { stop(): Promise<{ sent: number; failed: number }> } | undefined;
   try {
     const daemon = await startDaemon(flowline, {

@@ -14,6 +14,7 @@ import {
   type SharedArtifactCache,
 } from '../../pipeline/index.js';
 import type { CommandContext } from '../context.js';
+import { openLocal } from '../local.js';
 import { flushed, writeJson } from '../output.js';
 
 /**
@@ -158,13 +159,16 @@ function both(a: RunObserver, b: RunObserver): RunObserver {
   };
 }
 
-/** Runs `body` with the Flowline (store, pipeline, andon) under `settings.home`. */
+/**
+ * Runs `body` with the Flowline (store, pipeline, andon) under `settings.home`; a store made for
+ * it is announced on `notices` (none for a scratch store the user never sees).
+ */
 export async function withLocal(
   settings: Settings,
   body: (app: Flowline) => Promise<number | undefined>,
+  notices?: NodeJS.WritableStream,
 ): Promise<number | undefined> {
-  const { createFlowline } = await import('../../app/flowline.js');
-  const app = await createFlowline(settings);
+  const app = await openLocal(settings, notices === undefined ? {} : { notices });
   try {
     return await body(app);
   } finally {

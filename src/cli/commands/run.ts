@@ -24,11 +24,15 @@ export default async function run(ctx: CommandContext): Promise<number | undefin
     const { runRecorded } = await import('./run-remote.js');
     return runRecorded(ctx, input);
   }
-  return withLocal(ctx.settings, async (app) => {
-    const { report, live } = await executeRun(ctx, app, input);
-    await printReport(ctx, report, live);
-    return report.status === 'succeeded' ? EXIT_CODES.ok : EXIT_CODES.failed;
-  });
+  return withLocal(
+    ctx.settings,
+    async (app) => {
+      const { report, live } = await executeRun(ctx, app, input);
+      await printReport(ctx, report, live);
+      return report.status === 'succeeded' ? EXIT_CODES.ok : EXIT_CODES.failed;
+    },
+    ctx.streams.stderr,
+  );
 }
 
 /** `flowline runs`: the catalog's runs (works against a server too). */

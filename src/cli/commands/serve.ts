@@ -1,9 +1,9 @@
 import pc from 'picocolors';
 import { startDaemon } from '../../app/daemon.js';
-import { createFlowline } from '../../app/flowline.js';
 import { FlowlineError } from '../../core/errors.js';
 import { requireDuration } from '../../core/time.js';
 import type { CommandContext } from '../context.js';
+import { openLocal } from '../local.js';
 import { printable } from '../output.js';
 
 /** Parses a --port value; 0 means "any free port". */
@@ -51,7 +51,7 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
       ? undefined
       : requireDuration(reapText, { name: '--reap-interval', min: '10ms', code: 'FLOWLINE_USAGE' });
   const err = ctx.streams.stderr;
-  const flowline = await createFlowline(ctx.settings);
+  const flowline = await openLocal(ctx.settings, { notices: ctx.streams.stderr });
   try {
     const daemon = await startDaemon(flowline, {
       apiPort,

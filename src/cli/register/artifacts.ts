@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { jsonOption, type Runs } from '../define.js';
+import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 const load = (name: 'list' | 'verify' | 'gc') => () =>
   import('../commands/artifacts.js').then((m) => ({ default: m[name] }));
@@ -11,14 +11,14 @@ export function registerArtifacts(program: Command, runs: Runs): void {
     .description('list build artifacts, newest first (see also: artifacts verify, artifacts gc)')
     .option('--service <name>', 'only this service')
     .addOption(jsonOption())
-    .action(runs(load('list')));
+    .action(runs(load('list'), READS_ONLY));
 
   artifacts
     .command('verify')
     .description("re-hash a stored artifact's files and name the first one that differs from its manifest")
     .argument('<digest>', 'sha256:<hex>, or a unique prefix of it (as `flowline artifacts` shows)')
     .addOption(jsonOption())
-    .action(runs(load('verify')));
+    .action(runs(load('verify'), READS_ONLY));
 
   artifacts
     .command('gc')

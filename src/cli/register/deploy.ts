@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { jsonOption, type Runs } from '../define.js';
+import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 /** Deploy and rollback: they need the server that runs the router and runtime. */
 export function registerDeploy(program: Command, runs: Runs): void {
@@ -54,7 +54,7 @@ export function registerDeploy(program: Command, runs: Runs): void {
     .option('--env <name>', 'only this environment')
     .option('-n, --limit <n>', 'at most this many', '20')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/deploy.js').then((m) => ({ default: m.list }))));
+    .action(runs(() => import('../commands/deploy.js').then((m) => ({ default: m.list })), READS_ONLY));
 
   program
     .command('rollback')

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { jsonOption, type Runs } from '../define.js';
+import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 /** Environments: previews on demand (create, delete) and the list with health and drift. */
 export function registerEnv(program: Command, runs: Runs): void {
@@ -11,7 +11,7 @@ export function registerEnv(program: Command, runs: Runs): void {
     .description('list environments: URL, artifact, commit, health, age, expiry and drift')
     .option('--service <name>', 'only this service')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.list }))));
+    .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.list })), READS_ONLY));
   env
     .command('create')
     .description(
@@ -41,7 +41,7 @@ export function registerEnv(program: Command, runs: Runs): void {
     .option('--service <name>', 'the service (default: from ./flowline.yaml)')
     .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/policy.js').then((m) => ({ default: m.show }))));
+    .action(runs(() => import('../commands/policy.js').then((m) => ({ default: m.show })), READS_ONLY));
   policy
     .command('set')
     .description("change one environment's policy (admin; audited with the diff)")

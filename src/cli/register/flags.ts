@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { jsonOption, type Runs } from '../define.js';
+import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 const commands = () => import('../commands/flags.js');
 const plans = () => import('../commands/flags-plan.js');
@@ -26,11 +26,11 @@ export function registerFlags(program: Command, runs: Runs): void {
   common(
     flags.command('list').description('the flags of every environment (or one): state, serving, activity'),
     'optional',
-  ).action(runs(() => commands().then((m) => ({ default: m.list }))));
+  ).action(runs(() => commands().then((m) => ({ default: m.list })), READS_ONLY));
   common(
     flags.command('get').description("one flag's definition and evaluation counts").argument('<flag>'),
     'required',
-  ).action(runs(() => commands().then((m) => ({ default: m.get }))));
+  ).action(runs(() => commands().then((m) => ({ default: m.get })), READS_ONLY));
   common(
     flags
       .command('set')
@@ -63,7 +63,7 @@ export function registerFlags(program: Command, runs: Runs): void {
     'required',
   )
     .option('-n, --limit <n>', 'at most this many', '20')
-    .action(runs(() => commands().then((m) => ({ default: m.history }))));
+    .action(runs(() => commands().then((m) => ({ default: m.history })), READS_ONLY));
 
   common(
     flags
@@ -91,7 +91,7 @@ export function registerFlags(program: Command, runs: Runs): void {
     'optional',
   )
     .option('--days <n>', 'how long a settled flag must be unchanged', '30')
-    .action(runs(() => commands().then((m) => ({ default: m.stale }))));
+    .action(runs(() => commands().then((m) => ({ default: m.stale })), READS_ONLY));
   common(
     flags
       .command('import')
@@ -108,7 +108,7 @@ export function registerFlags(program: Command, runs: Runs): void {
   common(flags.command('export').description("print an environment's flags as flagd JSON"), 'required')
     .addOption(new Option('--to <format>', 'the format').choices(['flagd']).makeOptionMandatory())
     .option('-o, --out <file>', 'write to a file instead of stdout')
-    .action(runs(() => commands().then((m) => ({ default: m.exportFlags }))));
+    .action(runs(() => commands().then((m) => ({ default: m.exportFlags })), READS_ONLY));
 
   const trigger = flags
     .command('trigger')
@@ -126,7 +126,7 @@ export function registerFlags(program: Command, runs: Runs): void {
     .option('--restore', 'lift the kill when the alert resolves (or a `resolved` webhook arrives)')
     .action(runs(() => triggers().then((m) => ({ default: m.triggerAdd }))));
   common(trigger.command('list').description('the triggers of an environment'), 'required').action(
-    runs(() => triggers().then((m) => ({ default: m.triggerList }))),
+    runs(() => triggers().then((m) => ({ default: m.triggerList })), READS_ONLY),
   );
   common(trigger.command('remove').description('remove a trigger').argument('<name>'), 'required').action(
     runs(() => triggers().then((m) => ({ default: m.triggerRemove }))),

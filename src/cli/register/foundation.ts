@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { jsonOption, type Runs } from '../define.js';
+import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 /** Collects a repeatable option's values. */
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -88,7 +88,7 @@ Environment:
     .description('list tokens (never their secrets)')
     .option('--all', 'include revoked tokens')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/token.js').then((m) => ({ default: m.list }))));
+    .action(runs(() => import('../commands/token.js').then((m) => ({ default: m.list })), READS_ONLY));
   token
     .command('revoke')
     .description('revoke a token by id or name')
@@ -109,7 +109,7 @@ Environment:
     .option('--until <when>', 'only events before (ISO date or a duration like 1h)')
     .option('-n, --limit <n>', 'at most this many events', '50')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.list }))));
+    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.list })), READS_ONLY));
   audit
     .command('verify')
     .description(
@@ -123,24 +123,24 @@ Environment:
       [],
     )
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.verify }))));
+    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.verify })), READS_ONLY));
   audit
     .command('head')
     .description("print the audit chain's head as <seq>:<hash>, to save outside the store")
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.head }))));
+    .action(runs(() => import('../commands/audit.js').then((m) => ({ default: m.head })), READS_ONLY));
 
   program
     .command('services')
     .description('list services known to Flowline')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/catalog.js').then((m) => ({ default: m.services }))));
+    .action(runs(() => import('../commands/catalog.js').then((m) => ({ default: m.services })), READS_ONLY));
 
   program
     .command('whoami')
     .description('show who you act as, and with which role')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/whoami.js')));
+    .action(runs(() => import('../commands/whoami.js'), READS_ONLY));
 
   program
     .command('demo')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { jsonOption, type Runs } from '../define.js';
+import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 const andon = (name: 'status' | 'pull' | 'release') => () =>
   import('../commands/andon.js').then((m) => ({ default: m[name] }));
@@ -22,7 +22,7 @@ export function registerPipeline(program: Command, runs: Runs): void {
     .option('--service <name>', 'only this service')
     .option('-n, --limit <n>', 'at most this many runs', '20')
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/run.js').then((m) => ({ default: m.list }))));
+    .action(runs(() => import('../commands/run.js').then((m) => ({ default: m.list })), READS_ONLY));
 
   program
     .command('logs')
@@ -35,7 +35,7 @@ export function registerPipeline(program: Command, runs: Runs): void {
       'print lines as stored, control characters included (default: shown escaped, e.g. \\x1b)',
     )
     .addOption(jsonOption())
-    .action(runs(() => import('../commands/logs.js')));
+    .action(runs(() => import('../commands/logs.js'), READS_ONLY));
 
   const cord = program
     .command('andon')
@@ -45,7 +45,7 @@ export function registerPipeline(program: Command, runs: Runs): void {
     .description('show whether each service (or one) has a green or a red trunk, and why')
     .option('--service <name>', 'only this service')
     .addOption(jsonOption())
-    .action(runs(andon('status')));
+    .action(runs(andon('status'), READS_ONLY));
   cord
     .command('pull')
     .description('stop the line by hand: turn the trunk red (anyone may)')

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { jsonOption, type Runs } from '../define.js';
+import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 const commands = () => import('../commands/secret.js');
 
@@ -25,7 +25,7 @@ export function registerSecrets(program: Command, runs: Runs): void {
   ).action(runs(() => commands().then((m) => ({ default: m.set }))));
   common(
     secret.command('list').description('the secrets of an environment: names, versions, who set them'),
-  ).action(runs(() => commands().then((m) => ({ default: m.list }))));
+  ).action(runs(() => commands().then((m) => ({ default: m.list })), READS_ONLY));
   common(secret.command('rm').description('remove a secret').argument('<name>')).action(
     runs(() => commands().then((m) => ({ default: m.remove }))),
   );
