@@ -71,9 +71,11 @@ describe('a streamed operation whose connection drops', () => {
     expectUnreachable(
       res,
       'starting 2 instances', // the progress seen before the drop is still shown
-      'dropped before the deploy to staging finished',
-      'its outcome is unknown',
-      '`flowline release status staging`',
+      'went away before the deploy to staging finished',
+      'its outcome is unknown here',
+      'The deploy carries on without this client',
+      'resumes it, or fails it safely',
+      '`flowline release status staging -w`',
       '`flowline deployments --env staging`',
     );
   });
@@ -103,7 +105,8 @@ describe('a streamed operation whose connection drops', () => {
     expectUnreachable(
       await cli(['rollback', 'production']),
       'the rollback of production',
-      '`flowline release status production`',
+      'The rollback carries on',
+      '`flowline release status production -w`',
     );
   });
 

@@ -362,6 +362,9 @@ describe('Flowline killed with SIGKILL during the analysis after a blue-green sw
     const followed = await following;
     expect(followed.code).toBe(6);
     expect(followed.stderr).toContain('FLOWLINE_SERVER_UNREACHABLE');
+    expect(followed.stderr).toContain('went away before the deploy to analysed finished');
+    expect(followed.stderr).toContain('The deploy carries on without this client');
+    expect(followed.stderr).toContain('`flowline release status analysed -w`');
     expect(followed.stderr).not.toMatch(/^\s+at /m);
 
     await serve();

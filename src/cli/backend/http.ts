@@ -145,7 +145,7 @@ function dropped(
 ): FlowlineError {
   return new FlowlineError(
     'FLOWLINE_SERVER_UNREACHABLE',
-    `The connection to the Flowline server at ${target.base} dropped before ${what} finished (${reasonOf(error)}): its outcome is unknown.`,
+    `The Flowline server at ${target.base} went away before ${what} finished (the connection dropped: ${reasonOf(error)}): its outcome is unknown here.`,
     { hint, cause: error },
   );
 }
@@ -166,8 +166,11 @@ function reasonOf(error: unknown): string {
 export interface StreamCall {
   /** E.g. `the deploy to staging`. */
   readonly what: string;
-  /** How to find out what happened, e.g. `flowline release status staging` or `flowline deployments`. */
-  readonly check: string;
+  /**
+   * What becomes of it on the server and how to find out, e.g. that a release carries on and
+   * `flowline release status staging -w` follows it again.
+   */
+  readonly hint: string;
   readonly method?: 'POST' | 'DELETE';
 }
 
@@ -185,10 +188,7 @@ export async function requestStream<T>(
   onProgress: (line: string) => void,
   call: StreamCall,
 ): Promise<T> {
-  const lost = (error: unknown) =>
-    dropped(target, call.what, error, {
-      hint: `It may have finished, failed or still be running: check with ${call.check}.`,
-    });
+  const lost = (error: unknown) => dropped(target, call.what, error, { hint: call.hint });
   let response: Response;
   try {
     response = await send(target, call.method ?? 'POST', route, body);

@@ -84,12 +84,12 @@ export function deployCalls(
     deploy: (input, onProgress) =>
       requestStream(target, '/v1/deploy', input, onProgress, {
         what: `the deploy to ${input.environment}`,
-        check: checkRelease(input.environment),
+        hint: releaseCarriesOn('The deploy', input.environment),
       }),
     rollback: (input, onProgress) =>
       requestStream(target, '/v1/rollback', input, onProgress, {
         what: `the rollback of ${input.environment}`,
-        check: checkRelease(input.environment),
+        hint: releaseCarriesOn('The rollback', input.environment),
       }),
     releaseStatus: (service, environment, lines) =>
       request(target, 'GET', `${release(service, environment)}?lines=${lines}`),
@@ -101,7 +101,7 @@ export function deployCalls(
           input.pullRequest === undefined
             ? `the preview of branch ${input.branch ?? '?'}`
             : `the preview pr-${input.pullRequest}`,
-        check: '`flowline env list` and `flowline deployments`',
+        hint: mayHaveFinished('`flowline env list` and `flowline deployments`'),
       }),
     deleteEnvironment: ({ service, name, force }, onProgress) =>
       requestStream(
@@ -109,15 +109,27 @@ export function deployCalls(
         `/v1/environments/${encodeURIComponent(service)}/${encodeURIComponent(name)}?force=${force}`,
         undefined,
         onProgress,
-        { what: `the deletion of ${name}`, check: '`flowline env list`', method: 'DELETE' },
+        { what: `the deletion of ${name}`, hint: mayHaveFinished('`flowline env list`'), method: 'DELETE' },
       ),
     environmentStatus: (service) => request(target, 'GET', `/v1/environments/status${query({ service })}`),
   };
 }
 
-/** How to find out what became of a deploy or rollback whose stream was cut. */
-function checkRelease(environment: string): string {
-  return `\`flowline release status ${environment}\` or \`flowline deployments --env ${environment}\``;
+/**
+ * A deploy or rollback whose stream was cut goes on: the server carries on without the client,
+ * and one that restarted resumes it or ends it safely (deploy/recovery.ts). Say so, and how to
+ * follow it again.
+ */
+function releaseCarriesOn(what: string, environment: string): string {
+  return (
+    `${what} carries on without this client: a Flowline server that restarts resumes it, or fails it safely with traffic on the stable revision. ` +
+    `Follow it again with \`flowline release status ${environment} -w\`; \`flowline deployments --env ${environment}\` shows how it ended.`
+  );
+}
+
+/** A preview's creation or deletion whose stream was cut: where to look. */
+function mayHaveFinished(check: string): string {
+  return `It may have finished, failed or still be running: check with ${check}.`;
 }
 
 /** The `/v1/flags` routes; writes send `If-Match` when given an ETag. */

@@ -3,8 +3,13 @@ import type { ReleaseStatus } from '../backend/types.js';
 import type { CommandContext } from '../context.js';
 import { printable, writeJson } from '../output.js';
 import { serviceOf } from './deploy.js';
+import { watchRelease } from './release-watch.js';
 
-/** `flowline release status <env> [--watch]`: the release's phase, traffic split and journal. */
+/**
+ * `flowline release status <env> [--watch]`: the release's phase, traffic split and journal.
+ * `--watch` follows it until it ends, across restarts of the server (release-watch.ts); with
+ * `--json` it then prints the last status as one document.
+ */
 export async function status(ctx: CommandContext, environment: string): Promise<number | undefined> {
   const service = await serviceOf(ctx);
   const backend = await ctx.backend();
@@ -14,23 +19,23 @@ export async function status(ctx: CommandContext, environment: string): Promise<
     else print(ctx, current, current.journal);
     return undefined;
   }
-  // Live: print new journal lines as they come, until the release ends (or Ctrl-C).
-  let seen = 0;
-  let last: ReleaseStatus | undefined;
-  for (;;) {
-    const current = await backend.releaseStatus(service, environment, 500);
-    const fresh = current.journal.slice(last?.deployment.id === current.deployment.id ? seen : 0);
-    if (last === undefined) print(ctx, current, []);
-    for (const line of fresh) ctx.streams.stdout.write(journalLine(line));
-    seen = current.journal.length;
-    last = current;
-    if (current.phase === null) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  const out = ctx.streams.stdout;
+  const last = await watchRelease({
+    read: () => backend.releaseStatus(service, environment, 500),
+    onRelease: (current) => {
+      if (!ctx.json) print(ctx, current, []);
+    },
+    onLines: (lines) => {
+      if (!ctx.json) for (const line of lines) out.write(journalLine(line));
+    },
+    notice: (text) => ctx.streams.stderr.write(`${pc.yellow('!')} ${printable(text, { newlines: true })}`),
+  });
+  if (ctx.json) {
+    writeJson(ctx.streams, last);
+    return undefined;
   }
   const { status: outcome, reason } = last.deployment;
-  ctx.streams.stdout.write(
-    `${printable(outcome)}${reason ? `: ${printable(reason, { tabs: true })}` : ''}\n`,
-  );
+  out.write(`${printable(outcome)}${reason ? `: ${printable(reason, { tabs: true })}` : ''}\n`);
   return undefined;
 }
 

@@ -30,7 +30,7 @@ export function registerDeploy(program: Command, runs: Runs): void {
       .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
       .addOption(jsonOption());
   withService(release.command('status').description("the release's phase, traffic split and journal"))
-    .option('-w, --watch', 'follow the journal live until the release ends')
+    .option('-w, --watch', 'follow the journal live until the release ends (through server restarts)')
     .action(runs(() => import('../commands/release.js').then((m) => ({ default: m.status }))));
   withService(
     release.command('promote').description('go past the current pause; --full skips every remaining step'),
