@@ -220,7 +220,7 @@ export const ERROR_CODES = {
     kind: 'unavailable',
     summary:
       'The Flowline server given cannot be reached, or the connection dropped before an operation finished (its outcome is then unknown).',
-    fix: 'Start `flowline serve` there, or fix --server / FLOWLINE_URL; after a dropped deploy, see what became of it (`flowline release status <env>`, `flowline deployments`) before retrying.',
+    fix: 'Start `flowline serve` there, or fix --server / FLOWLINE_URL. A deploy or rollback cut off carries on on the server: follow it again with `flowline release status <env> -w` (or see how it ended: `flowline deployments`) before retrying.',
   },
   FLOWLINE_SERVER_PROTOCOL: {
     kind: 'unavailable',
