@@ -122,13 +122,43 @@ describe('a streamed operation whose connection drops', () => {
 });
 
 describe('a followed read whose connection drops', () => {
-  it('release status -w: an answer cut mid-body', async () => {
+  it('release status -w: an answer cut mid-body is a server gone away; it reads again and follows on', async () => {
+    let reads = 0;
     routes.set('GET /v1/releases/hello/staging', (req, res) => {
       req.resume();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
-      res.write('{"deployment":{"id":"dep_1"', () => req.socket.destroy());
+      reads++;
+      if (reads === 1) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+        res.write('{"deployment":{"id":"dep_1"', () => req.socket.destroy());
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          deployment: {
+            id: 'dep_1',
+            service: 'hello',
+            environment: 'staging',
+            artifactId: `sha256:${'a'.repeat(64)}`,
+            strategy: 'canary',
+            status: 'succeeded',
+            reason: null,
+          },
+          phase: null,
+          traffic: [{ revision: 'aaaaaaaa-0001', weight: 100 }],
+          host: 'staging.hello.localhost',
+          url: 'http://staging.hello.localhost:8080/',
+          journal: [{ at: '2026-01-01T00:00:01.000Z', kind: 'decision', message: 'succeeded' }],
+        }),
+      );
     });
-    expectUnreachable(await cli(['release', 'status', 'staging', '-w']), 'FLOWLINE_SERVER_UNREACHABLE');
+    const res = await cli(['release', 'status', 'staging', '-w']);
+    expect({ code: res.code, stderr: res.stderr }).toMatchObject({ code: 0 });
+    expect(res.stderr).toContain('server went away; reconnecting for up to 2m');
+    expect(res.stderr).toContain('reconnected: following the release again');
+    expect(res.stdout).toContain('http://staging.hello.localhost:8080/');
+    expect(res.stdout).toContain('00:00:01 succeeded');
+    expect(reads).toBe(2);
   });
 
   it('logs --follow: the server gone between two polls', async () => {
