@@ -12,7 +12,7 @@ import {
   SYSTEM_ACTOR,
 } from '../deploy/index.js';
 import { createRunReaper, type RunReaper } from '../pipeline/index.js';
-import { createRouter, type Router } from '../router/index.js';
+import type { RouterControl } from '../router/index.js';
 import {
   assertReachable,
   createLocalRuntime,
@@ -26,12 +26,12 @@ import { createAnalyze } from './analysis.js';
 import type { Flowline } from './flowline.js';
 
 /**
- * The data plane, wired: the router, the process supervisor and the release controller over the
- * application's store, policies and secrets. Constructing it starts nothing; the daemon (daemon.ts)
- * decides the order things start in and stop.
+ * The control plane's side of the data plane, wired: the process supervisor and the release
+ * controller over the application's store, policies and secrets, driving the router process
+ * through its control socket. Constructing it starts nothing; the daemon (daemon.ts) decides the
+ * order things start in and stop.
  */
 export interface DataPlane {
-  readonly router: Router;
   readonly runtime: Runtime;
   readonly records: DeployRecords;
   readonly deployer: DeployController;
@@ -45,11 +45,25 @@ export interface DataPlane {
   readonly workRoot: string;
 }
 
-export function createDataPlane(flowline: Flowline, log: (line: string) => void): DataPlane {
-  const { store, clock, settings } = flowline;
+/** Who instances run as and where their folders are: checked before anything starts. */
+export interface Workloads {
+  readonly runAs: RunAs | undefined;
+  readonly workRoot: string;
+}
+
+export function workloadsOf(settings: Settings, log: (line: string) => void): Workloads {
   const runAs = resolveRunAs(settings.runAs);
-  const workRoot = workRootFor(settings, runAs, log);
-  const router = createRouter({ clock });
+  return { runAs, workRoot: workRootFor(settings, runAs, log) };
+}
+
+export function createDataPlane(
+  flowline: Flowline,
+  workloads: Workloads,
+  router: { readonly control: RouterControl; readonly urlFor: (host: string) => string },
+  log: (line: string) => void,
+): DataPlane {
+  const { store, clock, settings } = flowline;
+  const { runAs, workRoot } = workloads;
   const runtime = createLocalRuntime({ store, clock, hostEnv: settings.env, workRoot, runAs });
   const records = new DeployRecords(store, clock);
   const deps: DeployControllerDeps = {
@@ -59,19 +73,19 @@ export function createDataPlane(flowline: Flowline, log: (line: string) => void)
     clock,
     records,
     runtime: runtimePort(runtime, path.join(settings.home, 'logs', 'instances'), flowline.secrets),
-    router: routerPort(router),
+    router: routerPort(router.control),
     events: flowline.events,
     artifactPath: async (digest: string) => (await flowline.artifacts.get(digest))?.path,
     assertTrunkGreen: (service: string) => flowline.andon.assertGreen(service),
     policies: flowline.policies,
     authorize: flowline.authorize,
     secrets: flowline.secrets,
-    urlFor: (host: string) => router.urlFor(host),
+    urlFor: router.urlFor,
   };
   const business = createMemoryBusinessMetrics({ clock });
   const deployer = new DeployController({
     ...deps,
-    analyze: createAnalyze({ router, business, records, clock }),
+    analyze: createAnalyze({ router: router.control, business, records, clock }),
   });
   const environments = new EnvironmentService({
     ...deps,
@@ -86,7 +100,7 @@ export function createDataPlane(flowline: Flowline, log: (line: string) => void)
     log,
   });
   const runs = createRunReaper({ ...flowline, timeoutMs: runnerTimeoutMs(settings), actor: SYSTEM_ACTOR });
-  return { router, runtime, records, deployer, environments, business, runs, deps, workRoot };
+  return { runtime, records, deployer, environments, business, runs, deps, workRoot };
 }
 
 /**

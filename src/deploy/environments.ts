@@ -235,7 +235,7 @@ export class EnvironmentService {
         );
       });
       if (route !== undefined) {
-        router.removeRoute(route.host);
+        await router.removeRoute(route.host);
         progress(`removed the route of ${route.host}`);
       }
       for (const r of revisions) {

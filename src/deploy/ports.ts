@@ -79,8 +79,8 @@ export interface RouteTarget {
 
 export interface TrafficRouter {
   /** Replaces the route of `host` atomically for new requests; in-flight ones finish where they are. */
-  setRoute(host: string, target: RouteTarget): void;
-  removeRoute(host: string): void;
+  setRoute(host: string, target: RouteTarget): void | Promise<void>;
+  removeRoute(host: string): void | Promise<void>;
   /** Resolves when no request is in flight to any of these instances. */
   drain(instanceIds: readonly string[]): Promise<void>;
 }
