@@ -118,8 +118,8 @@ describe('the router process', () => {
       (n) => n > whileDown + 20,
     );
     expect(running(pid)).toBe(true);
-    await serve('--router-port', new URL(routerUrl).port);
-    expect(server?.output()).toContain(`adopted the router (pid ${pid}`);
+    const adopting = await serve('--router-port', new URL(routerUrl).port);
+    expect(adopting.output()).toContain(`adopted the router (pid ${pid}`);
     expect(await traffic.stop()).toEqual([]);
   }, 90_000);
 
@@ -128,18 +128,18 @@ describe('the router process', () => {
     expect(await server?.stop()).toBe(0);
     server = undefined;
     expect(running(before)).toBe(false); // a plain stop stops the router too
-    await serve('--router-port', '0', '--keep-instances');
+    const starting = await serve('--router-port', '0', '--keep-instances');
     const fresh = await routerPid();
     expect(fresh).not.toBe(before);
-    expect(server?.output()).toContain(`started the router (pid ${fresh})`);
+    expect(starting.output()).toContain(`started the router (pid ${fresh})`);
     expect((await routedHello(routerUrl, 'production.hello.localhost')).status).toBe(200);
 
-    expect(await server?.stop()).toBe(0);
+    expect(await starting.stop()).toBe(0);
     server = undefined;
     expect(running(fresh)).toBe(true);
     const port = String(await freePort());
-    await serve('--router-port', port);
-    expect(server?.output()).toContain(`replacing the router (pid ${fresh}): it listens on`);
+    const replacing = await serve('--router-port', port);
+    expect(replacing.output()).toContain(`replacing the router (pid ${fresh}): it listens on`);
     expect(running(fresh)).toBe(false);
     expect(new URL(routerUrl).port).toBe(port);
     expect((await routedHello(routerUrl, 'production.hello.localhost')).status).toBe(200);
