@@ -43,11 +43,10 @@ let server: CliProcess | undefined;
 let routerUrl = '';
 let apiPort = '';
 
-async function serve(...extra: string[]): Promise<void> {
-  ({ server, routerUrl } = await serveExample(example, [
-    ...(apiPort === '' ? [] : ['--port', apiPort]),
-    ...extra,
-  ]));
+async function serve(...extra: string[]): Promise<CliProcess> {
+  const served = await serveExample(example, [...(apiPort === '' ? [] : ['--port', apiPort]), ...extra]);
+  ({ server, routerUrl } = served);
+  return served.server;
 }
 
 async function routerPid(): Promise<number> {
