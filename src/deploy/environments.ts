@@ -123,7 +123,7 @@ export class EnvironmentService {
           },
         );
       }
-      const template = previewEnvironment(await sealedConfig(workdir, artifact, service), artifact);
+      const template = previewEnvironment((await sealedConfig(workdir, artifact, service)).config, artifact);
       const ttlMs = request.ttlMs ?? template.ttl ?? DEFAULT_PREVIEW_TTL_MS;
       const expiresAt = new Date(this.deps.clock.now().getTime() + ttlMs).toISOString();
       const env = await catalog.ensureEnvironment(service, name, 'ephemeral', {

@@ -153,6 +153,8 @@ export interface DeployResult {
   readonly host: string;
   /** Where users reach the environment through the router. */
   readonly url: string;
+  /** The sha256 of the flowline.yaml sealed in the deployed artifact (deploys, not rollbacks). */
+  readonly config?: { readonly sha256: string };
 }
 
 /** `GET /v1/releases/:service/:environment`. */
