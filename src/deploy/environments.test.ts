@@ -260,46 +260,26 @@ describe('deleting environments', () => {
   });
 
   it("keeps a persistent environment's data when it is deleted, unless purged", async () => {
-    await fakeDeploy({ service: 'shop', environment: 'staging', principal, where });
     const lines: string[] = [];
-    const kept = await service.delete({
-      service: 'shop',
-      name: 'staging',
-      force: true,
-      actor: alice,
-      where,
-      onProgress: (line) => lines.push(line),
-    });
-    expect(kept.dataRemoved).toBe(false);
-    expect(data.has('shop/staging')).toBe(true);
+    const request = { service: 'shop', name: 'staging', force: true, actor: alice, where };
+    await fakeDeploy({ service: 'shop', environment: 'staging', principal, where });
+    const kept = await service.delete({ ...request, onProgress: (line) => lines.push(line) });
+    expect([kept.dataRemoved, data.has('shop/staging')]).toEqual([false, true]);
     expect(lines).toContain('kept the data folder of staging: a deploy to staging finds it again');
     await fakeDeploy({ service: 'shop', environment: 'staging', principal, where });
-    const purged = await service.delete({
-      service: 'shop',
-      name: 'staging',
-      force: true,
-      purgeData: true,
-      actor: alice,
-      where,
-    });
-    expect(purged.dataRemoved).toBe(true);
-    expect(data.has('shop/staging')).toBe(false);
+    const purged = await service.delete({ ...request, purgeData: true });
+    expect([purged.dataRemoved, data.has('shop/staging')]).toEqual([true, false]);
   });
 
-  it('still deletes a preview whose data folder cannot go yet, and says so', async () => {
+  it('still deletes a preview whose data folder cannot go yet, says so, and sweeps it at the next start', async () => {
     await service.create({ service: 'shop', pullRequest: 5, principal, where });
     dataInUse = true;
     const lines: string[] = [];
-    const outcome = await service.delete({
-      service: 'shop',
-      name: 'pr-5',
-      actor: alice,
-      where,
-      onProgress: (line) => lines.push(line),
-    });
+    const request = { service: 'shop', name: 'pr-5', actor: alice, where };
+    const outcome = await service.delete({ ...request, onProgress: (line) => lines.push(line) });
     expect(outcome.dataRemoved).toBe(false);
     expect(await catalog.findEnvironment('shop', 'pr-5')).toBeUndefined();
-    expect(lines.join('\n')).toContain(
+    expect(lines).toContain(
       'could not delete the data folder of shop/pr-5 yet: in use by shop-pr-5-x; the next start of flowline serve deletes it',
     );
     dataInUse = false;

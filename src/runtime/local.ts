@@ -195,7 +195,7 @@ class LocalRuntime implements Runtime {
     if (running.length > 0) {
       throw new FlowlineError(
         'FLOWLINE_REVISION_RUNNING',
-        `The data folder of ${service}/${environment} is in use by ${running.join(', ')}.`,
+        `${running.length === 1 ? 'revision' : 'revisions'} ${running.join(', ')} of ${service}/${environment} still ${running.length === 1 ? 'runs' : 'run'} on its data folder.`,
         { hint: 'Stop every revision of the environment first (flowline env delete stops them).' },
       );
     }
