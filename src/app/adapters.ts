@@ -26,6 +26,7 @@ export function runtimePort(runtime: Runtime, logDir: string, secrets: SecretSou
     async instances(revision) {
       return (await runtime.status({ revision })).filter((s) => s.state === 'healthy').flatMap(toRef);
     },
+    removeData: (service, environment) => runtime.removeData(service, environment),
   };
 }
 

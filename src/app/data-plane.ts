@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BusinessMetricsSink, createMemoryBusinessMetrics } from '../analysis/index.js';
@@ -41,7 +42,7 @@ export interface DataPlane {
   readonly runs: RunReaper;
   /** What the controller acts through (for the warm-revision retirer). */
   readonly deps: DeployControllerDeps;
-  /** Where each instance has its own copy of its artifact. */
+  /** Where each instance has its own copy of its artifact and scratch, each environment its data. */
   readonly workRoot: string;
 }
 
@@ -104,12 +105,18 @@ export function createDataPlane(
 }
 
 /**
- * Where instances get their folders (ADR 0010): FLOWLINE_WORK_DIR when set, which must be outside
- * the home and reachable by the run-as user; else `<home>-work` beside the home, or, when the
- * run-as user cannot reach that (a home under a private folder such as /root), a folder of its
- * own under the system's temp folder.
+ * Where instances get their folders and environments their data (ADR 0010): FLOWLINE_WORK_DIR
+ * when set, which must be outside the home and reachable by the run-as user; else `<home>-work`
+ * beside the home, or, when the run-as user cannot reach that (a home under a private folder such
+ * as /root), a folder of its own under `lasting` (/var/lib), since it holds every environment's
+ * persistent data; only without one, under the system's temp folder, which may be cleared.
  */
-function workRootFor(settings: Settings, runAs: RunAs | undefined, log: (line: string) => void): string {
+export function workRootFor(
+  settings: Pick<Settings, 'home' | 'workDir'>,
+  runAs: RunAs | undefined,
+  log: (line: string) => void,
+  lasting = '/var/lib',
+): string {
   if (settings.workDir !== undefined) {
     assertOutsideHome(settings.workDir, settings.home);
     if (runAs !== undefined) assertReachable(settings.workDir, runAs);
@@ -117,10 +124,18 @@ function workRootFor(settings: Settings, runAs: RunAs | undefined, log: (line: s
   }
   const beside = `${settings.home}-work`;
   if (runAs === undefined || isReachable(beside, runAs)) return beside;
-  const digest = createHash('sha256').update(settings.home).digest('hex').slice(0, 12);
-  const fallback = path.join(os.tmpdir(), `flowline-work-${digest}`);
-  log(`instances run as ${runAs.name}, who cannot reach ${beside}: their folders are under ${fallback}`);
-  return fallback;
+  const name = `flowline-work-${createHash('sha256').update(settings.home).digest('hex').slice(0, 12)}`;
+  const cannot = `instances run as ${runAs.name}, who cannot reach ${beside}`;
+  const own = path.join(lasting, name);
+  if (statSync(lasting, { throwIfNoEntry: false })?.isDirectory() === true && isReachable(own, runAs)) {
+    log(`${cannot}: their folders and data are under ${own}`);
+    return own;
+  }
+  const temporary = path.join(os.tmpdir(), name);
+  log(
+    `${cannot}: their folders and data are under ${temporary}, which the system may clear; set FLOWLINE_WORK_DIR to keep their data (FLOWLINE_DATA_DIR)`,
+  );
+  return temporary;
 }
 
 /** Instances never run inside Flowline's home: a work folder there is refused. */

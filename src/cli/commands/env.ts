@@ -57,7 +57,7 @@ export async function remove(ctx: CommandContext, name: string): Promise<number 
   const service = await serviceOf(ctx);
   const backend = await ctx.backend();
   const result = await backend.deleteEnvironment(
-    { service, name, force: ctx.options.force === true },
+    { service, name, force: ctx.options.force === true, purgeData: ctx.options.purgeData === true },
     progressPrinter(ctx),
   );
   if (ctx.json) {
@@ -65,8 +65,9 @@ export async function remove(ctx: CommandContext, name: string): Promise<number 
     return undefined;
   }
   const n = result.revisions.length;
+  const data = result.dataRemoved ? 'its data deleted' : 'its data folder kept';
   ctx.streams.stdout.write(
-    `${pc.green('✔')} deleted ${printable(name)} of ${printable(service)} (stopped ${n} revision${n === 1 ? '' : 's'})\n`,
+    `${pc.green('✔')} deleted ${printable(name)} of ${printable(service)} (stopped ${n} revision${n === 1 ? '' : 's'}, ${data})\n`,
   );
   return undefined;
 }
