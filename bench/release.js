@@ -129,26 +129,38 @@ export async function startFlowline(environments) {
   git('commit', '-qm', 'second');
   const b = /** @type {string} */ (await build());
 
-  const server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--router-port', '0'], {
-    cwd: repo,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  const routerUrl = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`flowline serve not ready after 60 s:\n${log}`)), 60_000);
-    server.stderr.on('data', (d) => {
-      log += d;
-      const match = /router on (http:\/\/[\d.:]+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
+  /**
+   * Starts `flowline serve` and resolves once its router listens.
+   * @param {string[]} ports
+   */
+  const startServer = async (ports) => {
+    const child = spawn(process.execPath, [CLI, 'serve', ...ports], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    server.once('exit', (code) => reject(new Error(`flowline serve exited ${code}:\n${log}`)));
-  });
-  const daemon = JSON.parse(await readFile(path.join(env.FLOWLINE_HOME ?? '', 'daemon.json'), 'utf8'));
+    let log = '';
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`flowline serve not ready after 60 s:\n${log}`)),
+        60_000,
+      );
+      child.stderr.on('data', (d) => {
+        log += d;
+        const match = /router on (http:\/\/[\d.:]+)/.exec(log);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`flowline serve exited ${code}:\n${log}`)));
+    });
+    return { child, gone, url: /** @type {string} */ (url) };
+  };
+  let server = await startServer(['--port', '0', '--router-port', '0']);
+  const routerUrl = server.url;
+  let daemon = JSON.parse(await readFile(path.join(env.FLOWLINE_HOME ?? '', 'daemon.json'), 'utf8'));
 
   /** @param {string} environment @returns {Promise<Release>} */
   const release = async (environment) => {
@@ -217,9 +229,21 @@ export async function startFlowline(environments) {
       const line = (await release(environment)).journal.find((l) => /^✔ \d+ healthy: /.test(l.message));
       return line?.message.split(': ')[1]?.split(' ') ?? [];
     },
+    /**
+     * Kills `flowline serve` with `signal` and starts it again on the same ports; resolves once the
+     * new one is ready. Its router, a process of its own, is adopted, not restarted.
+     * @param {NodeJS.Signals} signal
+     */
+    async restart(signal) {
+      server.child.kill(signal);
+      await server.gone;
+      const api = new URL(daemon.apiUrl).port;
+      server = await startServer(['--port', api, '--router-port', new URL(routerUrl).port]);
+      daemon = JSON.parse(await readFile(path.join(env.FLOWLINE_HOME ?? '', 'daemon.json'), 'utf8'));
+    },
     async stop() {
-      server.kill('SIGTERM');
-      await exited;
+      server.child.kill('SIGTERM');
+      await server.gone;
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -4,6 +4,7 @@ import { benchArtifactStore } from './artifact-store.js';
 import { benchCanaryRollback } from './canary-rollback.js';
 import { benchCliStartup } from './cli-startup.js';
 import { benchConfigParse } from './config-parse.js';
+import { benchControlPlaneRestarts } from './control-plane-restarts.js';
 import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
@@ -23,6 +24,7 @@ const BENCHES = {
   'flags-server': () => benchFlagsServer(),
   'instance-folder': () => benchInstanceFolder(),
   'zero-downtime': () => benchZeroDowntime(),
+  'control-plane-restarts': () => benchControlPlaneRestarts(),
   'deploy-timing': () => benchDeployTiming(),
   'canary-rollback': () => benchCanaryRollback(),
 };

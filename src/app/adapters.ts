@@ -1,5 +1,5 @@
 import type { InstanceRef, RevisionRuntime, SecretSource, TrafficRouter } from '../deploy/index.js';
-import type { Router } from '../router/index.js';
+import type { RouterControl } from '../router/index.js';
 import type { InstanceStatus, Runtime } from '../runtime/index.js';
 
 /**
@@ -26,6 +26,7 @@ export function runtimePort(runtime: Runtime, logDir: string, secrets: SecretSou
     async instances(revision) {
       return (await runtime.status({ revision })).filter((s) => s.state === 'healthy').flatMap(toRef);
     },
+    removeData: (service, environment) => runtime.removeData(service, environment),
   };
 }
 
@@ -33,11 +34,11 @@ function toRef(status: InstanceStatus): InstanceRef[] {
   return status.url === null ? [] : [{ id: status.id, url: status.url }];
 }
 
-/** The built-in router as the deploy controller's port. */
-export function routerPort(router: Router): TrafficRouter {
+/** The router process as the deploy controller's port (each call a request on its control socket). */
+export function routerPort(router: RouterControl): TrafficRouter {
   return {
-    setRoute(host, target) {
-      router.setRoute(host, {
+    async setRoute(host, target) {
+      await router.setRoute(host, {
         service: target.service,
         environment: target.environment,
         backends: target.backends.map((b) => ({
@@ -49,11 +50,11 @@ export function routerPort(router: Router): TrafficRouter {
         ...(target.sticky === undefined ? {} : { sticky: target.sticky }),
       });
     },
-    removeRoute(host) {
-      router.removeRoute(host);
+    async removeRoute(host) {
+      await router.removeRoute(host);
     },
     async drain(instanceIds) {
-      await Promise.all(instanceIds.map((id) => router.drain(id)));
+      await router.drain(instanceIds);
     },
   };
 }

@@ -7,18 +7,18 @@ import {
 } from '../analysis/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Analyze, DeployRecords } from '../deploy/index.js';
-import type { Router } from '../router/index.js';
+import type { RouterControl } from '../router/index.js';
 
 /**
  * The router as the analysis engine sees it: golden signals per revision, and samples for the
  * statistical judge (per-slot rates; latencies from the router's per-request reservoir).
  */
-export function routerSignals(router: Router): RouterSignalsSource {
+export function routerSignals(router: RouterControl): RouterSignalsSource {
   return {
-    signals(service, environment, revision, { windowMs }) {
+    async signals(service, environment, revision, { windowMs }) {
       // An analysis that just began has an empty window: that is "no data", not an error.
       if (!(windowMs > 0)) return undefined;
-      const s = router.signals(service, environment, revision, { windowMs });
+      const s = await router.signals(service, environment, revision, windowMs);
       if (s.requests === 0) return undefined;
       return {
         requests: s.requests,
@@ -31,10 +31,10 @@ export function routerSignals(router: Router): RouterSignalsSource {
         mean: s.mean ?? 0,
       };
     },
-    samples(service, environment, revision, { kind, windowMs }) {
+    async samples(service, environment, revision, { kind, windowMs }) {
       if (!(windowMs > 0)) return [];
-      if (kind === 'latency') return router.latencySamples(service, environment, revision, { windowMs });
-      const series = router.series(service, environment, revision, { windowMs });
+      if (kind === 'latency') return router.latencySamples(service, environment, revision, windowMs);
+      const series = await router.series(service, environment, revision, windowMs);
       return series
         .filter((slot) => slot.requests > 0)
         .map((slot) => (kind === 'errorRate' ? slot.errors / slot.requests : slot.ratePerSec));
@@ -48,7 +48,7 @@ export function routerSignals(router: Router): RouterSignalsSource {
  * before the decision is acted on.
  */
 export function createAnalyze(deps: {
-  router: Router;
+  router: RouterControl;
   business: BusinessMetricsSink;
   records: DeployRecords;
   clock: Clock;

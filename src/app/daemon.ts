@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createAnchorWriter } from '../audit/index.js';
+import { type AnchorWriter, createAnchorWriter } from '../audit/index.js';
 import { type DeployController, retireDue } from '../deploy/index.js';
-import type { Router } from '../router/index.js';
+import { ensureRouterProcess, type RouterControl, type RouterProcess, stopRouter } from '../router/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { buildServer, listen } from '../server/index.js';
-import { createDataPlane } from './data-plane.js';
+import { createDataPlane, type Workloads, workloadsOf } from './data-plane.js';
 import type { Flowline } from './flowline.js';
 
 /** What `flowline serve` runs: the API, the router and the supervisor, in one process. */
@@ -15,11 +15,12 @@ export interface Daemon {
   readonly routerUrl: string;
   readonly routerPort: number;
   readonly deployer: DeployController;
-  readonly router: Router;
+  /** The router process, through its control socket. */
+  readonly router: RouterControl;
   readonly runtime: Runtime;
   /**
-   * Stops serving. With `keepInstances`, the service instances stay up for the next start to
-   * adopt (an upgrade of Flowline itself); otherwise they are stopped gracefully.
+   * Stops serving. With `keepInstances`, the router and the service instances stay up for the
+   * next start to adopt (an upgrade of Flowline itself); otherwise they are stopped gracefully.
    */
   stop(options?: { keepInstances?: boolean }): Promise<void>;
 }
@@ -60,8 +61,40 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   // First, so a bad FLOWLINE_AUDIT_ANCHOR stops the start before anything runs.
   const anchor = createAnchorWriter({ audit: flowline.audit, file: settings.auditAnchor, clock, log });
   await anchor.start();
-  const plane = createDataPlane(flowline, log);
-  const { router, runtime, records, deployer, environments, runs } = plane;
+  const workloads = workloadsOf(settings, log);
+  // The data plane outlives this process: adopt the router an earlier start left serving, or
+  // start one (it listens only once every route is rebuilt, below).
+  const router = await ensureRouterProcess({
+    home: settings.home,
+    logFile: path.join(settings.home, 'logs', 'router.log'),
+    want: { port: options.routerPort, host: options.host },
+    log,
+  });
+  try {
+    return await serve(flowline, options, router, workloads, anchor, log);
+  } catch (error) {
+    // A router this start spawned goes with it; an adopted one keeps serving as it did.
+    if (router.adopted) await router.control.close();
+    else await stopRouter(router.control, router.pid, 0).catch(() => undefined);
+    await anchor.stop();
+    throw error;
+  }
+}
+
+/** The rest of the start, once the router process is there: see {@link startDaemon}. */
+async function serve(
+  flowline: Flowline,
+  options: DaemonOptions,
+  router: RouterProcess,
+  workloads: Workloads,
+  anchor: AnchorWriter,
+  log: (line: string) => void,
+): Promise<Daemon> {
+  const { settings } = flowline;
+  let listening = router.info.listening;
+  const urlFor = (host: string) => `http://${host.toLowerCase()}:${listening?.port ?? options.routerPort}/`;
+  const plane = createDataPlane(flowline, workloads, { control: router.control, urlFor }, log);
+  const { runtime, records, deployer, environments, runs } = plane;
 
   // An adopted instance that crashes later is restarted with its secrets, read from the store of
   // the environment its revision was deployed with (a preview's: its template's).
@@ -77,8 +110,12 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
   const recovery = await deployer.recover({ where: flowline.where, log });
   if (recovery.routes.length > 0)
     log(`serving ${recovery.routes.length} route(s): ${recovery.routes.join(', ')}`);
-  // Listen once every route is rebuilt: until then the router would answer "no route" (404).
-  const routerListening = await router.listen({ port: options.routerPort, host: options.host });
+  // An adopted router may hold routes the store no longer has (deleted while nothing listened).
+  const stale = (await router.control.routes()).filter((r) => !recovery.routes.includes(r.host));
+  for (const route of stale) await router.control.removeRoute(route.host);
+  // A new router listens once every route is rebuilt: until then it would answer 404 to all.
+  listening ??= await router.control.listen(options.routerPort, options.host);
+  const routerListening = listening;
 
   // Warm revisions are retired when their time is up; a missed tick is caught by the next one.
   const retirer = setInterval(() => {
@@ -118,7 +155,7 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
       records,
       environments,
       business: plane.business,
-      routerMetrics: () => router.metrics(),
+      routerMetrics: () => router.control.metrics(),
       local: {
         secret,
         principal: flowline.localPrincipal,
@@ -145,14 +182,16 @@ export async function startDaemon(flowline: Flowline, options: DaemonOptions): P
     routerUrl: routerListening.url,
     routerPort: routerListening.port,
     deployer,
-    router,
+    router: router.control,
     runtime,
     async stop(stopOptions = {}) {
       clearInterval(retirer);
       clearInterval(reaper);
       await rm(daemonFile(settings.home), { force: true });
       await api.close();
-      await router.close({ graceMs: 5000 });
+      // Kept for the next start to adopt (an upgrade): the router goes on serving, as do instances.
+      if (stopOptions.keepInstances === true) await router.control.close();
+      else await stopRouter(router.control, router.pid, 5000);
       await runtime.close({ stopInstances: stopOptions.keepInstances !== true });
       await anchor.stop();
     },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BusinessMetricsSink, createMemoryBusinessMetrics } from '../analysis/index.js';
@@ -12,7 +13,7 @@ import {
   SYSTEM_ACTOR,
 } from '../deploy/index.js';
 import { createRunReaper, type RunReaper } from '../pipeline/index.js';
-import { createRouter, type Router } from '../router/index.js';
+import type { RouterControl } from '../router/index.js';
 import {
   assertReachable,
   createLocalRuntime,
@@ -26,12 +27,12 @@ import { createAnalyze } from './analysis.js';
 import type { Flowline } from './flowline.js';
 
 /**
- * The data plane, wired: the router, the process supervisor and the release controller over the
- * application's store, policies and secrets. Constructing it starts nothing; the daemon (daemon.ts)
- * decides the order things start in and stop.
+ * The control plane's side of the data plane, wired: the process supervisor and the release
+ * controller over the application's store, policies and secrets, driving the router process
+ * through its control socket. Constructing it starts nothing; the daemon (daemon.ts) decides the
+ * order things start in and stop.
  */
 export interface DataPlane {
-  readonly router: Router;
   readonly runtime: Runtime;
   readonly records: DeployRecords;
   readonly deployer: DeployController;
@@ -41,15 +42,29 @@ export interface DataPlane {
   readonly runs: RunReaper;
   /** What the controller acts through (for the warm-revision retirer). */
   readonly deps: DeployControllerDeps;
-  /** Where each instance has its own copy of its artifact. */
+  /** Where each instance has its own copy of its artifact and scratch, each environment its data. */
   readonly workRoot: string;
 }
 
-export function createDataPlane(flowline: Flowline, log: (line: string) => void): DataPlane {
-  const { store, clock, settings } = flowline;
+/** Who instances run as and where their folders are: checked before anything starts. */
+export interface Workloads {
+  readonly runAs: RunAs | undefined;
+  readonly workRoot: string;
+}
+
+export function workloadsOf(settings: Settings, log: (line: string) => void): Workloads {
   const runAs = resolveRunAs(settings.runAs);
-  const workRoot = workRootFor(settings, runAs, log);
-  const router = createRouter({ clock });
+  return { runAs, workRoot: workRootFor(settings, runAs, log) };
+}
+
+export function createDataPlane(
+  flowline: Flowline,
+  workloads: Workloads,
+  router: { readonly control: RouterControl; readonly urlFor: (host: string) => string },
+  log: (line: string) => void,
+): DataPlane {
+  const { store, clock, settings } = flowline;
+  const { runAs, workRoot } = workloads;
   const runtime = createLocalRuntime({ store, clock, hostEnv: settings.env, workRoot, runAs });
   const records = new DeployRecords(store, clock);
   const deps: DeployControllerDeps = {
@@ -59,19 +74,19 @@ export function createDataPlane(flowline: Flowline, log: (line: string) => void)
     clock,
     records,
     runtime: runtimePort(runtime, path.join(settings.home, 'logs', 'instances'), flowline.secrets),
-    router: routerPort(router),
+    router: routerPort(router.control),
     events: flowline.events,
     artifactPath: async (digest: string) => (await flowline.artifacts.get(digest))?.path,
     assertTrunkGreen: (service: string) => flowline.andon.assertGreen(service),
     policies: flowline.policies,
     authorize: flowline.authorize,
     secrets: flowline.secrets,
-    urlFor: (host: string) => router.urlFor(host),
+    urlFor: router.urlFor,
   };
   const business = createMemoryBusinessMetrics({ clock });
   const deployer = new DeployController({
     ...deps,
-    analyze: createAnalyze({ router, business, records, clock }),
+    analyze: createAnalyze({ router: router.control, business, records, clock }),
   });
   const environments = new EnvironmentService({
     ...deps,
@@ -86,16 +101,22 @@ export function createDataPlane(flowline: Flowline, log: (line: string) => void)
     log,
   });
   const runs = createRunReaper({ ...flowline, timeoutMs: runnerTimeoutMs(settings), actor: SYSTEM_ACTOR });
-  return { router, runtime, records, deployer, environments, business, runs, deps, workRoot };
+  return { runtime, records, deployer, environments, business, runs, deps, workRoot };
 }
 
 /**
- * Where instances get their folders (ADR 0010): FLOWLINE_WORK_DIR when set, which must be outside
- * the home and reachable by the run-as user; else `<home>-work` beside the home, or, when the
- * run-as user cannot reach that (a home under a private folder such as /root), a folder of its
- * own under the system's temp folder.
+ * Where instances get their folders and environments their data (ADR 0010): FLOWLINE_WORK_DIR
+ * when set, which must be outside the home and reachable by the run-as user; else `<home>-work`
+ * beside the home, or, when the run-as user cannot reach that (a home under a private folder such
+ * as /root), a folder of its own under `lasting` (/var/lib), since it holds every environment's
+ * persistent data; only without one, under the system's temp folder, which may be cleared.
  */
-function workRootFor(settings: Settings, runAs: RunAs | undefined, log: (line: string) => void): string {
+export function workRootFor(
+  settings: Pick<Settings, 'home' | 'workDir'>,
+  runAs: RunAs | undefined,
+  log: (line: string) => void,
+  lasting = '/var/lib',
+): string {
   if (settings.workDir !== undefined) {
     assertOutsideHome(settings.workDir, settings.home);
     if (runAs !== undefined) assertReachable(settings.workDir, runAs);
@@ -103,10 +124,18 @@ function workRootFor(settings: Settings, runAs: RunAs | undefined, log: (line: s
   }
   const beside = `${settings.home}-work`;
   if (runAs === undefined || isReachable(beside, runAs)) return beside;
-  const digest = createHash('sha256').update(settings.home).digest('hex').slice(0, 12);
-  const fallback = path.join(os.tmpdir(), `flowline-work-${digest}`);
-  log(`instances run as ${runAs.name}, who cannot reach ${beside}: their folders are under ${fallback}`);
-  return fallback;
+  const name = `flowline-work-${createHash('sha256').update(settings.home).digest('hex').slice(0, 12)}`;
+  const cannot = `instances run as ${runAs.name}, who cannot reach ${beside}`;
+  const own = path.join(lasting, name);
+  if (statSync(lasting, { throwIfNoEntry: false })?.isDirectory() === true && isReachable(own, runAs)) {
+    log(`${cannot}: their folders and data are under ${own}`);
+    return own;
+  }
+  const temporary = path.join(os.tmpdir(), name);
+  log(
+    `${cannot}: their folders and data are under ${temporary}, which the system may clear; set FLOWLINE_WORK_DIR to keep their data (FLOWLINE_DATA_DIR)`,
+  );
+  return temporary;
 }
 
 /** Instances never run inside Flowline's home: a work folder there is refused. */

@@ -317,6 +317,12 @@ export const ERROR_CODES = {
       "The build output holds a `.flowline-build` folder, where Flowline seals the build's flowline.yaml.",
     fix: 'Rename that folder, or leave it out with `build.exclude`.',
   },
+  FLOWLINE_ROUTER_UNAVAILABLE: {
+    kind: 'unavailable',
+    summary:
+      'The router process (the data plane `flowline serve` starts and adopts) did not start, or does not answer on its control socket.',
+    fix: 'Restart `flowline serve`: it starts the router again and rebuilds every route from the store; the router log is `<home>/logs/router.log`.',
+  },
   FLOWLINE_DAEMON_NOT_RUNNING: {
     kind: 'unavailable',
     summary: 'The command needs the running Flowline server (router and runtime), and none runs here.',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readSealedConfig } from '../artifacts/index.js';
 import type { Environment as EnvRecord } from '../catalog/index.js';
 import { type Environment, type FlowlineConfig, parseConfig } from '../config/index.js';
@@ -26,6 +27,8 @@ export interface Admission {
   readonly workdir: string;
   /** The flowline.yaml sealed in the artifact: how it runs. */
   readonly config: FlowlineConfig;
+  /** sha256 (hex) of that file's text, so a client can tell it from the file it has. */
+  readonly configSha256: string;
   /** The artifact config's definition of the environment (a preview's: its template). */
   readonly env: Environment;
   /** The server's policy of the environment (a preview's: its template's). */
@@ -62,7 +65,7 @@ export async function admit(deps: Deps, request: DeployRequest): Promise<Admissi
       },
     );
   }
-  const config = await sealedConfig(workdir, artifact, service);
+  const { config, sha256: configSha256 } = await sealedConfig(workdir, artifact, service);
   // A service deployed before any run was recorded: its first artifact's config seeds the policy.
   const policy =
     known ?? (await deps.policies.ensure(service, () => policyFromConfig(config), seedBy(request)));
@@ -98,6 +101,7 @@ export async function admit(deps: Deps, request: DeployRequest): Promise<Admissi
     artifact,
     workdir,
     config,
+    configSha256,
     env,
     policy: envPolicy,
     record: { ...ensured, serviceId },
@@ -111,12 +115,12 @@ function seedBy(request: DeployRequest) {
   return { actor: request.principal.actor, where: request.where };
 }
 
-/** The config sealed in the artifact, parsed and checked to be the service's. */
+/** The config sealed in the artifact, parsed and checked to be the service's, and its text's sha256. */
 export async function sealedConfig(
   workdir: string,
   artifact: string,
   service: string,
-): Promise<FlowlineConfig> {
+): Promise<{ config: FlowlineConfig; sha256: string }> {
   const text = await readSealedConfig(workdir);
   if (text === undefined) {
     throw new FlowlineError(
@@ -148,7 +152,7 @@ export async function sealedConfig(
       },
     );
   }
-  return parsed.config;
+  return { config: parsed.config, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
 /** The policy previews are made from: the policy's first ephemeral environment. */

@@ -130,7 +130,12 @@ export class DeployController {
           },
         );
       }
-      return { deployment: final, host, url: this.deps.urlFor(host) };
+      return {
+        deployment: final,
+        host,
+        url: this.deps.urlFor(host),
+        config: { sha256: admitted.configSha256 },
+      };
     });
   }
 

@@ -63,6 +63,8 @@ export interface DeployOutcome {
   readonly deployment: Deployment;
   readonly host: string;
   readonly url: string;
+  /** The flowline.yaml the artifact runs by: its text's sha256 (a deploy; not a rollback). */
+  readonly config?: { readonly sha256: string };
 }
 
 /**

@@ -5,6 +5,7 @@ import { makeTree } from '../artifacts/testing.js';
 import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
 import { parseConfig } from '../config/index.js';
+import { FlowlineError } from '../core/errors.js';
 import { createPolicies, type Policies, policyFromConfig } from '../policy/index.js';
 import { tempStore } from '../store/testing.js';
 import { type DeployRequest, SYSTEM_ACTOR } from './deps.js';
@@ -39,6 +40,11 @@ let deployed: DeployRequest[];
 let stopped: string[];
 let removed: string[];
 let running: Map<string, InstanceHealth[]>;
+let logged: string[];
+/** `<service>/<environment>` of each data folder, as the runtime creates one at the first start. */
+let data: Set<string>;
+/** Set: the fake runtime refuses to delete data, as the real one does while a revision runs. */
+let dataInUse: boolean;
 let policies: Policies;
 /** Two real artifacts of shop, each with YAML sealed in it. */
 let built: { a: string; b: string };
@@ -76,6 +82,7 @@ async function fakeDeploy(request: DeployRequest) {
     { serviceId, environmentId: env.id },
     { service: 'shop', environment: name, backends: [{ revision, weight: 100 }] },
   );
+  data.add(`shop/${name}`);
   running.set(revision, [
     { id: `${revision}-1`, state: 'healthy', restarts: 0, pid: 1 },
     { id: `${revision}-2`, state: 'healthy', restarts: 0, pid: 2 },
@@ -96,6 +103,9 @@ beforeEach(async () => {
   stopped = [];
   removed = [];
   running = new Map();
+  data = new Set();
+  dataInUse = false;
+  logged = [];
   await catalog.ensureService('shop');
   const artifacts = createArtifactStore({ root: path.join(t.dir, 'artifacts'), clock: t.clock });
   const put = async (name: string) => {
@@ -116,6 +126,10 @@ beforeEach(async () => {
       running.delete(revision);
     },
     instances: async (revision) => (running.get(revision) ?? []).map((i) => ({ id: i.id, url: 'http://x' })),
+    removeData: async (service, environment) => {
+      if (dataInUse) throw new FlowlineError('FLOWLINE_REVISION_RUNNING', 'in use by shop-pr-5-x');
+      return data.delete(`${service}/${environment}`);
+    },
   };
   const router: TrafficRouter = {
     setRoute: () => {},
@@ -137,6 +151,7 @@ beforeEach(async () => {
     deploy: fakeDeploy,
     instances: async (revision) => running.get(revision) ?? [],
     urlFor: (host) => `http://${host}:8080/`,
+    log: (line) => logged.push(line),
   });
 });
 afterEach(async () => {
@@ -239,6 +254,38 @@ describe('deleting environments', () => {
     expect((await records.revision(revision?.revision ?? ''))?.state).toBe('retired');
     expect(await catalog.findEnvironment('shop', 'pr-4')).toBeUndefined();
     expect((await audit.list({ action: 'env.delete' }))[0]).toMatchObject({ target: 'env:shop/pr-4' });
+    // A preview's data goes with it.
+    expect(outcome.dataRemoved).toBe(true);
+    expect(data.has('shop/pr-4')).toBe(false);
+  });
+
+  it("keeps a persistent environment's data when it is deleted, unless purged", async () => {
+    const lines: string[] = [];
+    const request = { service: 'shop', name: 'staging', force: true, actor: alice, where };
+    await fakeDeploy({ service: 'shop', environment: 'staging', principal, where });
+    const kept = await service.delete({ ...request, onProgress: (line) => lines.push(line) });
+    expect([kept.dataRemoved, data.has('shop/staging')]).toEqual([false, true]);
+    expect(lines).toContain('kept the data folder of staging: a deploy to staging finds it again');
+    await fakeDeploy({ service: 'shop', environment: 'staging', principal, where });
+    const purged = await service.delete({ ...request, purgeData: true });
+    expect([purged.dataRemoved, data.has('shop/staging')]).toEqual([true, false]);
+  });
+
+  it('still deletes a preview whose data folder cannot go yet, says so, and sweeps it at the next start', async () => {
+    await service.create({ service: 'shop', pullRequest: 5, principal, where });
+    dataInUse = true;
+    const lines: string[] = [];
+    const request = { service: 'shop', name: 'pr-5', actor: alice, where };
+    const outcome = await service.delete({ ...request, onProgress: (line) => lines.push(line) });
+    expect(outcome.dataRemoved).toBe(false);
+    expect(await catalog.findEnvironment('shop', 'pr-5')).toBeUndefined();
+    expect(lines).toContain(
+      'could not delete the data folder of shop/pr-5 yet: in use by shop-pr-5-x; the next start of flowline serve deletes it',
+    );
+    dataInUse = false;
+    await service.sweep();
+    expect(data.has('shop/pr-5')).toBe(false);
+    expect(logged).toEqual(['deleted the data folder of shop/pr-5']);
   });
 
   it('refuses a persistent environment unless forced, and an unknown one', async () => {
@@ -271,7 +318,20 @@ describe('deleting environments', () => {
     const env = await catalog.findEnvironment('shop', 'pr-5');
     await catalog.deleteEnvironment(env?.id ?? ''); // recorded, but its instances still run
     expect(await service.sweep()).toEqual([revision?.revision]);
+    expect(data.has('shop/pr-5')).toBe(false);
     expect(await service.sweep()).toEqual([]);
+  });
+
+  it("never sweeps the data of a preview's name taken again, nor of a persistent environment", async () => {
+    await service.create({ service: 'shop', pullRequest: 6, principal, where });
+    await fakeDeploy({ service: 'shop', environment: 'staging', principal, where });
+    for (const name of ['pr-6', 'staging']) {
+      const env = await catalog.findEnvironment('shop', name);
+      await catalog.deleteEnvironment(env?.id ?? ''); // killed before the data was deleted
+    }
+    await service.create({ service: 'shop', pullRequest: 6, principal, where }); // a new pr-6
+    await service.sweep();
+    expect([...data].sort()).toEqual(['shop/pr-6', 'shop/staging']);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Environment } from '../catalog/index.js';
 import { FlowlineError } from '../core/errors.js';
 import { previewEnvironment, previewPolicy, sealedConfig } from './admission.js';
 import { type DeployControllerDeps, type DeployOutcome, type DeployRequest, SYSTEM_ACTOR } from './deps.js';
+import { deletedPreviews, removeData } from './env-data.js';
 import { type EnvironmentStatusReport, environmentStatus, type InstanceStates } from './env-status.js';
 import { resolveArtifact } from './gates.js';
 import { short } from './plan.js';
@@ -53,6 +54,11 @@ export interface DeleteRequest {
   readonly name: string;
   /** Needed to delete a persistent environment (the HTTP layer asks for the admin role). */
   readonly force?: boolean;
+  /**
+   * Also delete a persistent environment's data folder (FLOWLINE_DATA_DIR), which is otherwise
+   * kept for a later deploy. A preview's always goes with it.
+   */
+  readonly purgeData?: boolean;
   readonly actor: Actor;
   readonly where: Where;
   readonly onProgress?: (line: string) => void;
@@ -63,6 +69,8 @@ export interface DeleteOutcome {
   /** The revisions that were stopped. */
   readonly revisions: readonly string[];
   readonly host: string | null;
+  /** Whether its data folder (FLOWLINE_DATA_DIR) was deleted; false: kept, or not deleted yet. */
+  readonly dataRemoved: boolean;
 }
 
 /**
@@ -123,7 +131,7 @@ export class EnvironmentService {
           },
         );
       }
-      const template = previewEnvironment(await sealedConfig(workdir, artifact, service), artifact);
+      const template = previewEnvironment((await sealedConfig(workdir, artifact, service)).config, artifact);
       const ttlMs = request.ttlMs ?? template.ttl ?? DEFAULT_PREVIEW_TTL_MS;
       const expiresAt = new Date(this.deps.clock.now().getTime() + ttlMs).toISOString();
       const env = await catalog.ensureEnvironment(service, name, 'ephemeral', {
@@ -169,8 +177,9 @@ export class EnvironmentService {
 
   /**
    * Tears an environment down: its route leaves the router, in-flight requests drain, every
-   * revision is stopped, and the environment is marked deleted. The records are written first,
-   * so a Flowline killed half-way finishes the teardown at its next start ({@link sweep}).
+   * revision is stopped, the environment is marked deleted, and a preview's data folder is
+   * deleted (a persistent environment's is kept unless `purgeData`). The records are written
+   * first, so a Flowline killed half-way finishes the teardown at its next start ({@link sweep}).
    */
   async delete(
     request: DeleteRequest,
@@ -235,7 +244,7 @@ export class EnvironmentService {
         );
       });
       if (route !== undefined) {
-        router.removeRoute(route.host);
+        await router.removeRoute(route.host);
         progress(`removed the route of ${route.host}`);
       }
       for (const r of revisions) {
@@ -244,11 +253,16 @@ export class EnvironmentService {
         progress(`stopping ${r.revision} (${short(r.artifactId)})`);
         await this.deps.runtime.stop(r.revision);
       }
+      // A persistent environment's data outlives it unless purged, as a Retain volume does.
+      const purge = env.kind === 'ephemeral' || request.purgeData === true;
+      const dataRemoved = purge && (await removeData(this.deps.runtime, env, progress));
+      if (!purge) progress(`kept the data folder of ${name}: a deploy to ${name} finds it again`);
       progress(`✔ ${name} deleted`);
       return {
         environment: env,
         revisions: revisions.map((r) => r.revision),
         host: route?.host ?? null,
+        dataRemoved,
       };
     });
   }
@@ -286,7 +300,8 @@ export class EnvironmentService {
 
   /**
    * Finishes teardowns that a killed Flowline left half-done: stops whatever still runs of the
-   * revisions of deleted environments. Run at start-up, after the runtime adopted its instances.
+   * revisions of deleted environments, then deletes what is left of deleted previews' data
+   * folders. Run at start-up, after the runtime adopted its instances.
    */
   async sweep(): Promise<string[]> {
     const rows = await this.deps.store.db
@@ -301,6 +316,9 @@ export class EnvironmentService {
       if (running.every((i) => i.state === 'stopped')) continue;
       await this.deps.runtime.stop(revision);
       stopped.push(revision);
+    }
+    for (const env of await deletedPreviews(this.deps.store)) {
+      await removeData(this.deps.runtime, env, (line) => this.deps.log?.(line));
     }
     return stopped;
   }

@@ -54,6 +54,12 @@ export interface RevisionRuntime {
   stop(revision: string): Promise<void>;
   /** The healthy instances of a revision now (after a restart: the adopted ones). */
   instances(revision: string): Promise<readonly InstanceRef[]>;
+  /**
+   * Deletes an environment's persistent data (FLOWLINE_DATA_DIR) once none of its revisions runs;
+   * throws FLOWLINE_REVISION_RUNNING while one does. True when there was data to delete. For
+   * Kubernetes: its PersistentVolumeClaim.
+   */
+  removeData(service: string, environment: string): Promise<boolean>;
 }
 
 /** A weighted backend of a route: one revision and its instances. */
@@ -79,8 +85,8 @@ export interface RouteTarget {
 
 export interface TrafficRouter {
   /** Replaces the route of `host` atomically for new requests; in-flight ones finish where they are. */
-  setRoute(host: string, target: RouteTarget): void;
-  removeRoute(host: string): void;
+  setRoute(host: string, target: RouteTarget): void | Promise<void>;
+  removeRoute(host: string): void | Promise<void>;
   /** Resolves when no request is in flight to any of these instances. */
   drain(instanceIds: readonly string[]): Promise<void>;
 }

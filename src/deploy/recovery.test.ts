@@ -136,6 +136,7 @@ beforeEach(async () => {
       stopped.push(revision);
       healthy.delete(revision);
     },
+    removeData: async () => false,
     instances: async (revision) =>
       Array.from({ length: healthy.get(revision) ?? 0 }, (_, i) => ({
         id: `${revision}-${i}`,

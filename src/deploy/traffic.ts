@@ -48,7 +48,7 @@ export async function applyRoute(
       instances: await deps.runtime.instances(b.revision),
     });
   }
-  deps.router.setRoute(host, { ...target, backends });
+  await deps.router.setRoute(host, { ...target, backends });
 }
 
 /** The new revision is live; the old one is kept warm until `keepWarmMs` from now, then retired. */

@@ -3,7 +3,17 @@
  * pinning, connection draining and golden signals per revision. See docs/adr/0003-router.md.
  */
 
+export { type RouterControl, routerControl } from './client.js';
+export { ROUTER_PROTOCOL, type RouterInfo } from './control.js';
 export { REVISION_HEADER } from './headers.js';
+export {
+  ensureRouterProcess,
+  type RouterProcess,
+  type RouterProcessOptions,
+  routerInfoFile,
+  routerSocket,
+  stopRouter,
+} from './process.js';
 export { createRouter } from './router.js';
 export type {
   SignalStoreOptions,

@@ -19,7 +19,7 @@ import { isSameProcess, processInfo, signal, terminateGroup } from './proc.js';
 import type { InstancePatch, RuntimeRecords } from './records.js';
 import { instanceEnv, spawnInstance } from './spawn.js';
 import type { InstanceState, InstanceStatus, RevisionSpec } from './types.js';
-import { prepareInstanceDir, type RunAs, removeInstanceDir } from './workdir.js';
+import { prepareInstanceFolders, type RunAs, removeInstanceDir } from './workdir.js';
 
 /** What every instance of a revision shares. */
 export interface InstanceContext {
@@ -31,7 +31,7 @@ export interface InstanceContext {
   readonly records: RuntimeRecords;
   readonly ports: PortPool;
   readonly hostEnv: Readonly<Record<string, string | undefined>>;
-  /** Where the instance's own copy of the artifact lives (workdir.ts). */
+  /** Where the instance's own copy of the artifact, its scratch and its data folder live (workdir.ts). */
   readonly workRoot: string;
   readonly runAs?: RunAs | undefined;
   readonly backoff: BackoffOptions;
@@ -215,18 +215,18 @@ export class Instance {
     this.#logOffset = log.offset;
     let child: ChildProcess;
     try {
-      const home = await prepareInstanceDir({
-        workRoot: this.ctx.workRoot,
-        instanceId: this.id,
-        source: spec.workdir,
-        runAs: this.ctx.runAs,
-      });
+      const { workRoot, runAs } = this.ctx;
+      const folders = await prepareInstanceFolders({ workRoot, instanceId: this.id, spec, runAs });
       // Durable before acting: if Flowline dies from here on, `adopt` finds the process by its nonce.
       await this.#persist({ state: this.state, port: this.port, pid: null, pgid: null, proc_start: null });
       child = spawnInstance({
         command: spec.command,
-        workdir: spec.subdir === undefined ? home : path.join(home, spec.subdir),
-        env: instanceEnv(spec, { id: this.id, nonce: this.nonce, port: this.port, home }, this.ctx.hostEnv),
+        workdir: spec.subdir === undefined ? folders.home : path.join(folders.home, spec.subdir),
+        env: instanceEnv(
+          spec,
+          { id: this.id, nonce: this.nonce, port: this.port, ...folders },
+          this.ctx.hostEnv,
+        ),
         logFd: log.handle.fd,
         runAs: this.ctx.runAs,
       });

@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
@@ -22,7 +22,7 @@ import {
   type StatusFilter,
   type StopOptions,
 } from './types.js';
-import type { RunAs } from './workdir.js';
+import { dataDir, type RunAs, removeDataDir } from './workdir.js';
 
 export interface LocalRuntimeOptions {
   readonly store: Store;
@@ -30,8 +30,9 @@ export interface LocalRuntimeOptions {
   /** Flowline's own environment; instances inherit only PATH and LANG from it. */
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
   /**
-   * Where each instance gets its own copy of its artifact (see workdir.ts): outside Flowline's
-   * home, so nothing an instance can reach by a relative path belongs to Flowline.
+   * Where each instance gets its own copy of its artifact and a scratch folder, and each
+   * environment its data folder (see workdir.ts): outside Flowline's home, so nothing an instance
+   * can reach by a relative path belongs to Flowline.
    */
   readonly workRoot: string;
   /** The unprivileged user instances run as (Flowline running as root); see run-as.ts. */
@@ -183,6 +184,25 @@ class LocalRuntime implements Runtime {
     return report;
   }
 
+  async removeData(service: string, environment: string): Promise<boolean> {
+    // Checked first: a sweep asks for every deleted preview ever, most long gone.
+    if (!(await exists(dataDir(this.options.workRoot, service, environment)))) return false;
+    const ofIt = (s: { service: string; environment: string }) =>
+      s.service === service && s.environment === environment;
+    const supervised = [...this.#revisions.values()].filter((r) => ofIt(r.spec)).map((r) => r.key);
+    const recorded = (await this.#records.liveRevisions()).filter((l) => ofIt(l.row)).map((l) => l.row.key);
+    const running = [...new Set([...supervised, ...recorded])];
+    if (running.length > 0) {
+      throw new FlowlineError(
+        'FLOWLINE_REVISION_RUNNING',
+        `${running.length === 1 ? 'revision' : 'revisions'} ${running.join(', ')} of ${service}/${environment} still ${running.length === 1 ? 'runs' : 'run'} on its data folder.`,
+        { hint: 'Stop every revision of the environment first (flowline env delete stops them).' },
+      );
+    }
+    await removeDataDir(this.options.workRoot, service, environment);
+    return true;
+  }
+
   onChange(listener: (status: InstanceStatus) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -310,4 +330,11 @@ async function validate(spec: RevisionSpec): Promise<void> {
       },
     );
   }
+}
+
+function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -27,10 +27,17 @@ const spec: RevisionSpec = {
 };
 
 describe("an instance's environment", () => {
-  it('holds only PATH and LANG of Flowline’s own, its own folder as HOME, then the declared env, secrets and Flowline’s variables', () => {
+  it('holds only PATH and LANG of Flowline’s own, its own folders as HOME and TMPDIR, then the declared env, secrets and Flowline’s variables', () => {
     const env = instanceEnv(
       spec,
-      { id: 'hello-staging-3f2a-1', nonce: 'n0nce', port: 4100, home: '/work/hello-staging-3f2a-1' },
+      {
+        id: 'hello-staging-3f2a-1',
+        nonce: 'n0nce',
+        port: 4100,
+        home: '/work/hello-staging-3f2a-1',
+        scratch: '/work/scratch/hello-staging-3f2a-1',
+        data: '/work/data/hello/staging',
+      },
       {
         HOME: '/home/flowline',
         LANG: 'C.UTF-8',
@@ -42,6 +49,7 @@ describe("an instance's environment", () => {
     expect(env).toEqual({
       PATH: '/opt/app/bin:/usr/bin',
       HOME: '/work/hello-staging-3f2a-1',
+      TMPDIR: '/work/scratch/hello-staging-3f2a-1',
       LANG: 'C.UTF-8',
       LOG_LEVEL: 'info',
       API_TOKEN: 't0ken',
@@ -50,6 +58,7 @@ describe("an instance's environment", () => {
       FLOWLINE_REVISION: '3f2a',
       FLOWLINE_SERVICE: 'hello',
       FLOWLINE_ENVIRONMENT: 'staging',
+      FLOWLINE_DATA_DIR: '/work/data/hello/staging',
       FLOWLINE_ARTIFACT: 'sha256:3f2a',
       [NONCE_ENV]: 'n0nce',
     });
@@ -57,9 +66,22 @@ describe("an instance's environment", () => {
 
   it('gets a default PATH when Flowline has none, and no artifact variable without an artifact', () => {
     const { artifact: _, ...bare } = spec;
-    const env = instanceEnv({ ...bare, env: {} }, { id: 'i', nonce: 'n', port: 1, home: '/work/i' }, {});
+    const env = instanceEnv(
+      { ...bare, env: {} },
+      { id: 'i', nonce: 'n', port: 1, home: '/work/i', scratch: '/s', data: '/d' },
+      {},
+    );
     expect(env.PATH).toBe('/usr/local/bin:/usr/bin:/bin');
     expect(env).not.toHaveProperty('FLOWLINE_ARTIFACT');
+  });
+
+  it('lets the declared env move TMPDIR, as it may HOME, but not FLOWLINE_DATA_DIR', () => {
+    const env = instanceEnv(
+      { ...spec, env: { TMPDIR: '/var/tmp', FLOWLINE_DATA_DIR: '/elsewhere' } },
+      { id: 'i', nonce: 'n', port: 1, home: '/work/i', scratch: '/work/scratch/i', data: '/work/data/a/b' },
+      {},
+    );
+    expect([env.TMPDIR, env.FLOWLINE_DATA_DIR]).toEqual(['/var/tmp', '/work/data/a/b']);
   });
 });
 

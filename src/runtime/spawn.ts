@@ -1,17 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { RevisionSpec } from './types.js';
+import type { InstanceFolders } from './workdir.js';
 
 /** Flowline's own variables that an instance inherits; everything else of Flowline's environment stays out. */
 const INHERITED = ['PATH', 'LANG'] as const;
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
-/** Who an instance is, as it learns from its environment. */
-export interface InstanceIdentity {
+/** Who an instance is and its folders, as it learns them from its environment. */
+export interface InstanceIdentity extends InstanceFolders {
   readonly id: string;
   readonly nonce: string;
   readonly port: number;
-  /** The instance's own folder (its copy of the artifact): its HOME. */
-  readonly home: string;
 }
 
 /** The variable holding an instance's nonce: how `adopt` finds a process whose pid was never recorded. */
@@ -19,9 +18,9 @@ export const NONCE_ENV = 'FLOWLINE_INSTANCE_NONCE';
 
 /**
  * An instance's environment, built from nothing: PATH and LANG from Flowline's own environment,
- * HOME set to the instance's own folder (Flowline's HOME would point at its user's files), then
- * the declared env, then secrets, then what Flowline sets (the port and `FLOWLINE_*`), each
- * overriding the one before.
+ * HOME set to the instance's own folder (Flowline's HOME would point at its user's files) and
+ * TMPDIR to its scratch folder, then the declared env, then secrets, then what Flowline sets (the
+ * port, `FLOWLINE_*` and FLOWLINE_DATA_DIR), each overriding the one before.
  */
 export function instanceEnv(
   spec: RevisionSpec,
@@ -34,12 +33,14 @@ export function instanceEnv(
     if (value !== undefined) env[name] = value;
   }
   env.HOME = instance.home;
+  env.TMPDIR = instance.scratch;
   Object.assign(env, spec.env, spec.secrets ?? {});
   env[spec.portEnv] = String(instance.port);
   env.FLOWLINE_INSTANCE = instance.id;
   env.FLOWLINE_REVISION = spec.revision;
   env.FLOWLINE_SERVICE = spec.service;
   env.FLOWLINE_ENVIRONMENT = spec.environment;
+  env.FLOWLINE_DATA_DIR = instance.data;
   env[NONCE_ENV] = instance.nonce;
   if (spec.artifact !== undefined) env.FLOWLINE_ARTIFACT = spec.artifact;
   return env;

@@ -16,7 +16,8 @@ export interface RevisionSpec {
   readonly revision: string;
   /**
    * The artifact's folder. Each instance runs in its own writable copy of it under the runtime's
-   * work root (see workdir.ts), never in this folder.
+   * work root (see workdir.ts), never in this folder; beside it, a scratch folder of its own
+   * (TMPDIR) and its environment's data folder (FLOWLINE_DATA_DIR).
    */
   readonly workdir: string;
   /** The folder inside the copy the command runs in (`run.workdir`); default its top. */
@@ -162,6 +163,12 @@ export interface Runtime {
    * is the same process (start time), and passes its health check; kills and forgets the rest.
    */
   adopt(options?: AdoptOptions): Promise<AdoptReport>;
+  /**
+   * Deletes the persistent data folder of an environment (FLOWLINE_DATA_DIR), for an environment
+   * that is gone for good. Refused with FLOWLINE_REVISION_RUNNING while any revision of that
+   * environment runs or is recorded as not stopped. True when there was a folder to delete.
+   */
+  removeData(service: string, environment: string): Promise<boolean>;
   /** Calls `listener` on every change of an instance's state; returns the unsubscribe function. */
   onChange(listener: (status: InstanceStatus) => void): () => void;
   close(options: CloseOptions): Promise<void>;

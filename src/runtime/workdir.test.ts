@@ -1,10 +1,18 @@
-import { readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactStore } from '../artifacts/index.js';
 import { makeTree, tempDir } from '../artifacts/testing.js';
 import { systemClock } from '../core/clock.js';
-import { instanceDir, prepareInstanceDir, removeInstanceDir } from './workdir.js';
+import {
+  dataDir,
+  instanceDir,
+  prepareDataDir,
+  prepareInstanceDir,
+  prepareScratchDir,
+  removeInstanceDir,
+  scratchDir,
+} from './workdir.js';
 
 let t: Awaited<ReturnType<typeof tempDir>>;
 let artifact: string;
@@ -56,4 +64,49 @@ describe("an instance's own folder", () => {
       expect([p, info.uid, info.gid]).toEqual([p, 65534, 65534]);
     }
   });
+});
+
+describe('the scratch and data folders', () => {
+  it('are named so that no instance folder and no other environment can collide with them', () => {
+    expect(scratchDir(workRoot, 'hello-staging-r1-1')).toBe(
+      path.join(workRoot, 'scratch', 'hello-staging-r1-1'),
+    );
+    expect(dataDir(workRoot, 'hello', 'staging')).toBe(path.join(workRoot, 'data', 'hello', 'staging'));
+    // Deleted recursively: a name that could leave data/<service>/ is refused.
+    for (const [service, environment] of [
+      ['hello', '..'],
+      ['..', 'x'],
+      ['hello', 'a/b'],
+      ['', 'x'],
+    ]) {
+      expect(() => dataDir(workRoot, service ?? '', environment ?? '')).toThrow(/cannot name a data folder/);
+    }
+  });
+
+  it('keep the scratch with the instance: removed with its folder, and the data kept', async () => {
+    const scratch = await prepareScratchDir(workRoot, 'i-3', undefined);
+    const data = await prepareDataDir(workRoot, 'hello', 'staging', undefined);
+    expect([(await stat(scratch)).mode & 0o777, (await stat(data)).mode & 0o777]).toEqual([0o700, 0o700]);
+    expect((await stat(path.join(workRoot, 'data', 'hello'))).mode & 0o777).toBe(0o711);
+    await removeInstanceDir(workRoot, 'i-3');
+    await expect(stat(scratch)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await stat(data)).isDirectory()).toBe(true);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'take over an empty folder a start left behind, and a scratch of another user',
+    async () => {
+      const runAs = { uid: 65534, gid: 65534, name: 'nobody' };
+      const data = dataDir(workRoot, 'hello', 'empty');
+      await mkdir(data, { recursive: true }); // root's: a start stopped between mkdir and chown
+      await prepareDataDir(workRoot, 'hello', 'empty', runAs);
+      expect((await stat(data)).uid).toBe(65534);
+      const scratch = scratchDir(workRoot, 'i-4');
+      await mkdir(scratch, { recursive: true });
+      await writeFile(path.join(scratch, 'left.tmp'), 'x'); // root's leftovers
+      await prepareScratchDir(workRoot, 'i-4', runAs);
+      expect((await stat(scratch)).uid).toBe(65534);
+      await expect(stat(path.join(scratch, 'left.tmp'))).rejects.toMatchObject({ code: 'ENOENT' });
+    },
+  );
 });

@@ -65,7 +65,7 @@ export interface ServerDeps {
   /** Previews on demand and environment status (with the data plane). */
   readonly environments?: EnvironmentService;
   readonly business?: BusinessMetricsSink;
-  readonly routerMetrics?: () => string;
+  readonly routerMetrics?: () => string | Promise<string>;
   /** Access for local CLI commands through the daemon file (see auth.ts). */
   readonly local?: LocalAccess;
   /** `corsOrigins`: web origins whose pages may call the flag delivery routes. */

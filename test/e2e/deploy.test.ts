@@ -127,9 +127,17 @@ describe('deploying the example service', () => {
     expect(JSON.parse((await via('staging.hello.localhost')).body).artifact).toBe(first);
   });
 
-  it('promotes the artifact staging proved to production', async () => {
+  it('promotes the artifact staging proved to production, by its own config, not an unbuilt edit', async () => {
+    // An edit of flowline.yaml that was never built: the artifact's own config applies, and the
+    // CLI says so (production keeps its 1 instance, not the 5 the edit asks for).
+    const edited = CONFIG.replace('after: staging\n    instances: 1\n', 'after: staging\n    instances: 5\n');
+    expect(edited).not.toBe(CONFIG);
+    await writeFile(path.join(repo, 'flowline.yaml'), edited);
     const res = await runCli(['deploy', 'production'], { cwd: repo, env });
+    await writeFile(path.join(repo, 'flowline.yaml'), CONFIG);
     expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('flowline.yaml here is not the flowline.yaml sealed in');
+    expect(res.stderr).toMatch(/│ starting 1 instance of /);
     expect(JSON.parse((await via('production.hello.localhost')).body).artifact).toBe(first);
   });
 

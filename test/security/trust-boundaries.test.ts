@@ -173,6 +173,9 @@ describe('a deploy token deploys and can do nothing more', () => {
         expect(envText).not.toContain(leak);
       }
       expect(envText).toMatch(/^HOME=.*-work\/hello-staging-/m);
+      // Its scratch is its own, its data its environment's: both in the work folder, out of the home.
+      expect(envText).toMatch(/^TMPDIR=.*-work\/scratch\/hello-staging-/m);
+      expect(envText).toContain(`FLOWLINE_DATA_DIR=${home}-work/data/hello/staging\n`);
     },
   );
 

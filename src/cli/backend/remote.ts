@@ -103,10 +103,10 @@ export function deployCalls(
             : `the preview pr-${input.pullRequest}`,
         hint: mayHaveFinished('`flowline env list` and `flowline deployments`'),
       }),
-    deleteEnvironment: ({ service, name, force }, onProgress) =>
+    deleteEnvironment: ({ service, name, force, purgeData }, onProgress) =>
       requestStream(
         target,
-        `/v1/environments/${encodeURIComponent(service)}/${encodeURIComponent(name)}?force=${force}`,
+        `/v1/environments/${encodeURIComponent(service)}/${encodeURIComponent(name)}?force=${force}${purgeData === true ? '&purgeData=true' : ''}`,
         undefined,
         onProgress,
         { what: `the deletion of ${name}`, hint: mayHaveFinished('`flowline env list`'), method: 'DELETE' },

@@ -60,7 +60,7 @@ export interface Backend {
   createEnvironment(input: EnvCreateInput, onProgress: (line: string) => void): Promise<EnvCreateResult>;
   /** Tears an environment down through the server that runs its instances. */
   deleteEnvironment(
-    input: { service: string; name: string; force: boolean },
+    input: { service: string; name: string; force: boolean; purgeData?: boolean },
     onProgress: (line: string) => void,
   ): Promise<EnvDeleteResult>;
   /** Environments with URL, artifact, commit, health and drift (health only where the runtime runs). */
@@ -136,6 +136,8 @@ export interface EnvDeleteResult {
   readonly environment: Environment;
   readonly revisions: readonly string[];
   readonly host: string | null;
+  /** Whether its data folder (FLOWLINE_DATA_DIR) is gone; a persistent environment's is kept unless purged. */
+  readonly dataRemoved: boolean;
 }
 
 /**
@@ -153,6 +155,8 @@ export interface DeployResult {
   readonly host: string;
   /** Where users reach the environment through the router. */
   readonly url: string;
+  /** The sha256 of the flowline.yaml sealed in the deployed artifact (deploys, not rollbacks). */
+  readonly config?: { readonly sha256: string };
 }
 
 /** `GET /v1/releases/:service/:environment`. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
@@ -23,7 +24,22 @@ export async function deploy(ctx: CommandContext, environment: string): Promise<
     progressPrinter(ctx),
   );
   await report(ctx, result, `${environment} serves ${short(result.deployment.artifactId)}`);
+  await noteUnbuiltEdit(ctx, result);
   return undefined;
+}
+
+/**
+ * What runs is what was built: when the local flowline.yaml is not the one sealed in the artifact
+ * just deployed (an edit not built yet), say so rather than let it look as if it applied.
+ */
+async function noteUnbuiltEdit(ctx: CommandContext, result: DeployResult): Promise<void> {
+  if (ctx.json || result.config === undefined) return;
+  const file = String(ctx.options.config ?? 'flowline.yaml');
+  const text = await readConfigText(ctx, file).catch(() => undefined);
+  if (text === undefined || createHash('sha256').update(text).digest('hex') === result.config.sha256) return;
+  ctx.streams.stderr.write(
+    `${pc.yellow('note:')} ${file} here is not the flowline.yaml sealed in ${short(result.deployment.artifactId)}: it runs by the one it was built with. Build with \`flowline run\` to ship the edit.\n`,
+  );
 }
 
 /** `flowline rollback <env>`: the emergency path, straight back to the previous good artifact. */

@@ -59,7 +59,7 @@ export async function remove(ctx: CommandContext, name: string): Promise<number 
   const service = await serviceOf(ctx);
   const backend = await ctx.backend();
   const result = await backend.deleteEnvironment(
-    { service, name, force: ctx.options.force === true },
+    { service, name, force: ctx.options.force === true, purgeData: ctx.options.purgeData === true },
     progressPrinter(ctx),
   );
   await flushed(ctx.streams.stderr); // the result after the progress, also in one pipe
@@ -68,8 +68,10 @@ export async function remove(ctx: CommandContext, name: string): Promise<number 
     return undefined;
   }
   const n = result.revisions.length;
+  const data = result.dataRemoved ? 'its data deleted' : 'its data folder kept';
   ctx.streams.stdout.write(
-    `${pc.green('✔')} deleted ${printable(name)} of ${printable(service)} (stopped ${counted(n, 'revision')})\n`,
+    `${pc.green('✔')} deleted ${printable(name)} of ${printable(service)} (stopped ${counted(n, 'revision')}, ${data})
+`,
   );
   return undefined;
 }

@@ -74,7 +74,11 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
     }
     const signal = await stopRequested;
     const keep = ctx.options.keepInstances === true;
-    err.write(`${signal}: draining requests${keep ? '' : ', stopping instances'} and stopping…\n`);
+    err.write(
+      keep
+        ? `${signal}: stopping; the router and the instances go on serving for the next start to adopt\n`
+        : `${signal}: draining requests, stopping the router and the instances, and stopping…\n`,
+    );
     await daemon.stop({ keepInstances: keep });
   } finally {
     await flowline.close();

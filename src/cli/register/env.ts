@@ -32,6 +32,10 @@ export function registerEnv(program: Command, runs: Runs): void {
     .option('--service <name>', 'the service (default: from ./flowline.yaml)')
     .option('-c, --config <file>', 'where to read the service name from', 'flowline.yaml')
     .option('--force', 'also delete a persistent environment (needs the admin role)')
+    .option(
+      '--purge-data',
+      "with --force: delete a persistent environment's data folder too (kept otherwise)",
+    )
     .addOption(jsonOption())
     .action(runs(() => import('../commands/env.js').then((m) => ({ default: m.remove }))));
 

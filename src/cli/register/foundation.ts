@@ -56,7 +56,10 @@ export function registerFoundation(program: Command, runs: Runs): void {
       '8080',
     )
     .option('--host <host>', 'address to bind (0.0.0.0 to expose beyond this machine)', '127.0.0.1')
-    .option('--keep-instances', 'on exit, leave service instances running for the next start to adopt')
+    .option(
+      '--keep-instances',
+      'on exit, leave the router and the service instances running for the next start to adopt',
+    )
     .addOption(new Option('--reap-interval <duration>', 'how often expired previews are deleted').hideHelp())
     .addHelpText(
       'after',

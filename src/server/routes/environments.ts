@@ -135,6 +135,10 @@ export const environmentRoutes =
               .enum(['true', 'false'])
               .default('false')
               .describe('Also delete a persistent environment (admin)'),
+            purgeData: z
+              .enum(['true', 'false'])
+              .default('false')
+              .describe("Also delete a persistent environment's data folder (a preview's always goes)"),
           }),
         },
       },
@@ -142,9 +146,18 @@ export const environmentRoutes =
         const principal = principalOf(request);
         const { service, name } = request.params;
         const force = request.query.force === 'true';
+        const purgeData = request.query.purgeData === 'true';
         authorize(principal, force ? 'admin' : 'deploy', name);
         await streamProgress(reply, (onProgress) =>
-          environments.delete({ service, name, force, actor: principal.actor, where: where(), onProgress }),
+          environments.delete({
+            service,
+            name,
+            force,
+            purgeData,
+            actor: principal.actor,
+            where: where(),
+            onProgress,
+          }),
         );
       },
     );

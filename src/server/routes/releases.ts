@@ -18,7 +18,7 @@ export interface ReleaseRouteDeps {
   readonly authorize: Authorize;
   readonly where: () => Where;
   /** Prometheus text of the router's signals. */
-  readonly metrics: () => string;
+  readonly metrics: () => string | Promise<string>;
 }
 
 /** Release status and control, pushed business metrics, and the router's Prometheus metrics. */
