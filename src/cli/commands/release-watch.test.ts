@@ -41,6 +41,7 @@ async function follow(answers: readonly (ReleaseStatus | Error)[], reconnectForM
   const notices: string[] = [];
   let reads = 0;
   const watching = watchRelease({
+    environment: 'staging',
     read: async () => {
       const answer = answers[Math.min(reads++, answers.length - 1)];
       if (answer instanceof Error) throw answer;
@@ -95,7 +96,7 @@ describe('following a release across a server restart', () => {
     expect(result.error).toMatchObject({
       code: 'FLOWLINE_SERVER_UNREACHABLE',
       message: expect.stringMatching(/^The Flowline server did not come back within 2m/),
-      hint: expect.stringContaining('`flowline release status <env> -w`'),
+      hint: expect.stringContaining('`flowline release status staging -w`'),
     });
     // 0.5 s between the first read and the outage, then 2 minutes of backoff in virtual time.
     expect(result.waitedMs).toBe(500 + 120_000);

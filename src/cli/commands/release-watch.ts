@@ -13,6 +13,8 @@ import type { ReleaseStatus } from '../backend/types.js';
 export type JournalLine = ReleaseStatus['journal'][number];
 
 export interface WatchOptions {
+  /** The environment, for the command that follows it again. */
+  readonly environment: string;
   /** One read of the release and its newest journal lines (the backend's releaseStatus). */
   readonly read: () => Promise<ReleaseStatus>;
   /** The first read, and each read that shows another deployment: its heading. */
@@ -85,7 +87,7 @@ async function readThroughOutages(
           'FLOWLINE_SERVER_UNREACHABLE',
           `The Flowline server did not come back within ${minutes(reconnectForMs)}: stopped following the release. Last: ${error.message}`,
           {
-            hint: 'The release carries on if the server runs: once it is back (`flowline serve`), follow it again with `flowline release status <env> -w`.',
+            hint: `The release carries on if the server runs: once it is back (\`flowline serve\`), follow it again with \`flowline release status ${options.environment} -w\`.`,
             cause: error,
           },
         );

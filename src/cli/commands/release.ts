@@ -21,6 +21,7 @@ export async function status(ctx: CommandContext, environment: string): Promise<
   }
   const out = ctx.streams.stdout;
   const last = await watchRelease({
+    environment,
     read: () => backend.releaseStatus(service, environment, 500),
     onRelease: (current) => {
       if (!ctx.json) print(ctx, current, []);
