@@ -40,6 +40,9 @@ export function createRouterProvider(source: RouterSignalsSource): MetricProvide
       const served = (who: string, requests: number) =>
         `${who} served ${requests} request${requests === 1 ? '' : 's'} in ${window}` +
         (least > 1 ? ` (minSamples ${least})` : '');
+      // What waiting cannot mend comes first.
+      if (ctx.wantBaseline && ctx.baselineRevision === undefined)
+        return { kind: 'noData', reason: 'there is no baseline revision' };
       const canary = await source.signals(ctx.service, ctx.environment, ctx.canaryRevision, options);
       if (canary === undefined || !enough(canary.requests)) {
         return { kind: 'noData', reason: served(`canary ${ctx.canaryRevision}`, canary?.requests ?? 0) };
@@ -50,11 +53,7 @@ export function createRouterProvider(source: RouterSignalsSource): MetricProvide
           : await source.signals(ctx.service, ctx.environment, ctx.baselineRevision, options);
       const baseUsable = base !== undefined && (base.requests > 0 || name === 'requestRate');
       if (ctx.wantBaseline && (base === undefined || !enough(base.requests))) {
-        const which =
-          ctx.baselineRevision === undefined
-            ? 'there is no baseline revision'
-            : served(`baseline ${ctx.baselineRevision}`, base?.requests ?? 0);
-        return { kind: 'noData', reason: which };
+        return { kind: 'noData', reason: served(`baseline ${ctx.baselineRevision}`, base?.requests ?? 0) };
       }
       const value = canary[FIELD[name]];
       const baseline = baseUsable ? base[FIELD[name]] : null;
