@@ -143,7 +143,10 @@ export function explainMetric(
       return `${metric.name}: ${what} ${times(status.failed)} (limit ${metric.failureLimit})`;
     }
     case 'Inconclusive':
-      return `${metric.name}: inconclusive ${times(status.inconclusive)} (limit ${metric.inconclusiveLimit}): ${why}`;
+      // Within the limit, yet not one measurement passed: said so, not as a broken limit.
+      return status.inconclusive > 0 && status.inconclusive <= metric.inconclusiveLimit
+        ? `${metric.name}: not one of ${status.count} measurement${status.count === 1 ? '' : 's'} passed, ${status.inconclusive} inconclusive (limit ${metric.inconclusiveLimit}): ${why}`
+        : `${metric.name}: inconclusive ${times(status.inconclusive)} (limit ${metric.inconclusiveLimit}): ${why}`;
     case 'Error':
       return `${metric.name}: ${status.consecutiveErrors} error${status.consecutiveErrors === 1 ? '' : 's'} in a row (limit ${metric.consecutiveErrorLimit}): ${why}`;
     default:

@@ -188,6 +188,52 @@ describe('a first measurement', () => {
   });
 });
 
+describe('a metric whose measurements all lacked data', () => {
+  it('is Inconclusive, never Successful, even within inconclusiveLimit (Argo Rollouts would pass it)', async () => {
+    const run = await analyse(
+      template('errors', {
+        name: 'error-rate',
+        provider: ERROR_RATE,
+        successCondition: 'result < 0.01',
+        interval: 10_000,
+        count: 3,
+        sampleTimeout: 0,
+        inconclusiveLimit: 5,
+      }),
+      steady({ r1: 8, r2: 0 }),
+    );
+    expect(run.records.map((r) => r.phase)).toEqual(['Inconclusive', 'Inconclusive', 'Inconclusive']);
+    expect(run.result.phase).toBe('Inconclusive');
+    expect(run.result.message).toBe(
+      'error-rate: not one of 3 measurements passed, 3 inconclusive (limit 5): no data: canary r2 served 0 requests in the last 20s (minSamples 20)',
+    );
+  });
+
+  it('is Inconclusive when stopped (background analysis ending with its release), but one pass is enough', async () => {
+    const metric = {
+      name: 'error-rate',
+      provider: ERROR_RATE,
+      successCondition: 'result < 0.01',
+      interval: 10_000,
+      sampleTimeout: 0,
+      inconclusiveLimit: 5,
+    };
+    const quiet = await analyse(template('errors', metric), steady({ r1: 8, r2: 0 }), {
+      stopAfterMs: 35_000,
+    });
+    expect(quiet.result.phase).toBe('Inconclusive');
+    // 1 request/s: the first two measurements (0 s, 10 s) lack 20 requests, the third (20 s) has them.
+    const late = await analyse(template('errors', metric), steady({ r1: 8, r2: 1 }), { stopAfterMs: 35_000 });
+    expect(late.records.map((r) => r.phase)).toEqual([
+      'Inconclusive',
+      'Inconclusive',
+      'Successful',
+      'Successful',
+    ]);
+    expect(late.result.phase).toBe('Successful');
+  });
+});
+
 describe('a measurement line', () => {
   it('states the value, the baseline, what they stood on and why it is not Successful', () => {
     const record: MeasurementRecord = {

@@ -340,20 +340,23 @@ class MetricRun {
     if (outcome.phase === 'Inconclusive') this.inconclusive += 1;
   }
 
-  /** Argo's assessMetricStatus; `terminating` when the run is stopped from outside or by another metric. */
+  /**
+   * Argo's assessMetricStatus; `terminating` when the run is stopped from outside or by another
+   * metric. No data is never a pass: a metric that ends (count reached, or stopped) with no
+   * measurement, or with inconclusive ones and not one Successful, is Inconclusive (Argo: Successful).
+   */
   private assess(count: number | undefined, terminating: boolean): AnalysisPhase {
     const { metric } = this.plan;
     if (this.failed > metric.failureLimit) return 'Failed';
     if (this.inconclusive > metric.inconclusiveLimit) return 'Inconclusive';
     if (this.consecutiveErrors > metric.consecutiveErrorLimit) return 'Error';
-    if (count !== undefined && this.count >= count) return 'Successful';
-    if (!terminating) return 'Running';
-    // No data is never a pass: stopped before any measurement counted is inconclusive.
+    const ended = (count !== undefined && this.count >= count) || terminating;
+    if (!ended) return 'Running';
     if (this.count === 0) {
       this.last.Inconclusive = { phase: 'Inconclusive', message: 'stopped before a measurement completed' };
       return 'Inconclusive';
     }
-    return 'Successful';
+    return this.successful === 0 && this.inconclusive > 0 ? 'Inconclusive' : 'Successful';
   }
 }
 

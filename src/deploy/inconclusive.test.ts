@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Catalog, createCatalog } from '../catalog/index.js';
 import type { Strategy } from '../config/index.js';
@@ -227,6 +228,22 @@ describe('a canary whose analysis step is inconclusive', () => {
     });
     expect(routed).toEqual([{ revision: 'canary', weight: 100 }]);
     expect(run.deployment?.status).toBe('succeeded');
+  });
+
+  it('says it in the words docs/analysis.md shows', async () => {
+    const docs = await readFile(new URL('../../docs/analysis.md', import.meta.url), 'utf8');
+    const shown = docs.split('\n').filter((line) => line.startsWith('⏸'));
+    const run = await release(
+      STEPS,
+      async () => INCONCLUSIVE,
+      (line, control) => {
+        if (line.startsWith('⏸')) control.promote(false);
+      },
+    );
+    // The page's revisions are r2 (canary) and r1 (stable), its figures others.
+    const shape = (line: string) =>
+      line.replaceAll('r2', 'canary').replaceAll('r1', 'stable').replace(/\d+/g, '#');
+    expect(shown.map(shape)).toEqual(run.lines.filter((line) => line.startsWith('⏸')).map(shape));
   });
 
   it('rolls back when aborted while held', async () => {
