@@ -109,6 +109,25 @@ describe('initConfig', () => {
     ]);
   });
 
+  it('writes the canary docs/analysis.md shows as what init writes', async () => {
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'api' }));
+    const written = validate((await initConfig(dir, {})).content);
+    const docs = await readFile(new URL('../../docs/analysis.md', import.meta.url), 'utf8');
+    const shown =
+      /```yaml\n(environments:[\s\S]*?templateName: canary-errors[\s\S]*?)```/.exec(docs)?.[1] ?? '';
+    const parsed = parseConfig(`version: 1\nservice: api\nrun: { command: x }\n${shown}`, 'docs/analysis.md');
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const strategy = parsed.config.environments.production?.strategy;
+    expect(written.environments.production?.strategy).toEqual(
+      strategy?.kind === 'canary' && strategy.analysis
+        ? { ...strategy, analysis: { ...strategy.analysis, templates: ['error-rate'] } }
+        : 'the docs show a canary with background analysis',
+    );
+    expect(written.analysis.templates['error-rate']?.metrics).toEqual(
+      parsed.config.analysis.templates['canary-errors']?.metrics,
+    );
+  });
+
   it('uses pnpm when it finds pnpm-lock.yaml, and ignores the npm placeholder test script', async () => {
     await writeFile(
       path.join(dir, 'package.json'),
