@@ -101,6 +101,45 @@ describe('a first measurement', () => {
     ]);
   });
 
+  it('of a judge step waits for the judge’s own minimum of samples on each side', async () => {
+    let calls = 0;
+    const router = fakeRouter({
+      // 2 requests/s reach the canary: its latencies (and the baseline's) only after 5 s reach 10.
+      samples: () => {
+        calls += 1;
+        const seconds = Math.floor((calls - 1) / 2);
+        return Array.from({ length: 2 * seconds }, (_, i) => 100 + (i % 7));
+      },
+    });
+    const run = await analyse(
+      template('judged', {
+        name: 'latency',
+        provider: {
+          kind: 'judge',
+          signal: 'latencyP99',
+          test: 'mannWhitney',
+          tolerance: 0.2,
+          confidence: 0.95,
+          minDifference: 0,
+          direction: 'increase',
+          window: 60_000,
+        },
+      }),
+      router,
+    );
+    expect(run.result.phase).toBe('Successful');
+    expect(run.waits.map((w) => w.message)).toEqual([
+      // The judge says how few (its wording is its own).
+      expect.stringMatching(/^waiting up to 1m for data: latencyP99: /),
+    ]);
+    expect(run.records).toHaveLength(1);
+    expect(run.records[0]).toMatchObject({
+      phase: 'Successful',
+      basis: '10 requests vs 10 over the last 5s',
+      finishedAt: '2026-01-01T00:00:05.000Z',
+    });
+  });
+
   it('counts as Inconclusive only after sampleTimeout without enough data, saying what it saw', async () => {
     const run = await analyse(
       template('errors', {
