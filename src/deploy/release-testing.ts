@@ -65,6 +65,7 @@ export async function runRelease(
       healthy.delete(revision);
     },
     instances: async (revision) => (healthy.has(revision) ? instance(revision) : []),
+    removeData: async () => false,
   };
   const router: TrafficRouter = {
     setRoute: (_host, target) => {
