@@ -7,7 +7,7 @@ import {
   parseExpression,
   type Value,
 } from './expr/index.js';
-import type { Measurement, MeasurementPhase, MetricStatus } from './types.js';
+import type { Measurement, MeasurementPhase, MeasurementRecord, MetricStatus } from './types.js';
 
 /**
  * From a measurement to a verdict, as an Argo Rollouts AnalysisRun decides: a true
@@ -33,6 +33,8 @@ export interface Outcome {
   readonly baseline?: Value | undefined;
   /** Why it is not Successful: "broke `result < 0.01`", a provider error, the judge's numbers. */
   readonly message?: string | undefined;
+  /** Inconclusive for want of data (none, too few samples, no baseline value): more may come. */
+  readonly noData?: boolean | undefined;
 }
 
 /** Parses a metric's conditions; throws FLOWLINE_ANALYSIS_INVALID when one cannot run. */
@@ -80,7 +82,7 @@ export function planMetric(template: string, metric: Metric): MetricPlan {
 export function decide(plan: MetricPlan, measurement: Measurement): Outcome {
   if (measurement.kind === 'error') return { phase: 'Error', message: measurement.message };
   if (measurement.kind === 'noData')
-    return { phase: 'Inconclusive', message: `no data: ${measurement.reason}` };
+    return { phase: 'Inconclusive', message: `no data: ${measurement.reason}`, noData: true };
   const { value, baseline, detail } = measurement;
   const seen = { value, ...(baseline === undefined ? {} : { baseline }) };
   const { success, failure } = plan;
@@ -89,6 +91,7 @@ export function decide(plan: MetricPlan, measurement: Measurement): Outcome {
       phase: 'Inconclusive',
       ...seen,
       message: 'no data: the condition reads `baseline`, but there is no baseline value',
+      noData: true,
     };
   }
   if (success === undefined && failure === undefined) {
@@ -140,7 +143,10 @@ export function explainMetric(
       return `${metric.name}: ${what} ${times(status.failed)} (limit ${metric.failureLimit})`;
     }
     case 'Inconclusive':
-      return `${metric.name}: inconclusive ${times(status.inconclusive)} (limit ${metric.inconclusiveLimit}): ${why}`;
+      // Within the limit, yet not one measurement passed: said so, not as a broken limit.
+      return status.inconclusive > 0 && status.inconclusive <= metric.inconclusiveLimit
+        ? `${metric.name}: not one of ${status.count} measurement${status.count === 1 ? '' : 's'} passed, ${status.inconclusive} inconclusive (limit ${metric.inconclusiveLimit}): ${why}`
+        : `${metric.name}: inconclusive ${times(status.inconclusive)} (limit ${metric.inconclusiveLimit}): ${why}`;
     case 'Error':
       return `${metric.name}: ${status.consecutiveErrors} error${status.consecutiveErrors === 1 ? '' : 's'} in a row (limit ${metric.consecutiveErrorLimit}): ${why}`;
     default:
@@ -165,4 +171,25 @@ export function formatValue(value: Value, plain = false): string {
   }
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+/**
+ * One measurement as a progress and journal line: `errors/error-rate #1: Successful = 0 vs
+ * baseline 0.0012 (42 requests vs 380 over the last 10s)`, then why it is not Successful.
+ */
+export function describeMeasurement(r: MeasurementRecord): string {
+  const value = r.value === undefined ? '' : ` = ${formatMeasured(r.value)}`;
+  const baseline = r.baseline === undefined ? '' : ` vs baseline ${formatMeasured(r.baseline)}`;
+  const basis = r.basis === undefined ? '' : ` (${r.basis})`;
+  const why = r.message === undefined ? '' : ` — ${r.message}`;
+  return `${r.template}/${r.metric} #${r.index}: ${r.phase}${value}${baseline}${basis}${why}`;
+}
+
+/** Four decimals for the small rates a journal line is read for (0.0012), integers as they are. */
+function formatMeasured(value: Value): string {
+  return typeof value === 'number'
+    ? Number.isInteger(value)
+      ? String(value)
+      : value.toFixed(4)
+    : JSON.stringify(value);
 }

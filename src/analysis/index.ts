@@ -14,7 +14,7 @@ import { createWebProvider } from './providers/web.js';
 import type { BusinessMetricsSink, MetricProviders, RouterSignalsSource } from './types.js';
 
 export { createVirtualTime, realSleep, type Sleep, type VirtualTime } from '../core/sleep.js';
-export { decide, type MetricPlan, type Outcome, planMetric } from './decide.js';
+export { decide, describeMeasurement, type MetricPlan, type Outcome, planMetric } from './decide.js';
 export {
   type EvalResult,
   type Expression,

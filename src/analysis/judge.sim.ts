@@ -115,6 +115,7 @@ export const SIM_TEMPLATE: AnalysisTemplate = {
     failureLimit: 0,
     inconclusiveLimit: 0,
     consecutiveErrorLimit: 4,
+    sampleTimeout: 0, // one minute of data is all there is: judge it as it is
     count: 1,
     provider: judgeOf(signal),
   })),

@@ -168,15 +168,21 @@ describe('an analysis run', () => {
     );
     expect(run.result.phase).toBe('Inconclusive');
     expect(run.result.message).toBe(
-      'latency: inconclusive 1 time (limit 0): no data: Prometheus returned no samples for `up`',
+      'latency: inconclusive 1 time (limit 0): no data: Prometheus returned no samples for `up`; waited 1m',
     );
+    // Asked again every second for the metric's sampleTimeout (1m), then one Inconclusive measurement.
+    expect(run.records).toHaveLength(1);
+    expect(run.records[0]).toMatchObject({
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:01:00.000Z',
+    });
   });
 
   it('is inconclusive when a condition reads the baseline and there is none', async () => {
     const t = template('t', { name: 'm', provider: WEB, successCondition: 'result <= baseline * 1.5' });
     const run = await analyse(t, scripted(value(3)));
     expect(run.records[0]).toMatchObject({ phase: 'Inconclusive', value: 3 });
-    expect(run.result.message).toMatch(/reads `baseline`, but there is no baseline value$/);
+    expect(run.result.message).toMatch(/reads `baseline`, but there is no baseline value; waited 1m$/);
   });
 
   it('errors after consecutive errors past the limit; a hang is a timeout', async () => {
@@ -332,7 +338,7 @@ describe('an analysis run', () => {
   });
 
   it('never reaches back before the canary started', async () => {
-    const router = fakeRouter({ signals: () => signals(10, 0) });
+    const router = fakeRouter({ signals: () => signals(100, 0) });
     const t = template('t', {
       name: 'e',
       provider: ROUTER,

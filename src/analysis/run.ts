@@ -1,7 +1,8 @@
-import type { AnalysisTemplate, Provider } from '../config/index.js';
+import type { AnalysisTemplate } from '../config/index.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import { realSleep, type Sleep } from '../core/sleep.js';
+import { formatDuration } from '../core/time.js';
 import { decide, explainMetric, type MetricPlan, type Outcome, planMetric } from './decide.js';
 import type {
   AnalysisPhase,
@@ -12,7 +13,9 @@ import type {
   MetricProvider,
   MetricProviders,
   MetricStatus,
+  WaitingNotice,
 } from './types.js';
+import { basisOf, windowOf } from './window.js';
 
 /** What is analysed: the canary against the stable revision of one service in one environment. */
 export interface AnalysisTarget {
@@ -40,6 +43,13 @@ export interface RunAnalysisOptions {
   readonly defaultTimeoutMs?: number;
   /** Wait before retrying an error of a metric without `interval`. Default 1 s. */
   readonly errorRetryMs?: number;
+  /**
+   * Called when a measurement finds no data (or too few samples) and the engine waits for more,
+   * once per stretch of waiting: a controller says why nothing is decided yet.
+   */
+  readonly onWaiting?: (notice: WaitingNotice) => void | Promise<void>;
+  /** How often a measurement that waits for data asks again. Default 1 s, or `interval` if shorter. */
+  readonly samplePollMs?: number;
 }
 
 const KEPT = 10;
@@ -55,9 +65,11 @@ const WORSE: Record<AnalysisPhase, number> = {
  * Runs analysis templates like an Argo Rollouts AnalysisRun: each metric is measured after its
  * `initialDelay`, every `interval`, `count` times (until stopped when `count` is unset); it fails
  * when failures exceed `failureLimit`, is inconclusive past `inconclusiveLimit`, errors past
- * `consecutiveErrorLimit` (a provider call that times out or hangs is an error). The run stops at
- * the first metric that is not Successful, and its phase is the worst of its metrics. Throws
- * FLOWLINE_ANALYSIS_INVALID before measuring anything when a template cannot run.
+ * `consecutiveErrorLimit` (a provider call that times out or hangs is an error). A measurement is
+ * judged only on data: without any (or with too few samples) it is taken again until the metric's
+ * `sampleTimeout`, and only then counts as Inconclusive. The run stops at the first metric that is
+ * not Successful, and its phase is the worst of its metrics. Throws FLOWLINE_ANALYSIS_INVALID
+ * before measuring anything when a template cannot run.
  */
 export async function runAnalysis(
   templates: AnalysisTemplate | readonly AnalysisTemplate[],
@@ -129,6 +141,14 @@ function providerFor(providers: MetricProviders, plan: MetricPlan): MetricProvid
 
 const TIMED_OUT = Symbol('timed out');
 
+/** One measurement as taken: what the provider said, the verdict, and the window it covered. */
+interface Taken {
+  readonly measurement: Measurement;
+  readonly outcome: Outcome;
+  readonly startedAt: Date;
+  readonly windowMs: number;
+}
+
 /** One metric's measuring loop and counters. */
 class MetricRun {
   phase: AnalysisPhase = 'Running';
@@ -139,6 +159,8 @@ class MetricRun {
   private errors = 0;
   private consecutiveErrors = 0;
   private index = 0;
+  /** Waiting for data was announced and no measurement with data came since. */
+  private waiting = false;
   private readonly kept: MeasurementRecord[] = [];
   private readonly last: Partial<Record<MeasurementPhase, Outcome>> = {};
   private readonly provider: MetricProvider;
@@ -159,12 +181,13 @@ class MetricRun {
     if (metric.initialDelay > 0) await this.sleep(metric.initialDelay, stopped);
     const count = metric.count ?? (metric.interval === undefined ? 1 : undefined);
     while (!stopped.aborted) {
-      const startedAt = this.clock.now();
-      const measurement = await this.measure(startedAt);
-      if (stopped.aborted) break; // cut short by the run stopping: not a measurement
-      const outcome = decide(this.plan, measurement);
+      const taken = await this.measureWithData();
+      if (taken === undefined) break; // cut short by the run stopping: not a measurement
+      const { measurement, outcome, startedAt, windowMs } = taken;
       this.record(outcome);
       this.phase = this.assess(count, false);
+      const samples = measurement.kind === 'value' ? measurement.samples : undefined;
+      const basis = samples === undefined ? undefined : basisOf(metric.provider, samples, windowMs);
       const record: MeasurementRecord = {
         template: this.plan.template,
         metric: metric.name,
@@ -172,7 +195,9 @@ class MetricRun {
         phase: outcome.phase,
         ...(outcome.value === undefined ? {} : { value: outcome.value }),
         ...(outcome.baseline === undefined ? {} : { baseline: outcome.baseline }),
-        ...(measurement.kind === 'value' && measurement.samples ? { samples: measurement.samples } : {}),
+        ...(samples === undefined ? {} : { samples }),
+        ...('window' in metric.provider ? { windowMs } : {}),
+        ...(basis === undefined ? {} : { basis }),
         ...(outcome.message === undefined ? {} : { message: outcome.message }),
         startedAt: startedAt.toISOString(),
         finishedAt: this.clock.now().toISOString(),
@@ -210,7 +235,58 @@ class MetricRun {
     return { ...status, message: explainMetric(plan, status, last) };
   }
 
-  private async measure(now: Date): Promise<Measurement> {
+  /**
+   * One measurement, judged only on data: while the provider has none (or too few samples) and more
+   * may come, it asks again every poll until `sampleTimeout` has passed since the measurement began;
+   * then the lack of data is the measurement (Inconclusive). Undefined when the run stopped meanwhile.
+   */
+  private async measureWithData(): Promise<Taken | undefined> {
+    const { metric } = this.plan;
+    const stopped = this.stop.signal;
+    const startedAt = this.clock.now();
+    const timeout = metric.sampleTimeout;
+    const poll = Math.min(this.options.samplePollMs ?? 1000, metric.interval ?? Number.POSITIVE_INFINITY);
+    for (;;) {
+      const now = this.clock.now();
+      const windowMs = windowOf(metric.provider, this.options.target.canarySince, now);
+      const measurement = await this.measure(now, windowMs);
+      if (stopped.aborted) return undefined;
+      const outcome = decide(this.plan, measurement);
+      const taken = { measurement, outcome, startedAt, windowMs };
+      if (!outcome.noData || !this.dataMayCome()) {
+        this.waiting = false;
+        return taken;
+      }
+      const waited = this.clock.now().getTime() - startedAt.getTime();
+      if (waited >= timeout) {
+        if (timeout === 0) return taken;
+        return {
+          ...taken,
+          outcome: { ...outcome, message: `${outcome.message}; waited ${formatDuration(waited)}` },
+        };
+      }
+      if (!this.waiting) {
+        this.waiting = true;
+        const reason = measurement.kind === 'noData' ? measurement.reason : outcome.message;
+        await this.options.onWaiting?.({
+          template: this.plan.template,
+          metric: metric.name,
+          index: this.index + 1,
+          message: `waiting up to ${formatDuration(timeout)} for data: ${reason}`,
+        });
+      }
+      await this.sleep(Math.max(1, Math.min(poll, timeout - waited)), stopped);
+      if (stopped.aborted) return undefined;
+    }
+  }
+
+  /** Whether waiting can bring data: not when the metric compares with a baseline that does not exist. */
+  private dataMayCome(): boolean {
+    const needsBaseline = this.plan.usesBaseline || this.plan.metric.provider.kind === 'judge';
+    return !(needsBaseline && this.options.target.baselineRevision === undefined);
+  }
+
+  private async measure(now: Date, windowMs: number): Promise<Measurement> {
     const { metric } = this.plan;
     const { target } = this.options;
     const provider = metric.provider;
@@ -230,7 +306,7 @@ class MetricRun {
             canaryRevision: target.canaryRevision,
             baselineRevision: target.baselineRevision,
             canarySince: target.canarySince,
-            windowMs: windowOf(provider, target.canarySince, now),
+            windowMs,
             wantBaseline: this.plan.usesBaseline,
             now,
             signal: call.signal,
@@ -239,7 +315,7 @@ class MetricRun {
         .catch((error: unknown): Measurement => ({ kind: 'error', message: errorText(error) }));
       const first = await Promise.race([measured, timer]);
       if (first === TIMED_OUT)
-        return { kind: 'error', message: `${provider.kind}: no answer within ${seconds(timeoutMs)}` };
+        return { kind: 'error', message: `${provider.kind}: no answer within ${formatDuration(timeoutMs)}` };
       if (first === undefined) return { kind: 'error', message: 'stopped' };
       return isMeasurement(first)
         ? first
@@ -264,28 +340,24 @@ class MetricRun {
     if (outcome.phase === 'Inconclusive') this.inconclusive += 1;
   }
 
-  /** Argo's assessMetricStatus; `terminating` when the run is stopped from outside or by another metric. */
+  /**
+   * Argo's assessMetricStatus; `terminating` when the run is stopped from outside or by another
+   * metric. No data is never a pass: a metric that ends (count reached, or stopped) with no
+   * measurement, or with inconclusive ones and not one Successful, is Inconclusive (Argo: Successful).
+   */
   private assess(count: number | undefined, terminating: boolean): AnalysisPhase {
     const { metric } = this.plan;
     if (this.failed > metric.failureLimit) return 'Failed';
     if (this.inconclusive > metric.inconclusiveLimit) return 'Inconclusive';
     if (this.consecutiveErrors > metric.consecutiveErrorLimit) return 'Error';
-    if (count !== undefined && this.count >= count) return 'Successful';
-    if (!terminating) return 'Running';
-    // No data is never a pass: stopped before any measurement counted is inconclusive.
+    const ended = (count !== undefined && this.count >= count) || terminating;
+    if (!ended) return 'Running';
     if (this.count === 0) {
       this.last.Inconclusive = { phase: 'Inconclusive', message: 'stopped before a measurement completed' };
       return 'Inconclusive';
     }
-    return 'Successful';
+    return this.successful === 0 && this.inconclusive > 0 ? 'Inconclusive' : 'Successful';
   }
-}
-
-/** The provider's window, never reaching back before the canary started. */
-function windowOf(provider: Provider, canarySince: Date | undefined, now: Date): number {
-  const configured = 'window' in provider ? provider.window : 0;
-  if (canarySince === undefined) return configured;
-  return Math.max(0, Math.min(configured, now.getTime() - canarySince.getTime()));
 }
 
 function isMeasurement(value: unknown): value is Measurement {
@@ -295,8 +367,4 @@ function isMeasurement(value: unknown): value is Measurement {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }

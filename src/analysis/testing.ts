@@ -9,7 +9,14 @@ import type { RouterSignals, RouterSignalsSource } from './types.js';
 type MetricInput = Partial<Omit<Metric, 'name' | 'provider'>> & Pick<Metric, 'name' | 'provider'>;
 
 export function metric(input: MetricInput): Metric {
-  return { initialDelay: 0, failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, ...input };
+  return {
+    initialDelay: 0,
+    failureLimit: 0,
+    inconclusiveLimit: 0,
+    consecutiveErrorLimit: 4,
+    sampleTimeout: 60_000,
+    ...input,
+  };
 }
 
 export function template(name: string, ...metrics: MetricInput[]): AnalysisTemplate {

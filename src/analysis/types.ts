@@ -141,11 +141,25 @@ export interface MeasurementRecord {
   readonly value?: Value | undefined;
   readonly baseline?: Value | undefined;
   readonly samples?: { readonly canary: number; readonly baseline?: number | undefined } | undefined;
+  /** The window the provider measured over (ms): its `window`, shortened to the canary's age. */
+  readonly windowMs?: number | undefined;
+  /** What the value stood on, in words: `42 requests vs 380 over the last 10s`. */
+  readonly basis?: string | undefined;
   /** Why it is not Successful (or the judge's numbers). */
   readonly message?: string | undefined;
-  /** ISO 8601. */
+  /** ISO 8601: when the measurement began (before any wait for data) and when it was judged. */
   readonly startedAt: string;
   readonly finishedAt: string;
+}
+
+/** A measurement waits for data: why, and for how long at most. */
+export interface WaitingNotice {
+  readonly template: string;
+  readonly metric: string;
+  /** The index the measurement will have. */
+  readonly index: number;
+  /** `waiting up to 1m for data: canary r2 served 3 requests in the last 2s (minSamples 20)`. */
+  readonly message: string;
 }
 
 /** A metric's standing. Counters as in Argo Rollouts: `count` excludes errors. */

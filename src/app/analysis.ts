@@ -1,12 +1,13 @@
 import {
   type BusinessMetricsSink,
   createProviders,
+  describeMeasurement,
   type MeasurementRecord,
   type RouterSignalsSource,
   runAnalysis,
 } from '../analysis/index.js';
 import type { Clock } from '../core/clock.js';
-import type { Analyze, DeployRecords } from '../deploy/index.js';
+import type { Analyze } from '../deploy/index.js';
 import type { RouterControl } from '../router/index.js';
 
 /**
@@ -44,20 +45,23 @@ export function routerSignals(router: RouterControl): RouterSignalsSource {
 
 /**
  * Builds the deploy controller's `analyze`: runs the named templates against the canary (or
- * green) revision with the built-in providers, writing each measurement to the release journal
- * before the decision is acted on.
+ * green) revision with the built-in providers, handing each measurement to the release's
+ * progress (shown live, journaled once as a measurement with its record), and saying when a
+ * measurement waits for data.
  */
 export function createAnalyze(deps: {
   router: RouterControl;
   business: BusinessMetricsSink;
-  records: DeployRecords;
   clock: Clock;
 }): Analyze {
   const providers = createProviders({ router: routerSignals(deps.router), business: deps.business });
-  return async ({ templates, rollout, signal, background, onProgress }) => {
+  return async ({ templates, rollout, signal, background, since, onProgress }) => {
     const missing = templates.filter((name) => rollout.analysisTemplates[name] === undefined);
     if (missing.length > 0)
-      return { ok: false, reason: `analysis template(s) ${missing.join(', ')} not defined` };
+      return {
+        ok: false,
+        reason: `${missing.length === 1 ? 'analysis template' : 'analysis templates'} ${missing.join(', ')} not defined`,
+      };
     const chosen = templates.flatMap((name) => {
       const template = rollout.analysisTemplates[name];
       if (template === undefined) return [];
@@ -74,34 +78,23 @@ export function createAnalyze(deps: {
         environment: rollout.environment,
         canaryRevision: rollout.revision,
         ...(rollout.stable === undefined ? {} : { baselineRevision: rollout.stable }),
-        // Measure what the revision served since this analysis began, not before (a pause, a switch).
-        canarySince: deps.clock.now(),
+        // Windows reach back to when the revision began to take traffic; one that takes none yet
+        // (blue-green before its switch) is measured from now.
+        canarySince: since ?? deps.clock.now(),
       },
       providers,
       clock: deps.clock,
       signal,
       // Shown live and journaled once, as a measurement with its record (see ReleaseProgress).
       onMeasurement: async (record: MeasurementRecord) => {
-        const message = describe(record);
+        const message = describeMeasurement(record);
         onProgress(`  ${message}`, { kind: 'measurement', message, data: record });
       },
+      onWaiting: (notice) =>
+        onProgress(`  ${notice.template}/${notice.metric} #${notice.index}: ${notice.message}`),
     });
-    if (signal.aborted) return { ok: true };
-    return result.phase === 'Successful' ? { ok: true } : { ok: false, reason: result.message };
+    if (result.phase === 'Successful') return { ok: true };
+    // Stopped by the release (promoted, aborted), the run is judged as it stands; the caller decides.
+    return { ok: false, reason: result.message, inconclusive: result.phase === 'Inconclusive' };
   };
-}
-
-function describe(r: MeasurementRecord): string {
-  const value = r.value === undefined ? '' : ` = ${format(r.value)}`;
-  const baseline = r.baseline === undefined ? '' : ` (baseline ${format(r.baseline)})`;
-  const why = r.message === undefined ? '' : ` — ${r.message}`;
-  return `${r.template}/${r.metric} #${r.index}: ${r.phase}${value}${baseline}${why}`;
-}
-
-function format(value: unknown): string {
-  return typeof value === 'number'
-    ? Number.isInteger(value)
-      ? String(value)
-      : value.toFixed(4)
-    : JSON.stringify(value);
 }

@@ -86,7 +86,7 @@ export function createDataPlane(
   const business = createMemoryBusinessMetrics({ clock });
   const deployer = new DeployController({
     ...deps,
-    analyze: createAnalyze({ router: router.control, business, records, clock }),
+    analyze: createAnalyze({ router: router.control, business, clock }),
   });
   const environments = new EnvironmentService({
     ...deps,

@@ -53,8 +53,79 @@ describe('initConfig', () => {
       'package.json: service `web-shop`',
       'package-lock.json: installs with `npm ci`',
       'scripts: build, test, lint, start',
+      'no health endpoint in the sources (looked for /healthz, /health, /livez, /readyz, /ready, /ping): until the app serves one and `run.health.path` names it, an open port counts as healthy',
       'wrote flowline.schema.json for editor completion (refresh it with `flowline schema -o flowline.schema.json`)',
     ]);
+    // Nothing assumed: the health check stays a comment that says why.
+    expect(config.run?.health.path).toBeUndefined();
+    expect(result.content).toContain('  # health: { path: /healthz }\n');
+  });
+
+  it('checks the health path the app’s sources serve, and says where it found it', async () => {
+    await writeFile(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ name: 'api', scripts: { start: 'node src/server.js' } }),
+    );
+    await mkdir(path.join(dir, 'src', 'routes'), { recursive: true });
+    await mkdir(path.join(dir, 'node_modules', 'dep'), { recursive: true });
+    // A dependency's and a test's routes are not the app's.
+    await writeFile(path.join(dir, 'node_modules', 'dep', 'index.js'), "app.get('/healthz', ok);\n");
+    await writeFile(path.join(dir, 'src', 'server.test.js'), "get('/healthz');\n");
+    await writeFile(
+      path.join(dir, 'src', 'routes', 'ops.js'),
+      'router.get(\'/ping\', pong);\nrouter.get("/health?deep=1", deep);\n',
+    );
+    const result = await initConfig(dir, {});
+    expect(validate(result.content).run?.health.path).toBe('/health');
+    expect(result.content).toContain('  health: { path: /health }   # found in src/routes/ops.js\n');
+    expect(result.detected).toContain('health check: `/health` (found in src/routes/ops.js)');
+  });
+
+  it('writes a canary that waits for enough traffic to judge, and rolls back only on failures', async () => {
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'api' }));
+    const config = validate((await initConfig(dir, {})).content);
+    const strategy = config.environments.production?.strategy;
+    expect(strategy).toMatchObject({
+      kind: 'canary',
+      steps: [
+        { kind: 'setWeight', weight: 20 },
+        { kind: 'pause', duration: 30_000 },
+        { kind: 'setWeight', weight: 50 },
+        { kind: 'pause', duration: 30_000 },
+      ],
+      analysis: { templates: ['error-rate'], startingStep: 0 },
+    });
+    expect(config.analysis.templates['error-rate']?.metrics).toEqual([
+      expect.objectContaining({
+        name: 'errors',
+        interval: 10_000,
+        count: undefined,
+        successCondition: 'result < 0.01',
+        failureLimit: 2,
+        inconclusiveLimit: 0,
+        sampleTimeout: 60_000,
+        provider: { kind: 'router', signal: 'errorRate', window: 60_000, minSamples: 20 },
+      }),
+    ]);
+  });
+
+  it('writes the canary docs/analysis.md shows as what init writes', async () => {
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'api' }));
+    const written = validate((await initConfig(dir, {})).content);
+    const docs = await readFile(new URL('../../docs/analysis.md', import.meta.url), 'utf8');
+    const shown =
+      /```yaml\n(environments:[\s\S]*?templateName: canary-errors[\s\S]*?)```/.exec(docs)?.[1] ?? '';
+    const parsed = parseConfig(`version: 1\nservice: api\nrun: { command: x }\n${shown}`, 'docs/analysis.md');
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const strategy = parsed.config.environments.production?.strategy;
+    expect(written.environments.production?.strategy).toEqual(
+      strategy?.kind === 'canary' && strategy.analysis
+        ? { ...strategy, analysis: { ...strategy.analysis, templates: ['error-rate'] } }
+        : 'the docs show a canary with background analysis',
+    );
+    expect(written.analysis.templates['error-rate']?.metrics).toEqual(
+      parsed.config.analysis.templates['canary-errors']?.metrics,
+    );
   });
 
   it('uses pnpm when it finds pnpm-lock.yaml, and ignores the npm placeholder test script', async () => {

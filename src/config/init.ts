@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FlowlineError } from '../core/errors.js';
+import { findHealthPath, HEALTH_PATHS, type HealthPathFound } from './init-detect.js';
 import { configJsonSchema, SCHEMA_FILE } from './json-schema.js';
 
 /**
@@ -50,13 +51,20 @@ export async function initConfig(repoDir: string, options: InitOptions = {}): Pr
   const file = path.join(repoDir, CONFIG_FILE);
   const detected: string[] = [];
   const node = await detectNode(repoDir, options.service, detected);
+  const health = await findHealthPath(repoDir);
   const content = node
-    ? nodeTemplate(node)
+    ? nodeTemplate(node, health)
     : genericTemplate(
         sanitizeName(options.service ?? path.basename(path.resolve(repoDir))),
         await trunkOf(repoDir),
+        health,
       );
   if (!node) detected.push('no package.json: wrote a generic template, fill in the commands');
+  detected.push(
+    health === undefined
+      ? `no health endpoint in the sources (looked for ${HEALTH_PATHS.join(', ')}): until the app serves one and \`run.health.path\` names it, an open port counts as healthy`
+      : `health check: \`${health.path}\` (found in ${health.file})`,
+  );
   try {
     await writeFile(file, content, { flag: options.force ? 'w' : 'wx' });
   } catch (error) {
@@ -137,7 +145,7 @@ async function detectNode(
   };
 }
 
-function nodeTemplate(d: Detected): string {
+function nodeTemplate(d: Detected, health: HealthPathFound | undefined): string {
   const build = d.scripts.has('build') ? `${d.install} && ${d.runScript} build` : d.install;
   const stages: string[] = [];
   const stage = (name: string, command: string, needs?: string) =>
@@ -163,12 +171,12 @@ function nodeTemplate(d: Detected): string {
     'stages:                       # run in parallel once their `needs` succeeded',
     ...stages,
     '',
-    ...runSection(d.start ?? 'node server.js', d.start === undefined),
+    ...runSection(d.start ?? 'node server.js', d.start === undefined, health),
     ...environmentsSection(),
   ].join('\n');
 }
 
-function genericTemplate(service: string, trunk: string): string {
+function genericTemplate(service: string, trunk: string, health: HealthPathFound | undefined): string {
   return [
     ...header(service, trunk),
     'build:',
@@ -182,7 +190,7 @@ function genericTemplate(service: string, trunk: string): string {
     '    steps:',
     '      - run: echo "add your test command here" && exit 1',
     '',
-    ...runSection('./start.sh', true),
+    ...runSection('./start.sh', true, health),
     ...environmentsSection(),
   ].join('\n');
 }
@@ -201,13 +209,19 @@ function header(service: string, trunk: string): string[] {
   ];
 }
 
-function runSection(command: string, placeholder: boolean): string[] {
+function runSection(command: string, placeholder: boolean, health: HealthPathFound | undefined): string[] {
   return [
     'run:',
     `  command: ${scalar(command)}${placeholder ? '   # TODO: how to start one instance' : ''}`,
     '  port: { env: PORT }         # listen on the port Flowline passes in $PORT',
     '  instances: 1',
-    '  # health: { path: /healthz } # without a path, an open port counts as healthy',
+    ...(health === undefined
+      ? [
+          '  # No health endpoint was found in the sources: until the app serves one (e.g. /healthz',
+          '  # answering 200) and `health.path` names it, an open port counts as healthy.',
+          '  # health: { path: /healthz }',
+        ]
+      : [`  health: { path: ${health.path} }   # found in ${health.file}`]),
     '',
   ];
 }
@@ -225,9 +239,11 @@ function environmentsSection(): string[] {
     '      canary:',
     '        steps:',
     '          - setWeight: 20',
-    '          - pause: { duration: 1m }',
+    '          - pause: { duration: 30s }',
     '          - setWeight: 50',
-    '          - pause: { duration: 1m }',
+    '          - pause: { duration: 30s }',
+    '        # Watches the canary through every step: failing rolls back at once; too little',
+    '        # traffic to judge pauses the release (`flowline release promote|abort`).',
     '        analysis: { templates: [{ templateName: error-rate }] }',
     '',
     'analysis:',
@@ -236,9 +252,11 @@ function environmentsSection(): string[] {
     '      metrics:',
     '        - name: errors',
     '          interval: 10s',
-    '          successCondition: result < 0.01',
-    '          failureLimit: 2',
-    '          provider: { router: { signal: errorRate } }',
+    '          successCondition: result < 0.01   # under 1% of the canary’s requests fail',
+    '          failureLimit: 2                   # the third failed measurement rolls back',
+    '          # Each measurement waits (up to `sampleTimeout`, 1m) until the canary served',
+    '          # `minSamples` requests in the window since it took traffic; fewer is inconclusive.',
+    '          provider: { router: { signal: errorRate, window: 1m, minSamples: 20 } }',
     '',
   ];
 }

@@ -200,6 +200,14 @@ const providerSchema = exactlyOne(
             .enum(ROUTER_SIGNALS)
             .describe('Golden signal measured by the router for the new version.'),
           window: durationWithDefault('Time window the signal is computed over.', '1m'),
+          minSamples: z
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe(
+              'Fewest requests the canary must have served in the window (and the baseline too, when a condition reads `baseline`) before the signal is judged; fewer is no data, and the analysis waits for more up to `sampleTimeout`. Default 20, and 0 for `requestRate`.',
+            ),
         })
         .optional()
         .describe("Flowline's router: golden signals of the new version."),
@@ -293,7 +301,13 @@ const metricSchema = z
       .int()
       .min(0)
       .default(0)
-      .describe('Inconclusive measurements tolerated before the analysis is inconclusive (pauses).'),
+      .describe(
+        'Inconclusive measurements tolerated (over the whole run, as Argo Rollouts counts them); one more ends the analysis Inconclusive and pauses the release until promoted or aborted.',
+      ),
+    sampleTimeout: durationWithDefault(
+      'How long one measurement waits for data (or enough samples) before it counts as Inconclusive; `0s` does not wait.',
+      '1m',
+    ),
     consecutiveErrorLimit: z
       .number()
       .int()

@@ -187,13 +187,21 @@ export interface Metric {
   readonly failureLimit: number;
   readonly inconclusiveLimit: number;
   readonly consecutiveErrorLimit: number;
+  /** How long a measurement without (enough) data is retried before it counts as Inconclusive. */
+  readonly sampleTimeout: Millis;
   readonly provider: Provider;
 }
 
 export type RouterSignal = (typeof ROUTER_SIGNALS)[number];
 
 export type Provider =
-  | { readonly kind: 'router'; readonly signal: RouterSignal; readonly window: Millis }
+  | {
+      readonly kind: 'router';
+      readonly signal: RouterSignal;
+      readonly window: Millis;
+      /** Fewest requests in the window before the signal is judged; unset: 20 (0 for `requestRate`). */
+      readonly minSamples?: number | undefined;
+    }
   | {
       readonly kind: 'prometheus';
       readonly address: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlowlineError } from './errors.js';
-import { DURATION_PATTERN, parseDuration, parseWhen, requireDuration } from './time.js';
+import { DURATION_PATTERN, formatDuration, parseDuration, parseWhen, requireDuration } from './time.js';
 
 describe('parseDuration', () => {
   it('reads every unit, decimals and combinations into milliseconds', () => {
@@ -23,6 +23,18 @@ describe('parseDuration', () => {
     for (const text of ['2w', '1w2d', '0.5h', '1x', '1', 'ms']) {
       expect(parseDuration(text) !== undefined, text).toBe(DURATION_PATTERN.test(text));
     }
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes milliseconds as the shortest duration flowline.yaml would accept', () => {
+    const written = [0, 1, 750, 1000, 2500, 10_000, 60_000, 90_000, 3_600_000, 5_415_250].map(formatDuration);
+    expect(written).toEqual(['0s', '1ms', '750ms', '1s', '2.5s', '10s', '1m', '1m30s', '1h', '1h30m15.25s']);
+  });
+
+  it('reads back to the same milliseconds', () => {
+    for (const ms of [1, 999, 1001, 59_999, 61_001, 7_265_432])
+      expect(parseDuration(formatDuration(ms))).toBe(ms);
   });
 });
 

@@ -34,6 +34,30 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
+/**
+ * Milliseconds written as a duration that {@link parseDuration} reads back: `0s`, `750ms`, `2.5s`,
+ * `10s`, `1m`, `1m30s`, `2h`. What analysis messages state their windows and waits in.
+ */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms));
+  if (total === 0) return '0s';
+  if (total < 1000) return `${total}ms`;
+  if (total < 60_000) return `${Number((total / 1000).toFixed(3))}s`;
+  const parts: string[] = [];
+  let rest = total;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest > 0) parts.push(`${Number((rest / 1000).toFixed(3))}s`);
+  return parts.join('');
+}
+
 /** The one message for a refused duration: `` `5 sec` is not a duration `` (of at least `min`). */
 export function durationMessage(text: string, min?: string): string {
   return `\`${text}\` is not a duration${min === undefined ? '' : ` of ${min} or more`}`;

@@ -1,13 +1,14 @@
 import type { CanaryStrategy } from '../config/index.js';
 import type {
   Analyze,
+  AnalyzeOutcome,
   CanaryResumePoint,
   DeployControllerDeps,
   ReleaseProgress,
   Rollout,
   RolloutOutcome,
 } from './deps.js';
-import type { ReleaseControl } from './release-control.js';
+import { holdInconclusive, type ReleaseControl } from './release-control.js';
 import { abandon, promote, switchTraffic } from './traffic.js';
 
 type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'> & {
@@ -17,12 +18,22 @@ type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock
   readonly announce?: ((type: string, message: string) => void) | undefined;
 };
 
+/** Background analysis under way: stopped when the steps are done, then judged as it stands. */
+interface Background {
+  readonly stop: AbortController;
+  readonly done: Promise<AnalyzeOutcome>;
+  /** It ended by itself (failed, or inconclusive and held the release): its verdict was acted on. */
+  ended: boolean;
+}
+
 /**
  * A canary release, step by step as in Argo Rollouts: `setWeight` shifts traffic, `pause` waits
  * (for a duration, or until promoted), `analysis` measures and may fail the release. Background
  * analysis runs alongside from `startingStep`. Any failure or an abort sends all traffic back to
- * the stable revision at once and stops the canary. With `from`, steps before it are taken as
- * done (a restarted Flowline carrying the release on, see recovery.ts).
+ * the stable revision at once and stops the canary. An analysis that ends Inconclusive (a step's,
+ * or the background's) holds the release where it is, traffic unchanged, until promoted (carry on;
+ * background analysis then measures again) or aborted (roll back). With `from`, steps before it are
+ * taken as done (a restarted Flowline carrying the release on, see recovery.ts).
  */
 export async function runCanary(
   deps: Deps,
@@ -41,18 +52,23 @@ export async function runCanary(
     return { ok: true };
   }
   const routing = strategy.trafficRouting;
-  const match =
-    routing.header !== undefined || routing.cookie !== undefined
-      ? {
-          match: {
-            revision: r.revision,
-            ...(routing.header === undefined ? {} : { header: routing.header }),
-            ...(routing.cookie === undefined ? {} : { cookie: routing.cookie }),
-          },
-        }
-      : {};
-  const setWeight = (weight: number) =>
-    switchTraffic(
+  const pinned = routing.header !== undefined || routing.cookie !== undefined;
+  const match = pinned
+    ? {
+        match: {
+          revision: r.revision,
+          ...(routing.header === undefined ? {} : { header: routing.header }),
+          ...(routing.cookie === undefined ? {} : { cookie: routing.cookie }),
+        },
+      }
+    : {};
+  const servesTraffic = (weight: number) => weight > 0 || pinned;
+  // When the canary began to take traffic: analysis windows reach back to it, so a first measurement
+  // sees what it served since, not only what came after the analysis began. A release carried on
+  // after a restart counts from the restart (the router's figures started again then).
+  let since = from.step > 0 && servesTraffic(from.weight) ? deps.clock.now() : undefined;
+  const setWeight = async (weight: number) => {
+    await switchTraffic(
       deps,
       r,
       [
@@ -61,34 +77,54 @@ export async function runCanary(
       ],
       { ...match, sticky: routing.sticky },
     );
+    if (since === undefined && servesTraffic(weight)) since = deps.clock.now();
+  };
   const fail = async (reason: string): Promise<RolloutOutcome> => {
     control.abort(reason);
     await abandon(deps, r, reason);
     progress(`✘ ${reason}; all traffic is back on ${stable}`);
     return { ok: false, reason };
   };
-
   let weight = from.weight;
-  let background: Promise<void> | undefined;
+  const hold = (at: string, reason: string) =>
+    holdInconclusive(
+      control,
+      { progress, announce: deps.announce },
+      {
+        at: `${at} (${weight}% on ${r.revision})`,
+        environment: r.environment,
+        reason,
+        promote: 'carries on',
+        abort: `sends all traffic back to ${stable}`,
+      },
+    );
+
+  let background: Background | undefined;
+  const backgroundFrom = (index: number) => {
+    if (background !== undefined || strategy.analysis === undefined) return;
+    if (index < strategy.analysis.startingStep) return;
+    background = startBackground(deps, r, strategy.analysis.templates, since, control, progress, hold);
+  };
   const steps = strategy.steps;
   for (const [index, step] of steps.entries()) {
     if (index < from.step) continue;
     if (control.aborted !== undefined) return fail(control.aborted);
     if (control.takeFullPromotion()) break;
+    // A person's pause, or a hold by an inconclusive background analysis, stops before the next step.
+    if ((await control.whilePaused(deps.sleep)) === 'aborted') return fail(control.aborted ?? 'aborted');
+    if (control.takeFullPromotion()) break;
+    // Promoted past an inconclusive background analysis: it measures again from here.
+    if (background?.ended) background = undefined;
     const label = `step ${index + 1}/${steps.length}`;
-    if (
-      background === undefined &&
-      strategy.analysis !== undefined &&
-      index >= strategy.analysis.startingStep
-    ) {
-      background = startBackground(deps, r, strategy.analysis.templates, control, progress);
-    }
     await deps.records.setPhase(r.deploymentId, `step:${index}`, { state: { step: index, weight } });
+    // Background analysis starting at a setWeight step measures once that weight is set.
+    if (step.kind !== 'setWeight') backgroundFrom(index);
     switch (step.kind) {
       case 'setWeight':
         weight = step.weight;
         await setWeight(weight);
         progress(`${label}: setWeight ${weight}% → ${r.revision} (stable ${stable} ${100 - weight}%)`);
+        backgroundFrom(index);
         break;
       case 'pause': {
         deps.announce?.('release.paused', `${label}: paused at ${weight}%`);
@@ -109,10 +145,18 @@ export async function runCanary(
           rollout: r,
           signal: control.abortSignal,
           background: false,
+          since,
           onProgress: progress,
         });
-        if (!outcome.ok) return fail(outcome.reason);
-        progress(`${label}: analysis passed`);
+        if (control.aborted !== undefined) return fail(control.aborted);
+        if (outcome.ok) {
+          progress(`${label}: analysis passed`);
+          break;
+        }
+        if (outcome.inconclusive !== true) return fail(outcome.reason);
+        hold(label, outcome.reason);
+        if ((await control.whilePaused(deps.sleep)) === 'aborted') return fail(control.aborted ?? 'aborted');
+        progress(`${label}: promoted past the inconclusive analysis`);
         break;
       }
       case 'setCanaryScale':
@@ -128,31 +172,66 @@ export async function runCanary(
   }
   if (control.aborted !== undefined) return fail(control.aborted);
 
+  // The steps are done: background analysis is judged as it stands. One that never measured
+  // anything holds the release, unless a person promoted it fully.
+  const full = control.takeFullPromotion();
+  const running = background as Background | undefined;
+  if (running !== undefined && !running.ended) {
+    running.stop.abort();
+    const outcome = await running.done;
+    if (control.aborted !== undefined) return fail(control.aborted);
+    if (!outcome.ok && outcome.inconclusive !== true) return fail(outcome.reason);
+    if (!outcome.ok && !full) hold(`after step ${steps.length}/${steps.length}`, outcome.reason);
+  }
+  if ((await control.whilePaused(deps.sleep)) === 'aborted') return fail(control.aborted ?? 'aborted');
+
   await deps.records.setPhase(r.deploymentId, 'switching');
   await switchTraffic(deps, r, [{ revision: r.revision, weight: 100 }]);
-  control.abort('released'); // stops background analysis
-  await background;
   progress(`✔ promoted: ${r.revision} takes all traffic`);
   await promote(deps, r, r.keepWarmMs);
   return { ok: true };
 }
 
-/** Background analysis: a failure aborts the release at once, wherever it is. */
+/**
+ * Background analysis: a failure aborts the release at once, wherever it is; an inconclusive end
+ * holds it (`hold`). Stopped by the release, it is judged by the caller instead.
+ */
 function startBackground(
   deps: Deps,
   r: Rollout,
   templates: readonly string[],
+  since: Date | undefined,
   control: ReleaseControl,
   progress: ReleaseProgress,
-): Promise<void> {
+  hold: (at: string, reason: string) => void,
+): Background | undefined {
   if (deps.analyze === undefined) {
     control.abort('background analysis needs metric providers, and none are configured');
-    return Promise.resolve();
+    return undefined;
   }
   progress(`background analysis: ${templates.join(', ')}`);
-  return deps
-    .analyze({ templates, rollout: r, signal: control.abortSignal, background: true, onProgress: progress })
-    .then((outcome) => {
-      if (!outcome.ok && control.aborted === undefined) control.abort(outcome.reason);
-    });
+  const stop = new AbortController();
+  const done = deps
+    .analyze({
+      templates,
+      rollout: r,
+      signal: AbortSignal.any([control.abortSignal, stop.signal]),
+      background: true,
+      since,
+      onProgress: progress,
+    })
+    .catch(
+      (error: unknown): AnalyzeOutcome => ({
+        ok: false,
+        reason: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  const background: Background = { stop, done, ended: false };
+  void done.then((outcome) => {
+    if (stop.signal.aborted || control.aborted !== undefined || outcome.ok) return;
+    background.ended = true;
+    if (outcome.inconclusive === true) hold('background analysis', outcome.reason);
+    else control.abort(outcome.reason);
+  });
+  return background;
 }

@@ -30,9 +30,11 @@ import { runRollout } from './rollout.js';
  */
 export class DeployController {
   private readonly busy = new Map<string, 'claimed'>();
-  private readonly releases = new ActiveReleases();
+  private readonly releases: ActiveReleases;
 
-  constructor(private readonly deps: DeployControllerDeps) {}
+  constructor(private readonly deps: DeployControllerDeps) {
+    this.releases = new ActiveReleases(() => deps.clock.now().getTime());
+  }
 
   async deploy(request: DeployRequest): Promise<DeployOutcome> {
     const { service, environment } = request;

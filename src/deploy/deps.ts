@@ -85,12 +85,25 @@ export interface MeasurementEntry {
 export type Analyze = (input: {
   readonly templates: readonly string[];
   readonly rollout: Rollout;
-  /** Stops the analysis (abort, promotion, end of the release). */
+  /** Stops the analysis (abort, promotion, end of the release); it is then judged as it stands. */
   readonly signal: AbortSignal;
   /** Background analysis measures until stopped instead of `count` times. */
   readonly background: boolean;
+  /**
+   * When the analysed revision began to take traffic: windows reach back to it, never before. Unset:
+   * it takes none yet (blue-green before the switch), so only what comes from now on is measured.
+   */
+  readonly since?: Date | undefined;
   readonly onProgress: ReleaseProgress;
-}) => Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
+}) => Promise<AnalyzeOutcome>;
+
+/**
+ * What an analysis concluded. Inconclusive (no data, too few samples, beyond `inconclusiveLimit`)
+ * is not a failure: the release pauses until someone promotes or aborts it, never rolls back.
+ */
+export type AnalyzeOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: string; readonly inconclusive?: boolean | undefined };
 
 /**
  * Where a release carries on after a restart: a canary at its step, or a blue-green deployment

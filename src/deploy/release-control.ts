@@ -2,19 +2,23 @@ import { FlowlineError } from '../core/errors.js';
 
 /**
  * The control surface of a running release: promote, pause, resume, abort. The rollout waits on
- * it during pauses and checks it between steps; the API and CLI act on it by environment.
+ * it during pauses and checks it between steps; the API and CLI act on it by environment. Besides a
+ * person's `pause`, the release itself can be held: an analysis that ended Inconclusive holds it
+ * where it is until someone promotes (carry on) or aborts (roll back); `resume` does not end a hold.
  */
 export type ControlAction = 'promote' | 'promoteFull' | 'pause' | 'resume' | 'abort';
 
 export class ReleaseControl {
   private paused = false;
+  private holdReason: string | undefined;
   private promoteRequested: 'step' | 'full' | undefined;
   private abortReason: string | undefined;
   private wake: (() => void) | undefined;
   readonly abortSignal: AbortSignal;
   private readonly abortController = new AbortController();
 
-  constructor() {
+  /** `now`: milliseconds on the clock timed pauses are measured on (injected with the sleep). */
+  constructor(private readonly now: () => number = Date.now) {
     this.abortSignal = this.abortController.signal;
   }
 
@@ -22,13 +26,32 @@ export class ReleaseControl {
     return this.paused;
   }
 
+  /** Why the release is held (an inconclusive analysis), until promoted or aborted. */
+  get heldFor(): string | undefined {
+    return this.holdReason;
+  }
+
   get aborted(): string | undefined {
     return this.abortReason;
   }
 
-  /** Promote past the current pause (`step`) or skip every remaining step (`full`). */
+  /** Holds the release where it is until promoted or aborted. */
+  hold(reason: string): void {
+    this.holdReason = reason;
+    this.notify();
+  }
+
+  /**
+   * Promote past the current pause (`step`) or skip every remaining step (`full`). A hold takes
+   * the promotion: it ends the hold and is used up there, not by the next pause.
+   */
   promote(full: boolean): void {
-    this.promoteRequested = full ? 'full' : (this.promoteRequested ?? 'step');
+    if (this.holdReason !== undefined) {
+      this.holdReason = undefined;
+      if (full) this.promoteRequested = 'full';
+    } else {
+      this.promoteRequested = full ? 'full' : (this.promoteRequested ?? 'step');
+    }
     this.paused = false;
     this.notify();
   }
@@ -55,22 +78,42 @@ export class ReleaseControl {
 
   /**
    * Waits for `ms` (undefined: until promoted), or less if promoted or aborted, and while paused
-   * beyond it. Resolves to why it stopped waiting.
+   * or held beyond it. Resolves to why it stopped waiting.
    */
   async wait(
     ms: number | undefined,
     sleep: (ms: number, signal: AbortSignal) => Promise<void>,
   ): Promise<'elapsed' | 'promoted' | 'aborted'> {
-    const started = Date.now();
+    const started = this.now();
     for (;;) {
       if (this.abortReason !== undefined) return 'aborted';
-      if (this.promoteRequested !== undefined && !this.paused) {
+      const stopped = this.paused || this.holdReason !== undefined;
+      if (this.promoteRequested !== undefined && !stopped) {
         if (this.promoteRequested === 'step') this.promoteRequested = undefined;
         return 'promoted';
       }
-      const left = ms === undefined ? undefined : ms - (Date.now() - started);
-      if (left !== undefined && left <= 0 && !this.paused) return 'elapsed';
-      await this.nap(left === undefined || this.paused ? 60_000 : left, sleep);
+      const left = ms === undefined ? undefined : ms - (this.now() - started);
+      if (left !== undefined && left <= 0 && !stopped) return 'elapsed';
+      await this.nap(left === undefined || stopped ? 60_000 : left, sleep);
+    }
+  }
+
+  /**
+   * Between steps: returns at once unless paused or held; then waits until resumed (a pause) or
+   * promoted (either; the promotion is used up here), or aborted.
+   */
+  async whilePaused(
+    sleep: (ms: number, signal: AbortSignal) => Promise<void>,
+  ): Promise<'continued' | 'aborted'> {
+    let waited = false;
+    for (;;) {
+      if (this.abortReason !== undefined) return 'aborted';
+      if (!this.paused && this.holdReason === undefined) {
+        if (waited && this.promoteRequested === 'step') this.promoteRequested = undefined;
+        return 'continued';
+      }
+      waited = true;
+      await this.nap(60_000, sleep);
     }
   }
 
@@ -98,6 +141,9 @@ export class ReleaseControl {
 export class ActiveReleases {
   private readonly releases = new Map<string, { deploymentId: string; control: ReleaseControl }>();
 
+  /** `now`: the clock the releases' timed pauses are measured on. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** Runs `release` with a fresh control that can be acted on by environment until it settles. */
   async track<T>(
     service: string,
@@ -106,7 +152,7 @@ export class ActiveReleases {
     release: (control: ReleaseControl) => Promise<T>,
   ): Promise<T> {
     const key = `${service}/${environment}`;
-    const control = new ReleaseControl();
+    const control = new ReleaseControl(this.now);
     this.releases.set(key, { deploymentId, control });
     try {
       return await release(control);
@@ -160,4 +206,34 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Holds a release whose analysis could not decide (no data, too few samples), and says so where
+ * people look: a progress line (the journal keeps it) and a `release.paused` event. Traffic stays as
+ * it is; the caller then waits on {@link ReleaseControl.whilePaused}. No data alone never rolls back.
+ */
+export function holdInconclusive(
+  control: ReleaseControl,
+  say: {
+    readonly progress: (line: string) => void;
+    readonly announce?: ((type: string, message: string) => void) | undefined;
+  },
+  what: {
+    /** Where the release stands: `step 3/5 (50% on r2)`, `before the switch`. */
+    readonly at: string;
+    readonly environment: string;
+    readonly reason: string;
+    /** What a promote does now: `carries on`, `switches traffic to r2`. */
+    readonly promote: string;
+    /** What an abort does now: `sends all traffic back to r1`. */
+    readonly abort: string;
+  },
+): void {
+  control.hold(what.reason);
+  const paused = `${what.at}: paused, the analysis was inconclusive: ${what.reason}`;
+  say.progress(
+    `⏸ ${paused}. \`flowline release promote ${what.environment}\` ${what.promote}; \`flowline release abort ${what.environment}\` ${what.abort}`,
+  );
+  say.announce?.('release.paused', paused);
 }

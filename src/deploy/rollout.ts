@@ -1,9 +1,16 @@
 import { FlowlineError } from '../core/errors.js';
 import { counted } from '../core/plural.js';
 import { runCanary } from './canary.js';
-import type { DeployControllerDeps, ReleaseProgress, ResumePoint, Rollout, RolloutOutcome } from './deps.js';
+import type {
+  AnalyzeOutcome,
+  DeployControllerDeps,
+  ReleaseProgress,
+  ResumePoint,
+  Rollout,
+  RolloutOutcome,
+} from './deps.js';
 import type { InstanceRef } from './ports.js';
-import type { ReleaseControl } from './release-control.js';
+import { holdInconclusive, type ReleaseControl } from './release-control.js';
 import { runSmokeChecks } from './smoke.js';
 import { abandon, promote, retireDue, switchTraffic } from './traffic.js';
 
@@ -29,7 +36,8 @@ export async function runRollout(
 ): Promise<RolloutOutcome> {
   try {
     if (resumeAt === undefined) return await drive(deps, r, control, progress);
-    if (resumeAt === 'postAnalysis') return await afterSwitch(deps, r, control, progress);
+    // Measured from the restart: the router's figures of before it are gone.
+    if (resumeAt === 'postAnalysis') return await afterSwitch(deps, r, control, progress, undefined);
     if (r.strategy.kind !== 'canary') {
       throw new FlowlineError(
         'FLOWLINE_INTERNAL',
@@ -93,12 +101,30 @@ async function drive(
         progress,
         strategy.kind === 'blueGreen' ? strategy.prePromotionAnalysis?.templates : undefined,
         'pre-promotion',
+        undefined,
       );
-      if (!pre.ok) return fail(pre.reason);
+      if (control.aborted !== undefined) return fail(control.aborted);
+      if (!pre.ok && pre.inconclusive !== true) return fail(pre.reason);
+      if (!pre.ok) {
+        // Nothing has changed for users yet: the new stack waits beside the old one.
+        holdInconclusive(
+          control,
+          { progress, announce: deps.announce },
+          {
+            at: `pre-promotion analysis, before the switch (${r.stable ?? 'nothing'} serves)`,
+            environment: r.environment,
+            reason: pre.reason,
+            promote: `switches traffic to ${r.revision}`,
+            abort: `stops ${r.revision}`,
+          },
+        );
+        if ((await control.whilePaused(deps.sleep)) === 'aborted') return fail(control.aborted ?? 'aborted');
+      }
       await deps.records.setPhase(r.deploymentId, 'switching');
       await switchTraffic(deps, r, [{ revision: r.revision, weight: 100 }]);
+      const switchedAt = deps.clock.now();
       progress(`✔ traffic switched to ${r.revision} on ${deps.urlFor(r.host)}`);
-      return afterSwitch(deps, r, control, progress);
+      return afterSwitch(deps, r, control, progress, switchedAt);
     }
     case 'canary':
       return runCanary(deps, r, r.strategy, control, progress);
@@ -108,22 +134,41 @@ async function drive(
 /**
  * After the switch: the post-promotion analysis, then promotion. The phase `analysis` is
  * recorded first, so a restart during the analysis runs it again (recovery.ts) instead of taking
- * an unchecked revision for a good one.
+ * an unchecked revision for a good one. An inconclusive analysis holds the release with traffic
+ * on the new revision and the old one still running (not yet warm, so not retired): promote
+ * finishes the release, abort switches back.
  */
 async function afterSwitch(
   deps: RolloutDeps,
   r: Rollout,
   control: ReleaseControl,
   progress: ReleaseProgress,
+  switchedAt: Date | undefined,
 ): Promise<RolloutOutcome> {
   const templates = r.strategy.kind === 'blueGreen' ? r.strategy.postPromotionAnalysis?.templates : undefined;
   if (templates !== undefined && templates.length > 0) {
     await deps.records.setPhase(r.deploymentId, 'analysis');
-    const post = await analysis(deps, r, control, progress, templates, 'post-promotion');
+    const post = await analysis(deps, r, control, progress, templates, 'post-promotion', switchedAt);
+    const giveUp = async (reason: string): Promise<RolloutOutcome> => {
+      await abandon(deps, r, reason);
+      progress(`✘ ${reason}`);
+      return { ok: false, reason };
+    };
+    if (control.aborted !== undefined) return giveUp(control.aborted);
+    if (!post.ok && post.inconclusive !== true) return giveUp(post.reason);
     if (!post.ok) {
-      await abandon(deps, r, post.reason);
-      progress(`✘ ${post.reason}`);
-      return post;
+      holdInconclusive(
+        control,
+        { progress, announce: deps.announce },
+        {
+          at: `post-promotion analysis, after the switch (${r.revision} serves)`,
+          environment: r.environment,
+          reason: post.reason,
+          promote: 'finishes the release',
+          abort: r.stable === undefined ? `stops ${r.revision}` : `switches traffic back to ${r.stable}`,
+        },
+      );
+      if ((await control.whilePaused(deps.sleep)) === 'aborted') return giveUp(control.aborted ?? 'aborted');
     }
   }
   await promote(deps, r, r.keepWarmMs);
@@ -145,7 +190,8 @@ async function analysis(
   progress: ReleaseProgress,
   templates: readonly string[] | undefined,
   when: string,
-): Promise<RolloutOutcome> {
+  since: Date | undefined,
+): Promise<AnalyzeOutcome> {
   if (templates === undefined || templates.length === 0) return { ok: true };
   if (deps.analyze === undefined)
     return { ok: false, reason: `${when} analysis needs metric providers, and none are configured` };
@@ -155,7 +201,9 @@ async function analysis(
     rollout: r,
     signal: control.abortSignal,
     background: false,
+    since,
     onProgress: progress,
   });
-  return outcome.ok ? outcome : { ok: false, reason: `${when} analysis failed: ${outcome.reason}` };
+  if (outcome.ok || outcome.inconclusive === true) return outcome;
+  return { ok: false, reason: `${when} analysis failed: ${outcome.reason}` };
 }

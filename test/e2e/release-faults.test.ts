@@ -232,7 +232,10 @@ beforeAll(async () => {
   await artifactOf('crash.yaml');
   await serve();
   for (const environment of ['production', 'bluegreen', 'analysed']) {
+    // The analysis after the switch judges only requests: give it some (no data never passes).
+    const load = steadyLoad(Number(new URL(routerUrl).port), `${environment}.hello.localhost`);
     const first = await cli('deploy', environment, '--artifact', await artifactOf('flowline.yaml'));
+    await load.stop();
     expect(first.code, first.stderr).toBe(0);
   }
 }, 120_000);
@@ -358,7 +361,8 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
 
 describe('Flowline killed with SIGKILL during the analysis after a blue-green switch', () => {
   it('does not take the revision for a good one: after the restart its analysis runs again, then it is promoted', async () => {
-    const load = steadyLoad(Number(new URL(routerUrl).port), 'analysed.hello.localhost');
+    const port = new URL(routerUrl).port;
+    const load = steadyLoad(Number(port), 'analysed.hello.localhost');
     const following = cli('deploy', 'analysed', '--artifact', await artifactOf('flowline.yaml'));
     await until(
       'the post-promotion analysis',
@@ -376,7 +380,8 @@ describe('Flowline killed with SIGKILL during the analysis after a blue-green sw
     expect(followed.stderr).toContain('`flowline release status analysed -w`');
     expect(followed.stderr).not.toMatch(/^\s+at /m);
 
-    await serve();
+    // On the same port, so the load reaches the analysis run again: it judges requests, not silence.
+    await serve('--router-port', port);
     const resumed = await release('analysed');
     expect(resumed.deployment.status).toBe('running');
     expect(resumed.journal.map((l) => l.message)).toContainEqual(

@@ -60,16 +60,44 @@ describe('the router provider', () => {
     );
     expect(await idle.measure(routerMetric('errorRate'), ctx())).toEqual({
       kind: 'noData',
-      reason: 'canary r2 served no requests in the last 60s',
+      reason: 'canary r2 served 0 requests in the last 1m (minSamples 20)',
     });
     expect(await idle.measure(routerMetric('requestRate'), ctx())).toMatchObject({ kind: 'value', value: 0 });
   });
 
+  it('judges a signal only on minSamples requests of the canary (default 20; 0 for requestRate)', async () => {
+    const few = createRouterProvider(
+      fakeRouter({ signals: (revision) => signals(revision === 'r2' ? 19 : 400, 1) }),
+    );
+    expect(await few.measure(routerMetric('errorRate'), ctx({ windowMs: 4000 }))).toEqual({
+      kind: 'noData',
+      reason: 'canary r2 served 19 requests in the last 4s (minSamples 20)',
+    });
+    expect(await few.measure(routerMetric('requestRate'), ctx())).toMatchObject({ kind: 'value' });
+    const five = metric({
+      name: 'm',
+      provider: { kind: 'router', signal: 'errorRate', window: 60_000, minSamples: 5 },
+    }) as MetricOf<'router'>;
+    expect(await few.measure(five, ctx())).toMatchObject({ kind: 'value', value: 1 / 19 });
+    const strict = { ...five, provider: { ...five.provider, minSamples: 500 } };
+    expect(await few.measure(strict, ctx({ wantBaseline: false }))).toMatchObject({ kind: 'noData' });
+    // With `baseline` in a condition, the baseline needs as many requests as the canary.
+    const tight = { ...five, provider: { ...five.provider, minSamples: 19 } };
+    const thin = createRouterProvider(
+      fakeRouter({ signals: (revision) => signals(revision === 'r2' ? 19 : 3, 0) }),
+    );
+    expect(await thin.measure(tight, ctx({ wantBaseline: true }))).toEqual({
+      kind: 'noData',
+      reason: 'baseline r1 served 3 requests in the last 1m (minSamples 19)',
+    });
+    expect(await thin.measure(tight, ctx({ wantBaseline: false }))).toMatchObject({ kind: 'value' });
+  });
+
   it('has no data when the router reports a signal as null', async () => {
-    const partial = createRouterProvider(fakeRouter({ signals: () => ({ ...signals(5, 0), p99: null }) }));
+    const partial = createRouterProvider(fakeRouter({ signals: () => ({ ...signals(50, 0), p99: null }) }));
     expect(await partial.measure(routerMetric('latencyP99'), ctx())).toEqual({
       kind: 'noData',
-      reason: 'the router has no latencyP99 for canary r2 in the last 60s',
+      reason: 'the router has no latencyP99 for canary r2 in the last 1m',
     });
   });
 
@@ -81,7 +109,7 @@ describe('the router provider', () => {
       ),
     ).toEqual({
       kind: 'noData',
-      reason: 'baseline gone served no requests in the last 60s',
+      reason: 'baseline gone served 0 requests in the last 1m (minSamples 20)',
     });
     expect(
       await provider.measure(

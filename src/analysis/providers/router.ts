@@ -1,6 +1,7 @@
 import type { RouterSignal } from '../../config/index.js';
+import { formatDuration } from '../../core/time.js';
 import { type Direction, judge, type Statistic } from '../stats/judge.js';
-import type { MetricProvider, RouterSignals, RouterSignalsSource, SampleKind } from '../types.js';
+import type { MetricOf, MetricProvider, RouterSignals, RouterSignalsSource, SampleKind } from '../types.js';
 
 /**
  * The two providers fed by Flowline's own router, which need no setup: `router` reads one golden
@@ -16,8 +17,15 @@ const FIELD: Record<RouterSignal, keyof RouterSignals> = {
   requestRate: 'ratePerSec',
 };
 
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+/**
+ * Requests a revision must have served in the window before its signal is judged. A rate over a
+ * handful of requests is noise: at 5 requests one error is 20%. A request rate needs no minimum
+ * (0 requests is a rate of 0, a value).
+ */
+export const DEFAULT_MIN_REQUESTS = 20;
+
+export function minRequests(provider: MetricOf<'router'>['provider']): number {
+  return provider.minSamples ?? (provider.signal === 'requestRate' ? 0 : DEFAULT_MIN_REQUESTS);
 }
 
 export function createRouterProvider(source: RouterSignalsSource): MetricProvider<'router'> {
@@ -25,23 +33,27 @@ export function createRouterProvider(source: RouterSignalsSource): MetricProvide
     async measure(metric, ctx) {
       const { signal: name } = metric.provider;
       const options = { windowMs: ctx.windowMs, signal: ctx.signal };
-      const window = `the last ${seconds(ctx.windowMs)}`;
-      const canary = await source.signals(ctx.service, ctx.environment, ctx.canaryRevision, options);
+      const window = `the last ${formatDuration(ctx.windowMs)}`;
+      const least = minRequests(metric.provider);
       // Rates of a revision without traffic are 0/0: no data. A request rate of 0 is a measurement.
-      if (canary === undefined || (canary.requests === 0 && name !== 'requestRate')) {
-        return { kind: 'noData', reason: `canary ${ctx.canaryRevision} served no requests in ${window}` };
+      const enough = (requests: number) => requests >= least && (requests > 0 || name === 'requestRate');
+      const served = (who: string, requests: number) =>
+        `${who} served ${requests} request${requests === 1 ? '' : 's'} in ${window}` +
+        (least > 1 ? ` (minSamples ${least})` : '');
+      // What waiting cannot mend comes first.
+      if (ctx.wantBaseline && ctx.baselineRevision === undefined)
+        return { kind: 'noData', reason: 'there is no baseline revision' };
+      const canary = await source.signals(ctx.service, ctx.environment, ctx.canaryRevision, options);
+      if (canary === undefined || !enough(canary.requests)) {
+        return { kind: 'noData', reason: served(`canary ${ctx.canaryRevision}`, canary?.requests ?? 0) };
       }
       const base =
         ctx.baselineRevision === undefined
           ? undefined
           : await source.signals(ctx.service, ctx.environment, ctx.baselineRevision, options);
       const baseUsable = base !== undefined && (base.requests > 0 || name === 'requestRate');
-      if (ctx.wantBaseline && !baseUsable) {
-        const which =
-          ctx.baselineRevision === undefined
-            ? 'there is no baseline revision'
-            : `baseline ${ctx.baselineRevision} served no requests in ${window}`;
-        return { kind: 'noData', reason: which };
+      if (ctx.wantBaseline && (base === undefined || !enough(base.requests))) {
+        return { kind: 'noData', reason: served(`baseline ${ctx.baselineRevision}`, base?.requests ?? 0) };
       }
       const value = canary[FIELD[name]];
       const baseline = baseUsable ? base[FIELD[name]] : null;

@@ -1,0 +1,182 @@
+import { createCatalog } from '../catalog/index.js';
+import type { Strategy } from '../config/index.js';
+import type { tempStore } from '../store/testing.js';
+import type { Analyze, AnalyzeOutcome, Rollout, RolloutOutcome } from './deps.js';
+import type { RevisionRuntime, RevisionSpec, TrafficRouter } from './ports.js';
+import { DeployRecords, type StoredTarget } from './records.js';
+import { ReleaseControl } from './release-control.js';
+import { runRollout } from './rollout.js';
+
+/**
+ * A release run for tests of the rollout: a real store (the test's temp store), `stable` live with all traffic, a deployment of `canary` about to start, a runtime whose
+ * instances are always healthy and a router that keeps the last route it was given. Waits end only
+ * when the release is acted on: the sleep never elapses by itself.
+ */
+
+export type AnalyzeCall = Parameters<Analyze>[0];
+
+/** What a person reading the progress sees of the release, and can act on. */
+export interface ReleaseView {
+  readonly control: ReleaseControl;
+  readonly records: DeployRecords;
+  /** The route the router has now. */
+  routed(): StoredTarget['backends'];
+  /** Moves the store's manual clock (the release's `now`). */
+  advance(ms: number): void;
+}
+
+export interface ReleaseRun {
+  readonly outcome: RolloutOutcome;
+  readonly lines: readonly string[];
+  readonly events: readonly { readonly type: string; readonly message: string }[];
+  readonly calls: readonly AnalyzeCall[];
+  readonly deployment: { readonly status: string; readonly reason: string | null } | undefined;
+  readonly routed: StoredTarget['backends'];
+  readonly stopped: readonly string[];
+  readonly records: DeployRecords;
+  readonly now: Date;
+}
+
+const HOST = 'production.shop.localhost';
+
+/**
+ * Runs a release of `strategy` to its end. `analysis` answers each analysis call (the index counts
+ * them); `onLine` is a person reading each progress line as it comes, who may act on the release.
+ */
+export async function runRelease(
+  t: Awaited<ReturnType<typeof tempStore>>,
+  strategy: Strategy,
+  analysis: (call: AnalyzeCall, index: number) => Promise<AnalyzeOutcome>,
+  onLine: (line: string, view: ReleaseView) => void = () => {},
+): Promise<ReleaseRun> {
+  const catalog = createCatalog({ store: t.store, clock: t.clock });
+  const records = new DeployRecords(t.store, t.clock);
+  const healthy = new Set<string>(['stable']);
+  const stopped: string[] = [];
+  let routed: StoredTarget['backends'] = [{ revision: 'stable', weight: 100 }];
+  const instance = (revision: string) => [{ id: `${revision}-0`, url: 'http://x' }];
+  const runtime: RevisionRuntime = {
+    start: async (spec) => {
+      healthy.add(spec.revision);
+      return instance(spec.revision);
+    },
+    stop: async (revision) => {
+      stopped.push(revision);
+      healthy.delete(revision);
+    },
+    instances: async (revision) => (healthy.has(revision) ? instance(revision) : []),
+    removeData: async () => false,
+  };
+  const router: TrafficRouter = {
+    setRoute: (_host, target) => {
+      routed = target.backends.map((b) => ({ revision: b.revision, weight: b.weight }));
+    },
+    removeRoute: () => {},
+    drain: async () => {},
+  };
+
+  await catalog.ensureService('shop');
+  const env = await catalog.ensureEnvironment('shop', 'production', 'persistent');
+  const ids = { serviceId: (await catalog.getService('shop')).id, environmentId: env.id };
+  const [a, b] = ['a', 'b'].map((c) => `sha256:${c.repeat(64)}`) as [string, string];
+  for (const id of [a, b]) await catalog.recordArtifact({ id, service: 'shop', cacheKey: id, sizeBytes: 1 });
+  const deploy = (artifactId: string) =>
+    catalog.startDeployment({
+      service: 'shop',
+      environment: 'production',
+      artifactId,
+      strategy: 'x',
+      actor: 'alice',
+    });
+  const first = await deploy(a);
+  const d = await deploy(b);
+  const spec = (revision: string) => ({ revision, instances: 1 }) as RevisionSpec;
+  await t.store.write(async (tx) => {
+    await records.insertRevision(tx, {
+      revision: 'stable',
+      ...ids,
+      deploymentId: first.id,
+      artifactId: a,
+      spec: spec('stable'),
+    });
+    await records.markStarting(tx, d.id, {
+      revision: 'canary',
+      previousRevision: 'stable',
+      host: HOST,
+      keepWarmMs: 0,
+    });
+    await records.insertRevision(tx, {
+      revision: 'canary',
+      ...ids,
+      deploymentId: d.id,
+      artifactId: b,
+      spec: spec('canary'),
+    });
+  });
+  await records.setRevisionState('stable', 'live');
+  await records.saveRoute(HOST, ids, { service: 'shop', environment: 'production', backends: routed });
+  const rollout: Rollout = {
+    deploymentId: d.id,
+    service: 'shop',
+    environment: 'production',
+    ...ids,
+    host: HOST,
+    revision: 'canary',
+    spec: spec('canary'),
+    stable: 'stable',
+    strategy,
+    smoke: [],
+    keepWarmMs: 60_000,
+    analysisTemplates: {},
+    startedAt: t.clock.now(),
+  };
+
+  const control = new ReleaseControl(() => t.clock.now().getTime());
+  const view: ReleaseView = { control, records, routed: () => routed, advance: (ms) => t.clock.advance(ms) };
+  const lines: string[] = [];
+  const events: { type: string; message: string }[] = [];
+  const calls: AnalyzeCall[] = [];
+  const outcome = await runRollout(
+    {
+      records,
+      runtime,
+      router,
+      clock: t.clock,
+      urlFor: (host) => `http://${host}:8080/`,
+      analyze: (call) => {
+        calls.push(call);
+        return analysis(call, calls.length - 1);
+      },
+      sleep: (_ms, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        ),
+      announce: (type, message) => events.push({ type, message }),
+    },
+    rollout,
+    control,
+    (line) => {
+      lines.push(line);
+      onLine(line, view);
+    },
+  );
+  const deployment = (await catalog.listDeployments({ service: 'shop', environment: 'production' })).find(
+    (x) => x.id === d.id,
+  );
+  return { outcome, lines, events, calls, deployment, routed, stopped, records, now: t.clock.now() };
+}
+
+/** What an analysis that waited for data in vain says (the reason is the engine's). */
+export const INCONCLUSIVE = {
+  ok: false,
+  inconclusive: true,
+  reason:
+    'errors: inconclusive 1 time (limit 0): no data: canary canary served 3 requests in the last 1m (minSamples 20); waited 1m',
+} as const satisfies AnalyzeOutcome;
+
+/** An analysis that runs until the release stops it, then is judged as `judged`. */
+export function untilStopped(call: AnalyzeCall, judged: AnalyzeOutcome): Promise<AnalyzeOutcome> {
+  return new Promise((resolve) =>
+    call.signal.addEventListener('abort', () => resolve(judged), { once: true }),
+  );
+}
