@@ -35,7 +35,7 @@ describe('the statistical judge on simulated canaries (seeds 1–20)', () => {
     if (latency === undefined || errors === undefined) throw new Error('scenarios');
     const slow = await judgeSimulation(latency, 1);
     expect(slow.message).toMatch(
-      /^latencyP99: latencyP99 canary worse than baseline: p99 \d+ vs \d+ \(shift \+\d+\.\d%, tolerance 10%, p=[\d.e-]+, n=\d+\/\d+\) 1 time \(limit 0\)$/,
+      /^latencyP99: latencyP99 canary worse than baseline: typical request \+\d+\.\d% \(\+\d+\.\d+ ms\), Hodges-Lehmann; p99 canary \d+ ms vs baseline \d+ ms \(\+\d+\.\d%\); tolerance 10%, minDifference 2 ms, p=[\d.e-]+, n=\d+\/\d+ 1 time \(limit 0\)$/,
     );
     const failing = await judgeSimulation(errors, 1);
     expect(failing.metrics.map((m) => [m.name, m.phase])).toEqual([

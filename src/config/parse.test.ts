@@ -108,7 +108,6 @@ describe('parseConfig on valid files', () => {
       test: 'mannWhitney',
       tolerance: 0.1,
       confidence: 0.95,
-      minDifference: 0,
       direction: 'increase',
       window: 60_000,
     });
