@@ -104,7 +104,7 @@ const judgeOf = (signal: RouterSignal) => ({
   kind: 'judge' as const,
   signal,
   test: 'mannWhitney' as const,
-  tolerance: 0.1,
+  tolerance: 0.15,
   confidence: 0.95,
   direction: 'increase' as const,
   window: WINDOW_S * 1000,

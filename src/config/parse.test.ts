@@ -106,7 +106,7 @@ describe('parseConfig on valid files', () => {
       kind: 'judge',
       signal: 'latencyP99',
       test: 'mannWhitney',
-      tolerance: 0.1,
+      tolerance: 0.15,
       confidence: 0.95,
       direction: 'increase',
       window: 60_000,

@@ -240,8 +240,10 @@ const providerSchema = exactlyOne(
           tolerance: z
             .number()
             .min(0)
-            .default(0.1)
-            .describe('Relative degradation accepted, e.g. 0.1 for 10%.'),
+            .default(0.15)
+            .describe(
+              'Relative degradation accepted, e.g. 0.15 for 15%: a freshly started canary of identical code measured up to 18% slower on a busy machine (docs/analysis.md).',
+            ),
           confidence: z.number().min(0.5).max(0.9999).default(0.95).describe('Confidence level of the test.'),
           minDifference: z
             .number()
