@@ -108,13 +108,17 @@ describe('the judge on latencies', () => {
   });
 
   it('fails a lower throughput with direction decrease, beyond the floor only', () => {
-    const perSecond = (n: number, mean: number) =>
-      Array.from({ length: n }, () => mean + 5 * random.normal());
+    // Requests per second, the same spread (±5) around 70 and around 100: exactly 30 lower.
+    const perSecond = (mean: number) => Array.from({ length: 60 }, (_, i) => mean + (i % 11) - 5);
     const throughput = { ...options, statistic: 'mean', effect: 'statistic', direction: 'decrease' } as const;
-    const low = perSecond(60, 70);
-    const high = perSecond(60, 100);
-    expect(judge(low, high, throughput).verdict).toBe('fail');
+    const [low, high] = [perSecond(70), perSecond(100)];
+    expect(judge(low, high, throughput)).toMatchObject({ verdict: 'fail', difference: -30 });
+    expect(judge(low, high, { ...throughput, minDifference: 20 }).verdict).toBe('fail');
     expect(judge(low, high, { ...throughput, minDifference: 40 }).verdict).toBe('pass');
+    // Floor 29.5: half a request beyond it, well within the spread: not significantly.
+    const edge = judge(low, high, { ...throughput, minDifference: 29.5 });
+    expect(edge.verdict).toBe('pass');
+    expect(edge.detail).toMatch(/^canary not significantly worse than baseline beyond the margins: /);
     expect(judge(high, low, throughput).verdict).toBe('pass');
   });
 

@@ -96,7 +96,8 @@ export function judge(
       floor === 0
         ? 0
         : mannWhitneyU(
-            canary.map((value) => value - floor),
+            // Take the floor off in the worse direction: lower for `greater`, higher for `less`.
+            canary.map((value) => (side === 'greater' ? value - floor : value + floor)),
             baseline,
             { alternative: side },
           ).p,
