@@ -9,6 +9,7 @@ import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
 import { benchInstanceFolder } from './instance-folder.js';
+import { benchJudgeRates } from './judge-rates.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
 import { benchZeroDowntime } from './zero-downtime.js';
@@ -27,6 +28,7 @@ const BENCHES = {
   'control-plane-restarts': () => benchControlPlaneRestarts(),
   'deploy-timing': () => benchDeployTiming(),
   'canary-rollback': () => benchCanaryRollback(),
+  'judge-rates': () => benchJudgeRates(),
 };
 
 const wanted = process.argv.slice(2);

@@ -106,9 +106,8 @@ describe('parseConfig on valid files', () => {
       kind: 'judge',
       signal: 'latencyP99',
       test: 'mannWhitney',
-      tolerance: 0.1,
+      tolerance: 0.15,
       confidence: 0.95,
-      minDifference: 0,
       direction: 'increase',
       window: 60_000,
     });

@@ -248,15 +248,17 @@ const providerSchema = exactlyOne(
           tolerance: z
             .number()
             .min(0)
-            .default(0.1)
-            .describe('Relative degradation accepted, e.g. 0.1 for 10%.'),
+            .default(0.15)
+            .describe(
+              'Relative degradation accepted, e.g. 0.15 for 15%: a freshly started canary of identical code measured up to 18% slower on a busy machine (docs/analysis.md).',
+            ),
           confidence: z.number().min(0.5).max(0.9999).default(0.95).describe('Confidence level of the test.'),
           minDifference: z
             .number()
             .min(0)
-            .default(0)
+            .optional()
             .describe(
-              "Smallest absolute change of the signal's statistic that can fail the canary, in its unit (ms for latencies, a fraction for errorRate, requests/s for requestRate). A floor for fast services, where a few ms are a large relative change.",
+              "Smallest absolute change that can fail the canary, in the signal's unit: ms by which the typical request is slower (latencies), a fraction of requests (errorRate), requests/s (requestRate). Default by signal: 2 ms for latencies, 0.005 for errorRate, 0 for requestRate — a cold canary of a sub-millisecond service is +70% but harmless.",
             ),
           direction: z
             .enum(['increase', 'decrease', 'either'])

@@ -230,8 +230,11 @@ export type Provider =
       readonly test: 'mannWhitney';
       readonly tolerance: number;
       readonly confidence: number;
-      /** Absolute floor on the change that can fail (ms, fraction, requests/s by signal). */
-      readonly minDifference: number;
+      /**
+       * Absolute floor on the change that can fail (ms, fraction, requests/s by signal); unset:
+       * the judge's default for the signal.
+       */
+      readonly minDifference?: number | undefined;
       readonly direction: 'increase' | 'decrease' | 'either';
       readonly window: Millis;
     };

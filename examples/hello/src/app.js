@@ -1,4 +1,5 @@
 import { faultFromEnv, updateFault } from './fault.js';
+import { workDelayMs, workFromEnv } from './work.js';
 
 /**
  * The HTTP behaviour of the hello service, apart from listening and signals (server.js).
@@ -14,6 +15,11 @@ const MAX_BODY = 16 * 1024;
 export function createApp({ info, env }) {
   const initial = faultFromEnv(env);
   if (initial.error) throw new Error(`invalid FAULT_* setting: ${initial.error}`);
+  const work = workFromEnv(env);
+  if (work.error !== undefined) throw new Error(work.error);
+  const workMs = work.workMs ?? 0;
+  const noWork = slowdownWithoutWork(initial.fault, workMs);
+  if (noWork) throw new Error(`invalid FAULT_* setting: ${noWork}`);
   const state = { fault: initial.fault, draining: false };
   const adminToken = env.ADMIN_TOKEN || undefined;
 
@@ -24,6 +30,8 @@ export function createApp({ info, env }) {
       if (url.pathname === '/healthz') return health(req, res);
       if (url.pathname === '/admin/fault') return await admin(req, res);
       if (state.fault.latencyMs > 0) await sleep(state.fault.latencyMs);
+      const workDelay = workDelayMs(workMs, state.fault.slowdown);
+      if (workDelay > 0) await sleep(workDelay);
       if (Math.random() < state.fault.errorRate) {
         return send(res, 500, { error: 'injected fault (errorRate)', instance: info.instance });
       }
@@ -66,6 +74,8 @@ export function createApp({ info, env }) {
     }
     const result = updateFault(state.fault, body);
     if (result.error) return send(res, 400, { error: result.error });
+    const noWork = slowdownWithoutWork(result.fault, workMs);
+    if (noWork) return send(res, 400, { error: noWork });
     state.fault = result.fault;
     return send(res, 200, state.fault);
   }
@@ -103,6 +113,16 @@ export function createApp({ info, env }) {
       state.draining = true;
     },
   };
+}
+
+/**
+ * A slowdown scales the simulated work; without any it would silently do nothing.
+ * @param {import('./fault.js').Fault} fault @param {number} workMs
+ */
+function slowdownWithoutWork(fault, workMs) {
+  return fault.slowdown > 0 && workMs === 0
+    ? 'slowdown scales the simulated work: set WORK_MS too (e.g. WORK_MS=20)'
+    : undefined;
 }
 
 /** @param {import('node:http').IncomingMessage} req */

@@ -4,10 +4,12 @@
  * `POST /admin/fault` changes it while the instance runs.
  */
 
-/** @typedef {{ errorRate: number, latencyMs: number, unhealthy: boolean }} Fault */
+/** @typedef {{ errorRate: number, latencyMs: number, slowdown: number, unhealthy: boolean }} Fault */
 
-const KEYS = ['errorRate', 'latencyMs', 'unhealthy'];
+const KEYS = ['errorRate', 'latencyMs', 'slowdown', 'unhealthy'];
 const MAX_LATENCY_MS = 60_000;
+/** 10 = eleven times as long: more is a typo, not a test of a slow release. */
+const MAX_SLOWDOWN = 10;
 
 /**
  * Reads the fault settings from the environment. Returns `{ fault }` or `{ error }`.
@@ -17,6 +19,7 @@ export function faultFromEnv(env) {
   return checkFault({
     errorRate: env.FAULT_ERROR_RATE === undefined ? 0 : Number(env.FAULT_ERROR_RATE),
     latencyMs: env.FAULT_LATENCY_MS === undefined ? 0 : Number(env.FAULT_LATENCY_MS),
+    slowdown: env.FAULT_SLOWDOWN === undefined ? 0 : Number(env.FAULT_SLOWDOWN),
     unhealthy: env.FAULT_UNHEALTHY === '1' || env.FAULT_UNHEALTHY === 'true',
   });
 }
@@ -28,16 +31,19 @@ export function faultFromEnv(env) {
  */
 export function updateFault(current, update) {
   if (typeof update !== 'object' || update === null || Array.isArray(update)) {
-    return { error: 'expected a JSON object like {"errorRate": 0.5, "latencyMs": 200, "unhealthy": false}' };
+    return {
+      error:
+        'expected a JSON object like {"errorRate": 0.5, "latencyMs": 200, "slowdown": 0.2, "unhealthy": false}',
+    };
   }
   const unknown = Object.keys(update).filter((key) => !KEYS.includes(key));
   if (unknown.length > 0) return { error: `unknown field ${unknown[0]}; allowed: ${KEYS.join(', ')}` };
   return checkFault({ ...current, ...update });
 }
 
-/** @param {{ errorRate: unknown, latencyMs: unknown, unhealthy: unknown }} fault */
+/** @param {{ errorRate: unknown, latencyMs: unknown, slowdown: unknown, unhealthy: unknown }} fault */
 function checkFault(fault) {
-  const { errorRate, latencyMs, unhealthy } = fault;
+  const { errorRate, latencyMs, slowdown, unhealthy } = fault;
   if (typeof errorRate !== 'number' || !(errorRate >= 0 && errorRate <= 1)) {
     return { error: 'errorRate must be a number from 0 to 1 (the fraction of requests answering 500)' };
   }
@@ -49,6 +55,11 @@ function checkFault(fault) {
   ) {
     return { error: `latencyMs must be a whole number of milliseconds from 0 to ${MAX_LATENCY_MS}` };
   }
+  if (typeof slowdown !== 'number' || !(slowdown >= 0 && slowdown <= MAX_SLOWDOWN)) {
+    return {
+      error: `slowdown must be a number from 0 to ${MAX_SLOWDOWN} (0.2: the simulated work takes 20% longer)`,
+    };
+  }
   if (typeof unhealthy !== 'boolean') return { error: 'unhealthy must be true or false' };
-  return { fault: { errorRate, latencyMs, unhealthy } };
+  return { fault: { errorRate, latencyMs, slowdown, unhealthy } };
 }

@@ -120,6 +120,33 @@ describe('the hello service', () => {
     assert.equal(status, 200);
   });
 
+  it('simulates WORK_MS of work on API requests but not on the health check', async () => {
+    const server = await start({ WORK_MS: '200' });
+    const began = performance.now();
+    assert.equal((await getJson(`${server.url}/api/hello`)).status, 200);
+    // Log-normal with median 200 ms and σ 0.5: below 20 ms once in 500,000 requests (z < -4.6).
+    assert.ok(performance.now() - began >= 20, 'the request did no simulated work');
+    assert.equal((await getJson(`${server.url}/healthz`)).status, 200);
+  });
+
+  it('refuses a slowdown without simulated work to slow down, at start and at runtime', async () => {
+    let failure;
+    try {
+      execFileSync(process.execPath, [path.join(root, 'src', 'server.js')], {
+        env: { PATH: process.env.PATH ?? '', PORT: '0', FAULT_SLOWDOWN: '0.2' },
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      failure = error;
+    }
+    assert.equal(failure?.status, 2);
+    assert.match(String(failure?.stderr), /slowdown scales the simulated work: set WORK_MS/);
+    const server = await start();
+    const res = await getJson(`${server.url}/admin/fault`, { method: 'POST', body: '{"slowdown":0.2}' });
+    assert.equal(res.status, 400);
+    assert.match(res.body.error, /set WORK_MS/);
+  });
+
   it('turns faults on and off at runtime through /admin/fault', async () => {
     const server = await start();
     const post = (body) =>
@@ -128,7 +155,12 @@ describe('the hello service', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    assert.deepEqual((await post({ errorRate: 1 })).body, { errorRate: 1, latencyMs: 0, unhealthy: false });
+    assert.deepEqual((await post({ errorRate: 1 })).body, {
+      errorRate: 1,
+      latencyMs: 0,
+      slowdown: 0,
+      unhealthy: false,
+    });
     assert.equal((await getJson(`${server.url}/version`)).status, 500);
     assert.deepEqual((await getJson(`${server.url}/admin/fault`)).body.errorRate, 1);
     await post({ errorRate: 0 });

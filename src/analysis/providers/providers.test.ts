@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Provider } from '../../config/index.js';
+import { type Provider, parseConfig } from '../../config/index.js';
 import { createManualClock } from '../../core/clock.js';
 import {
   createBusinessProvider,
@@ -124,7 +124,7 @@ describe('the router provider', () => {
 });
 
 describe('the judge provider', () => {
-  const judgeMetric = (signal: 'latencyP99' | 'errorRate'): MetricOf<'judge'> =>
+  const judgeMetric = (signal: 'latencyP99' | 'errorRate', minDifference?: number): MetricOf<'judge'> =>
     metric({
       name: 'j',
       provider: {
@@ -133,32 +133,103 @@ describe('the judge provider', () => {
         test: 'mannWhitney',
         tolerance: 0.1,
         confidence: 0.95,
-        minDifference: 0,
+        ...(minDifference === undefined ? {} : { minDifference }),
         direction: 'increase',
         window: 60_000,
       },
     }) as MetricOf<'judge'>;
+  /** The metric exactly as flowline.yaml gives it when the user writes only the signal. */
+  const configured = (signal: string): MetricOf<'judge'> => {
+    const yaml = `version: 1\nservice: shop\nanalysis:\n  templates:\n    t:\n      metrics:\n        - name: j\n          provider: { judge: { signal: ${signal} } }\n`;
+    const parsed = parseConfig(yaml, 'flowline.yaml');
+    const found = parsed.ok ? parsed.config.analysis.templates.t?.metrics[0] : undefined;
+    if (found === undefined) throw new Error('the judge metric did not parse');
+    return found as MetricOf<'judge'>;
+  };
   const random = createRandom(42);
-  const latencies = (n: number, factor: number) =>
-    Array.from({ length: n }, () => factor * random.lognormal(Math.log(80), 0.4));
+  const latencies = (n: number, median: number, sigma = 0.4) =>
+    Array.from({ length: n }, () => random.lognormal(Math.log(median), sigma));
+  const byRevision = (canary: () => number[], baseline: () => number[]) =>
+    fakeRouter({
+      samples: (revision, kind) => (kind !== 'latency' ? [] : revision === 'r2' ? canary() : baseline()),
+    });
 
   it('asks the router for latency samples and gives 0 for a slower canary', async () => {
-    const source = fakeRouter({
-      samples: (revision, kind) => (kind === 'latency' ? latencies(500, revision === 'r2' ? 1.5 : 1) : []),
-    });
-    const measurement = await createJudgeProvider(source).measure(judgeMetric('latencyP99'), ctx());
+    const source = byRevision(
+      () => latencies(500, 120),
+      () => latencies(500, 80),
+    );
+    const measurement = await createJudgeProvider(source).measure(judgeMetric('latencyP99', 0), ctx());
     expect(measurement).toMatchObject({ kind: 'value', value: 0, samples: { canary: 500, baseline: 500 } });
     expect(measurement.kind === 'value' && measurement.detail).toMatch(
-      /^latencyP99 canary worse than baseline: p99 \d+ vs \d+ \(shift \+\d+\.\d%/,
+      /^latencyP99 canary worse than baseline: typical request \+\d+\.\d% \(\+\d+\.\d+ ms\), Hodges-Lehmann; p99 canary \d+ ms vs baseline \d+ ms \(\+\d+\.\d%\)/,
     );
   });
 
-  it('has no data with too few samples or no baseline revision', async () => {
-    const source = fakeRouter({ samples: () => [0, 0.1, 0] });
+  it('judges the error rate on the router’s counts of errors and requests', async () => {
+    const source = fakeRouter({
+      signals: (revision) => (revision === 'r2' ? signals(800, 20) : signals(3200, 16)),
+    });
+    const measurement = await createJudgeProvider(source).measure(configured('errorRate'), ctx());
+    expect(measurement).toMatchObject({ kind: 'value', value: 0, samples: { canary: 800, baseline: 3200 } });
+    expect(measurement.kind === 'value' && measurement.detail).toBe(
+      'errorRate canary worse than baseline: error rate canary 0.025 (20 of 800) vs baseline 0.0050 (16 of 3200) (+400.0%, +0.020); tolerance 15%, minDifference 0.005, p=1.3e-4, n=800/3200',
+    );
+  });
+
+  it('by default passes a fresh canary of a sub-millisecond service 0.3 ms (+70%) slower', async () => {
+    const cold = byRevision(
+      () => latencies(800, 0.7, 0.3),
+      () => latencies(3200, 0.4, 0.3),
+    );
+    const measurement = await createJudgeProvider(cold).measure(configured('latencyP99'), ctx());
+    expect(measurement).toMatchObject({ kind: 'value', value: 1 });
+    expect(measurement.kind === 'value' && measurement.detail).toMatch(
+      /within minDifference: typical request \+\d+\.\d% \(\+0\.\d+ ms\).*minDifference 2 ms/,
+    );
+  });
+
+  it('by default fails a canary 20% slower at 20 ms, 4 ms beyond the floor', async () => {
+    const slow = byRevision(
+      () => latencies(800, 24),
+      () => latencies(3200, 20),
+    );
+    expect(await createJudgeProvider(slow).measure(configured('latencyP99'), ctx())).toMatchObject({
+      value: 0,
+    });
+  });
+
+  it('by default never fails identical code, over 100 seeds, latency or errors', async () => {
+    const outcomes = [];
+    for (let seed = 1; seed <= 100; seed += 1) {
+      const r = createRandom(seed);
+      const draw = (n: number) => Array.from({ length: n }, () => r.lognormal(Math.log(20), 0.5));
+      const errors = (n: number) => Array.from({ length: n }, () => r.next() < 0.005).filter(Boolean).length;
+      const source = fakeRouter({
+        samples: (revision) => draw(revision === 'r2' ? 800 : 3200),
+        signals: (revision) => (revision === 'r2' ? signals(800, errors(800)) : signals(3200, errors(3200))),
+      });
+      const provider = createJudgeProvider(source);
+      for (const signal of ['latencyP99', 'errorRate']) {
+        const m = await provider.measure(configured(signal), ctx());
+        outcomes.push(
+          m.kind !== 'value' ? `${signal} #${seed}: ${m.kind}` : m.value === 1 ? 'pass' : m.detail,
+        );
+      }
+    }
+    expect(outcomes.filter((o) => o !== 'pass')).toEqual([]);
+  });
+
+  it('has no data with too few samples or requests, or no baseline revision', async () => {
+    const source = fakeRouter({ samples: () => [0.1, 0.2, 0.3], signals: () => signals(12, 0) });
     const provider = createJudgeProvider(source);
+    expect(await provider.measure(judgeMetric('latencyP99'), ctx())).toEqual({
+      kind: 'noData',
+      reason: 'latencyP99: too few samples: 3 canary, 3 baseline (at least 50 each needed)',
+    });
     expect(await provider.measure(judgeMetric('errorRate'), ctx())).toEqual({
       kind: 'noData',
-      reason: 'errorRate: too few samples: 3 canary, 3 baseline (at least 10 each needed)',
+      reason: 'errorRate: too few requests: 12 canary, 12 baseline (at least 50 each needed)',
     });
     expect(
       await provider.measure(judgeMetric('errorRate'), ctx({ baselineRevision: undefined })),

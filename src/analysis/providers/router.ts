@@ -1,6 +1,13 @@
 import type { RouterSignal } from '../../config/index.js';
 import { formatDuration } from '../../core/time.js';
-import { type Direction, judge, type Statistic } from '../stats/judge.js';
+import {
+  type Direction,
+  type JudgeOptions,
+  type JudgeVerdict,
+  judge,
+  judgeCounts,
+  type Statistic,
+} from '../stats/judge.js';
 import type { MetricOf, MetricProvider, RouterSignals, RouterSignalsSource, SampleKind } from '../types.js';
 
 /**
@@ -79,9 +86,32 @@ export function createRouterProvider(source: RouterSignalsSource): MetricProvide
 }
 
 export interface JudgeProviderOptions {
-  /** Fewer samples on either side make the judgement inconclusive. Default 10. */
+  /**
+   * Fewer samples on either side make the judgement inconclusive: latencies, or requests for
+   * `errorRate`, or intervals for `requestRate`. Default {@link JUDGE_MIN_SAMPLES}.
+   */
   readonly minSamples?: number;
 }
+
+/**
+ * Samples each side needs before the judge speaks. The first requests a fresh instance answers are
+ * its slowest (cold JIT, new connections): with a handful of them the judge would compare a cold
+ * start, not the code.
+ */
+export const JUDGE_MIN_SAMPLES = 50;
+
+/**
+ * The absolute floor of each signal when a metric sets no `minDifference`, chosen from the
+ * measurements in docs/analysis.md: identical code must not fail on a noisy machine. Latencies:
+ * ms of the typical request; `errorRate`: a fraction of requests.
+ */
+export const DEFAULT_MIN_DIFFERENCE: Readonly<Record<RouterSignal, number>> = {
+  latencyP50: 2,
+  latencyP95: 2,
+  latencyP99: 2,
+  errorRate: 0.005,
+  requestRate: 0,
+};
 
 const SAMPLES: Record<RouterSignal, { kind: SampleKind; statistic: Statistic }> = {
   errorRate: { kind: 'errorRate', statistic: 'mean' },
@@ -91,32 +121,48 @@ const SAMPLES: Record<RouterSignal, { kind: SampleKind; statistic: Statistic }> 
   requestRate: { kind: 'requestRate', statistic: 'mean' },
 };
 
-/** `result` is 1 when the canary is not worse than the baseline beyond the tolerance, else 0. */
+/** `result` is 1 when the canary is not worse than the baseline beyond the margins, else 0. */
 export function createJudgeProvider(
   source: RouterSignalsSource,
   options: JudgeProviderOptions = {},
 ): MetricProvider<'judge'> {
-  const minSamples = options.minSamples ?? 10;
+  const minSamples = options.minSamples ?? JUDGE_MIN_SAMPLES;
   return {
     async measure(metric, ctx) {
-      const { signal: name, tolerance, confidence, direction, minDifference } = metric.provider;
+      const { signal: name, tolerance, confidence, direction } = metric.provider;
       if (ctx.baselineRevision === undefined)
         return { kind: 'noData', reason: 'there is no baseline revision to compare with' };
       const { kind, statistic } = SAMPLES[name];
-      const options = { kind, windowMs: ctx.windowMs, signal: ctx.signal };
-      const [canary, baseline] = await Promise.all([
-        source.samples(ctx.service, ctx.environment, ctx.canaryRevision, options),
-        source.samples(ctx.service, ctx.environment, ctx.baselineRevision, options),
-      ]);
-      const verdict = judge(canary, baseline, {
+      const judgeOptions: JudgeOptions = {
         statistic,
         tolerance,
         confidence,
-        minDifference,
+        minDifference: metric.provider.minDifference ?? DEFAULT_MIN_DIFFERENCE[name],
         direction: direction as Direction,
         effect: kind === 'latency' ? 'shift' : 'statistic',
         minSamples,
-      });
+        ...(kind === 'latency' ? { unit: 'ms' } : {}),
+      };
+      const revisions = [ctx.canaryRevision, ctx.baselineRevision];
+      let verdict: JudgeVerdict;
+      if (kind === 'errorRate') {
+        // Errors out of requests over the window: every request counts (see stats/proportions.ts).
+        const [canary, baseline] = await Promise.all(
+          revisions.map((revision) =>
+            source.signals(ctx.service, ctx.environment, revision, {
+              windowMs: ctx.windowMs,
+              signal: ctx.signal,
+            }),
+          ),
+        );
+        verdict = judgeCounts(counts(canary), counts(baseline), judgeOptions);
+      } else {
+        const sampleOptions = { kind, windowMs: ctx.windowMs, signal: ctx.signal };
+        const [canary = [], baseline = []] = await Promise.all(
+          revisions.map((revision) => source.samples(ctx.service, ctx.environment, revision, sampleOptions)),
+        );
+        verdict = judge(canary, baseline, judgeOptions);
+      }
       if (verdict.verdict === 'inconclusive') return { kind: 'noData', reason: `${name}: ${verdict.detail}` };
       return {
         kind: 'value',
@@ -126,10 +172,16 @@ export function createJudgeProvider(
         raw: {
           p: verdict.p,
           effect: Number.isFinite(verdict.effect) ? verdict.effect : null,
+          difference: Number.isFinite(verdict.difference) ? verdict.difference : null,
           canary: verdict.canary,
           baseline: verdict.baseline,
         },
       };
     },
   };
+}
+
+/** A revision the router has no requests for in the window served none. */
+function counts(signals: RouterSignals | undefined): { events: number; trials: number } {
+  return { events: signals?.errors ?? 0, trials: signals?.requests ?? 0 };
 }
