@@ -23,7 +23,7 @@
 // `latencyP99` and `errorRate`: it fails at the first failing look. Reported: counts of fails, the
 // time to the verdict, and how often a judge looking every second would have failed.
 //
-// `JUDGE_TRIALS` (default 200) sets the number of trials; `JUDGE_RATES_RAW=<file>` also writes
+// `JUDGE_TRIALS` (default 100) sets the number of trials; `JUDGE_RATES_RAW=<file>` also writes
 // every look's samples as JSON lines, to study other settings offline.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -99,7 +99,7 @@ function judgeMetrics() {
 
 /** @param {{ trials?: number }} [options] */
 export async function benchJudgeRates(options = {}) {
-  const trials = options.trials ?? Number(process.env.JUDGE_TRIALS ?? 200);
+  const trials = options.trials ?? Number(process.env.JUDGE_TRIALS ?? 100);
   const rawFile = process.env.JUDGE_RATES_RAW;
   const metrics = judgeMetrics();
   const home = mkdtempSync(path.join(os.tmpdir(), 'flowline-judge-'));

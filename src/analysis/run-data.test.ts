@@ -104,11 +104,12 @@ describe('a first measurement', () => {
   it('of a judge step waits for the judge’s own minimum of samples on each side', async () => {
     let calls = 0;
     const router = fakeRouter({
-      // 2 requests/s reach the canary: its latencies (and the baseline's) only after 5 s reach 10.
+      // 10 requests/s reach the canary: its latencies (and the baseline's) reach the judge's
+      // minimum (JUDGE_MIN_SAMPLES, 50) only after 5 s.
       samples: () => {
         calls += 1;
         const seconds = Math.floor((calls - 1) / 2);
-        return Array.from({ length: 2 * seconds }, (_, i) => 100 + (i % 7));
+        return Array.from({ length: 10 * seconds }, (_, i) => 100 + (i % 7));
       },
     });
     const run = await analyse(
@@ -135,7 +136,7 @@ describe('a first measurement', () => {
     expect(run.records).toHaveLength(1);
     expect(run.records[0]).toMatchObject({
       phase: 'Successful',
-      basis: '10 requests vs 10 over the last 5s',
+      basis: '50 requests vs 50 over the last 5s',
       finishedAt: '2026-01-01T00:00:05.000Z',
     });
   });
