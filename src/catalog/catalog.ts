@@ -1,7 +1,17 @@
 import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { knownCommits, recordCommitHistory } from '../metrics/commits.js';
 import { isUniqueViolation } from '../store/index.js';
-import { type CatalogContext, checkName, findServiceRow, inTx, limitOf, now, serviceRow } from './context.js';
+import {
+  type CatalogContext,
+  checkName,
+  findServiceRow,
+  inTx,
+  limitOf,
+  notFound,
+  now,
+  serviceRow,
+} from './context.js';
 import { finishRun, recordArtifact, setDeploymentStatus, startDeployment, startRun } from './records.js';
 import { toArtifact, toDeployment, toEnvironment, toRun, toService } from './rows.js';
 import type { Catalog, Environment, EnvironmentKind, EnvironmentOptions } from './types.js';
@@ -214,6 +224,21 @@ export function createCatalog(deps: CatalogContext): Catalog {
     startRun: (input, tx) => startRun(ctx, input, tx),
     finishRun: (id, status, artifactId, tx) => finishRun(ctx, id, status, artifactId, tx),
     startDeployment: (input, tx) => startDeployment(ctx, input, tx),
+    async knownCommits(service) {
+      const svc = await findServiceRow(db, service);
+      return svc === undefined ? [] : knownCommits(db, svc.id);
+    },
+    recordHistory: (runId, history, tx) =>
+      inTx(ctx, tx, async (t) => {
+        const run = await t
+          .selectFrom('runs')
+          .select('service_id')
+          .where('id', '=', runId)
+          .executeTakeFirst();
+        if (run === undefined)
+          throw notFound(`No run has the id ${runId}.`, 'See the runs with `flowline runs`.');
+        await recordCommitHistory(t, { serviceId: run.service_id, runId, history, now: now(ctx) });
+      }),
     setDeploymentStatus: (id, status, reason, tx) => setDeploymentStatus(ctx, id, status, reason, tx),
   };
 }

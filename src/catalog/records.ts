@@ -1,4 +1,5 @@
 import { newId } from '../core/ids.js';
+import { shipCommitRange } from '../metrics/commits.js';
 import type { DeploymentRow, RunRow, WriteTx } from '../store/index.js';
 import { type CatalogContext, inTx, notFound, now, serviceRow } from './context.js';
 import { toArtifact, toDeployment, toRun } from './rows.js';
@@ -112,6 +113,13 @@ export function startDeployment(
         'See its environments with `flowline env list`.',
       );
     }
+    // The commit comes from the artifact's record, never from the request.
+    const artifact = await t
+      .selectFrom('artifacts')
+      .select('commit_sha')
+      .where('id', '=', input.artifactId)
+      .executeTakeFirst();
+    const kind = input.kind ?? 'deploy';
     const row: DeploymentRow = {
       id: newId('dep', ctx.clock.now()),
       service_id: svc.id,
@@ -128,8 +136,20 @@ export function startDeployment(
       previous_revision: null,
       state_json: null,
       plan_json: null,
+      commit_sha: artifact?.commit_sha ?? null,
+      kind,
+      unplanned_reason: kind === 'rollback' ? 'rollback' : (input.unplannedReason ?? null),
+      range_status: null,
     };
     await t.insertInto('deployments').values(row).execute();
+    const range = await shipCommitRange(t, {
+      deploymentId: row.id,
+      serviceId: svc.id,
+      environmentId: env.id,
+      commitSha: row.commit_sha,
+    });
+    row.range_status = range.status;
+    await t.updateTable('deployments').set({ range_status: range.status }).where('id', '=', row.id).execute();
     return toDeployment({ ...row, service_name: svc.name, environment_name: input.environment });
   });
 }

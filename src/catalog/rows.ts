@@ -61,5 +61,9 @@ export function toDeployment(row: Named<DeploymentRow> & { environment_name: str
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     reason: row.reason,
+    commitSha: row.commit_sha,
+    kind: row.kind,
+    unplannedReason: row.unplanned_reason,
+    rangeStatus: row.range_status as Deployment['rangeStatus'],
   };
 }

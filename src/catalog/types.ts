@@ -1,4 +1,5 @@
 import type { Where } from '../audit/index.js';
+import type { CommitHistory } from '../core/git.js';
 import type { DeploymentsTable, RunsTable, WriteTx } from '../store/index.js';
 
 /** A deployable thing, registered from its repo's flowline.yaml. */
@@ -66,6 +67,13 @@ export interface Deployment {
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly reason: string | null;
+  /** The artifact's commit (null: built outside a repository). */
+  readonly commitSha: string | null;
+  readonly kind: 'deploy' | 'rollback';
+  /** Null when planned. */
+  readonly unplannedReason: string | null;
+  /** How much of the commit range it shipped is known (src/metrics/commits.ts). */
+  readonly rangeStatus: 'complete' | 'partial' | 'none' | null;
 }
 
 export interface EnvironmentOptions {
@@ -106,6 +114,10 @@ export interface NewDeployment {
   readonly artifactId: string;
   readonly strategy: string;
   readonly actor: string;
+  /** `rollback`: back to an earlier revision (unplanned, reason `rollback`). Default `deploy`. */
+  readonly kind?: 'deploy' | 'rollback';
+  /** Why a deploy was not planned (`hotfix`, `incident`); absent: planned. */
+  readonly unplannedReason?: 'hotfix' | 'incident';
 }
 
 /**
@@ -148,7 +160,15 @@ export interface Catalog {
     artifactId?: string,
     tx?: WriteTx,
   ): Promise<Run>;
+  /**
+   * Starts a deployment and records the commit range it ships (its artifact's commit and the
+   * ancestors its environment has not run successfully yet: src/metrics/commits.ts).
+   */
   startDeployment(input: NewDeployment, tx?: WriteTx): Promise<Deployment>;
+  /** Shas a runner's history walk may stop at for this service (none for an unknown one). */
+  knownCommits(service: string): Promise<string[]>;
+  /** Records the commits a run's walk of git read (each once per service). */
+  recordHistory(runId: string, history: CommitHistory, tx?: WriteTx): Promise<void>;
   /** Moves a deployment on; terminal statuses also set `finishedAt`. */
   setDeploymentStatus(
     id: string,

@@ -34,17 +34,136 @@ export async function readHeadCommit(cwd: string): Promise<HeadCommit | undefine
   };
 }
 
-async function git(cwd: string, args: string[]): Promise<string | undefined> {
+// Reading must not take git's index lock away from a concurrent `git commit`.
+const gitEnv = () => ({ ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' });
+
+async function git(cwd: string, args: string[], maxBuffer = 1024 * 1024): Promise<string | undefined> {
   try {
-    const { stdout } = await run('git', args, {
-      cwd,
-      // Reading must not take git's index lock away from a concurrent `git commit`.
-      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-      maxBuffer: 1024 * 1024,
-      timeout: 10_000,
-    });
+    const { stdout } = await run('git', args, { cwd, env: gitEnv(), maxBuffer, timeout: 10_000 });
     return stdout;
   } catch {
     return undefined;
   }
+}
+
+/** Runs git with `input` on its stdin (execFile's promise form cannot write stdin). */
+function gitWithInput(cwd: string, args: string[], input: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd, env: gitEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 10_000 },
+      (error, stdout) => resolve(error === null ? stdout : undefined),
+    );
+    child.stdin?.end(`${input}\n`);
+  });
+}
+
+/** One commit of a history walk: what lead time and batch size are computed from. */
+export interface CommitFacts {
+  readonly sha: string;
+  /** Parent shas, first parent first; empty for a root commit. */
+  readonly parents: readonly string[];
+  /** `Name <email>` of the author. */
+  readonly author: string;
+  /** When the change was written (survives rebase and cherry-pick), ISO-8601 UTC. */
+  readonly authoredAt: string;
+  /** When this commit object was made (a rebase or squash makes a new one), ISO-8601 UTC. */
+  readonly committedAt: string;
+  readonly subject: string;
+  /** Lines added and deleted against the first parent (binary files count 0). */
+  readonly linesAdded: number;
+  readonly linesDeleted: number;
+}
+
+/** What a walk found, and whether it saw the whole history back to what was already known. */
+export interface CommitHistory {
+  readonly head: string;
+  /** Newest first, as `git log` lists them. */
+  readonly commits: readonly CommitFacts[];
+  /** The walk stopped at `max` commits: older ones were not read. */
+  readonly truncated: boolean;
+  /** A shallow clone (CI's `fetch-depth: 1`): commits past its boundary are missing. */
+  readonly shallow: boolean;
+}
+
+/**
+ * Reads the commits reachable from HEAD that are not reachable from any of `known` (shas already
+ * recorded: git walks only what is new since then), at most `max`. Known shas this clone lacks are
+ * ignored (another branch, a force-push). Undefined when there is no repository or commit.
+ */
+export async function readCommitHistory(
+  cwd: string,
+  options: { readonly known: readonly string[]; readonly max: number },
+): Promise<CommitHistory | undefined> {
+  const head = (await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']))?.trim();
+  if (head === undefined || !SHA.test(head)) return undefined;
+  const present = await presentCommits(
+    cwd,
+    options.known.filter((sha) => SHA.test(sha)),
+  );
+  // Record separator before each commit; NUL between fields; numstat lines follow the header.
+  const format = '%x1e%H%x00%P%x00%an <%ae>%x00%aI%x00%cI%x00%s';
+  const args = ['log', '--no-show-signature', `--format=${format}`, '--numstat', '--no-renames'];
+  args.push(`--max-count=${options.max + 1}`, head, ...(present.length === 0 ? [] : ['--not', ...present]));
+  const log = await git(cwd, args, 64 * 1024 * 1024);
+  if (log === undefined) return undefined;
+  const commits = parseLog(log);
+  const shallow = (await git(cwd, ['rev-parse', '--is-shallow-repository']))?.trim() === 'true';
+  return {
+    head,
+    commits: commits.slice(0, options.max),
+    truncated: commits.length > options.max,
+    shallow,
+  };
+}
+
+const SHA = /^[0-9a-f]{40,64}$/;
+
+/** Those of `shas` that name a commit in this clone, in one git call. */
+async function presentCommits(cwd: string, shas: readonly string[]): Promise<string[]> {
+  if (shas.length === 0) return [];
+  const out = await gitWithInput(
+    cwd,
+    ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
+    shas.join('\n'),
+  );
+  if (out === undefined) return [];
+  return out
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([sha, type]) => type === 'commit' && sha !== undefined && SHA.test(sha))
+    .map(([sha]) => sha as string);
+}
+
+function parseLog(log: string): CommitFacts[] {
+  const commits: CommitFacts[] = [];
+  for (const record of log.split('\x1e')) {
+    if (record.trim() === '') continue;
+    const [header = '', ...stat] = record.split('\n');
+    const [sha = '', parents = '', author = '', authoredAt = '', committedAt = '', subject = ''] =
+      header.split('\0');
+    if (!SHA.test(sha)) continue;
+    let linesAdded = 0;
+    let linesDeleted = 0;
+    for (const line of stat) {
+      // `added<TAB>deleted<TAB>path`; binary files show `-`.
+      const [added, deleted] = line.split('\t');
+      if (added === undefined || deleted === undefined) continue;
+      linesAdded += Number.parseInt(added, 10) || 0;
+      linesDeleted += Number.parseInt(deleted, 10) || 0;
+    }
+    commits.push({
+      sha,
+      parents: parents === '' ? [] : parents.split(' '),
+      // Bounded: a server takes a thousand of these in one message.
+      author: author.slice(0, 200),
+      authoredAt: new Date(authoredAt).toISOString(),
+      committedAt: new Date(committedAt).toISOString(),
+      subject: subject.slice(0, 200),
+      linesAdded,
+      linesDeleted,
+    });
+  }
+  return commits;
 }

@@ -95,6 +95,7 @@ export async function rollBack(
         artifactId: previous.artifactId,
         strategy: 'rollback',
         actor: request.actor.name,
+        kind: 'rollback',
       },
       tx,
     );

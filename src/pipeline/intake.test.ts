@@ -177,6 +177,8 @@ describe('who may change a recorded run', () => {
       intake.appendLog(input.id, 'unit', 0, Readable.from(['+0.1s x\n']), other),
     ).rejects.toMatchObject(refused);
     await expect(intake.heartbeat(input.id, other)).rejects.toMatchObject(refused);
+    const history = { head: 'a'.repeat(40), commits: [], truncated: false, shallow: false };
+    await expect(intake.recordHistory(input.id, history, other)).rejects.toMatchObject(refused);
     await expect(intake.finish(input.id, finish('failed'), other)).rejects.toMatchObject(refused);
     await expect(intake.start(input, other)).rejects.toMatchObject(refused);
     expect((await intake.view(input.id)).run.status).toBe('running');

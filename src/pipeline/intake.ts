@@ -5,6 +5,7 @@ import type { Actor, AuditLog, Where } from '../audit/index.js';
 import type { Catalog, Run } from '../catalog/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import type { CommitHistory } from '../core/git.js';
 import type { RunRow, Store } from '../store/index.js';
 import { createLogFiles } from './intake-logs.js';
 import { readLogFrom, stageLogPath } from './logs.js';
@@ -64,7 +65,7 @@ export interface RemoteRunFinish {
 
 export interface RunIntakeDeps {
   readonly store: Store;
-  readonly catalog: Pick<Catalog, 'ensureService' | 'findRun' | 'recordArtifact'>;
+  readonly catalog: Pick<Catalog, 'ensureService' | 'findRun' | 'recordArtifact' | 'recordHistory'>;
   readonly audit: AuditLog;
   readonly andon: Pick<Andon, 'recordTrunkRun'>;
   readonly artifacts: Pick<ArtifactStore, 'get'>;
@@ -105,6 +106,8 @@ export interface RunIntake {
   ): Promise<{ offset: number }>;
   /** Notes that the runner is alive while its stages run quietly (see reaper.ts). */
   heartbeat(runId: string, by: RunCaller): Promise<{ heardAt: string }>;
+  /** Records the commits the runner read from git (src/metrics/commits.ts). */
+  recordHistory(runId: string, history: CommitHistory, by: RunCaller): Promise<void>;
   /**
    * Records the outcome, the artifact and the andon cord; audited as `run.finish`. A run whose
    * stages did not all end, or whose required stages failed, cannot be recorded as succeeded.
@@ -260,6 +263,11 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     async heartbeat(runId, by) {
       await mustRun(runId, by);
       return { heardAt: deps.clock.now().toISOString() };
+    },
+
+    async recordHistory(runId, history, by) {
+      await mustRun(runId, by);
+      await catalog.recordHistory(runId, history);
     },
 
     async finish(runId, input, by) {

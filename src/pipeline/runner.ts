@@ -6,7 +6,8 @@ import type { Catalog } from '../catalog/index.js';
 import type { FlowlineConfig, Step } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import type { FlowlineError } from '../core/errors.js';
-import { readHeadCommit } from '../core/git.js';
+import { type CommitHistory, readCommitHistory, readHeadCommit } from '../core/git.js';
+import { HISTORY_MAX_COMMITS } from '../metrics/commits.js';
 import type { Store } from '../store/index.js';
 import { DockerExecutor } from './docker.js';
 import { branchOf, pick, stepEnvironment } from './environment.js';
@@ -77,6 +78,8 @@ export interface RunOptions {
   readonly observer?: RunObserver;
   /** Artifacts built on other machines (a Flowline server), tried before building here. */
   readonly shared?: SharedArtifactCache;
+  /** Where the history walk may stop (the server's record); default the local catalog's. */
+  readonly knownCommits?: (service: string) => Promise<string[]>;
 }
 
 export interface Pipeline {
@@ -152,6 +155,8 @@ async function runPipeline(
         where,
         details: { service: config.service, branch, only },
       });
+      // The commits new since the last recorded walk, read beside the stages (metrics' lead time).
+      const walk = readHistory(deps, options, run.id, observer);
       observer.started?.({
         runId: run.id,
         service: config.service,
@@ -263,6 +268,7 @@ async function runPipeline(
         }
       }
 
+      const history = await walk;
       const { artifact } = made;
       artifactId = artifact?.digest;
       const finished = await deps.catalog.finishRun(run.id, status, artifactId);
@@ -308,6 +314,7 @@ async function runPipeline(
         finishedAt,
         durationMs: new Date(finishedAt).getTime() - runStart,
         stages,
+        history: history === undefined ? null : summary(history),
         ...(made.error === undefined ? {} : { error: made.error.toJSON() }),
       };
       observer.finished?.(report);
@@ -319,4 +326,36 @@ async function runPipeline(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Reads and records the commits of this run that the store does not know yet. Commit facts are
+ * metadata: when git or the record fails, the run goes on without them (the report says none).
+ */
+async function readHistory(
+  deps: PipelineDeps,
+  options: RunOptions,
+  runId: string,
+  observer: RunObserver,
+): Promise<CommitHistory | undefined> {
+  try {
+    const service = options.config.service;
+    const known = await (options.knownCommits ?? ((s: string) => deps.catalog.knownCommits(s)))(service);
+    const history = await readCommitHistory(options.cwd, { known, max: HISTORY_MAX_COMMITS });
+    if (history === undefined) return undefined;
+    await deps.catalog.recordHistory(runId, history);
+    observer.history?.(history);
+    return history;
+  } catch {
+    return undefined;
+  }
+}
+
+function summary(history: CommitHistory): NonNullable<RunReport['history']> {
+  return {
+    head: history.head,
+    commits: history.commits.length,
+    truncated: history.truncated,
+    shallow: history.shallow,
+  };
 }

@@ -2,6 +2,7 @@ import type { ArtifactRef, ArtifactStore } from '../artifacts/index.js';
 import type { Where } from '../audit/index.js';
 import type { EnvVars, Millis, Step } from '../config/index.js';
 import type { ErrorBody } from '../core/errors.js';
+import type { CommitHistory } from '../core/git.js';
 import type { RunStagesTable } from '../store/index.js';
 
 /** What a node of a run is: the build, a test stage, or the `finally` steps. */
@@ -79,6 +80,17 @@ export interface RunReport {
   readonly finishedAt: string;
   readonly durationMs: number;
   readonly stages: readonly NodeResult[];
+  /**
+   * The git walk recorded with the run: the commits new since the last recorded one, and whether
+   * it saw them all (a shallow clone, or a first walk cut at its maximum, does not). Null outside
+   * a repository, or when recording it failed.
+   */
+  readonly history?: {
+    readonly head: string;
+    readonly commits: number;
+    readonly truncated: boolean;
+    readonly shallow: boolean;
+  } | null;
   /** Set when the run stopped on an error of Flowline's rather than a failing step. */
   readonly error?: ErrorBody;
 }
@@ -109,6 +121,8 @@ export interface RunObserver {
    * with its newline. Mirroring these reproduces the file (a server's copy of the log).
    */
   logged?(node: string, chunk: string): void;
+  /** The commits the run read from git that were not recorded yet (a server records them too). */
+  history?(history: CommitHistory): void;
   finished?(report: RunReport): void;
 }
 

@@ -34,6 +34,9 @@ export interface Database {
   flag_evaluations: FlagEvaluationsTable;
   flag_triggers: FlagTriggersTable;
   secrets: SecretsTable;
+  commits: CommitsTable;
+  run_histories: RunHistoriesTable;
+  deployment_commits: DeploymentCommitsTable;
 }
 
 /** The current flag set of one service in one environment (src/flags/service). */
@@ -240,6 +243,17 @@ export interface DeploymentsTable {
   state_json: LaterText;
   /** JSON: the strategy and analysis templates it started with, to resume a canary after a restart. */
   plan_json: LaterText;
+  /** The commit of the artifact it shipped (null: built outside a repository). */
+  commit_sha: LaterText;
+  /** `deploy`, or `rollback` (back to an earlier revision: unplanned by definition). */
+  kind: ColumnType<'deploy' | 'rollback', 'deploy' | 'rollback' | undefined, 'deploy' | 'rollback'>;
+  /** Null when planned; else `rollback`, `hotfix` or `incident` (made while one was open). */
+  unplanned_reason: LaterText;
+  /**
+   * How far its commit range is known: `complete` (it reached commits shipped before, or the
+   * root), `partial` (it met a boundary of the recorded history), `none` (no commit recorded).
+   */
+  range_status: LaterText;
 }
 
 /** A set of instances of one artifact in one environment, started by one deployment. */
@@ -421,3 +435,39 @@ export type AndonEventRow = Selectable<AndonEventsTable>;
 export type MigrationRow = Selectable<MigrationsTable>;
 export type RuntimeRevisionRow = Selectable<RuntimeRevisionsTable>;
 export type InstanceRow = Selectable<InstancesTable>;
+
+/** A service's commit graph as runners recorded it from git (src/metrics/commits.ts). */
+export interface CommitsTable {
+  service_id: string;
+  sha: string;
+  /** JSON array of parent shas, first parent first. */
+  parents_json: string;
+  author: string;
+  authored_at: string;
+  committed_at: string;
+  subject: string;
+  lines_added: number;
+  lines_deleted: number;
+  /** The run whose walk recorded it first (null: imported). */
+  run_id: string | null;
+  imported: ColumnType<number, number | undefined, number>;
+  recorded_at: string;
+}
+
+/** The git walk of one run: where it started and whether it saw all that was new. */
+export interface RunHistoriesTable {
+  run_id: string;
+  head_sha: string;
+  commits: number;
+  /** 1 when the walk stopped at its maximum: older new commits were not read. */
+  truncated: number;
+  /** 1 for a shallow clone: history beyond its boundary was missing. */
+  shallow: number;
+  recorded_at: string;
+}
+
+/** The commits a deployment shipped to its environment for the first time. */
+export interface DeploymentCommitsTable {
+  deployment_id: string;
+  sha: string;
+}

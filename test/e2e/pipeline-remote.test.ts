@@ -181,6 +181,29 @@ describe('flowline run against a server', () => {
     expect(logs.stdout).toContain(`reusing artifact ${failedRun.artifact?.digest} from the server`);
   });
 
+  it('records the commit history on the server: all of it first, then only what is new, from any machine', async () => {
+    const walks = await server.store.db
+      .selectFrom('run_histories')
+      .selectAll()
+      .orderBy('recorded_at')
+      .execute();
+    // machine-b had never run here: it learnt from the server where to stop.
+    expect(walks.map((w) => [w.run_id === failedRun.runId, w.commits, w.truncated, w.shallow])).toEqual([
+      [true, 1, 0, 0],
+      [false, 1, 0, 0],
+    ]);
+    const commits = await server.store.db
+      .selectFrom('commits')
+      .select(['subject', 'parents_json', 'author', 'lines_added'])
+      .orderBy('authored_at')
+      .orderBy('subject')
+      .execute();
+    expect(commits.map((c) => c.subject).sort()).toEqual(['a failing change', 'fix the test']);
+    const fix = commits.find((c) => c.subject === 'fix the test');
+    expect(JSON.parse(fix?.parents_json ?? '[]')).toHaveLength(1);
+    expect(fix).toMatchObject({ author: 'Dev <dev@example.com>', lines_added: 1 });
+  });
+
   it('refuses a token that may only read, before running anything', async () => {
     const before = (await server.catalog.listRuns()).length;
     const res = await onMachine('machine-c', ['run', '--json'], tokens.read);

@@ -72,6 +72,11 @@ const ROUTES: Record<string, Row> = {
   'GET /v1/audit/head': { access: 'read', scope: 'none', request: none('/v1/audit/head') },
   'GET /v1/services': { access: 'read', scope: 'none', request: none('/v1/services') },
   'GET /v1/services/{service}': { access: 'read', scope: 'none', request: none(`/v1/services/${S}`) },
+  'GET /v1/services/{service}/commits/known': {
+    access: 'read',
+    scope: 'none',
+    request: none(`/v1/services/${S}/commits/known`),
+  },
   'GET /v1/environments': { access: 'read', scope: 'none', request: none('/v1/environments') },
   'POST /v1/environments': {
     access: 'deploy',
@@ -138,6 +143,16 @@ const ROUTES: Record<string, Row> = {
     access: 'ci',
     scope: 'none',
     request: none(`/v1/runs/${RUN}/heartbeat`),
+  },
+  'POST /v1/runs/{run}/history': {
+    access: 'ci',
+    scope: 'none',
+    request: none(`/v1/runs/${RUN}/history`, {
+      head: 'a'.repeat(40),
+      commits: [],
+      truncated: false,
+      shallow: false,
+    }),
   },
   'POST /v1/runs/{run}/finish': {
     access: 'ci',

@@ -5,6 +5,7 @@ import type { AndonChange } from '../../andon/index.js';
 import { ARTIFACT_MEDIA_TYPE, type ArtifactStore } from '../../artifacts/index.js';
 import type { Artifact, Run } from '../../catalog/index.js';
 import { isFlowlineError } from '../../core/errors.js';
+import type { CommitHistory } from '../../core/git.js';
 import type { RemoteRunFinish, RemoteRunStart, SharedArtifactCache } from '../../pipeline/index.js';
 import { download, type HttpTarget, request, upload } from './http.js';
 
@@ -33,6 +34,10 @@ export interface RunRecordClient {
   appendLog(runId: string, stage: string, offset: number, lines: string): Promise<{ offset: number }>;
   /** Tells the server the runner is alive while nothing else is sent. */
   heartbeat(runId: string): Promise<void>;
+  /** Shas the service's next git walk may stop at (what the server recorded). */
+  knownCommits(service: string): Promise<string[]>;
+  /** Records the commits the run read from git. */
+  recordHistory(runId: string, history: CommitHistory): Promise<void>;
   /** Sends an artifact of the local store unless the server has it already; true when it was sent. */
   pushArtifact(
     local: ArtifactStore,
@@ -77,6 +82,11 @@ export function runRecordClient(target: HttpTarget): RunRecordClient {
       ),
     heartbeat: async (runId) => {
       await request(target, 'POST', `/v1/runs/${enc(runId)}/heartbeat`);
+    },
+    knownCommits: async (service) =>
+      (await request<{ shas: string[] }>(target, 'GET', `/v1/services/${enc(service)}/commits/known`)).shas,
+    recordHistory: async (runId, history) => {
+      await request(target, 'POST', `/v1/runs/${enc(runId)}/history`, history);
     },
     pushArtifact: async (local, digest, record) => {
       const known = await request(target, 'GET', `/v1/artifacts/${enc(digest)}`).catch(notFound);

@@ -47,6 +47,8 @@ export interface RunExtras {
   readonly shared?: SharedArtifactCache;
   /** Cancels the run as Ctrl-C does (the recorder uses it when the server stops answering). */
   readonly cancel?: AbortController;
+  /** Where the git walk may stop (the server's record of the service's commits). */
+  readonly knownCommits?: (service: string) => Promise<string[]>;
 }
 
 /** Runs the pipeline on `app` with a progress display and Ctrl-C handling; printing is the caller's. */
@@ -92,6 +94,7 @@ export async function executeRun(
       forceSignal: force.signal,
       observer: extras.observer === undefined ? progress : both(progress, extras.observer),
       ...(extras.shared === undefined ? {} : { shared: extras.shared }),
+      ...(extras.knownCommits === undefined ? {} : { knownCommits: extras.knownCommits }),
     });
     return { report, live };
   } finally {
@@ -147,6 +150,10 @@ function both(a: RunObserver, b: RunObserver): RunObserver {
     line: (node, text) => {
       a.line?.(node, text);
       b.line?.(node, text);
+    },
+    history: (history) => {
+      a.history?.(history);
+      b.history?.(history);
     },
     logged: (node, chunk) => {
       a.logged?.(node, chunk);

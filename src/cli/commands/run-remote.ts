@@ -4,6 +4,7 @@ import type { AndonChange } from '../../andon/index.js';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import { roleAllows } from '../../auth/index.js';
 import { EXIT_CODES, FlowlineError, isFlowlineError } from '../../core/errors.js';
+import type { CommitHistory } from '../../core/git.js';
 import type { NodeResult, RunObserver, RunReport, RunStart } from '../../pipeline/index.js';
 import { remoteTarget } from '../backend/remote.js';
 import { type RunRecordClient, runRecordClient } from '../backend/runs.js';
@@ -56,7 +57,12 @@ export async function runRecorded(ctx: CommandContext, input: RunInput): Promise
     });
     let outcome: Awaited<ReturnType<typeof executeRun>>;
     try {
-      outcome = await executeRun(ctx, app, input, { observer: recorder, shared: client.cache, cancel });
+      outcome = await executeRun(ctx, app, input, {
+        observer: recorder,
+        shared: client.cache,
+        cancel,
+        knownCommits: (service) => client.knownCommits(service),
+      });
     } catch (error) {
       await recorder.abandon().catch(() => undefined);
       throw error;
@@ -144,6 +150,19 @@ class RunRecorder implements RunObserver {
         });
       }, HEARTBEAT_MS);
       this.#heartbeat.unref();
+    });
+  }
+
+  /**
+   * Commit facts are metadata: a server that refuses or misses them does not stop the run, and
+   * the deployments of its artifact then say their range is unknown.
+   */
+  history(history: CommitHistory): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    this.#queue = this.#queue.then(async () => {
+      if (this.#error !== undefined) return;
+      await this.client.recordHistory(run.runId, history).catch(() => undefined);
     });
   }
 

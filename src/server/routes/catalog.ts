@@ -60,6 +60,13 @@ const Deployment = z
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     reason: z.string().nullable(),
+    commitSha: z.string().nullable().describe("the artifact's commit"),
+    kind: z.enum(['deploy', 'rollback']),
+    unplannedReason: z.string().nullable().describe('null when planned: `rollback`, `hotfix`, `incident`'),
+    rangeStatus: z
+      .enum(['complete', 'partial', 'none'])
+      .nullable()
+      .describe('how much of the commit range it shipped is known from recorded history'),
   })
   .meta({ id: 'Deployment' });
 
@@ -92,6 +99,22 @@ export const catalogRoutes =
         },
       },
       async (request) => ({ service: await catalog.getService(request.params.service) }),
+    );
+
+    app.get(
+      '/v1/services/:service/commits/known',
+      {
+        config: { access: 'read' },
+        schema: {
+          summary: "Commits a runner's git walk may stop at",
+          description:
+            'The heads of the latest recorded walks of the service: everything reachable from them is recorded already, so `flowline run` reads only newer commits (`git log HEAD --not …`). Empty for a service not seen yet.',
+          tags: ['catalog'],
+          params: z.object({ service: z.string().min(1).max(64) }),
+          response: { 200: z.object({ shas: z.array(z.string()) }) },
+        },
+      },
+      async (request) => ({ shas: await catalog.knownCommits(request.params.service) }),
     );
 
     app.get(

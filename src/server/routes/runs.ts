@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where as WhereType } from '../../audit/index.js';
 import { compact } from '../../core/objects.js';
+import { HISTORY_MAX_COMMITS } from '../../metrics/commits.js';
 import type { NodeResult, RunCaller, RunIntake } from '../../pipeline/index.js';
 import { RUN_ID } from '../../pipeline/index.js';
 import { principalOf } from '../auth.js';
@@ -48,6 +49,27 @@ const RunView = z.object({
 });
 
 const AndonChange = z.object({ status: AndonStatus, changed: z.boolean() });
+
+const Sha = z.string().regex(/^[0-9a-f]{40,64}$/, 'a full commit sha');
+const CommitHistoryBody = z.strictObject({
+  head: Sha,
+  commits: z
+    .array(
+      z.strictObject({
+        sha: Sha,
+        parents: z.array(Sha).max(64),
+        author: z.string().max(500),
+        authoredAt: Time,
+        committedAt: Time,
+        subject: z.string().max(2000),
+        linesAdded: z.number().int().min(0),
+        linesDeleted: z.number().int().min(0),
+      }),
+    )
+    .max(HISTORY_MAX_COMMITS),
+  truncated: z.boolean(),
+  shallow: z.boolean(),
+});
 
 const RunParams = z.object({ run: RunId });
 const StageParams = z.object({ run: RunId, stage: StageName });
@@ -296,6 +318,26 @@ export const runRoutes =
         },
       },
       async (request) => intake.heartbeat(request.params.run, caller(request)),
+    );
+
+    app.post(
+      '/v1/runs/:run/history',
+      {
+        config: { access: 'ci' },
+        schema: {
+          summary: 'Record the commits a run read from git',
+          description:
+            "The commits reachable from the run's HEAD that the server did not know (GET /v1/services/{service}/commits/known), at most 1000 per walk, for delivery metrics: deployments compute the commit range they ship from this graph.",
+          tags: ['runs'],
+          params: RunParams,
+          body: CommitHistoryBody,
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await intake.recordHistory(request.params.run, request.body, caller(request));
+        return reply.code(204).send(null);
+      },
     );
 
     app.post(

@@ -10,6 +10,7 @@ import { runRunners } from './0009_run_runners.js';
 import { secrets } from './0010_secrets.js';
 import { sealedTriggers } from './0011_sealed_triggers.js';
 import { trust } from './0012_trust.js';
+import { commits } from './0013_commits.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   secrets,
   sealedTriggers,
   trust,
+  commits,
 ];
