@@ -3,6 +3,7 @@
 import { benchArtifactStore } from './artifact-store.js';
 import { benchCanaryRollback } from './canary-rollback.js';
 import { benchCliStartup } from './cli-startup.js';
+import { benchCommitHistory } from './commit-history.js';
 import { benchConfigParse } from './config-parse.js';
 import { benchControlPlaneRestarts } from './control-plane-restarts.js';
 import { benchDeployTiming } from './deploy-timing.js';
@@ -29,6 +30,7 @@ const BENCHES = {
   'deploy-timing': () => benchDeployTiming(),
   'canary-rollback': () => benchCanaryRollback(),
   'judge-rates': () => benchJudgeRates(),
+  'commit-history': () => benchCommitHistory(),
 };
 
 const wanted = process.argv.slice(2);

@@ -103,6 +103,20 @@ describe('readCommitHistory', () => {
     expect(cut?.truncated).toBe(true);
   });
 
+  it('says when the clone is shallow, and reads what it has', async () => {
+    await commit('a.txt', 'a\n', 'A');
+    const b = await commit('b.txt', 'b\n', 'B');
+    const clone = `${dir}-shallow`;
+    await git('clone', '--quiet', '--depth', '1', `file://${dir}`, clone);
+    try {
+      const history = await readCommitHistory(clone, { known: [], max: 100 });
+      expect(history).toMatchObject({ head: b, shallow: true, truncated: false });
+      expect(history?.commits.map((c) => c.sha)).toEqual([b]);
+    } finally {
+      await rm(clone, { recursive: true, force: true });
+    }
+  });
+
   it('is undefined outside a repository or before the first commit', async () => {
     expect(await readCommitHistory(dir, { known: [], max: 10 })).toBeUndefined();
     expect(await readCommitHistory(os.tmpdir(), { known: [], max: 10 })).toBeUndefined();

@@ -46,19 +46,6 @@ async function git(cwd: string, args: string[], maxBuffer = 1024 * 1024): Promis
   }
 }
 
-/** Runs git with `input` on its stdin (execFile's promise form cannot write stdin). */
-function gitWithInput(cwd: string, args: string[], input: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'git',
-      args,
-      { cwd, env: gitEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 10_000 },
-      (error, stdout) => resolve(error === null ? stdout : undefined),
-    );
-    child.stdin?.end(`${input}\n`);
-  });
-}
-
 /** One commit of a history walk: what lead time and batch size are computed from. */
 export interface CommitFacts {
   readonly sha: string;
@@ -96,20 +83,22 @@ export async function readCommitHistory(
   cwd: string,
   options: { readonly known: readonly string[]; readonly max: number },
 ): Promise<CommitHistory | undefined> {
-  const head = (await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']))?.trim();
+  // One call for both: `false|true` then HEAD's sha (git fails when there is no commit).
+  const [shallowText, head] = (await git(cwd, ['rev-parse', '--is-shallow-repository', 'HEAD^{commit}']))
+    ?.trim()
+    .split('\n') ?? [undefined, undefined];
   if (head === undefined || !SHA.test(head)) return undefined;
-  const present = await presentCommits(
-    cwd,
-    options.known.filter((sha) => SHA.test(sha)),
-  );
+  const shallow = shallowText === 'true';
+  const known = options.known.filter((sha) => SHA.test(sha));
   // Record separator before each commit; NUL between fields; numstat lines follow the header.
   const format = '%x1e%H%x00%P%x00%an <%ae>%x00%aI%x00%cI%x00%s';
   const args = ['log', '--no-show-signature', `--format=${format}`, '--numstat', '--no-renames'];
-  args.push(`--max-count=${options.max + 1}`, head, ...(present.length === 0 ? [] : ['--not', ...present]));
+  // --ignore-missing: a known sha this clone lacks (another branch, a force-push) is skipped.
+  args.push(`--max-count=${options.max + 1}`, '--ignore-missing', head);
+  if (known.length > 0) args.push('--not', ...known);
   const log = await git(cwd, args, 64 * 1024 * 1024);
   if (log === undefined) return undefined;
   const commits = parseLog(log);
-  const shallow = (await git(cwd, ['rev-parse', '--is-shallow-repository']))?.trim() === 'true';
   return {
     head,
     commits: commits.slice(0, options.max),
@@ -119,22 +108,6 @@ export async function readCommitHistory(
 }
 
 const SHA = /^[0-9a-f]{40,64}$/;
-
-/** Those of `shas` that name a commit in this clone, in one git call. */
-async function presentCommits(cwd: string, shas: readonly string[]): Promise<string[]> {
-  if (shas.length === 0) return [];
-  const out = await gitWithInput(
-    cwd,
-    ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
-    shas.join('\n'),
-  );
-  if (out === undefined) return [];
-  return out
-    .split('\n')
-    .map((line) => line.split(' '))
-    .filter(([sha, type]) => type === 'commit' && sha !== undefined && SHA.test(sha))
-    .map(([sha]) => sha as string);
-}
 
 function parseLog(log: string): CommitFacts[] {
   const commits: CommitFacts[] = [];
