@@ -64,7 +64,14 @@ export class DeployController {
 
       const deployment = await this.deps.store.write(async (tx) => {
         const d = await this.deps.catalog.startDeployment(
-          { service, environment, artifactId: artifact, strategy, actor: actor.name },
+          {
+            service,
+            environment,
+            artifactId: artifact,
+            strategy,
+            actor: actor.name,
+            ...(request.hotfix === true ? { unplannedReason: 'hotfix' as const } : {}),
+          },
           tx,
         );
         await this.deps.records.markStarting(tx, d.id, {
@@ -88,7 +95,13 @@ export class DeployController {
             action: 'deploy.start',
             target: `env:${service}/${environment}`,
             where: request.where,
-            details: { deployment: d.id, artifact, strategy, revision },
+            details: {
+              deployment: d.id,
+              artifact,
+              strategy,
+              revision,
+              ...(request.hotfix === true ? { hotfix: true } : {}),
+            },
           },
           tx,
         );

@@ -53,6 +53,8 @@ export interface DeployRequest {
   readonly environment: string;
   /** A digest or an unambiguous prefix; default: what runs in the predecessor, else the newest artifact. */
   readonly artifact?: string | undefined;
+  /** Unplanned: made to fix a problem users have (recorded for delivery metrics). */
+  readonly hotfix?: boolean | undefined;
   /** Who asks: the actor of the audit trail, and the role checked against the environment's policy. */
   readonly principal: Principal;
   readonly where: Where;

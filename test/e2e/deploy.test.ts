@@ -98,6 +98,11 @@ describe('deploying the example service', () => {
       environment: 'staging',
       artifactId: first,
       status: 'succeeded',
+      // What metrics need, from the run's record of git: the commit, planned, the range known.
+      commitSha: git('rev-parse', 'HEAD').trim(),
+      kind: 'deploy',
+      unplannedReason: null,
+      rangeStatus: 'complete',
     });
     const answer = await via('staging.hello.localhost');
     expect(answer.status).toBe(200);
@@ -116,7 +121,10 @@ describe('deploying the example service', () => {
   });
 
   it('switches staging to a new artifact, then rolls back instantly to the warm one', async () => {
-    const deployed = await runCli(['deploy', 'staging', '--artifact', second], { cwd: repo, env });
+    const deployed = await runCli(['deploy', 'staging', '--artifact', second, '--hotfix'], {
+      cwd: repo,
+      env,
+    });
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stderr).toContain('stays warm for instant rollback');
     expect(JSON.parse((await via('staging.hello.localhost')).body).artifact).toBe(second);
@@ -125,6 +133,11 @@ describe('deploying the example service', () => {
     expect(rolled.code, rolled.stderr).toBe(0);
     expect(rolled.stderr).toContain('instant: it was warm');
     expect(JSON.parse((await via('staging.hello.localhost')).body).artifact).toBe(first);
+    const listed = await runCli(['deployments', '--env', 'staging', '--json'], { cwd: repo, env });
+    const [back, hotfix] = (JSON.parse(listed.stdout) as { deployments: Record<string, unknown>[] })
+      .deployments;
+    expect(back).toMatchObject({ kind: 'rollback', unplannedReason: 'rollback', artifactId: first });
+    expect(hotfix).toMatchObject({ kind: 'deploy', unplannedReason: 'hotfix', rangeStatus: 'complete' });
   });
 
   it('promotes the artifact staging proved to production, by its own config, not an unbuilt edit', async () => {

@@ -148,6 +148,8 @@ export interface DeployInput {
   readonly service: string;
   readonly environment: string;
   readonly artifact?: string;
+  /** An unplanned deployment made to fix a problem users have (delivery metrics' rework rate). */
+  readonly hotfix?: boolean;
 }
 
 export interface DeployResult {

@@ -20,7 +20,12 @@ export async function deploy(ctx: CommandContext, environment: string): Promise<
   const artifact = ctx.options.artifact as string | undefined;
   const backend = await ctx.backend();
   const result = await backend.deploy(
-    { service, environment, ...(artifact === undefined ? {} : { artifact }) },
+    {
+      service,
+      environment,
+      ...(artifact === undefined ? {} : { artifact }),
+      ...(ctx.options.hotfix === true ? { hotfix: true } : {}),
+    },
     progressPrinter(ctx),
   );
   await report(ctx, result, `${environment} serves ${short(result.deployment.artifactId)}`);

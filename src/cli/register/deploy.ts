@@ -17,6 +17,7 @@ export function registerDeploy(program: Command, runs: Runs): void {
       "where to read the service name from (what runs comes from the artifact's own flowline.yaml)",
       'flowline.yaml',
     )
+    .option('--hotfix', 'an unplanned deployment that fixes a problem users have (counted as rework)')
     .addOption(jsonOption())
     .action(runs(() => import('../commands/deploy.js').then((m) => ({ default: m.deploy }))));
 

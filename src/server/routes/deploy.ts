@@ -34,15 +34,21 @@ export const deployRoutes =
               .describe(
                 'Default: what runs in the environment the policy says comes before, else the newest artifact',
               ),
+            hotfix: z
+              .boolean()
+              .optional()
+              .describe(
+                'An unplanned deployment made to fix a problem users have (delivery metrics: rework)',
+              ),
           }),
         },
       },
       async (request, reply) => {
         const principal = principalOf(request);
         authorize(principal, 'deploy', request.body.environment);
-        const { service, environment, artifact } = request.body;
+        const { service, environment, artifact, hotfix } = request.body;
         await streamProgress(reply, (onProgress) =>
-          deploy.deploy({ service, environment, artifact, principal, where: where(), onProgress }),
+          deploy.deploy({ service, environment, artifact, hotfix, principal, where: where(), onProgress }),
         );
       },
     );
