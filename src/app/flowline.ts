@@ -30,6 +30,7 @@ import {
   type FlagTriggers,
   killOnRollback,
 } from '../flags/service/index.js';
+import { createIncidents, type Incidents } from '../incidents/index.js';
 import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
 import { createPolicies, type Policies } from '../policy/index.js';
 import { createSecretBox, createSecretService, keySource, type SecretService } from '../secrets/index.js';
@@ -48,6 +49,8 @@ export interface Flowline {
   readonly catalog: Catalog;
   readonly artifacts: ArtifactStore;
   readonly andon: Andon;
+  /** Problems users had in an environment: what recovery time is measured over. */
+  readonly incidents: Incidents;
   readonly pipeline: Pipeline;
   /** What the server allows each service: trunk, gates, hosts, who may deploy (admin-only changes). */
   readonly policies: Policies;
@@ -109,6 +112,7 @@ export async function createFlowline(
   const catalog = createCatalog({ store, clock });
   const artifacts = createArtifactStore({ root: path.join(settings.home, 'artifacts'), clock });
   const andon = createAndon({ store, audit, clock });
+  const incidents = createIncidents({ store, audit, clock });
   const localActor = detectActor(settings.env, settings.osUser);
   const policies = createPolicies({ store, audit, clock });
   const runTrunk = trunkOf(policies);
@@ -166,6 +170,7 @@ export async function createFlowline(
     catalog,
     artifacts,
     andon,
+    incidents,
     pipeline,
     policies,
     trunkOf: runTrunk,

@@ -254,6 +254,11 @@ export const ERROR_CODES = {
       'A run record sent to the server clashes with what it holds: the run id belongs to another run, or the run has already finished.',
     fix: 'Start a new run with `flowline run`; a finished run cannot be changed.',
   },
+  FLOWLINE_INCIDENT_RESOLVED: {
+    kind: 'conflict',
+    summary: 'The incident was resolved already: it cannot be acknowledged or resolved again.',
+    fix: 'See it with `flowline incident list --all`; a problem that came back is a new incident (`flowline incident open`).',
+  },
   FLOWLINE_RUN_REAPED: {
     kind: 'conflict',
     summary:

@@ -10,6 +10,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
 import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/index.js';
+import type { Incidents } from '../incidents/index.js';
 import type { RunIntake } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
 import type { SecretService } from '../secrets/index.js';
@@ -28,6 +29,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { flagRoutes } from './routes/flags.js';
 import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { policyRoutes } from './routes/policies.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
@@ -54,6 +56,7 @@ export interface ServerDeps {
   /** Runs recorded from CI machines and their logs; without it those routes are off. */
   readonly intake?: RunIntake;
   readonly andon: Andon;
+  readonly incidents: Incidents;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
   readonly policies: Policies;
@@ -113,6 +116,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(configRoutes());
   const where = () => deps.where;
   await app.register(andonRoutes({ andon: deps.andon, where }));
+  await app.register(incidentRoutes({ incidents: deps.incidents, authorize: deps.authorize, where }));
   await app.register(
     policyRoutes({ policies: deps.policies, catalog: deps.catalog, authorize: deps.authorize, where }),
   );

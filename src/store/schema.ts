@@ -37,6 +37,7 @@ export interface Database {
   commits: CommitsTable;
   run_histories: RunHistoriesTable;
   deployment_commits: DeploymentCommitsTable;
+  incidents: IncidentsTable;
 }
 
 /** The current flag set of one service in one environment (src/flags/service). */
@@ -471,3 +472,29 @@ export interface DeploymentCommitsTable {
   deployment_id: string;
   sha: string;
 }
+
+/** A problem users had in an environment (src/incidents). */
+export interface IncidentsTable {
+  id: string;
+  service_id: string;
+  environment_id: string;
+  title: string;
+  /** `manual`, `analysis`, `rollback`, `flagTrigger`, `alert`, `imported`. */
+  source: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  opened_at: string;
+  opened_by: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  resolution: string | null;
+  /** `deployment` or `flagChange`; null when nothing changed before it. */
+  cause_kind: string | null;
+  cause_id: string | null;
+  /** 1 when the cause is the last change before the incident, not a recorded link. */
+  cause_inferred: ColumnType<number, number | undefined, number>;
+  imported: ColumnType<number, number | undefined, number>;
+}
+
+export type IncidentRow = Selectable<IncidentsTable>;

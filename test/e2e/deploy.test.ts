@@ -188,6 +188,39 @@ describe('deploying the example service', () => {
     expect(JSON.parse(answer.body).artifact).toBe(first);
   });
 
+  it('opens an incident linked to the last change, and resolves it once', async () => {
+    const cli = (...args: string[]) => runCli(args, { cwd: repo, env });
+    const last = JSON.parse((await cli('deployments', '--env', 'staging', '-n', '1', '--json')).stdout) as {
+      deployments: { id: string }[];
+    };
+    const opened = await cli(
+      'incident',
+      'open',
+      '--env',
+      'staging',
+      '--title',
+      'checkout answers 500',
+      '--json',
+    );
+    expect(opened.code, opened.stderr).toBe(0);
+    const { incident } = JSON.parse(opened.stdout) as { incident: { id: string; cause: unknown } };
+    expect(incident.cause).toEqual({ kind: 'deployment', id: last.deployments[0]?.id, inferred: true });
+    expect((await cli('incident', 'ack', incident.id)).code).toBe(0);
+    const resolved = await cli('incident', 'resolve', incident.id, '--resolution', 'rolled back');
+    expect(resolved.code, resolved.stderr).toBe(0);
+    expect(resolved.stdout).toMatch(/Resolved inc_\w+ after \d+s\.$/m);
+    const again = await cli('incident', 'resolve', incident.id);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('FLOWLINE_INCIDENT_RESOLVED');
+    const listed = JSON.parse((await cli('incident', 'list', '--all', '--json')).stdout) as {
+      incidents: { id: string; status: string; resolution: string }[];
+    };
+    expect(listed.incidents).toMatchObject([
+      { id: incident.id, status: 'resolved', resolution: 'rolled back' },
+    ]);
+    expect((await cli('incident', 'list')).stdout).toBe('No unresolved incidents.\n');
+  });
+
   it('records every deployment in the audit trail', async () => {
     const audit = JSON.parse(
       (await runCli(['audit', '--action', 'deploy', '--json'], { cwd: repo, env })).stdout,

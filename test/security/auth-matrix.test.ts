@@ -171,6 +171,26 @@ const ROUTES: Record<string, Row> = {
     request: none('/v1/config/validate', { text: 'version: 1' }),
   },
   'GET /v1/andon': { access: 'read', scope: 'none', request: none('/v1/andon') },
+  'GET /v1/incidents': { access: 'read', scope: 'none', request: none('/v1/incidents') },
+  'POST /v1/incidents': {
+    access: 'read',
+    scope: 'environment',
+    request: env(
+      () => '/v1/incidents',
+      (e) => ({ service: S, environment: e, title: 'matrix' }),
+    ),
+  },
+  // An unknown incident: 404 before its environment is known (a real one checks the scope).
+  'POST /v1/incidents/{id}/ack': {
+    access: 'deploy',
+    scope: 'none',
+    request: none('/v1/incidents/inc_0/ack', {}),
+  },
+  'POST /v1/incidents/{id}/resolve': {
+    access: 'deploy',
+    scope: 'none',
+    request: none('/v1/incidents/inc_0/resolve', {}),
+  },
   'POST /v1/andon/{service}/pull': {
     access: 'read',
     scope: 'none',

@@ -98,6 +98,22 @@ export async function openEmbeddedBackend(
         return flagTriggers.remove(service, environment, name, localActor, where);
       },
     },
+    // Embedded, the OS user owns the store: it acts as itself, with every role.
+    incidents: {
+      open: async (input) => {
+        const { incidents, localActor, where } = await app();
+        return incidents.open(input, { actor: localActor, where });
+      },
+      acknowledge: async (id) => {
+        const { incidents, localActor, where } = await app();
+        return incidents.acknowledge(id, { actor: localActor, where });
+      },
+      resolve: async (id, resolution) => {
+        const { incidents, localActor, where } = await app();
+        return incidents.resolve(id, resolution, { actor: localActor, where });
+      },
+      list: async (filter) => (await app()).incidents.list(filter),
+    },
     pipeline: {
       run: async (runId) => {
         const { run, stages } = await (await intake()).view(runId);

@@ -2,6 +2,7 @@ import { MAX_HEADS_PER_REQUEST } from '../../audit/index.js';
 import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { type HttpTarget, request, requestStream } from './http.js';
+import { incidentCalls } from './incidents.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 
 /** The server to call and the token to call it with. */
@@ -43,6 +44,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     ...deployCalls(target),
     flags: flagCalls(target),
     pipeline: pipelineCalls(target),
+    incidents: incidentCalls(target),
     policies: policyCalls(target),
     secrets: secretCalls(target),
     close: async () => {},

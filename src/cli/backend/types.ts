@@ -14,6 +14,7 @@ import type {
 import type { NodeResult } from '../../pipeline/index.js';
 import type { PolicyChange, PolicyDocument, ServicePolicy } from '../../policy/index.js';
 import type { SecretInfo } from '../../secrets/index.js';
+import type { IncidentClient } from './incidents.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -73,6 +74,8 @@ export interface Backend {
   readonly policies: PolicyClient;
   /** Secret values per service and environment: set and remove them, list their names. */
   readonly secrets: SecretClient;
+  /** Problems users had in an environment: open, acknowledge, resolve, list. */
+  readonly incidents: IncidentClient;
   close(): Promise<void>;
 }
 

@@ -3,8 +3,10 @@ import { jsonOption, READS_ONLY, type Runs } from '../define.js';
 
 const andon = (name: 'status' | 'pull' | 'release') => () =>
   import('../commands/andon.js').then((m) => ({ default: m[name] }));
+const incident = (name: 'open' | 'ack' | 'resolve' | 'list') => () =>
+  import('../commands/incident.js').then((m) => ({ default: m[name] }));
 
-/** The pipeline's commands: run, runs, logs, andon. */
+/** The pipeline's commands: run, runs, logs, andon, incidents. */
 export function registerPipeline(program: Command, runs: Runs): void {
   program
     .command('run')
@@ -62,4 +64,43 @@ export function registerPipeline(program: Command, runs: Runs): void {
     .option('-c, --config <file>', 'the pipeline file naming the service', 'flowline.yaml')
     .addOption(jsonOption())
     .action(runs(andon('release')));
+
+  const incidents = program
+    .command('incident')
+    .description('incidents: problems users have in an environment, from opened to resolved');
+  incidents
+    .command('list', { isDefault: true })
+    .description('list incidents, newest first (unresolved ones unless told otherwise)')
+    .option('--service <name>', 'only this service')
+    .option('--env <name>', 'only this environment')
+    .option('--status <status>', 'open, acknowledged, resolved, unresolved (default) or all')
+    .option('--all', 'resolved ones too (same as --status all)')
+    .addOption(jsonOption())
+    .action(runs(incident('list'), READS_ONLY));
+  incidents
+    .command('open')
+    .description('open an incident (anyone who reads the environment may)')
+    .requiredOption('--env <name>', 'the environment users have the problem in, e.g. production')
+    .requiredOption('--title <text>', 'what users see')
+    .option(
+      '--deployment <id>',
+      'the deployment known to have caused it (default: the last change, inferred)',
+    )
+    .option('--service <name>', 'the service (default: from flowline.yaml)')
+    .option('-c, --config <file>', 'the pipeline file naming the service', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(incident('open')));
+  incidents
+    .command('ack')
+    .description('acknowledge an incident: someone is on it (the deploy role)')
+    .argument('<id>', 'inc_…')
+    .addOption(jsonOption())
+    .action(runs(incident('ack')));
+  incidents
+    .command('resolve')
+    .description('resolve an incident: users are fine again; ends its recovery time (the deploy role)')
+    .argument('<id>', 'inc_…')
+    .option('--resolution <text>', 'what fixed it')
+    .addOption(jsonOption())
+    .action(runs(incident('resolve')));
 }

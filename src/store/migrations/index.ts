@@ -11,6 +11,7 @@ import { secrets } from './0010_secrets.js';
 import { sealedTriggers } from './0011_sealed_triggers.js';
 import { trust } from './0012_trust.js';
 import { commits } from './0013_commits.js';
+import { incidents } from './0014_incidents.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   sealedTriggers,
   trust,
   commits,
+  incidents,
 ];
