@@ -1,0 +1,395 @@
+import { type Arithmetic, arithmetic } from './logic-arithmetic.js';
+import { CUSTOM } from './logic-custom.js';
+import {
+  FlagdRejects,
+  FOLD_STATE,
+  type LogicNode,
+  type LogicState,
+  type LogicUsage,
+  type Run,
+  Unsupported,
+} from './logic-types.js';
+import {
+  type Comparison,
+  compareCheck,
+  compareJs,
+  LogicFailure,
+  member,
+  splitPath,
+  substr,
+  toNumber,
+  truthy,
+} from './logic-values.js';
+
+/**
+ * Compiles flagd targeting (JsonLogic with flagd's operations) into closures that give exactly
+ * the answers of `@openfeature/flagd-core` 4, which builds it with json-logic-engine 5. Quirks of
+ * that engine are kept on purpose: constant sub-expressions are computed while compiling (one that
+ * fails makes the whole targeting a PARSE_ERROR), `cat` writes `null` as "null" unless constant,
+ * and comparisons check their right operand against the value last read (`prev`).
+ */
+
+/** Operations json-logic-engine has that Flowline does not evaluate. */
+const UNSUPPORTED = new Set([
+  'throw',
+  'preserve',
+  '??',
+  'try',
+  'length',
+  'exists',
+  'val',
+  'map',
+  'some',
+  'all',
+  'none',
+  'merge',
+  'filter',
+  'reduce',
+  'keys',
+  'pipe',
+  'eachKey',
+  'every',
+  'get',
+]);
+const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '===', '!=', '!==']);
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+
+export function compileLogic(node: unknown, path: string, usage: LogicUsage): LogicNode {
+  const compiled = compileNode(node, path, usage);
+  return compiled;
+}
+
+function literal(value: unknown): LogicNode {
+  return { run: () => value, constant: true };
+}
+
+function compileNode(node: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (Array.isArray(node)) {
+    const items = node.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
+    const constant = items.every((item) => item.constant);
+    return { run: (s) => items.map((item) => item.run(s)), constant };
+  }
+  if (typeof node !== 'object' || node === null) return literal(node);
+  const keys = Object.keys(node);
+  if (keys.length === 0) return literal(node);
+  if (keys.length > 1) {
+    throw new FlagdRejects(`an operation has exactly one key; ${path || 'targeting'} has ${keys.length}`);
+  }
+  const op = keys[0] as string;
+  const raw = (node as Record<string, unknown>)[op];
+  const at = `${path}.${op}`;
+  const compiled = operation(op, raw, at, usage);
+  return compiled.constant ? fold(compiled, at) : compiled;
+}
+
+/** flagd computes a constant operation once, while loading; a failure there rejects the flag. */
+function fold(node: LogicNode, path: string): LogicNode {
+  let value: unknown;
+  try {
+    value = node.run(FOLD_STATE);
+  } catch {
+    throw new FlagdRejects(`the constant expression at ${path} fails`);
+  }
+  return literal(value);
+}
+
+function operation(op: string, raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (op === 'var') return compileVar(raw, path, usage);
+  if (op === 'if' || op === '?:') return compileIf(raw, path, usage);
+  if (op === 'and' || op === 'or') return compileAndOr(op === 'and', raw, path, usage);
+  if (COMPARISONS.has(op)) return compileComparison(op as Comparison, raw, path, usage);
+  if (ARITHMETIC.has(op)) return arithmetic(op as Arithmetic, raw, path, (n, p) => compileNode(n, p, usage));
+  if (UNSUPPORTED.has(op)) throw new Unsupported(`the JsonLogic operation \`${op}\``, path);
+  switch (op) {
+    case '!':
+    case 'not':
+    case '!!': {
+      const first = argument(raw, path, usage);
+      const negate = op !== '!!';
+      return { run: (s) => truthy(first.run(s)) !== negate, constant: first.constant };
+    }
+    case 'in':
+      return compileIn(raw, path, usage);
+    case 'cat':
+      return compileCat(raw, path, usage);
+    case 'missing_some':
+      return compileMissingSome(raw, path, usage);
+  }
+  const known = op in CUSTOM || ['substr', 'max', 'min', 'missing'].includes(op);
+  if (!known) throw new FlagdRejects(`flagd has no operation \`${op}\``);
+  const args = compileArgs(raw, path, usage);
+  const custom = CUSTOM[op];
+  if (custom !== undefined) return { run: (s) => custom(args.run(s), s), constant: false };
+  if (op === 'substr') return { run: (s) => substrOf(args.run(s)), constant: args.constant };
+  if (op === 'missing') {
+    return { run: (s) => missing(args.run(s), s), constant: Array.isArray(raw) && raw.length === 0 };
+  }
+  return { run: (s) => extreme(op as 'max' | 'min', args.run(s)), constant: args.constant };
+}
+
+interface Args {
+  readonly run: (state: LogicState) => unknown[];
+  readonly constant: boolean;
+}
+
+/** Arguments of an eager operation: a list is evaluated item by item, anything else is one item. */
+function compileArgs(raw: unknown, path: string, usage: LogicUsage): Args {
+  if (Array.isArray(raw)) {
+    const items = raw.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
+    return { run: (s) => items.map((item) => item.run(s)), constant: items.every((i) => i.constant) };
+  }
+  const single = compileNode(raw, path, usage);
+  return {
+    run: (s) => {
+      const value = single.run(s);
+      return Array.isArray(value) ? value : [value];
+    },
+    constant: single.constant,
+  };
+}
+
+/** `data[0]` for a list, the data itself otherwise (`!`, `!!`). */
+function argument(raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (Array.isArray(raw))
+    return raw.length === 0 ? literal(undefined) : compileNode(raw[0], `${path}[0]`, usage);
+  return compileNode(raw, path, usage);
+}
+
+function compileVar(raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  let key: unknown = raw;
+  let fallback: LogicNode = literal(null);
+  if (Array.isArray(raw)) {
+    if (raw.length > 2) throw new Unsupported('`var` with more than two arguments', path);
+    key = raw[0];
+    if (raw.length === 2 && raw[1] !== undefined) fallback = compileNode(raw[1], `${path}[1]`, usage);
+  }
+  if (typeof key === 'object' && key !== null) {
+    const computed = compileNode(key, path, usage);
+    if (!computed.constant)
+      throw new Unsupported('`var` with an attribute name computed from the context', path);
+    key = computed.run(FOLD_STATE);
+  }
+  if (key === undefined || key === null || key === '') {
+    throw new Unsupported('`var` reading the whole context', path);
+  }
+  if (typeof key !== 'string' && typeof key !== 'number')
+    throw new Unsupported('`var` with a name that is not text', path);
+  const text = String(key);
+  if (text.includes('../')) throw new Unsupported('`var` climbing out of the context (`../`)', path);
+  const pieces = splitPath(text);
+  const [first, ...rest] = pieces as [string, ...string[]];
+  if (first === '$flagd') usage.readsFlagd = true;
+  const run: Run = (s) => {
+    let value = first === '$flagd' ? s.flagd : top(s.context, first);
+    for (const piece of rest) value = member(value, piece);
+    if (value === null || value === undefined) value = fallback.run(s);
+    s.prev = value;
+    return typeof value === 'function' ? null : value;
+  };
+  return { run, constant: false };
+}
+
+const EMPTY: Record<string, unknown> = {};
+
+/** flagd spreads the context into a new object: own enumerable properties, then `Object.prototype`. */
+function top(context: Readonly<Record<string, unknown>>, key: string): unknown {
+  if (Object.hasOwn(context, key) && Object.prototype.propertyIsEnumerable.call(context, key))
+    return context[key];
+  return EMPTY[key];
+}
+
+function compileIf(raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (!Array.isArray(raw)) {
+    const data = compileNode(raw, path, usage);
+    return { run: () => fail('`if` needs a list'), constant: data.constant };
+  }
+  const parts = raw.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
+  const constant = parts.every((part) => part.constant);
+  if (parts.length < 3 && !constant) {
+    // json-logic-engine interprets a short `if` instead of compiling it; its branches follow the
+    // interpreter's rules, which Flowline does not reproduce.
+    throw new Unsupported('an `if` with fewer than three arguments (write `[condition, then, null]`)', path);
+  }
+  if (parts.length === 0) return literal(null);
+  if (parts.length === 1) return parts[0] as LogicNode;
+  const otherwise = parts.length % 2 === 1 ? (parts.at(-1) as LogicNode) : literal(null);
+  const pairs = Math.floor(parts.length / 2);
+  const run: Run = (s) => {
+    for (let i = 0; i < pairs; i++) {
+      if (truthy((parts[2 * i] as LogicNode).run(s))) return (parts[2 * i + 1] as LogicNode).run(s);
+    }
+    return otherwise.run(s);
+  };
+  return { run, constant };
+}
+
+function compileAndOr(and: boolean, raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (!Array.isArray(raw)) {
+    const data = compileNode(raw, path, usage);
+    return { run: () => fail('`and`/`or` need a list'), constant: data.constant };
+  }
+  const parts = raw.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
+  const constant = parts.every((part) => part.constant);
+  if (parts.length === 0) return literal(null);
+  const run: Run = (s) => {
+    let value: unknown;
+    for (const part of parts) {
+      value = part.run(s);
+      s.prev = value;
+      if (truthy(value) !== and) return value;
+    }
+    return value;
+  };
+  return { run, constant };
+}
+
+function compileComparison(op: Comparison, raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  const strict = op.length === 3;
+  if (!Array.isArray(raw) || raw.length < 2) {
+    const data = Array.isArray(raw) ? compileArgs(raw, path, usage) : compileNode(raw, path, usage);
+    return { run: () => fail(`\`${op}\` needs two arguments`), constant: data.constant };
+  }
+  const parts = raw.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
+  const constant = parts.every((part) => part.constant);
+  const run: Run = (s) => {
+    if (s.folding) return interpretedComparison(op, strict, parts, s);
+    let left = (parts[0] as LogicNode).run(s);
+    s.prev = left;
+    for (let i = 1; i < parts.length; i++) {
+      const right = compareCheck((parts[i] as LogicNode).run(s), s.prev, strict);
+      if (parts.length > 2) s.prev = right;
+      if (!compareJs(op, left, right)) return false;
+      left = right;
+    }
+    return true;
+  };
+  return { run, constant };
+}
+
+/** json-logic-engine's interpreted comparison (used only for constants). */
+function interpretedComparison(op: Comparison, strict: boolean, parts: LogicNode[], s: LogicState): boolean {
+  const textual = (x: unknown): boolean => typeof x === 'string' || x === null;
+  if (parts.length === 2) {
+    const a = (parts[0] as LogicNode).run(s);
+    const b = (parts[1] as LogicNode).run(s);
+    if (strict || (textual(a) && textual(b))) return compareJs(op, a, b);
+    if (Number.isNaN(toNumber(a))) fail('NaN');
+    if (Number.isNaN(toNumber(b)) && a !== null) fail('NaN');
+    return compareJs(op, +(a as number), +(b as number));
+  }
+  let prev = (parts[0] as LogicNode).run(s);
+  for (let i = 1; i < parts.length; i++) {
+    const current = (parts[i] as LogicNode).run(s);
+    if ((strict || (textual(current) && textual(prev))) && !compareJs(op, prev, current)) return false;
+    if (Number.isNaN(toNumber(current)) && prev !== null) fail('NaN');
+    if (i === 1 && Number.isNaN(toNumber(prev))) fail('NaN');
+    if (!compareJs(op, +(prev as number), +(current as number))) return false;
+    prev = current;
+  }
+  return true;
+}
+
+function compileIn(raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    throw new Unsupported('`in` over a single expression (write [item, list])', path);
+  }
+  const args = Array.isArray(raw) ? raw : [raw];
+  const item = compileNode(args[0], `${path}[0]`, usage);
+  const container = compileNode(args[1], `${path}[1]`, usage);
+  const run: Run = (s) => {
+    const within = container.run(s) || [];
+    const value = item.run(s);
+    if (typeof within === 'string') return within.includes(String(value));
+    if (Array.isArray(within)) return within.includes(value);
+    return fail('`in` needs a list or a text');
+  };
+  return { run, constant: item.constant && container.constant };
+}
+
+function compileCat(raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (typeof raw === 'string' || typeof raw === 'number') return literal(String(raw));
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const single = compileNode(raw, path, usage);
+    return { run: (s) => catValues(single.run(s), true), constant: single.constant };
+  }
+  const parts = (Array.isArray(raw) ? raw : [raw]).map((item, i) =>
+    compileNode(item, `${path}[${i}]`, usage),
+  );
+  const run: Run = (s) => {
+    let text = '';
+    for (const part of parts) {
+      const value = part.run(s);
+      // Compiled, `'' + null` is "null"; the interpreter (constants) skips null.
+      if (s.folding && (value === null || value === undefined)) continue;
+      text += String(value);
+    }
+    return text;
+  };
+  return { run, constant: parts.every((part) => part.constant) };
+}
+
+function catValues(value: unknown, skipNull: boolean): string {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) {
+    if (value === null || value === undefined) fail('`cat` of null');
+    return String(value);
+  }
+  let text = '';
+  for (const item of value) if (!(skipNull && (item === null || item === undefined))) text += String(item);
+  return text;
+}
+
+function compileMissingSome(raw: unknown, path: string, usage: LogicUsage): LogicNode {
+  if (!Array.isArray(raw) || !Array.isArray(raw[1]) || !raw[1].every(isKey)) {
+    throw new Unsupported('`missing_some` other than [count, [names…]]', path);
+  }
+  const options = raw[1] as (string | number)[];
+  const need = compileNode(raw[0], `${path}[0]`, usage);
+  const run: Run = (s) => {
+    const found = missing(options, s);
+    s.prev = found;
+    return options.length - found.length < (need.run(s) as number) ? found : [];
+  };
+  return { run, constant: false };
+}
+
+function isKey(value: unknown): value is string | number {
+  return typeof value === 'string' || typeof value === 'number';
+}
+
+/** `missing`: the names whose path is absent (undefined), walking through falsy values as absent. */
+function missing(names: readonly unknown[], s: LogicState): unknown[] {
+  const out: unknown[] = [];
+  for (const name of names) {
+    const pieces = splitPath(String(name));
+    let data: unknown;
+    let found = true;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] as string;
+      if (i === 0) data = piece === '$flagd' ? s.flagd : top(s.context, piece);
+      else if (!data) {
+        found = false;
+        break;
+      } else data = member(data, piece);
+      if (data === undefined) {
+        found = false;
+        break;
+      }
+    }
+    if (!found) out.push(name);
+  }
+  return out;
+}
+
+function substrOf(args: unknown[]): string {
+  return substr(args[0], args[1], args[2]);
+}
+
+function extreme(op: 'max' | 'min', values: unknown[]): number {
+  if (values.length === 0 || !values.every((v) => typeof v === 'number')) fail(`\`${op}\` of non-numbers`);
+  return op === 'max' ? Math.max(...(values as number[])) : Math.min(...(values as number[]));
+}
+
+function fail(message: string): never {
+  throw new LogicFailure(message);
+}

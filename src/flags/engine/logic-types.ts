@@ -1,0 +1,44 @@
+/** Shared shapes of the flagd targeting compiler (kept apart so its modules do not import in a circle). */
+
+export interface LogicState {
+  /** The compiled code's shared `prev` register (see `compareCheck`). */
+  prev: unknown;
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly flagd: { readonly flagKey: string; readonly timestamp: number };
+  /** Constant folding runs json-logic-engine's interpreter, which differs in a few places. */
+  readonly folding: boolean;
+}
+
+export type Run = (state: LogicState) => unknown;
+
+export interface LogicNode {
+  readonly run: Run;
+  /** Reads nothing from the context: flagd computes it while compiling. */
+  readonly constant: boolean;
+}
+
+/** The targeting is one flagd refuses to load: it answers PARSE_ERROR. */
+export class FlagdRejects extends Error {}
+
+/** Valid for flagd, but outside what Flowline evaluates: the flag cannot be imported. */
+export class Unsupported extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a compilation notices: whether the answer can depend on the time. */
+export interface LogicUsage {
+  readsFlagd: boolean;
+}
+
+/** The state constant expressions are computed in: no context, the interpreter's rules. */
+export const FOLD_STATE: LogicState = {
+  prev: null,
+  context: {},
+  flagd: { flagKey: '', timestamp: 0 },
+  folding: true,
+};
