@@ -222,7 +222,9 @@ function compileState(
   if (rulesRaw !== undefined || rules === undefined)
     rules = compileRules(rulesRaw, paths.rules, scope, env, serveEnv);
   let fallthrough = targeting ?? previous?.fallthrough;
-  if (fallRaw === NO_DEFAULT && fallthrough === undefined) {
+  if (targeting !== undefined) {
+    // The targeting is the whole decision: flagd has no rules or fallthrough besides it.
+  } else if (fallRaw === NO_DEFAULT && fallthrough === undefined) {
     const none = serveEnv.results.serve('DEFAULT', undefined);
     fallthrough = () => none;
   } else if (fallRaw !== undefined || fallthrough === undefined) {

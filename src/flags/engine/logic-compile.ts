@@ -122,7 +122,9 @@ function operation(op: string, raw: unknown, path: string, usage: LogicUsage): L
   if (custom !== undefined) return { run: (s) => custom(args.run(s), s), constant: false };
   if (op === 'substr') return { run: (s) => substrOf(args.run(s)), constant: args.constant };
   if (op === 'missing') {
-    return { run: (s) => missing(args.run(s), s), constant: Array.isArray(raw) && raw.length === 0 };
+    const list = Array.isArray(raw) ? raw : [raw];
+    const plain = list.length <= 2 && list.every((k) => typeof k === 'string' && !k.includes('.'));
+    return { run: (s) => missing(args.run(s), s), constant: list.length === 0, bare: plain };
   }
   return { run: (s) => extreme(op as 'max' | 'min', args.run(s)), constant: args.constant };
 }
@@ -162,6 +164,7 @@ function compileVar(raw: unknown, path: string, usage: LogicUsage): LogicNode {
     if (raw.length > 2) throw new Unsupported('`var` with more than two arguments', path);
     key = raw[0];
     if (raw.length === 2 && raw[1] !== undefined) fallback = compileNode(raw[1], `${path}[1]`, usage);
+    refuseBare([fallback], `${path}[1]`, 'as the default of `var`');
   }
   if (typeof key === 'object' && key !== null) {
     const computed = compileNode(key, path, usage);
@@ -240,7 +243,7 @@ function compileAndOr(and: boolean, raw: unknown, path: string, usage: LogicUsag
     }
     return value;
   };
-  return { run, constant };
+  return { run, constant, bare: true };
 }
 
 function compileComparison(op: Comparison, raw: unknown, path: string, usage: LogicUsage): LogicNode {
@@ -296,6 +299,7 @@ function compileIn(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   const args = Array.isArray(raw) ? raw : [raw];
   const item = compileNode(args[0], `${path}[0]`, usage);
   const container = compileNode(args[1], `${path}[1]`, usage);
+  refuseBare([container], `${path}[1]`, 'as the list of `in`');
   const run: Run = (s) => {
     const within = container.run(s) || [];
     const value = item.run(s);
@@ -315,7 +319,10 @@ function compileCat(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   const parts = (Array.isArray(raw) ? raw : [raw]).map((item, i) =>
     compileNode(item, `${path}[${i}]`, usage),
   );
+  refuseBare(parts, path, "inside `cat`");
   const run: Run = (s) => {
+    // The interpreter (constants) passes a one-item list's item itself: `cat` of null then fails.
+    if (s.folding && parts.length === 1) return catValues((parts[0] as LogicNode).run(s), true);
     let text = '';
     for (const part of parts) {
       const value = part.run(s);
@@ -326,6 +333,16 @@ function compileCat(raw: unknown, path: string, usage: LogicUsage): LogicNode {
     return text;
   };
   return { run, constant: parts.every((part) => part.constant) };
+}
+
+/** See {@link LogicNode.bare}: flagd-core's answer there follows the generated JavaScript, not JsonLogic. */
+function refuseBare(nodes: readonly LogicNode[], path: string, where: string): void {
+  if (nodes.some((node) => node.bare === true && !node.constant)) {
+    throw new Unsupported(
+      `\`and\`, \`or\` or \`missing\` ${where} (flagd-core evaluates it with JavaScript's operator precedence, not as JsonLogic)`,
+      path,
+    );
+  }
 }
 
 function catValues(value: unknown, skipNull: boolean): string {
@@ -345,12 +362,13 @@ function compileMissingSome(raw: unknown, path: string, usage: LogicUsage): Logi
   }
   const options = raw[1] as (string | number)[];
   const need = compileNode(raw[0], `${path}[0]`, usage);
+  if (!need.constant) throw new Unsupported('`missing_some` with a computed count', path);
   const run: Run = (s) => {
     const found = missing(options, s);
     s.prev = found;
     return options.length - found.length < (need.run(s) as number) ? found : [];
   };
-  return { run, constant: false };
+  return { run, constant: false, bare: true };
 }
 
 function isKey(value: unknown): value is string | number {

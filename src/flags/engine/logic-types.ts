@@ -15,6 +15,12 @@ export interface LogicNode {
   readonly run: Run;
   /** Reads nothing from the context: flagd computes it while compiling. */
   readonly constant: boolean;
+  /**
+   * json-logic-engine compiles it to an unparenthesised `a ? b : c` (`and`, `or`, `missing`,
+   * `missing_some`), so JavaScript's precedence changes its meaning inside `cat`, as the list of
+   * `in` or as a `var` default. Flowline refuses those positions rather than guess.
+   */
+  readonly bare?: boolean;
 }
 
 /** The targeting is one flagd refuses to load: it answers PARSE_ERROR. */
