@@ -32,7 +32,7 @@ export function arithmetic(
   if (op === '/' && list.slice(1).some((o) => o.kind === 'const' && o.zeroText)) {
     throw new FlagdRejects('a division by a literal zero');
   }
-  const constantNode = list.every((o) => o.kind === 'const');
+  const constantNode = list.every((o) => o.kind !== 'run');
   const run = (s: LogicState): unknown => {
     const values = list.map((o) => operandValue(o, s));
     return combine(op, values);
@@ -53,7 +53,12 @@ function operand(item: unknown, path: string, compile: (node: unknown, path: str
   if (Object.keys(item as object).length === 0) throw new FlagdRejects('an empty object as an operand');
   const node = compile(item, path);
   if (!node.constant) return { kind: 'run', node };
-  const value = node.run(FOLD_STATE);
+  let value: unknown;
+  try {
+    value = node.run(FOLD_STATE);
+  } catch {
+    return { kind: 'fail' };
+  }
   if (typeof value === 'number' && Number.isFinite(value)) return constant(value, value === 0);
   if (typeof value === 'boolean') return constant(+value);
   if (value === null) return constant(0);

@@ -78,8 +78,28 @@ function compileNode(node: unknown, path: string, usage: LogicUsage): LogicNode 
   const op = keys[0] as string;
   const raw = (node as Record<string, unknown>)[op];
   const at = `${path}.${op}`;
+  // Like json-logic-engine, compute the outermost constant expression as a whole: what it
+  // short-circuits past is never evaluated, so cannot fail.
+  const outer = usage.insideConstant !== true;
+  const constantHere = !readsContext(node);
+  if (constantHere) usage.insideConstant = true;
   const compiled = operation(op, raw, at, usage);
-  return compiled.constant ? fold(compiled, at) : compiled;
+  if (constantHere && outer) usage.insideConstant = false;
+  return compiled.constant && outer ? fold(compiled, at) : compiled;
+}
+
+/** Operations whose answer depends on the context (json-logic-engine's "not deterministic"). */
+const CONTEXT_READERS = new Set(['var', 'missing_some', 'fractional', 'sem_ver', 'starts_with', 'ends_with']);
+
+function readsContext(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(readsContext);
+  if (typeof node !== 'object' || node === null) return false;
+  const entries = Object.entries(node);
+  if (entries.length !== 1) return false;
+  const [op, raw] = entries[0] as [string, unknown];
+  if (CONTEXT_READERS.has(op)) return true;
+  if (op === 'missing') return !(Array.isArray(raw) && raw.length === 0);
+  return readsContext(raw);
 }
 
 /** flagd computes a constant operation once, while loading; a failure there rejects the flag. */
@@ -98,7 +118,16 @@ function operation(op: string, raw: unknown, path: string, usage: LogicUsage): L
   if (op === 'if' || op === '?:') return compileIf(raw, path, usage);
   if (op === 'and' || op === 'or') return compileAndOr(op === 'and', raw, path, usage);
   if (COMPARISONS.has(op)) return compileComparison(op as Comparison, raw, path, usage);
-  if (ARITHMETIC.has(op)) return arithmetic(op as Arithmetic, raw, path, (n, p) => compileNode(n, p, usage));
+  if (ARITHMETIC.has(op)) {
+    try {
+      return arithmetic(op as Arithmetic, raw, path, (n, p) => compileNode(n, p, usage));
+    } catch (error) {
+      // Inside a constant the interpreter meets this only if it gets there (not past a short-circuit).
+      if (!(error instanceof FlagdRejects) || usage.insideConstant !== true) throw error;
+      const message = error.message;
+      return { run: () => fail(message), constant: true };
+    }
+  }
   if (UNSUPPORTED.has(op)) throw new Unsupported(`the JsonLogic operation \`${op}\``, path);
   switch (op) {
     case '!':
@@ -170,7 +199,7 @@ function compileVar(raw: unknown, path: string, usage: LogicUsage): LogicNode {
     const computed = compileNode(key, path, usage);
     if (!computed.constant)
       throw new Unsupported('`var` with an attribute name computed from the context', path);
-    key = computed.run(FOLD_STATE);
+    key = fold(computed, path).run(FOLD_STATE);
   }
   if (key === undefined || key === null || key === '') {
     throw new Unsupported('`var` reading the whole context', path);
@@ -218,6 +247,11 @@ function compileIf(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   const otherwise = parts.length % 2 === 1 ? (parts.at(-1) as LogicNode) : literal(null);
   const pairs = Math.floor(parts.length / 2);
   const run: Run = (s) => {
+    if (s.folding && parts.length === 3) {
+      // The optimizer computes all three parts of a three-part `if` before choosing.
+      const [test, then, otherwise3] = parts.map((part) => part.run(s));
+      return truthy(test) ? then : otherwise3;
+    }
     for (let i = 0; i < pairs; i++) {
       if (truthy((parts[2 * i] as LogicNode).run(s))) return (parts[2 * i + 1] as LogicNode).run(s);
     }
@@ -280,6 +314,17 @@ function interpretedComparison(op: Comparison, strict: boolean, parts: LogicNode
     if (Number.isNaN(toNumber(b)) && a !== null) fail('NaN');
     return compareJs(op, +(a as number), +(b as number));
   }
+  if (parts.length === 3) {
+    // The optimizer computes the three operands first, then compares them pairwise.
+    const [a, b, c] = parts.map((part) => part.run(s));
+    const pair = (x: unknown, y: unknown): boolean => {
+      if (strict || (textual(x) && textual(y))) return compareJs(op, x, y);
+      if (Number.isNaN(toNumber(x))) fail('NaN');
+      if (Number.isNaN(toNumber(y)) && x !== null) fail('NaN');
+      return compareJs(op, +(x as number), +(y as number));
+    };
+    return pair(a, b) && pair(b, c);
+  }
   let prev = (parts[0] as LogicNode).run(s);
   for (let i = 1; i < parts.length; i++) {
     const current = (parts[i] as LogicNode).run(s);
@@ -319,7 +364,7 @@ function compileCat(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   const parts = (Array.isArray(raw) ? raw : [raw]).map((item, i) =>
     compileNode(item, `${path}[${i}]`, usage),
   );
-  refuseBare(parts, path, "inside `cat`");
+  refuseBare(parts, path, 'inside `cat`');
   const run: Run = (s) => {
     // The interpreter (constants) passes a one-item list's item itself: `cat` of null then fails.
     if (s.folding && parts.length === 1) return catValues((parts[0] as LogicNode).run(s), true);

@@ -39,6 +39,8 @@ export class Unsupported extends Error {
 /** What a compilation notices: whether the answer can depend on the time. */
 export interface LogicUsage {
   readsFlagd: boolean;
+  /** Set while compiling inside a constant expression, which is computed as a whole. */
+  insideConstant?: boolean;
 }
 
 /** The state constant expressions are computed in: no context, the interpreter's rules. */

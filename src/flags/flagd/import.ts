@@ -60,13 +60,20 @@ function importFlag(
   const { state, variants } = raw;
   // flagd refuses the whole file over these; Flowline skips only the flag.
   if (state !== 'ENABLED' && state !== 'DISABLED') {
-    return { skip: `state ${JSON.stringify(state)} is neither ENABLED nor DISABLED (flagd refuses the file)` };
+    return {
+      skip: `state ${JSON.stringify(state)} is neither ENABLED nor DISABLED (flagd refuses the file)`,
+    };
   }
   if (!isRecord(variants) || Object.keys(variants).length === 0) return { skip: 'the flag has no variants' };
   // flagd reads `defaultVariant || undefined`: "", null and a missing one all mean "none".
   const defaultVariant = raw.defaultVariant || undefined;
-  if (defaultVariant !== undefined && (typeof defaultVariant !== 'string' || !Object.hasOwn(variants, defaultVariant))) {
-    return { skip: `defaultVariant ${JSON.stringify(defaultVariant)} is not a variant (flagd refuses the file)` };
+  if (
+    defaultVariant !== undefined &&
+    (typeof defaultVariant !== 'string' || !Object.hasOwn(variants, defaultVariant))
+  ) {
+    return {
+      skip: `defaultVariant ${JSON.stringify(defaultVariant)} is not a variant (flagd refuses the file)`,
+    };
   }
   const values = Object.values(variants) as FlagValue[];
   const type = typeOf(values);
