@@ -19,6 +19,7 @@ export function arithmetic(
   raw: unknown,
   path: string,
   compile: (node: unknown, path: string) => LogicNode,
+  interpreted = false,
 ): LogicNode {
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
     throw new Unsupported(`\`${op}\` over a single expression (write a list of operands)`, path);
@@ -28,6 +29,9 @@ export function arithmetic(
   if ((op === '-' || op === '/') && operands.length === 0)
     throw new FlagdRejects(`\`${op}\` without operands`);
   if (op === '%' && operands.length < 2) throw new FlagdRejects('`%` needs two operands');
+  if (interpreted && (op === '+' || op === '-') && operands.length === 1 && operands[0]?.kind === 'run') {
+    throw new Unsupported(`a one-operand \`${op}\` inside an \`if\` of fewer than three parts`, path);
+  }
   const list = op === '/' && operands.length === 1 ? [constant(1), ...operands] : operands;
   if (op === '/' && list.slice(1).some((o) => o.kind === 'const' && o.zeroText)) {
     throw new FlagdRejects('a division by a literal zero');

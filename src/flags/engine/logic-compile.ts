@@ -1,5 +1,7 @@
 import { type Arithmetic, arithmetic } from './logic-arithmetic.js';
+import { compiledComparison, interpretedComparison } from './logic-compare.js';
 import { CUSTOM } from './logic-custom.js';
+import { missing, top } from './logic-read.js';
 import {
   FlagdRejects,
   FOLD_STATE,
@@ -9,17 +11,7 @@ import {
   type Run,
   Unsupported,
 } from './logic-types.js';
-import {
-  type Comparison,
-  compareCheck,
-  compareJs,
-  LogicFailure,
-  member,
-  splitPath,
-  substr,
-  toNumber,
-  truthy,
-} from './logic-values.js';
+import { type Comparison, LogicFailure, member, splitPath, substr, truthy } from './logic-values.js';
 
 /**
  * Compiles flagd targeting (JsonLogic with flagd's operations) into closures that give exactly
@@ -85,7 +77,7 @@ function compileNode(node: unknown, path: string, usage: LogicUsage): LogicNode 
   if (constantHere) usage.insideConstant = true;
   const compiled = operation(op, raw, at, usage);
   if (constantHere && outer) usage.insideConstant = false;
-  return compiled.constant && outer ? fold(compiled, at) : compiled;
+  return compiled.constant && outer ? fold(compiled, at, usage) : compiled;
 }
 
 /** Operations whose answer depends on the context (json-logic-engine's "not deterministic"). */
@@ -103,11 +95,17 @@ function readsContext(node: unknown): boolean {
 }
 
 /** flagd computes a constant operation once, while loading; a failure there rejects the flag. */
-function fold(node: LogicNode, path: string): LogicNode {
+function fold(node: LogicNode, path: string, usage: LogicUsage): LogicNode {
   let value: unknown;
   try {
     value = node.run(FOLD_STATE);
   } catch {
+    if (usage.interpreted === true) {
+      throw new Unsupported(
+        'a constant expression that fails, inside an `if` of fewer than three parts',
+        path,
+      );
+    }
     throw new FlagdRejects(`the constant expression at ${path} fails`);
   }
   return literal(value);
@@ -120,9 +118,13 @@ function operation(op: string, raw: unknown, path: string, usage: LogicUsage): L
   if (COMPARISONS.has(op)) return compileComparison(op as Comparison, raw, path, usage);
   if (ARITHMETIC.has(op)) {
     try {
-      return arithmetic(op as Arithmetic, raw, path, (n, p) => compileNode(n, p, usage));
+      const compile = (n: unknown, p: string) => compileNode(n, p, usage);
+      return arithmetic(op as Arithmetic, raw, path, compile, usage.interpreted === true);
     } catch (error) {
       // Inside a constant the interpreter meets this only if it gets there (not past a short-circuit).
+      if (error instanceof FlagdRejects && usage.interpreted === true) {
+        throw new Unsupported(`${error.message}, inside an \`if\` of fewer than three parts`, path);
+      }
       if (!(error instanceof FlagdRejects) || usage.insideConstant !== true) throw error;
       const message = error.message;
       return { run: () => fail(message), constant: true };
@@ -135,7 +137,14 @@ function operation(op: string, raw: unknown, path: string, usage: LogicUsage): L
     case '!!': {
       const first = argument(raw, path, usage);
       const negate = op !== '!!';
-      return { run: (s) => truthy(first.run(s)) !== negate, constant: first.constant };
+      // The interpreter hands `!` its operand's value and, if that is a list, tests its first item.
+      const unwrap = !(Array.isArray(raw) && Array.isArray(raw[0]));
+      const run: Run = (s) => {
+        let value = first.run(s);
+        if (s.folding && unwrap && Array.isArray(value)) value = value[0];
+        return truthy(value) !== negate;
+      };
+      return { run, constant: first.constant };
     }
     case 'in':
       return compileIn(raw, path, usage);
@@ -199,7 +208,7 @@ function compileVar(raw: unknown, path: string, usage: LogicUsage): LogicNode {
     const computed = compileNode(key, path, usage);
     if (!computed.constant)
       throw new Unsupported('`var` with an attribute name computed from the context', path);
-    key = fold(computed, path).run(FOLD_STATE);
+    key = fold(computed, path, usage).run(FOLD_STATE);
   }
   if (key === undefined || key === null || key === '') {
     throw new Unsupported('`var` reading the whole context', path);
@@ -211,8 +220,14 @@ function compileVar(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   const pieces = splitPath(text);
   const [first, ...rest] = pieces as [string, ...string[]];
   if (first === '$flagd') usage.readsFlagd = true;
+  const hasDefault = Array.isArray(raw) && raw.length === 2;
+  const chained = !hasDefault && text.includes('.') && (pieces.length === 2 || pieces.length === 3);
+  const unary = !hasDefault && !text.includes('.') && !text.includes('\\');
   const run: Run = (s) => {
-    let value = first === '$flagd' ? s.flagd : top(s.context, first);
+    const start = first === '$flagd' ? s.flagd : top(s.context, first);
+    if (s.folding)
+      return interpretedVar(start, rest, s, { chained, unary, fallback: hasDefault ? fallback : undefined });
+    let value = start;
     for (const piece of rest) value = member(value, piece);
     if (value === null || value === undefined) value = fallback.run(s);
     s.prev = value;
@@ -221,13 +236,30 @@ function compileVar(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   return { run, constant: false };
 }
 
-const EMPTY: Record<string, unknown> = {};
-
-/** flagd spreads the context into a new object: own enumerable properties, then `Object.prototype`. */
-function top(context: Readonly<Record<string, unknown>>, key: string): unknown {
-  if (Object.hasOwn(context, key) && Object.prototype.propertyIsEnumerable.call(context, key))
-    return context[key];
-  return EMPTY[key];
+/**
+ * `var` as json-logic-engine's interpreter reads it: a plain name or a two- or three-part path
+ * through `&&` (a falsy value on the way is the answer), a default only for a missing value.
+ */
+function interpretedVar(
+  start: unknown,
+  rest: readonly string[],
+  s: LogicState,
+  how: { chained: boolean; unary: boolean; fallback: LogicNode | undefined },
+): unknown {
+  const notFound = how.fallback === undefined ? null : (how.fallback.run(s) ?? null);
+  let value = start;
+  if (how.unary) return value === undefined || typeof value === 'function' ? null : value;
+  if (how.chained) {
+    for (const piece of rest) value = value ? member(value, piece) : value;
+    return value === undefined || typeof value === 'function' ? null : value;
+  }
+  if (value === undefined) return notFound;
+  for (const piece of rest) {
+    if (value === null || value === undefined) return notFound;
+    value = member(value, piece);
+    if (value === undefined) return notFound;
+  }
+  return typeof value === 'function' ? null : value;
 }
 
 function compileIf(raw: unknown, path: string, usage: LogicUsage): LogicNode {
@@ -235,12 +267,21 @@ function compileIf(raw: unknown, path: string, usage: LogicUsage): LogicNode {
     const data = compileNode(raw, path, usage);
     return { run: () => fail('`if` needs a list'), constant: data.constant };
   }
+  // json-logic-engine compiles an `if` of three parts or more; a shorter one it interprets.
+  const short = raw.length < 3 && readsContext(raw);
+  const outer = usage.interpreted;
+  if (short) usage.interpreted = true;
   const parts = raw.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
+  usage.interpreted = outer === true;
   const constant = parts.every((part) => part.constant);
-  if (parts.length < 3 && !constant) {
-    // json-logic-engine interprets a short `if` instead of compiling it; its branches follow the
-    // interpreter's rules, which Flowline does not reproduce.
-    throw new Unsupported('an `if` with fewer than three arguments (write `[condition, then, null]`)', path);
+  if (short) {
+    const [test, then] = parts as [LogicNode, LogicNode | undefined];
+    const run: Run = (s) => {
+      const inner: LogicState = s.folding ? s : { ...s, folding: true };
+      if (then === undefined) return test.run(inner);
+      return truthy(test.run(inner)) ? then.run(inner) : null;
+    };
+    return { run, constant: false };
   }
   if (parts.length === 0) return literal(null);
   if (parts.length === 1) return parts[0] as LogicNode;
@@ -288,53 +329,8 @@ function compileComparison(op: Comparison, raw: unknown, path: string, usage: Lo
   }
   const parts = raw.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
   const constant = parts.every((part) => part.constant);
-  const run: Run = (s) => {
-    if (s.folding) return interpretedComparison(op, strict, parts, s);
-    let left = (parts[0] as LogicNode).run(s);
-    s.prev = left;
-    for (let i = 1; i < parts.length; i++) {
-      const right = compareCheck((parts[i] as LogicNode).run(s), s.prev, strict);
-      if (parts.length > 2) s.prev = right;
-      if (!compareJs(op, left, right)) return false;
-      left = right;
-    }
-    return true;
-  };
+  const run: Run = (s) => (s.folding ? interpretedComparison : compiledComparison)(op, strict, parts, s);
   return { run, constant };
-}
-
-/** json-logic-engine's interpreted comparison (used only for constants). */
-function interpretedComparison(op: Comparison, strict: boolean, parts: LogicNode[], s: LogicState): boolean {
-  const textual = (x: unknown): boolean => typeof x === 'string' || x === null;
-  if (parts.length === 2) {
-    const a = (parts[0] as LogicNode).run(s);
-    const b = (parts[1] as LogicNode).run(s);
-    if (strict || (textual(a) && textual(b))) return compareJs(op, a, b);
-    if (Number.isNaN(toNumber(a))) fail('NaN');
-    if (Number.isNaN(toNumber(b)) && a !== null) fail('NaN');
-    return compareJs(op, +(a as number), +(b as number));
-  }
-  if (parts.length === 3) {
-    // The optimizer computes the three operands first, then compares them pairwise.
-    const [a, b, c] = parts.map((part) => part.run(s));
-    const pair = (x: unknown, y: unknown): boolean => {
-      if (strict || (textual(x) && textual(y))) return compareJs(op, x, y);
-      if (Number.isNaN(toNumber(x))) fail('NaN');
-      if (Number.isNaN(toNumber(y)) && x !== null) fail('NaN');
-      return compareJs(op, +(x as number), +(y as number));
-    };
-    return pair(a, b) && pair(b, c);
-  }
-  let prev = (parts[0] as LogicNode).run(s);
-  for (let i = 1; i < parts.length; i++) {
-    const current = (parts[i] as LogicNode).run(s);
-    if ((strict || (textual(current) && textual(prev))) && !compareJs(op, prev, current)) return false;
-    if (Number.isNaN(toNumber(current)) && prev !== null) fail('NaN');
-    if (i === 1 && Number.isNaN(toNumber(prev))) fail('NaN');
-    if (!compareJs(op, +(prev as number), +(current as number))) return false;
-    prev = current;
-  }
-  return true;
 }
 
 function compileIn(raw: unknown, path: string, usage: LogicUsage): LogicNode {
@@ -367,7 +363,9 @@ function compileCat(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   refuseBare(parts, path, 'inside `cat`');
   const run: Run = (s) => {
     // The interpreter (constants) passes a one-item list's item itself: `cat` of null then fails.
-    if (s.folding && parts.length === 1) return catValues((parts[0] as LogicNode).run(s), true);
+    if (s.folding && parts.length === 1 && !(Array.isArray(raw) && Array.isArray(raw[0]))) {
+      return catValues((parts[0] as LogicNode).run(s), true);
+    }
     let text = '';
     for (const part of parts) {
       const value = part.run(s);
@@ -418,30 +416,6 @@ function compileMissingSome(raw: unknown, path: string, usage: LogicUsage): Logi
 
 function isKey(value: unknown): value is string | number {
   return typeof value === 'string' || typeof value === 'number';
-}
-
-/** `missing`: the names whose path is absent (undefined), walking through falsy values as absent. */
-function missing(names: readonly unknown[], s: LogicState): unknown[] {
-  const out: unknown[] = [];
-  for (const name of names) {
-    const pieces = splitPath(String(name));
-    let data: unknown;
-    let found = true;
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] as string;
-      if (i === 0) data = piece === '$flagd' ? s.flagd : top(s.context, piece);
-      else if (!data) {
-        found = false;
-        break;
-      } else data = member(data, piece);
-      if (data === undefined) {
-        found = false;
-        break;
-      }
-    }
-    if (!found) out.push(name);
-  }
-  return out;
 }
 
 function substrOf(args: unknown[]): string {

@@ -5,7 +5,10 @@ export interface LogicState {
   prev: unknown;
   readonly context: Readonly<Record<string, unknown>>;
   readonly flagd: { readonly flagKey: string; readonly timestamp: number };
-  /** Constant folding runs json-logic-engine's interpreter, which differs in a few places. */
+  /**
+   * json-logic-engine's interpreter is running (constants, short `if`s), not its compiled code:
+   * it differs in a few places (`var` defaults, `cat` of null, comparisons, `!` of a list).
+   */
   readonly folding: boolean;
 }
 
@@ -41,6 +44,8 @@ export interface LogicUsage {
   readsFlagd: boolean;
   /** Set while compiling inside a constant expression, which is computed as a whole. */
   insideConstant?: boolean;
+  /** Set inside an `if` of fewer than three parts, which json-logic-engine interprets. */
+  interpreted?: boolean;
 }
 
 /** The state constant expressions are computed in: no context, the interpreter's rules. */

@@ -96,7 +96,7 @@ function importFlag(
     ...(setMetadata === undefined ? {} : { metadata: setMetadata }),
     flags: { [key]: flag },
   });
-  if (!checked.ok) return { skip: reason(checked.errors) };
+  if (!checked.ok) return { skip: reason(key, checked.errors) };
   for (const warning of checked.warnings) {
     if (warning.code === 'targeting_rejected') {
       notes.push(`${warning.message}; flagd answers the same (it cannot load this targeting either)`);
@@ -106,10 +106,11 @@ function importFlag(
 }
 
 /** The first issue, in words a flagd user recognises (the path is the JsonLogic position). */
-function reason(issues: readonly FlagIssue[]): string {
+function reason(key: string, issues: readonly FlagIssue[]): string {
   const issue = issues[0];
   if (issue === undefined) return 'the flag cannot be compiled';
-  const at = issue.path.replace(/^flags\.[^]*?\.targeting/, 'targeting');
+  const prefix = `flags.${key}.`;
+  const at = issue.path.startsWith(prefix) ? issue.path.slice(prefix.length) : issue.path;
   return `${issue.message} (at ${at})`;
 }
 

@@ -94,6 +94,7 @@ const { expression } = fc.letrec<{ expression: unknown; condition: unknown; valu
         fc.option(fc.tuple(tie('condition'), tie('value')), { nil: undefined }),
       )
       .map(([c, t, e, more]) => ({ if: more === undefined ? [c, t, e] : [c, t, ...more, e] })),
+    fc.tuple(tie('condition'), tie('value')).map(([c, t]) => ({ if: [c, t] })),
     fractional(tie('value')),
     fc.array(tie('value'), { minLength: 1, maxLength: 3 }).map((parts) => ({ cat: parts })),
     fc
