@@ -8,6 +8,8 @@ import {
   type LogicNode,
   type LogicState,
   type LogicUsage,
+  MAX_LOGIC_DEPTH,
+  MAX_LOGIC_NODES,
   type Run,
   Unsupported,
 } from './logic-types.js';
@@ -56,6 +58,21 @@ function literal(value: unknown): LogicNode {
 }
 
 function compileNode(node: unknown, path: string, usage: LogicUsage): LogicNode {
+  const depth = usage.depth ?? 0;
+  usage.nodes = (usage.nodes ?? 0) + 1;
+  if (depth >= MAX_LOGIC_DEPTH)
+    throw new Unsupported(`targeting nested deeper than ${MAX_LOGIC_DEPTH}`, path);
+  if (usage.nodes > MAX_LOGIC_NODES)
+    throw new Unsupported(`targeting of more than ${MAX_LOGIC_NODES} parts`, path);
+  usage.depth = depth + 1;
+  try {
+    return compileInner(node, path, usage);
+  } finally {
+    usage.depth = depth;
+  }
+}
+
+function compileInner(node: unknown, path: string, usage: LogicUsage): LogicNode {
   if (Array.isArray(node)) {
     const items = node.map((item, i) => compileNode(item, `${path}[${i}]`, usage));
     const constant = items.every((item) => item.constant);
@@ -83,15 +100,16 @@ function compileNode(node: unknown, path: string, usage: LogicUsage): LogicNode 
 /** Operations whose answer depends on the context (json-logic-engine's "not deterministic"). */
 const CONTEXT_READERS = new Set(['var', 'missing_some', 'fractional', 'sem_ver', 'starts_with', 'ends_with']);
 
-function readsContext(node: unknown): boolean {
-  if (Array.isArray(node)) return node.some(readsContext);
+function readsContext(node: unknown, depth = 0): boolean {
+  if (depth > MAX_LOGIC_DEPTH) return true; // too deep to compile anyway: no need to look further
+  if (Array.isArray(node)) return node.some((item) => readsContext(item, depth + 1));
   if (typeof node !== 'object' || node === null) return false;
   const entries = Object.entries(node);
   if (entries.length !== 1) return false;
   const [op, raw] = entries[0] as [string, unknown];
   if (CONTEXT_READERS.has(op)) return true;
   if (op === 'missing') return !(Array.isArray(raw) && raw.length === 0);
-  return readsContext(raw);
+  return readsContext(raw, depth + 1);
 }
 
 /** flagd computes a constant operation once, while loading; a failure there rejects the flag. */

@@ -46,7 +46,14 @@ export interface LogicUsage {
   insideConstant?: boolean;
   /** Set inside an `if` of fewer than three parts, which json-logic-engine interprets. */
   interpreted?: boolean;
+  /** Operations compiled so far and the current nesting, against the caps of docs/flags.md. */
+  nodes?: number;
+  depth?: number;
 }
+
+/** Caps on one flag's targeting: compiling and evaluating stay bounded (and off the stack's edge). */
+export const MAX_LOGIC_DEPTH = 64;
+export const MAX_LOGIC_NODES = 10_000;
 
 /** The state constant expressions are computed in: no context, the interpreter's rules. */
 export const FOLD_STATE: LogicState = {

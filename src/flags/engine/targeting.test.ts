@@ -74,3 +74,14 @@ describe('flag targeting (flagd JsonLogic)', () => {
     expect(evaluate(result.flagSet, 'f', { x: 'off' })).toMatchObject({ variant: 'on', reason: 'DISABLED' });
   });
 });
+
+describe('flag targeting caps', () => {
+  it('refuses targeting nested deeper than 64 instead of exhausting the stack', () => {
+    let deep: unknown = { var: 'x' };
+    for (let i = 0; i < 200; i++) deep = { '!': [deep] };
+    const result = compileFlagSet({ flags: { f: { ...BASE, targeting: deep } } });
+    expect(result.errors).toMatchObject([
+      { code: 'unsupported_targeting', message: expect.stringContaining('deeper than 64') },
+    ]);
+  });
+});

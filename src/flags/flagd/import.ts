@@ -26,7 +26,10 @@ export function importFlagd(source: string | unknown): ImportResult {
   } catch (error) {
     return invalid(`not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const document = JSON.parse(resolveRefs(text)) as unknown;
+  const resolved = resolveRefs(text);
+  if (resolved === undefined)
+    return invalid(`the \`$ref\`s expand to more than ${MAX_EXPANDED / 2 ** 20} MiB`);
+  const document = JSON.parse(resolved) as unknown;
   if (!isRecord(document) || !isRecord(document.flags))
     return invalid('a flagd document has a `flags` object');
   const setMetadata = metadataOf(document.metadata);
@@ -114,17 +117,21 @@ function reason(key: string, issues: readonly FlagIssue[]): string {
   return `${issue.message} (at ${at})`;
 }
 
+/** Evaluators that reference each other can double the text at each step: a bound before parsing. */
+const MAX_EXPANDED = 16 * 2 ** 20;
+
 /**
  * flagd's `$ref` resolution, exactly: the document's text, normalised, with each
  * `{"$ref":"name"}` replaced by the evaluator in the order `$evaluators` lists them. A reference
  * to a missing evaluator stays, and flagd (and Flowline) answer PARSE_ERROR for that flag.
  */
-function resolveRefs(text: string): string {
+function resolveRefs(text: string): string | undefined {
   const evaluators = (JSON.parse(text) as Record<string, unknown> | null)?.$evaluators;
   if (!evaluators || typeof evaluators !== 'object') return text;
   let out = JSON.stringify(JSON.parse(text));
   for (const [name, body] of Object.entries(evaluators)) {
     out = out.replaceAll(`{"$ref":"${name}"}`, JSON.stringify(body));
+    if (out.length > MAX_EXPANDED) return undefined;
   }
   return out;
 }
