@@ -134,6 +134,7 @@ describe('flagd targeting, property-based against @openfeature/flagd-core', () =
   it('gives flagd’s value, variant, reason and error code for every accepted flag and context', () => {
     let generated = 0;
     let accepted = 0;
+    const answers = new Map<string, number>();
     fc.assert(
       fc.property(flag, fc.array(context, { minLength: 4, maxLength: 4 }), (raw, contexts) => {
         generated++;
@@ -157,12 +158,25 @@ describe('flagd targeting, property-based against @openfeature/flagd-core', () =
             errorCode: ours.errorCode,
           };
           expect(mine, `${JSON.stringify(raw)} with ${JSON.stringify(ctx)}`).toEqual(theirs);
+          const kind = `${theirs.reason}${theirs.errorCode === undefined ? '' : `/${theirs.errorCode}`}`;
+          answers.set(kind, (answers.get(kind) ?? 0) + 1);
         }
       }),
       { numRuns: 600, seed: 11 },
     );
     // The importer accepts most generated flags; the rest use forms Flowline reports instead.
-    console.log(`flagd property test: accepted ${accepted} of ${generated} generated flags`);
+    console.log(`flagd property test: accepted ${accepted} of ${generated} generated flags`, answers);
     expect(accepted / generated).toBeGreaterThan(0.9);
+    // Every kind of answer is exercised, not only errors.
+    for (const kind of [
+      'TARGETING_MATCH',
+      'DEFAULT',
+      'DISABLED',
+      'STATIC',
+      'ERROR/GENERAL',
+      'ERROR/PARSE_ERROR',
+    ]) {
+      expect(answers.get(kind) ?? 0, kind).toBeGreaterThan(20);
+    }
   });
 });
