@@ -130,7 +130,67 @@ const flag = fc.record({
   targeting: fc.oneof({ weight: 9, arbitrary: expression }, { weight: 1, arbitrary: fc.constant({}) }),
 });
 
+/** Targeting as people write it: `if` chains of tests on attributes that end in variants or splits. */
+const realisticTest = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom('a', 'b', 'email'),
+      fc.array(fc.constantFrom(...TEXTS, 1, 2), { minLength: 1, maxLength: 3 }),
+    )
+    .map(([name, list]) => ({ in: [{ var: name }, list] })),
+  fc
+    .tuple(fc.constantFrom('==', '!=', '>', '<='), fc.constantFrom('a', 'b', 'user.tier'), scalar)
+    .map(([op, name, value]) => ({ [op]: [{ var: name }, value] })),
+  fc.constantFrom('on', '@corp.io').map((text) => ({ ends_with: [{ var: 'email' }, text] })),
+  fc.constantFrom('>=', '^', '~').map((op) => ({ sem_ver: [{ var: 'version' }, op, '2.0.0'] })),
+);
+const realisticOutcome = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...NAMES, null) },
+  { weight: 1, arbitrary: fractional(fc.constantFrom(...NAMES)) },
+);
+const realistic = fc
+  .tuple(
+    fc.array(fc.tuple(realisticTest, realisticOutcome), { minLength: 1, maxLength: 3 }),
+    realisticOutcome,
+  )
+  .map(([branches, otherwise]) => ({ if: [...branches.flat(), otherwise] }));
+
 describe('flagd targeting, property-based against @openfeature/flagd-core', () => {
+  it('answers realistic targeting like flagd (mostly TARGETING_MATCH and DEFAULT)', () => {
+    let matched = 0;
+    fc.assert(
+      fc.property(
+        realistic,
+        fc.constantFrom('on', 'off', undefined),
+        fc.array(context, { minLength: 4, maxLength: 4 }),
+        (targeting, defaultVariant, contexts) => {
+          const variants = Object.fromEntries(NAMES.map((name) => [name, `value-${name}`]));
+          const document = { flags: { f: { state: 'ENABLED', variants, defaultVariant, targeting } } };
+          const imported = importFlagd(document);
+          if (!imported.ok || imported.skipped.length > 0) throw new Error(JSON.stringify(imported));
+          const compiled = compileFlagSet(imported.definition);
+          if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+          const core = new FlagdCore();
+          core.setConfigurations(JSON.stringify(document));
+          for (const ctx of contexts) {
+            const ours = evaluate(compiled.flagSet, 'f', ctx, { now: Date.now() });
+            const theirs = resolveDetails(core, 'f', 'string', ctx);
+            const mine = {
+              value: ours.value,
+              variant: ours.variant,
+              reason: ours.reason,
+              errorCode: ours.errorCode,
+            };
+            expect(mine, `${JSON.stringify(targeting)} with ${JSON.stringify(ctx)}`).toEqual(theirs);
+            if (theirs.reason === 'TARGETING_MATCH') matched++;
+          }
+        },
+      ),
+      { numRuns: 300, seed: 5 },
+    );
+    expect(matched).toBeGreaterThan(300);
+  });
+
   it('gives flagd’s value, variant, reason and error code for every accepted flag and context', () => {
     let generated = 0;
     let accepted = 0;
