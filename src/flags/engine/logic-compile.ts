@@ -1,7 +1,7 @@
 import { type Arithmetic, arithmetic } from './logic-arithmetic.js';
 import { compiledComparison, interpretedComparison } from './logic-compare.js';
 import { CUSTOM } from './logic-custom.js';
-import { missing, top } from './logic-read.js';
+import { interpretedVar, missing, top } from './logic-read.js';
 import {
   FlagdRejects,
   FOLD_STATE,
@@ -11,9 +11,19 @@ import {
   MAX_LOGIC_DEPTH,
   MAX_LOGIC_NODES,
   type Run,
+  UNSUPPORTED,
   Unsupported,
 } from './logic-types.js';
-import { type Comparison, LogicFailure, member, splitPath, substr, truthy } from './logic-values.js';
+import {
+  type Comparison,
+  catValues,
+  extreme,
+  LogicFailure,
+  member,
+  splitPath,
+  substr,
+  truthy,
+} from './logic-values.js';
 
 /**
  * Compiles flagd targeting (JsonLogic with flagd's operations) into closures that give exactly
@@ -23,28 +33,6 @@ import { type Comparison, LogicFailure, member, splitPath, substr, truthy } from
  * and comparisons check their right operand against the value last read (`prev`).
  */
 
-/** Operations json-logic-engine has that Flowline does not evaluate. */
-const UNSUPPORTED = new Set([
-  'throw',
-  'preserve',
-  '??',
-  'try',
-  'length',
-  'exists',
-  'val',
-  'map',
-  'some',
-  'all',
-  'none',
-  'merge',
-  'filter',
-  'reduce',
-  'keys',
-  'pipe',
-  'eachKey',
-  'every',
-  'get',
-]);
 const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '===', '!=', '!==']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
 
@@ -254,32 +242,6 @@ function compileVar(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   return { run, constant: false };
 }
 
-/**
- * `var` as json-logic-engine's interpreter reads it: a plain name or a two- or three-part path
- * through `&&` (a falsy value on the way is the answer), a default only for a missing value.
- */
-function interpretedVar(
-  start: unknown,
-  rest: readonly string[],
-  s: LogicState,
-  how: { chained: boolean; unary: boolean; fallback: LogicNode | undefined },
-): unknown {
-  const notFound = how.fallback === undefined ? null : (how.fallback.run(s) ?? null);
-  let value = start;
-  if (how.unary) return value === undefined || typeof value === 'function' ? null : value;
-  if (how.chained) {
-    for (const piece of rest) value = value ? member(value, piece) : value;
-    return value === undefined || typeof value === 'function' ? null : value;
-  }
-  if (value === undefined) return notFound;
-  for (const piece of rest) {
-    if (value === null || value === undefined) return notFound;
-    value = member(value, piece);
-    if (value === undefined) return notFound;
-  }
-  return typeof value === 'function' ? null : value;
-}
-
 function compileIf(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   if (!Array.isArray(raw)) {
     const data = compileNode(raw, path, usage);
@@ -406,17 +368,6 @@ function refuseBare(nodes: readonly LogicNode[], path: string, where: string): v
   }
 }
 
-function catValues(value: unknown, skipNull: boolean): string {
-  if (typeof value === 'string') return value;
-  if (!Array.isArray(value)) {
-    if (value === null || value === undefined) fail('`cat` of null');
-    return String(value);
-  }
-  let text = '';
-  for (const item of value) if (!(skipNull && (item === null || item === undefined))) text += String(item);
-  return text;
-}
-
 function compileMissingSome(raw: unknown, path: string, usage: LogicUsage): LogicNode {
   if (!Array.isArray(raw) || !Array.isArray(raw[1]) || !raw[1].every(isKey)) {
     throw new Unsupported('`missing_some` other than [count, [names…]]', path);
@@ -438,11 +389,6 @@ function isKey(value: unknown): value is string | number {
 
 function substrOf(args: unknown[]): string {
   return substr(args[0], args[1], args[2]);
-}
-
-function extreme(op: 'max' | 'min', values: unknown[]): number {
-  if (values.length === 0 || !values.every((v) => typeof v === 'number')) fail(`\`${op}\` of non-numbers`);
-  return op === 'max' ? Math.max(...(values as number[])) : Math.min(...(values as number[]));
 }
 
 function fail(message: string): never {

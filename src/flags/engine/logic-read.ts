@@ -1,4 +1,4 @@
-import type { LogicState } from './logic-types.js';
+import type { LogicNode, LogicState } from './logic-types.js';
 import { member, splitPath } from './logic-values.js';
 
 /** Reading the evaluation context as flagd-core presents it to JsonLogic. */
@@ -34,4 +34,30 @@ export function missing(names: readonly unknown[], s: LogicState): unknown[] {
     if (!found) out.push(name);
   }
   return out;
+}
+
+/**
+ * `var` as json-logic-engine's interpreter reads it: a plain name or a two- or three-part path
+ * through `&&` (a falsy value on the way is the answer), a default only for a missing value.
+ */
+export function interpretedVar(
+  start: unknown,
+  rest: readonly string[],
+  s: LogicState,
+  how: { chained: boolean; unary: boolean; fallback: LogicNode | undefined },
+): unknown {
+  const notFound = how.fallback === undefined ? null : (how.fallback.run(s) ?? null);
+  let value = start;
+  if (how.unary) return value === undefined || typeof value === 'function' ? null : value;
+  if (how.chained) {
+    for (const piece of rest) value = value ? member(value, piece) : value;
+    return value === undefined || typeof value === 'function' ? null : value;
+  }
+  if (value === undefined) return notFound;
+  for (const piece of rest) {
+    if (value === null || value === undefined) return notFound;
+    value = member(value, piece);
+    if (value === undefined) return notFound;
+  }
+  return typeof value === 'function' ? null : value;
 }

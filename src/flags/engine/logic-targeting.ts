@@ -58,17 +58,10 @@ export function compileTargeting(
   for (const name of env.variantNames) matches.set(name, env.results.serve('TARGETING_MATCH', name));
   const fallback = env.results.serve('DEFAULT', env.defaultVariant);
   const failed = errorResult('GENERAL', `Error evaluating targeting rule for flag '${env.flagKey}'`);
-  const flagd = { flagKey: env.flagKey, timestamp: 0 };
   return (context, now) => {
-    const state: LogicState = {
-      prev: null,
-      context,
-      flagd:
-        flagd.timestamp === Math.floor(now / 1000)
-          ? flagd
-          : { flagKey: env.flagKey, timestamp: Math.floor(now / 1000) },
-      folding: false,
-    };
+    // flagd's `$flagd.timestamp` is the evaluation time in whole seconds.
+    const flagd = { flagKey: env.flagKey, timestamp: Math.floor(now / 1000) };
+    const state: LogicState = { prev: null, context, flagd, folding: false };
     let value: unknown;
     try {
       value = node.run(state);

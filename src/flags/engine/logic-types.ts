@@ -62,3 +62,26 @@ export const FOLD_STATE: LogicState = {
   flagd: { flagKey: '', timestamp: 0 },
   folding: true,
 };
+
+/** Operations json-logic-engine has that Flowline does not evaluate. */
+export const UNSUPPORTED = new Set([
+  'throw',
+  'preserve',
+  '??',
+  'try',
+  'length',
+  'exists',
+  'val',
+  'map',
+  'some',
+  'all',
+  'none',
+  'merge',
+  'filter',
+  'reduce',
+  'keys',
+  'pipe',
+  'eachKey',
+  'every',
+  'get',
+]);

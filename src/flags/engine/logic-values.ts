@@ -118,3 +118,25 @@ export function substr(text: unknown, from: unknown, length: unknown): string {
   }
   return call(from, length);
 }
+
+/** `cat` as the interpreter runs it on one value: text as is, a list joined without nulls. */
+export function catValues(value: unknown, skipNull: boolean): string {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) {
+    if (value === null || value === undefined) fail('`cat` of null');
+    return String(value);
+  }
+  let text = '';
+  for (const item of value) if (!(skipNull && (item === null || item === undefined))) text += String(item);
+  return text;
+}
+
+/** `max` / `min`: numbers only. */
+export function extreme(op: 'max' | 'min', values: unknown[]): number {
+  if (values.length === 0 || !values.every((v) => typeof v === 'number')) fail(`\`${op}\` of non-numbers`);
+  return op === 'max' ? Math.max(...(values as number[])) : Math.min(...(values as number[]));
+}
+
+function fail(message: string): never {
+  throw new LogicFailure(message);
+}
