@@ -65,7 +65,7 @@ const flagEnvironmentSchema = z
     enabled: z
       .boolean()
       .default(false)
-      .describe('Kill switch: when false the flag serves its `defaultVariant` to everyone.'),
+      .describe('Off switch: when false every evaluation answers DISABLED with the caller’s default value.'),
     rules: z.array(flagRuleSchema).default([]).describe('Rules tried in order; the first match wins.'),
     rollout: rolloutSchema.optional().describe('Split served when no rule matches.'),
     defaultVariant: identifier()

@@ -42,12 +42,10 @@ describe('fromConfig', () => {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const production = compileOrThrow(fromConfig(parsed.config, 'production'));
 
-  it('serves the default variant in an environment the flag is not configured for', () => {
+  it('answers DISABLED (the caller’s default) in an environment the flag is not configured for', () => {
     const staging = compileOrThrow(fromConfig(parsed.config, 'staging'));
-    expect(evaluate(staging, 'new-checkout', { targetingKey: 'alice' })).toMatchObject({
-      value: false,
-      reason: 'DISABLED',
-    });
+    const result = evaluate(staging, 'new-checkout', { targetingKey: 'alice' });
+    expect([result.value, result.variant, result.reason]).toEqual([undefined, undefined, 'DISABLED']);
   });
 
   it('applies the schedule of flowline.yaml by evaluation time', () => {

@@ -293,7 +293,7 @@ function flagOf(document: FlagDocument, key: string): FlagDefinition {
 }
 
 function stateText(flag: FlagDefinition): string {
-  if (flag.killed === true) return `killed → ${flag.killVariant ?? flag.defaultVariant}`;
+  if (flag.killed === true) return `killed → ${flag.killVariant ?? flag.defaultVariant ?? CALLER_DEFAULT}`;
   return flag.enabled ? 'on' : 'off';
 }
 
@@ -303,12 +303,19 @@ function paintState(text: string, flag: FlagDefinition): string {
   return flag.enabled ? pc.green(text) : pc.dim(text);
 }
 
+/** What a flag with no variant to serve answers: OpenFeature's caller default. */
+const CALLER_DEFAULT = 'the caller’s default';
+
 function servesOf(flag: FlagDefinition): string {
-  if (flag.killed === true || !flag.enabled) return flag.killVariant ?? flag.defaultVariant;
+  if (flag.killed === true) return flag.killVariant ?? flag.defaultVariant ?? CALLER_DEFAULT;
+  if (!flag.enabled) return CALLER_DEFAULT;
+  if (flag.targeting !== undefined) return 'flagd targeting';
   const parts: string[] = [];
   const rules = flag.rules?.length ?? 0;
   if (rules > 0) parts.push(`${counted(rules, 'rule')}, else`);
-  parts.push(serve(flag.fallthrough ?? { variant: flag.defaultVariant }));
+  const fallthrough =
+    flag.fallthrough ?? (flag.defaultVariant === undefined ? undefined : { variant: flag.defaultVariant });
+  parts.push(fallthrough === undefined ? CALLER_DEFAULT : serve(fallthrough));
   if ((flag.schedule?.length ?? 0) > 0) parts.push(`(${flag.schedule?.length} scheduled)`);
   return parts.join(' ');
 }

@@ -58,9 +58,20 @@ describe('evaluate', () => {
     expect(evaluate(set, 'color', { country: 'US' })).toMatchObject({ variant: 'red', reason: 'DEFAULT' });
   });
 
-  it('serves the default variant with reason DISABLED when the flag is off', () => {
+  it('answers DISABLED with no value when the flag is off, so OpenFeature returns the caller’s default', () => {
     const set = flagSet({ f: { enabled: false, fallthrough: { variant: 'on' } } });
-    expect(evaluate(set, 'f', {})).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
+    expect(evaluate(set, 'f', {})).toEqual({ reason: 'DISABLED' });
+  });
+
+  it('answers DEFAULT with no value for a flag without a default variant when nothing matches', () => {
+    const rules = [
+      { when: { attribute: 'a', op: 'equals' as const, values: ['x'] }, serve: { variant: 'on' } },
+    ];
+    const set = compileOrThrow({
+      flags: { f: { type: 'boolean', variants: BOOL.variants, enabled: true, rules } },
+    });
+    expect(evaluate(set, 'f', {})).toEqual({ reason: 'DEFAULT' });
+    expect(evaluate(set, 'f', { a: 'x' })).toEqual({ value: true, variant: 'on', reason: 'TARGETING_MATCH' });
   });
 
   it('lets the kill switch win over rules and over a schedule that turns the flag on', () => {

@@ -1,5 +1,6 @@
 import { type CompileScope, describe, isRecord, join } from './check.js';
 import type { Predicate } from './conditions.js';
+import { compileTargeting, hasTargeting } from './logic-targeting.js';
 import { compileMatch } from './match.js';
 import {
   type CompiledFlag,
@@ -25,6 +26,7 @@ const FLAG_KEYS = [
   'killVariant',
   'rules',
   'fallthrough',
+  'targeting',
   'prerequisites',
   'schedule',
   'description',
@@ -70,10 +72,11 @@ export function compileFlag(
   });
   if (variants === undefined) return undefined;
   const variantNames = [...variants.keys()];
-  const defaultVariant = checkVariant(raw.defaultVariant, join(path, 'defaultVariant'), scope, {
-    flagKey: key,
-    variantNames,
-  });
+  // Without a default variant, default answers carry no value: the caller's default applies.
+  const hasDefault = raw.defaultVariant !== undefined;
+  const defaultVariant = hasDefault
+    ? checkVariant(raw.defaultVariant, join(path, 'defaultVariant'), scope, { flagKey: key, variantNames })
+    : undefined;
   const metadata = compileMetadata(raw.metadata, join(path, 'metadata'), scope, env.setMetadata);
   if (raw.description !== undefined && typeof raw.description !== 'string') {
     scope.error('invalid_type', '`description` must be text', join(path, 'description'));
@@ -85,10 +88,10 @@ export function compileFlag(
       ? defaultVariant
       : checkVariant(raw.killVariant, join(path, 'killVariant'), scope, { flagKey: key, variantNames });
   if (
-    defaultVariant === undefined ||
+    (hasDefault && defaultVariant === undefined) ||
     enabled === undefined ||
     killed === undefined ||
-    killVariant === undefined
+    (raw.killVariant !== undefined && killVariant === undefined)
   ) {
     return undefined;
   }
@@ -103,17 +106,39 @@ export function compileFlag(
   );
   const schedule = raw.schedule ?? [];
   const rules = raw.rules ?? [];
+  const targeting = compileFlagTargeting(raw, path, scope, serveEnv);
+  if (targeting === null) return undefined;
   const isStatic =
+    targeting === undefined &&
     Array.isArray(rules) &&
     rules.length === 0 &&
     prerequisites.length === 0 &&
     Array.isArray(schedule) &&
     schedule.length === 0;
   const basePaths = { rules: join(path, 'rules'), fallthrough: join(path, 'fallthrough') };
-  const fallthrough = raw.fallthrough ?? { variant: defaultVariant };
-  const base = compileState(enabled, rules, fallthrough, basePaths, scope, env, serveEnv, isStatic);
-  const timeline = compileSchedule(schedule, join(path, 'schedule'), scope, base, (change, at, previous) =>
-    compileState(
+  const fallthrough =
+    raw.fallthrough ?? (defaultVariant === undefined ? NO_DEFAULT : { variant: defaultVariant });
+  const base = compileState(
+    enabled,
+    rules,
+    fallthrough,
+    basePaths,
+    scope,
+    env,
+    serveEnv,
+    isStatic,
+    targeting,
+  );
+  const timeline = compileSchedule(schedule, join(path, 'schedule'), scope, base, (change, at, previous) => {
+    if (targeting !== undefined && (change.rules !== undefined || change.fallthrough !== undefined)) {
+      return scope.error(
+        'targeting_schedule',
+        'a flag with `targeting` can only change `enabled` on a schedule',
+        at,
+        'schedule `enabled` only, or express the change in the targeting (`$flagd.timestamp`)',
+      );
+    }
+    return compileState(
       change.enabled ?? previous.enabled,
       change.rules,
       change.fallthrough,
@@ -122,9 +147,10 @@ export function compileFlag(
       env,
       serveEnv,
       false,
+      targeting,
       previous,
-    ),
-  );
+    );
+  });
   if (base === undefined || timeline === undefined) return undefined;
   return {
     flag: {
@@ -147,6 +173,32 @@ export function compileFlag(
   };
 }
 
+/** The fallthrough of a flag without a default variant: no value, reason DEFAULT. */
+const NO_DEFAULT = Symbol('no default variant');
+
+/**
+ * The flag's flagd targeting: undefined when it has none, null when it cannot be compiled.
+ * Targeting replaces `rules` and `fallthrough`, so having both is an error.
+ */
+function compileFlagTargeting(
+  raw: Record<string, unknown>,
+  path: string,
+  scope: CompileScope,
+  env: ServeEnv,
+): Serve | undefined | null {
+  if (!hasTargeting(raw.targeting)) return undefined;
+  if (raw.rules !== undefined || raw.fallthrough !== undefined) {
+    scope.error(
+      'targeting_with_rules',
+      'a flag has either `targeting` (flagd JsonLogic) or `rules`/`fallthrough`, not both',
+      join(path, 'targeting'),
+      'move the rules into the targeting, or remove it',
+    );
+    return null;
+  }
+  return compileTargeting(raw.targeting, join(path, 'targeting'), scope, env) ?? null;
+}
+
 interface StateOutput {
   readonly state: CompiledState;
   readonly enabled: boolean;
@@ -163,17 +215,24 @@ function compileState(
   env: FlagEnv,
   serveEnv: ServeEnv,
   isStatic: boolean,
+  targeting: Serve | undefined,
   previous?: StateOutput,
 ): StateOutput | undefined {
-  let rules = previous?.rules;
+  let rules = targeting === undefined ? previous?.rules : [];
   if (rulesRaw !== undefined || rules === undefined)
     rules = compileRules(rulesRaw, paths.rules, scope, env, serveEnv);
-  let fallthrough = previous?.fallthrough;
-  if (fallRaw !== undefined || fallthrough === undefined) {
+  let fallthrough = targeting ?? previous?.fallthrough;
+  if (targeting !== undefined) {
+    // The targeting is the whole decision: flagd has no rules or fallthrough besides it.
+  } else if (fallRaw === NO_DEFAULT && fallthrough === undefined) {
+    const none = serveEnv.results.serve('DEFAULT', undefined);
+    fallthrough = () => none;
+  } else if (fallRaw !== undefined || fallthrough === undefined) {
     fallthrough = compileServe(fallRaw, paths.fallthrough, scope, serveEnv, isStatic ? 'STATIC' : 'DEFAULT');
   }
   if (rules === undefined || fallthrough === undefined) return undefined;
-  const disabled = enabled ? undefined : serveEnv.results.serve('DISABLED', serveEnv.defaultVariant);
+  // OpenFeature: a disabled flag answers DISABLED with the caller's default (no value), as flagd does.
+  const disabled = enabled ? undefined : serveEnv.results.serve('DISABLED', undefined);
   return { state: { disabled, rules, fallthrough }, enabled, rules, fallthrough };
 }
 
@@ -281,7 +340,7 @@ function compilePrerequisites(
   path: string,
   scope: CompileScope,
   results: ResultFactory,
-  defaultVariant: string,
+  defaultVariant: string | undefined,
 ): CompiledFlag['prerequisites'] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) return scope.error('invalid_type', '`prerequisites` must be a list', path) ?? [];

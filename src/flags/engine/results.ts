@@ -59,26 +59,26 @@ export class ResultFactory {
   ) {}
 
   /** An answer serving `variant`; `extra` adds flag metadata (a rule's name, a failed prerequisite). */
-  serve(reason: Reason, variant: string, extra?: Record<string, MetadataValue>): EvaluationResult {
-    const cacheKey = `${reason}\u0000${variant}\u0000${extra === undefined ? '' : JSON.stringify(extra)}`;
+  serve(
+    reason: Reason,
+    variant: string | undefined,
+    extra?: Record<string, MetadataValue>,
+  ): EvaluationResult {
+    const cacheKey = `${reason}\u0000${variant ?? '\u0001'}\u0000${extra === undefined ? '' : JSON.stringify(extra)}`;
     let result = this.cache.get(cacheKey);
     if (result === undefined) {
-      result = freezeResult({
-        value: this.variants.get(variant) ?? null,
-        variant,
-        reason,
-        ...this.meta(extra),
-      });
+      // No variant (a disabled flag, or none to default to): OpenFeature's caller default applies.
+      const served = variant === undefined ? {} : { value: this.variants.get(variant) ?? null, variant };
+      result = freezeResult({ ...served, reason, ...this.meta(extra) });
       this.cache.set(cacheKey, result);
     }
     return result;
   }
 
-  /** An error answer that still carries `variant` (the default one) and its value. */
-  error(code: EvaluationErrorCode, message: string, variant: string): EvaluationResult {
+  /** An error answer that still carries `variant` (the default one, when the flag has one) and its value. */
+  error(code: EvaluationErrorCode, message: string, variant: string | undefined): EvaluationResult {
     return freezeResult({
-      value: this.variants.get(variant) ?? null,
-      variant,
+      ...(variant === undefined ? {} : { value: this.variants.get(variant) ?? null, variant }),
       reason: 'ERROR',
       errorCode: code,
       errorMessage: message,

@@ -10,7 +10,7 @@ import type { EvaluationResult, MetadataValue, Reason } from './types.js';
 export interface ServeEnv {
   readonly flagKey: string;
   readonly variantNames: readonly string[];
-  readonly defaultVariant: string;
+  readonly defaultVariant: string | undefined;
   readonly results: ResultFactory;
 }
 

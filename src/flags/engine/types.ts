@@ -118,6 +118,7 @@ export interface RuleDefinition {
 /** What a scheduled change replaces; fields left out stay as they were. */
 export interface FlagChange {
   readonly enabled?: boolean;
+  /** Not allowed on a flag with `targeting`. */
   readonly rules?: readonly RuleDefinition[];
   readonly fallthrough?: ServeDefinition;
 }
@@ -139,9 +140,12 @@ export type MetadataValue = string | number | boolean;
 export interface FlagDefinition {
   readonly type: FlagType;
   readonly variants: Readonly<Record<string, FlagValue>>;
-  /** Served when the flag is off, a prerequisite fails, or nothing else applies. */
-  readonly defaultVariant: string;
-  /** Off: everyone gets `defaultVariant` (reason DISABLED). A schedule may turn it on. */
+  /**
+   * Served when a prerequisite fails or nothing else applies. Absent: those answers carry no
+   * value, so OpenFeature returns the caller's default (reason DEFAULT), as flagd does.
+   */
+  readonly defaultVariant?: string;
+  /** Off: every evaluation answers DISABLED with no value (the caller's default). A schedule may turn it on. */
   readonly enabled: boolean;
   /** The kill switch: wins over everything, schedules included. */
   readonly killed?: boolean;
@@ -150,6 +154,11 @@ export interface FlagDefinition {
   readonly rules?: readonly RuleDefinition[];
   /** Served when enabled and no rule matches; default `{ variant: defaultVariant }`. */
   readonly fallthrough?: ServeDefinition;
+  /**
+   * flagd targeting (JsonLogic with `fractional`, `sem_ver`, `starts_with`, `ends_with`),
+   * evaluated exactly as flagd does, in place of `rules` and `fallthrough`. See docs/flags.md.
+   */
+  readonly targeting?: unknown;
   readonly prerequisites?: readonly PrerequisiteDefinition[];
   readonly schedule?: readonly ScheduledChange[];
   readonly description?: string;
@@ -193,7 +202,10 @@ export type EvaluationErrorCode =
 
 /** OpenFeature's resolution details. Results are frozen and may be shared between calls. */
 export interface EvaluationResult {
-  /** Absent only when the flag is unknown or has another type than expected. */
+  /**
+   * Absent when the flag is unknown, has another type than expected, is disabled, or has no
+   * variant to serve: the caller's default value then applies.
+   */
   readonly value?: FlagValue;
   readonly variant?: string;
   readonly reason: Reason;

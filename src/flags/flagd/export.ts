@@ -59,7 +59,8 @@ function exportFlag(flag: FlagDefinition, scope: Scope, now: number): Record<str
   if ((flag.prerequisites ?? []).length > 0) throw new Inexpressible('flagd has no prerequisites');
   let enabled = flag.enabled;
   let rules = flag.rules ?? [];
-  let fallthrough: ServeDefinition = flag.fallthrough ?? { variant: flag.defaultVariant };
+  let fallthrough: ServeDefinition | undefined =
+    flag.fallthrough ?? (flag.defaultVariant === undefined ? undefined : { variant: flag.defaultVariant });
   const changes = [...(flag.schedule ?? [])].sort((a, b) => time(a.at) - time(b.at));
   for (const { at, change } of changes) {
     if (time(at) > now) {
@@ -73,24 +74,29 @@ function exportFlag(flag: FlagDefinition, scope: Scope, now: number): Record<str
   if (flag.type === 'json' && Object.values(flag.variants).some((v) => typeof v !== 'object' || v === null)) {
     scope.notes.add('flagd object flags expect object values; other JSON values answer TYPE_MISMATCH there');
   }
-  const out: Record<string, unknown> = {
-    state: enabled && flag.killed !== true ? 'ENABLED' : 'DISABLED',
-    variants: flag.variants,
-    defaultVariant: flag.killed === true ? (flag.killVariant ?? flag.defaultVariant) : flag.defaultVariant,
-  };
+  const out: Record<string, unknown> = { state: enabled ? 'ENABLED' : 'DISABLED', variants: flag.variants };
+  if (flag.defaultVariant !== undefined) out.defaultVariant = flag.defaultVariant;
   if (flag.metadata !== undefined) out.metadata = { ...flag.metadata };
-  if (out.state === 'DISABLED') {
-    scope.notes.add(
-      'disabled: flagd answers the caller’s default value where Flowline serves the default variant',
-    );
+  if (flag.killed === true) {
+    // flagd has no kill switch: everyone gets the kill variant, with reason STATIC instead of DISABLED.
+    const served = flag.killVariant ?? flag.defaultVariant;
+    out.state = 'ENABLED';
+    if (served === undefined) delete out.defaultVariant;
+    else out.defaultVariant = served;
+    scope.notes.add('killed: flagd serves the kill variant with reason STATIC (Flowline says DISABLED)');
     return out;
   }
-  if (rules.length === 0 && 'variant' in fallthrough) {
-    out.defaultVariant = fallthrough.variant; // no targeting: flagd serves defaultVariant (STATIC)
+  if (!enabled) return out; // both answer DISABLED with the caller's default
+  if (flag.targeting !== undefined) {
+    out.targeting = flag.targeting; // flagd targeting, kept verbatim: the same answers by construction
+    return out;
+  }
+  if (rules.length === 0 && (fallthrough === undefined || 'variant' in fallthrough)) {
+    if (fallthrough !== undefined) out.defaultVariant = fallthrough.variant; // no targeting: STATIC
     return out;
   }
   const chain: Logic[] = [];
-  let otherwise: Logic = serve(fallthrough, scope);
+  let otherwise: Logic = fallthrough === undefined ? null : serve(fallthrough, scope);
   for (const rule of rules) {
     if (rule.when === undefined) {
       otherwise = serve(rule.serve, scope);

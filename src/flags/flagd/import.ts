@@ -1,163 +1,159 @@
+import { compileFlagSet } from '../engine/index.js';
 import type {
   FlagDefinition,
+  FlagIssue,
   FlagSetDefinition,
   FlagType,
   FlagValue,
-  MatchDefinition,
   MetadataValue,
-  RuleDefinition,
 } from '../engine/types.js';
-import { type ImportedFlagNote, type ImportResult, Inexpressible } from '../migration.js';
-import { fractional, type Guard, guard, type LogicNotes, resolveRefs, varName } from './logic.js';
+import type { ImportedFlagNote, ImportResult } from '../migration.js';
 
 /**
- * Imports flagd flag definitions (https://flagd.dev/reference/flag-definitions/). Splits keep
- * flagd's bucketing (`bucketing: 'flagd'`), so no user changes variant. A flag whose targeting
- * has no exact equivalent is left out and reported; corner cases where types are coerced
- * differently are imported and noted.
+ * Imports flagd flag definitions (https://flagd.dev/reference/flag-definitions/). A flag's
+ * targeting is kept as it is, in the flag's `targeting` field, which the engine evaluates exactly
+ * as `@openfeature/flagd-core` does (ADR 0012): same value, variant, reason and error code, and
+ * splits keep flagd's bucketing, so no user changes variant.
+ *
+ * The import is partial: a flag flagd itself cannot load, or whose targeting uses an operation
+ * Flowline does not evaluate, is skipped with the reason; every other flag is imported.
  */
 export function importFlagd(source: string | unknown): ImportResult {
-  let document: unknown = source;
-  if (typeof source === 'string') {
-    try {
-      document = JSON.parse(source);
-    } catch (error) {
-      return invalid(`not JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  let text: string;
+  try {
+    text = typeof source === 'string' ? source : JSON.stringify(source);
+    JSON.parse(text);
+  } catch (error) {
+    return invalid(`not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const resolved = resolveRefs(text);
+  if (resolved === undefined)
+    return invalid(`the \`$ref\`s expand to more than ${MAX_EXPANDED / 2 ** 20} MiB`);
+  const document = JSON.parse(resolved) as unknown;
   if (!isRecord(document) || !isRecord(document.flags))
     return invalid('a flagd document has a `flags` object');
-  const evaluators = isRecord(document.$evaluators) ? document.$evaluators : {};
   const setMetadata = metadataOf(document.metadata);
   const flags: Record<string, FlagDefinition> = {};
   const skipped: ImportedFlagNote[] = [];
   const notes: ImportedFlagNote[] = [];
   for (const [key, raw] of Object.entries(document.flags)) {
-    try {
-      const { flag, notes: flagNotes } = importFlag(key, raw, evaluators);
-      Object.defineProperty(flags, key, { value: flag, enumerable: true });
-      notes.push(...flagNotes.map((message) => ({ flag: key, message })));
-    } catch (error) {
-      if (!(error instanceof Inexpressible)) throw error;
-      skipped.push({ flag: key, message: error.message });
+    const outcome = importFlag(key, raw, setMetadata);
+    if ('skip' in outcome) {
+      skipped.push({ flag: key, message: outcome.skip });
+      continue;
     }
+    Object.defineProperty(flags, key, { value: outcome.flag, enumerable: true });
+    notes.push(...outcome.notes.map((message) => ({ flag: key, message })));
   }
   const definition: FlagSetDefinition = {
     flags,
     ...(setMetadata === undefined ? {} : { metadata: setMetadata }),
   };
-  return { ok: true, definition, skipped, notes };
+  return { ok: true, definition: dropFailing(definition, skipped), skipped, notes };
 }
+
+type FlagOutcome = { readonly flag: FlagDefinition; readonly notes: string[] } | { readonly skip: string };
 
 function importFlag(
   key: string,
   raw: unknown,
-  evaluators: Record<string, unknown>,
-): { flag: FlagDefinition; notes: string[] } {
-  if (!isRecord(raw)) throw new Inexpressible('the flag is not an object');
-  const { state, variants, defaultVariant } = raw;
-  if (state !== 'ENABLED' && state !== 'DISABLED') throw new Inexpressible(`state ${JSON.stringify(state)}`);
-  if (!isRecord(variants) || Object.keys(variants).length === 0) throw new Inexpressible('no variants');
-  if (typeof defaultVariant !== 'string' || defaultVariant === '') {
-    throw new Inexpressible(
-      'no defaultVariant: flagd then answers with the caller’s default value, which a Flowline flag cannot',
-    );
+  setMetadata: Record<string, MetadataValue> | undefined,
+): FlagOutcome {
+  if (!isRecord(raw)) return { skip: 'the flag is not an object' };
+  const { state, variants } = raw;
+  // flagd refuses the whole file over these; Flowline skips only the flag.
+  if (state !== 'ENABLED' && state !== 'DISABLED') {
+    return {
+      skip: `state ${JSON.stringify(state)} is neither ENABLED nor DISABLED (flagd refuses the file)`,
+    };
   }
-  if (!Object.hasOwn(variants, defaultVariant))
-    throw new Inexpressible(`defaultVariant \`${defaultVariant}\` is not a variant`);
-  const logicNotes: LogicNotes = { coercion: false, catMissing: false };
-  const targeting = resolveRefs(raw.targeting ?? {}, evaluators);
-  const rules =
-    isRecord(targeting) && Object.keys(targeting).length === 0
-      ? []
-      : outcome(targeting, [], key, defaultVariant, logicNotes);
-  for (const rule of rules) {
-    const serve = rule.serve;
-    const names = 'variant' in serve ? [serve.variant] : serve.rollout.split.map((entry) => entry.variant);
-    for (const name of names) {
-      if (!Object.hasOwn(variants, name))
-        throw new Inexpressible(`targeting serves \`${name}\`, which is not a variant (flagd answers ERROR)`);
-    }
+  if (!isRecord(variants) || Object.keys(variants).length === 0) return { skip: 'the flag has no variants' };
+  // flagd reads `defaultVariant || undefined`: "", null and a missing one all mean "none".
+  const defaultVariant = raw.defaultVariant || undefined;
+  if (
+    defaultVariant !== undefined &&
+    (typeof defaultVariant !== 'string' || !Object.hasOwn(variants, defaultVariant))
+  ) {
+    return {
+      skip: `defaultVariant ${JSON.stringify(defaultVariant)} is not a variant (flagd refuses the file)`,
+    };
   }
+  const values = Object.values(variants) as FlagValue[];
+  const type = typeOf(values);
   const metadata = metadataOf(raw.metadata);
   const flag: FlagDefinition = {
-    type: typeOf(Object.values(variants) as FlagValue[]),
+    type,
     variants: variants as Record<string, FlagValue>,
-    defaultVariant,
+    ...(defaultVariant === undefined ? {} : { defaultVariant }),
     enabled: state === 'ENABLED',
-    ...(rules.length === 0 ? {} : { rules }),
+    ...(raw.targeting === undefined || raw.targeting === null ? {} : { targeting: raw.targeting }),
     ...(metadata === undefined ? {} : { metadata }),
   };
   const notes: string[] = [];
-  if (state === 'DISABLED') {
+  if (type === 'json' && !values.every((value) => isRecord(value))) {
     notes.push(
-      'disabled: flagd answers the caller’s default value, Flowline the defaultVariant (both say DISABLED)',
+      'its variants mix types: flagd answers TYPE_MISMATCH only for the variants of another type than asked; here the flag is `json` and a boolean, string or number evaluation answers TYPE_MISMATCH',
     );
   }
-  if (logicNotes.coercion) {
-    notes.push(
-      'JsonLogic coerces types: a missing attribute compares as 0 in `<`/`>`, and text against a number makes flagd answer ERROR; here such conditions do not match',
-    );
-  }
-  if (logicNotes.catMissing) {
-    notes.push(
-      '`fractional` over `cat`: flagd buckets a context without the attribute as if it were empty; here it gets the defaultVariant',
-    );
+  const checked = compileFlagSet({
+    ...(setMetadata === undefined ? {} : { metadata: setMetadata }),
+    flags: { [key]: flag },
+  });
+  if (!checked.ok) return { skip: reason(key, checked.errors) };
+  for (const warning of checked.warnings) {
+    if (warning.code === 'targeting_rejected') {
+      notes.push(`${warning.message}; flagd answers the same (it cannot load this targeting either)`);
+    }
   }
   return { flag, notes };
 }
 
-/**
- * Rules for an expression that yields a variant under `guards`. Each call covers every context
- * its guards admit, so emitting branches in order keeps JsonLogic's "first true branch" meaning.
- */
-function outcome(
-  node: unknown,
-  guards: readonly MatchDefinition[],
-  flagKey: string,
-  defaultVariant: string,
-  notes: LogicNotes,
-): RuleDefinition[] {
-  const when =
-    guards.length === 0
-      ? {}
-      : { when: guards.length === 1 ? (guards[0] as MatchDefinition) : { all: [...guards] } };
-  if (node === null || node === undefined) {
-    return guards.length === 0 ? [] : [{ ...when, serve: { variant: defaultVariant } }];
-  }
-  if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean') {
-    return [{ ...when, serve: { variant: String(node) } }];
-  }
-  if (varName(node) !== undefined)
-    throw new Inexpressible('targeting returns an attribute as the variant name');
-  const [op, args] = single(node);
-  if (op === 'fractional')
-    return [{ ...when, serve: { rollout: fractional(args, flagKey, defaultVariant, notes) } }];
-  if (op !== 'if') {
-    // A bare condition yields true or false, which flagd reads as the variant `true` / `false`.
-    return outcome({ if: [node, 'true', 'false'] }, guards, flagKey, defaultVariant, notes);
-  }
-  if (args.length < 2) throw new Inexpressible('`if` with fewer than two arguments');
-  const rules: RuleDefinition[] = [];
-  for (let i = 0; i + 1 < args.length; i += 2) {
-    const test: Guard = guard(args[i], notes);
-    if (test === 'never') continue;
-    const branch = test === 'always' ? guards : [...guards, test];
-    rules.push(...outcome(args[i + 1], branch, flagKey, defaultVariant, notes));
-    if (test === 'always') return rules;
-  }
-  const otherwise = args.length % 2 === 1 ? args.at(-1) : null;
-  rules.push(...outcome(otherwise, guards, flagKey, defaultVariant, notes));
-  return rules;
+/** The first issue, in words a flagd user recognises (the path is the JsonLogic position). */
+function reason(key: string, issues: readonly FlagIssue[]): string {
+  const issue = issues[0];
+  if (issue === undefined) return 'the flag cannot be compiled';
+  const prefix = `flags.${key}.`;
+  const at = issue.path.startsWith(prefix) ? issue.path.slice(prefix.length) : issue.path;
+  return `${issue.message} (at ${at})`;
 }
 
-function single(node: unknown): [string, unknown[]] {
-  if (!isRecord(node)) throw new Inexpressible(`targeting ${JSON.stringify(node)}`);
-  const keys = Object.keys(node);
-  if (keys.length !== 1) throw new Inexpressible('a JsonLogic operation with several keys');
-  const op = keys[0] as string;
-  const raw = node[op];
-  return [op, Array.isArray(raw) ? raw : [raw]];
+/** Evaluators that reference each other can double the text at each step: a bound before parsing. */
+const MAX_EXPANDED = 16 * 2 ** 20;
+
+/**
+ * flagd's `$ref` resolution, exactly: the document's text, normalised, with each
+ * `{"$ref":"name"}` replaced by the evaluator in the order `$evaluators` lists them. A reference
+ * to a missing evaluator stays, and flagd (and Flowline) answer PARSE_ERROR for that flag.
+ */
+function resolveRefs(text: string): string | undefined {
+  const evaluators = (JSON.parse(text) as Record<string, unknown> | null)?.$evaluators;
+  if (!evaluators || typeof evaluators !== 'object') return text;
+  let out = JSON.stringify(JSON.parse(text));
+  for (const [name, body] of Object.entries(evaluators)) {
+    out = out.replaceAll(`{"$ref":"${name}"}`, JSON.stringify(body));
+    if (out.length > MAX_EXPANDED) return undefined;
+  }
+  return out;
+}
+
+/** Compiles the imported set; a flag that fails only together with the others is moved to skipped. */
+function dropFailing(definition: FlagSetDefinition, skipped: ImportedFlagNote[]): FlagSetDefinition {
+  const result = compileFlagSet(definition);
+  if (result.ok) return definition;
+  const keys = Object.keys(definition.flags);
+  const failing = new Map<string, string>();
+  for (const issue of result.errors) {
+    const key = keys.find((k) => issue.path === `flags.${k}` || issue.path.startsWith(`flags.${k}.`));
+    if (key !== undefined && !failing.has(key)) failing.set(key, issue.message);
+  }
+  if (failing.size === 0) return definition;
+  const flags: Record<string, FlagDefinition> = {};
+  for (const key of keys) {
+    const message = failing.get(key);
+    if (message !== undefined) skipped.push({ flag: key, message });
+    else Object.defineProperty(flags, key, { value: definition.flags[key], enumerable: true });
+  }
+  return dropFailing({ ...definition, flags }, skipped);
 }
 
 function typeOf(values: readonly FlagValue[]): FlagType {

@@ -83,10 +83,11 @@ export function settledVariant(flag: FlagDefinition, now: number): string | unde
     if (change.change.fallthrough !== undefined) fallthrough = change.change.fallthrough;
   }
   if (!enabled) return flag.defaultVariant;
-  if ((flag.prerequisites ?? []).length > 0) return undefined;
-  const served = new Set(
-    [...rules.map((rule) => rule.serve), fallthrough ?? { variant: flag.defaultVariant }].map(onlyVariant),
-  );
+  if ((flag.prerequisites ?? []).length > 0 || flag.targeting !== undefined) return undefined;
+  const last =
+    fallthrough ?? (flag.defaultVariant === undefined ? undefined : { variant: flag.defaultVariant });
+  if (last === undefined) return undefined;
+  const served = new Set([...rules.map((rule) => rule.serve), last].map(onlyVariant));
   const [only] = served;
   return served.size === 1 ? only : undefined;
 }

@@ -186,14 +186,17 @@ function importFeature(
     );
     return { flag: parent.name, variants: ['enabled', ...new Set(parentNames)] };
   });
+  // A disabled Flowline flag answers DISABLED with the caller's default (OpenFeature); Unleash
+  // serves its `disabled` variant instead, so a disabled feature serves that variant to everyone.
+  const on = feature.enabled;
   const definition: FlagDefinition = {
     type: boolean ? 'boolean' : 'json',
     variants: values,
     defaultVariant: names.off,
-    enabled: feature.enabled,
-    ...(rules.length === 0 ? {} : { rules }),
-    fallthrough,
-    ...(prerequisites.length === 0 ? {} : { prerequisites }),
+    enabled: true,
+    ...(rules.length === 0 || !on ? {} : { rules }),
+    fallthrough: on ? fallthrough : { variant: names.off },
+    ...(prerequisites.length === 0 || !on ? {} : { prerequisites }),
     ...(feature.description === undefined ? {} : { description: feature.description }),
   };
   return { definition, notes: [...notes] };

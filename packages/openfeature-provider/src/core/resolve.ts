@@ -41,7 +41,9 @@ export function resolveFlag<T>(
   if (result.errorCode !== undefined) {
     return failed(defaultValue, ERROR_CODES[result.errorCode] ?? ErrorCode.GENERAL, result.errorMessage);
   }
-  const details: ResolutionDetails<T> = { value: result.value as T, reason: result.reason };
+  // No value (a disabled flag, or one without a variant to serve): OpenFeature's caller default.
+  const value = result.value === undefined ? defaultValue : (result.value as T);
+  const details: ResolutionDetails<T> = { value, reason: result.reason };
   if (result.variant !== undefined) details.variant = result.variant;
   if (result.flagMetadata !== undefined) details.flagMetadata = result.flagMetadata as FlagMetadata;
   return details;
