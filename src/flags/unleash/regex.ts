@@ -1,0 +1,402 @@
+/**
+ * Unleash's REGEX constraint runs RE2 (unleash-client compiles it with `re2js`, Go's syntax, with
+ * `caseInsensitive` as RE2's CASE_INSENSITIVE flag) and searches anywhere in the value. Flowline
+ * runs JavaScript regular expressions, whose meaning differs on the same text: `\s` and `.` match
+ * other characters, POSIX classes and inline flags do not exist, JavaScript steps through UTF-16
+ * code units where RE2 steps through code points, and RE2's case folding also pairs `s` with `ſ`
+ * and `k` with the Kelvin sign.
+ *
+ * So a pattern is translated, piece by piece, into a JavaScript pattern with the same matches
+ * (no JavaScript flags: case folding is spelled out as character sets), or refused with the reason.
+ * Only constructs whose RE2 meaning is known are translated; anything else is refused rather than
+ * guessed. Character sets are built as code point ranges, so a class, `.` or `\W` that can match a
+ * character outside the Basic Multilingual Plane matches its surrogate pair as one character.
+ */
+
+export type Translation =
+  | { readonly ok: true; readonly pattern: string }
+  /** `never`: RE2 refuses the pattern, so Unleash's constraint is always false. */
+  | { readonly ok: false; readonly never: boolean; readonly reason: string };
+
+type Range = readonly [number, number];
+
+const MAX_CODE_POINT = 0x10ffff;
+const SURROGATES: Range = [0xd800, 0xdfff];
+const ASTRAL_PAIR = '[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]';
+const LONG_S = 0x17f;
+const KELVIN = 0x212a;
+
+const DIGIT: Range[] = [[0x30, 0x39]];
+const WORD: Range[] = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+];
+// RE2's \s is [\t\n\f\r ] (no \v, no Unicode spaces).
+const SPACE: Range[] = [
+  [0x09, 0x0a],
+  [0x0c, 0x0d],
+  [0x20, 0x20],
+];
+const POSIX: Record<string, Range[]> = {
+  alnum: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
+  alpha: [
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
+  ascii: [[0x00, 0x7f]],
+  blank: [
+    [0x09, 0x09],
+    [0x20, 0x20],
+  ],
+  cntrl: [
+    [0x00, 0x1f],
+    [0x7f, 0x7f],
+  ],
+  digit: DIGIT,
+  graph: [[0x21, 0x7e]],
+  lower: [[0x61, 0x7a]],
+  print: [[0x20, 0x7e]],
+  punct: [
+    [0x21, 0x2f],
+    [0x3a, 0x40],
+    [0x5b, 0x60],
+    [0x7b, 0x7e],
+  ],
+  space: [
+    [0x09, 0x0d],
+    [0x20, 0x20],
+  ],
+  upper: [[0x41, 0x5a]],
+  word: WORD,
+  xdigit: [
+    [0x30, 0x39],
+    [0x41, 0x46],
+    [0x61, 0x66],
+  ],
+};
+
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly never = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Translates an RE2 pattern (as Unleash evaluates it) into a JavaScript pattern with the same matches. */
+export function translateRe2(pattern: string, caseInsensitive: boolean): Translation {
+  try {
+    return { ok: true, pattern: new Translator(pattern, caseInsensitive).run() };
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    return { ok: false, never: error.never, reason: error.message };
+  }
+}
+
+class Translator {
+  private i = 0;
+  private fold: boolean;
+  private dotAll = false;
+  private multiLine = false;
+
+  constructor(
+    private readonly source: string,
+    caseInsensitive: boolean,
+  ) {
+    this.fold = caseInsensitive;
+  }
+
+  run(): string {
+    // Leading flag groups, e.g. `(?i)` or `(?is)`: RE2 flags that apply to the whole pattern.
+    for (let m = /^\(\?([a-zA-Z]+)\)/.exec(this.source); m !== null; ) {
+      for (const flag of m[1] as string) {
+        if (flag === 'i') this.fold = true;
+        else if (flag === 's') this.dotAll = true;
+        else if (flag === 'm') this.multiLine = true;
+        else throw new Refused(`the flag \`(?${flag})\``);
+      }
+      this.i += m[0].length;
+      m = /^\(\?([a-zA-Z]+)\)/.exec(this.source.slice(this.i));
+    }
+    let out = '';
+    while (this.i < this.source.length) out += this.piece();
+    return out;
+  }
+
+  private piece(): string {
+    const s = this.source;
+    const ch = s[this.i] as string;
+    this.i++;
+    switch (ch) {
+      case '\\':
+        return this.escape();
+      case '[':
+        return emit(this.bracket());
+      case '.':
+        return emit(complement(this.dotAll ? [] : [[0x0a, 0x0a]]));
+      case '^':
+        return this.multiLine ? '(?<![^\\n])' : '^';
+      case '$':
+        return this.multiLine ? '(?![^\\n])' : '$';
+      case '(':
+        return this.group();
+      case ')':
+      case '|':
+      case '*':
+      case '+':
+      case '?':
+        return ch;
+      case '{': {
+        const m = /^(\d+)(,(\d*))?\}/.exec(s.slice(this.i));
+        if (m === null) return '\\{';
+        if (Number(m[1]) > 1000 || Number(m[3] ?? 0) > 1000)
+          throw new Refused('a repetition count above 1000 (RE2 refuses it)', true);
+        this.i += m[0].length;
+        return `{${m[0]}`;
+      }
+      case '}':
+      case ']':
+        return `\\${ch}`;
+      default:
+        return this.literal(this.codePointAt(this.i - 1));
+    }
+  }
+
+  private group(): string {
+    const rest = this.source.slice(this.i);
+    if (!rest.startsWith('?')) return '(';
+    if (rest.startsWith('?:')) {
+      this.i += 2;
+      return '(?:';
+    }
+    const named = /^\?P?<[A-Za-z0-9_]+>/.exec(rest);
+    if (named !== null) {
+      this.i += named[0].length;
+      return '(?:'; // a name changes nothing about whether the pattern matches
+    }
+    if (/^\?<?[=!]/.test(rest)) throw new Refused('a lookaround (RE2 refuses it)', true);
+    throw new Refused('flags inside the pattern (only leading flags like `(?i)` are translated)');
+  }
+
+  private escape(): string {
+    const s = this.source;
+    const ch = s[this.i];
+    if (ch === undefined) throw new Refused('a trailing backslash (RE2 refuses it)', true);
+    this.i++;
+    const set = this.classEscape(ch);
+    if (set !== undefined) return emit(set);
+    switch (ch) {
+      case 'b':
+      case 'B':
+        return `\\${ch}`; // ASCII word boundaries in both
+      case 'A':
+        return '(?<![\\s\\S])';
+      case 'z':
+        return '(?![\\s\\S])';
+      case 'Q': {
+        const end = s.indexOf('\\E', this.i);
+        const text = s.slice(this.i, end === -1 ? s.length : end);
+        this.i = end === -1 ? s.length : end + 2;
+        let out = '';
+        for (const c of text) out += this.literal(c.codePointAt(0) as number);
+        return out;
+      }
+      default:
+        return this.literal(this.escapedChar(ch));
+    }
+  }
+
+  /** `\d \w \s` and negations, with RE2's ASCII meaning; undefined for other escapes. */
+  private classEscape(ch: string): Range[] | undefined {
+    const base =
+      ch === 'd' || ch === 'D'
+        ? DIGIT
+        : ch === 'w' || ch === 'W'
+          ? WORD
+          : ch === 's' || ch === 'S'
+            ? SPACE
+            : undefined;
+    if (base === undefined) return undefined;
+    const folded = this.fold ? foldAscii(base) : base;
+    return ch === ch.toUpperCase() ? complement(folded) : folded;
+  }
+
+  /** The code point of a single-character escape (`\n`, `\x41`, `\x{263a}`, `\.`). */
+  private escapedChar(ch: string): number {
+    const simple: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
+    if (simple[ch] !== undefined) return simple[ch];
+    if (ch === 'x') {
+      const m = /^(?:([0-9A-Fa-f]{2})|\{([0-9A-Fa-f]{1,6})\})/.exec(this.source.slice(this.i));
+      if (m === null) throw new Refused('an invalid `\\x` escape (RE2 refuses it)', true);
+      this.i += m[0].length;
+      const code = Number.parseInt((m[1] ?? m[2]) as string, 16);
+      if (code > MAX_CODE_POINT) throw new Refused('an invalid `\\x` escape (RE2 refuses it)', true);
+      return code;
+    }
+    if (/^[!-/:-@[-`{-~]$/.test(ch)) return ch.charCodeAt(0); // escaped punctuation is itself
+    if (ch === 'p' || ch === 'P') throw new Refused('a Unicode class (`\\p`)');
+    throw new Refused(`the escape \`\\${ch}\``);
+  }
+
+  private bracket(): Range[] {
+    const s = this.source;
+    let negated = false;
+    if (s[this.i] === '^') {
+      negated = true;
+      this.i++;
+    }
+    const items: Range[] = [];
+    let first = true;
+    for (;;) {
+      const ch = s[this.i];
+      if (ch === undefined) throw new Refused('a class without `]` (RE2 refuses it)', true);
+      if (ch === ']' && !first) {
+        this.i++;
+        break;
+      }
+      first = false;
+      const posix = /^\[:(\^?)([a-z]+):\]/.exec(s.slice(this.i));
+      if (posix !== null) {
+        const set = POSIX[posix[2] as string];
+        if (set === undefined) throw new Refused(`the class \`${posix[0]}\` (RE2 refuses it)`, true);
+        this.i += posix[0].length;
+        const folded = this.fold ? foldAscii(set) : set;
+        items.push(...(posix[1] === '^' ? complement(folded) : folded));
+        continue;
+      }
+      if (ch === '\\') {
+        const next = s[this.i + 1];
+        const set = next === undefined ? undefined : this.classEscape(next);
+        if (set !== undefined) {
+          this.i += 2;
+          items.push(...set);
+          continue;
+        }
+      }
+      const low = this.classChar();
+      let high = low;
+      if (s[this.i] === '-' && s[this.i + 1] !== undefined && s[this.i + 1] !== ']') {
+        this.i++;
+        high = this.classChar();
+        if (high < low) throw new Refused('a class range out of order (RE2 refuses it)', true);
+      }
+      items.push(...this.foldRange([low, high]));
+    }
+    const set = normalize(items);
+    return negated ? complement(set) : set;
+  }
+
+  private classChar(): number {
+    const ch = this.source[this.i] as string;
+    if (ch === '\\') {
+      this.i += 2;
+      const next = this.source[this.i - 1];
+      if (next === undefined) throw new Refused('a trailing backslash (RE2 refuses it)', true);
+      return this.escapedChar(next);
+    }
+    const code = this.codePointAt(this.i);
+    this.i += code > 0xffff ? 2 : 1;
+    return code;
+  }
+
+  private codePointAt(index: number): number {
+    const code = this.source.codePointAt(index) as number;
+    if (code >= SURROGATES[0] && code <= SURROGATES[1]) throw new Refused('a lone surrogate');
+    if (code > 0xffff && index === this.i - 1) this.i++;
+    return code;
+  }
+
+  private literal(code: number): string {
+    if (this.fold) return emit(normalize(this.foldRange([code, code])));
+    if (code > 0xffff) return `(?:${escapeUnit(code)})`;
+    return escapeUnit(code);
+  }
+
+  /** RE2's simple case folding, for ASCII: other-case letters, plus `ſ` for s and the Kelvin sign for k. */
+  private foldRange(range: Range): Range[] {
+    if (!this.fold) return [range];
+    if (range[1] > 0x7f) {
+      throw new Refused(
+        'non-ASCII characters under case-insensitive matching (RE2 folds them by Unicode tables)',
+      );
+    }
+    return foldAscii([range]);
+  }
+}
+
+function foldAscii(ranges: readonly Range[]): Range[] {
+  const out: Range[] = [...ranges];
+  const has = (c: number) => ranges.some(([lo, hi]) => lo <= c && c <= hi);
+  for (let c = 0x41; c <= 0x5a; c++) {
+    if (has(c) || has(c + 32)) out.push([c, c], [c + 32, c + 32]);
+  }
+  if (has(0x53) || has(0x73)) out.push([LONG_S, LONG_S]);
+  if (has(0x4b) || has(0x6b)) out.push([KELVIN, KELVIN]);
+  return normalize(out);
+}
+
+function normalize(ranges: readonly Range[]): Range[] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+function complement(ranges: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  let next = 0;
+  for (const [lo, hi] of normalize(ranges)) {
+    if (lo > next) out.push([next, lo - 1]);
+    next = hi + 1;
+  }
+  if (next <= MAX_CODE_POINT) out.push([next, MAX_CODE_POINT]);
+  return out;
+}
+
+/** A set of code points as a JavaScript (non-Unicode mode) pattern matching one of them. */
+function emit(ranges: readonly Range[]): string {
+  let astral = false;
+  let partialAstral = false;
+  let bmp = '';
+  for (const [lo, hi] of ranges) {
+    if (hi > 0xffff) {
+      if (lo <= 0x10000 && hi === MAX_CODE_POINT) astral = true;
+      else partialAstral = true;
+    }
+    // Surrogates are left out: they only make up astral characters, matched as a pair below.
+    for (const [a, b] of [
+      [lo, Math.min(hi, SURROGATES[0] - 1)],
+      [Math.max(lo, SURROGATES[1] + 1), Math.min(hi, 0xffff)],
+    ] as const) {
+      if (a > b) continue;
+      bmp += a === b ? escapeUnit(a) : `${escapeUnit(a)}-${escapeUnit(b)}`;
+    }
+  }
+  if (partialAstral) throw new Refused('characters outside the Basic Multilingual Plane in a class');
+  const single = bmp === '' ? '' : `[${bmp}]`;
+  if (!astral) return single === '' ? '[^\\s\\S]' : single;
+  return single === '' ? `(?:${ASTRAL_PAIR})` : `(?:${ASTRAL_PAIR}|${single})`;
+}
+
+function escapeUnit(code: number): string {
+  if (code > 0xffff) {
+    const high = Math.floor((code - 0x10000) / 0x400) + 0xd800;
+    const low = ((code - 0x10000) % 0x400) + 0xdc00;
+    return `${escapeUnit(high)}${escapeUnit(low)}`;
+  }
+  const ch = String.fromCharCode(code);
+  if (/^[A-Za-z0-9_]$/.test(ch)) return ch;
+  if (code >= 0x20 && code < 0x7f) return `\\${ch}`;
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
