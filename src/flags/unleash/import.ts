@@ -7,6 +7,7 @@ import type {
   SegmentDefinition,
   ServeDefinition,
 } from '../engine/types.js';
+import { keepCompilable } from '../import-check.js';
 import type { ImportedFlagNote, ImportResult } from '../migration.js';
 import { Inexpressible } from '../migration.js';
 import {
@@ -16,9 +17,11 @@ import {
   constraint,
   DEFAULT_VARIANT_STICKINESS,
   NEVER,
-  strategyCondition,
+  RANDOM,
 } from './constraints.js';
+import { prerequisites as dependencyPrerequisites } from './dependencies.js';
 import { type ClientFeature, toClientFeatures, type UnleashVariant } from './export-format.js';
+import { strategyCondition } from './strategies.js';
 
 /**
  * Imports an Unleash feature export: the client API / bootstrap shape (`features` with their
@@ -45,36 +48,29 @@ export function importUnleash(
   const client = toClientFeatures(document, options.environment);
   if (typeof client === 'string') return { ok: false, error: client };
   const segments: Record<string, SegmentDefinition> = {};
-  const segmentIds = new Set<number>();
-  const notes: ImportedFlagNote[] = [];
-  const constraintNotes: ConstraintNotes = { dates: false, numbers: false };
+  const segmentStates: SegmentStates = new Map();
   for (const segment of client.segments) {
-    const parts = segment.constraints.map((c) => constraint(c, constraintNotes));
-    segments[segmentName(segment.id)] = {
-      when: parts.length === 0 ? ALWAYS : parts.length === 1 ? (parts[0] as MatchDefinition) : { all: parts },
-    };
-    segmentIds.add(segment.id);
+    const segmentNotes: ConstraintNotes = new Set();
+    try {
+      const parts = segment.constraints.map((c) => constraint(c, segmentNotes));
+      const when =
+        parts.length === 0 ? ALWAYS : parts.length === 1 ? (parts[0] as MatchDefinition) : { all: parts };
+      Object.defineProperty(segments, segmentName(segment.id), { value: { when }, enumerable: true });
+      segmentStates.set(segment.id, { notes: segmentNotes });
+    } catch (error) {
+      if (!(error instanceof Inexpressible)) throw error;
+      segmentStates.set(segment.id, { problem: error.message });
+    }
   }
   const byName = new Map(client.features.map((feature) => [feature.name, feature]));
   const flags: Record<string, FlagDefinition> = {};
   const skipped: ImportedFlagNote[] = [];
+  const notes: ImportedFlagNote[] = [];
   for (const feature of client.features) {
-    const flagNotes: ConstraintNotes = { dates: false, numbers: false };
     try {
-      const flag = importFeature(feature, byName, segmentIds, flagNotes);
+      const flag = importFeature(feature, byName, segmentStates);
       Object.defineProperty(flags, feature.name, { value: flag.definition, enumerable: true });
       for (const message of flag.notes) notes.push({ flag: feature.name, message });
-      if (flagNotes.dates)
-        notes.push({
-          flag: feature.name,
-          message:
-            'DATE_* constraints compare the evaluation time; a `currentTime` in the context is not used',
-        });
-      if (flagNotes.numbers)
-        notes.push({
-          flag: feature.name,
-          message: 'NUM_* constraints: Unleash reads an empty attribute as 0; here it does not match',
-        });
     } catch (error) {
       if (!(error instanceof Inexpressible)) throw error;
       skipped.push({ flag: feature.name, message: error.message });
@@ -82,8 +78,14 @@ export function importUnleash(
   }
   dropOrphans(flags, skipped);
   const definition: FlagSetDefinition = { ...(Object.keys(segments).length > 0 ? { segments } : {}), flags };
-  return { ok: true, definition, skipped, notes };
+  const checked = keepCompilable({ ok: true, definition, skipped, notes });
+  if (!checked.ok) return checked;
+  const kept = new Set(Object.keys(checked.definition.flags));
+  return { ...checked, notes: checked.notes.filter((note) => kept.has(note.flag)) };
 }
+
+/** Each Unleash segment: translated (with its notes), or why not. */
+type SegmentStates = Map<number, { notes: ConstraintNotes } | { problem: string }>;
 
 function segmentName(id: number): string {
   return `unleash-segment-${id}`;
@@ -98,10 +100,9 @@ interface Variants {
 function importFeature(
   feature: ClientFeature,
   byName: ReadonlyMap<string, ClientFeature>,
-  segmentIds: ReadonlySet<number>,
-  constraintNotes: ConstraintNotes,
+  segmentStates: SegmentStates,
 ): { definition: FlagDefinition; notes: string[] } {
-  const notes = new Set<string>();
+  const notes: ConstraintNotes = new Set<string>();
   const all = [...feature.variants, ...feature.strategies.flatMap((s) => s.variants)];
   const boolean = all.length === 0;
   const values: Record<string, FlagValue> = {};
@@ -130,15 +131,10 @@ function importFeature(
   }
   const rules: RuleDefinition[] = [];
   for (const strategy of feature.strategies) {
-    const parts: MatchDefinition[] = strategy.constraints.map((c) => constraint(c, constraintNotes));
-    for (const id of strategy.segments) parts.push(segmentIds.has(id) ? { segment: segmentName(id) } : NEVER);
-    const own = strategyCondition(strategy.name, strategy.parameters);
+    const parts: MatchDefinition[] = strategy.constraints.map((c) => constraint(c, notes));
+    for (const id of strategy.segments) parts.push(segmentMatch(id, segmentStates, notes));
+    const own = strategyCondition(strategy.name, strategy.parameters, notes);
     if (own !== undefined) parts.push(own);
-    if (strategy.name === 'flexibleRollout' && (strategy.parameters.stickiness ?? 'default') === 'default') {
-      notes.add(
-        'a rollout by default stickiness: Unleash picks a random id when userId and sessionId are missing; here the user is not in the rollout',
-      );
-    }
     const when = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { all: parts };
     const strategyVariants = strategy.variants.filter((v) => v.weight > 0);
     if (!boolean && strategyVariants.length > 0) {
@@ -163,29 +159,7 @@ function importFeature(
     rules.push(...featureRules.slice(0, -1));
     fallthrough = featureRules.at(-1)?.serve ?? { variant: names.on };
   }
-  const prerequisites = feature.dependencies.map((dependency) => {
-    const parent = byName.get(dependency.feature);
-    if (parent === undefined)
-      throw new Inexpressible(`it depends on \`${dependency.feature}\`, which the export does not contain`);
-    if (parent.dependencies.length > 0)
-      throw new Inexpressible(
-        `it depends on \`${parent.name}\`, which has dependencies itself (Unleash then answers off)`,
-      );
-    const parentBoolean =
-      parent.variants.length === 0 && parent.strategies.every((s) => s.variants.length === 0);
-    if (dependency.enabled === false)
-      return { flag: parent.name, variants: [parentBoolean ? 'off' : 'disabled'] };
-    if (dependency.variants.length > 0) {
-      if (parentBoolean)
-        throw new Inexpressible(`it requires variants of \`${parent.name}\`, which has none`);
-      return { flag: parent.name, variants: dependency.variants };
-    }
-    if (parentBoolean) return { flag: parent.name, variants: ['on'] };
-    const parentNames = [...parent.variants, ...parent.strategies.flatMap((s) => s.variants)].map(
-      (v) => v.name,
-    );
-    return { flag: parent.name, variants: ['enabled', ...new Set(parentNames)] };
-  });
+  const prerequisites = dependencyPrerequisites(feature, byName, notes);
   const definition: FlagDefinition = {
     type: boolean ? 'boolean' : 'json',
     variants: values,
@@ -227,25 +201,33 @@ function variantRules(
     });
   }
   const custom = stickiness !== undefined && stickiness !== 'default';
-  if (custom)
-    notes.add(
-      `variants sticky to \`${stickiness}\`: Unleash picks a random variant when it is missing; here the default variant is served`,
-    );
-  else
-    notes.add(
-      'variants by default stickiness: Unleash picks a random variant when userId, sessionId and remoteAddress are missing; here the default variant is served',
-    );
+  notes.add(
+    custom
+      ? `variants sticky to \`${stickiness}\`: a user without it gets a random variant on each evaluation, as in Unleash`
+      : 'variants by default stickiness: a user without targetingKey, sessionId and remoteAddress gets a random variant on each evaluation, as in Unleash',
+  );
   const split = variants.map((v) => ({ variant: v.name, weight: v.weight }));
   const serve: ServeDefinition = {
     rollout: {
       bucketing: 'unleash',
       salt: groupId,
-      bucketBy: custom ? attributeOf(stickiness) : DEFAULT_VARIANT_STICKINESS,
+      bucketBy: custom ? [attributeOf(stickiness), RANDOM] : DEFAULT_VARIANT_STICKINESS,
       split,
     },
   };
   rules.push({ ...(when === undefined ? {} : { when }), serve });
   return rules;
+}
+
+/** A strategy's segment: the translated segment, never (missing from the export), or the reason it is not. */
+function segmentMatch(id: number, states: SegmentStates, notes: ConstraintNotes): MatchDefinition {
+  const state = states.get(id);
+  // unleash-client yields `undefined` for a segment it does not have, which fails the strategy.
+  if (state === undefined) return NEVER;
+  if ('problem' in state)
+    throw new Inexpressible(`it uses segment ${id}, which Flowline cannot import: ${state.problem}`);
+  for (const note of state.notes) notes.add(`segment ${id}: ${note}`);
+  return { segment: segmentName(id) };
 }
 
 function stringParam(value: unknown): string | undefined {

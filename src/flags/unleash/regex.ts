@@ -194,8 +194,10 @@ class Translator {
     if (set !== undefined) return emit(set);
     switch (ch) {
       case 'b':
+        return '\\b'; // ASCII word boundaries in both
       case 'B':
-        return `\\${ch}`; // ASCII word boundaries in both
+        // …but RE2 has no position between the two halves of a surrogate pair; JavaScript does.
+        return '\\B(?![\\uDC00-\\uDFFF])';
       case 'A':
         return '(?<![\\s\\S])';
       case 'z':
