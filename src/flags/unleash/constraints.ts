@@ -63,6 +63,10 @@ function positive(c: Record<string, unknown>, notes: ConstraintNotes): MatchDefi
   if (typeof c.contextName !== 'string' || c.contextName === '')
     throw new Inexpressible(`a ${operator} constraint without contextName`);
   const attribute = attributeOf(c.contextName);
+  if (c.contextName === 'appName' || c.contextName === 'environment')
+    notes.add(
+      `constraints on \`${c.contextName}\`: unleash-client fills it from its own configuration; here the app must pass it in the context`,
+    );
   const values = cleanValues(c.values);
   const ignoreCase = c.caseInsensitive === true;
   switch (operator) {

@@ -55,7 +55,7 @@ export function importUnleash(
       const parts = segment.constraints.map((c) => constraint(c, segmentNotes));
       const when =
         parts.length === 0 ? ALWAYS : parts.length === 1 ? (parts[0] as MatchDefinition) : { all: parts };
-      Object.defineProperty(segments, segmentName(segment.id), { value: { when }, enumerable: true });
+      define(segments, segmentName(segment.id), { when });
       segmentStates.set(segment.id, { notes: segmentNotes });
     } catch (error) {
       if (!(error instanceof Inexpressible)) throw error;
@@ -69,7 +69,7 @@ export function importUnleash(
   for (const feature of client.features) {
     try {
       const flag = importFeature(feature, byName, segmentStates);
-      Object.defineProperty(flags, feature.name, { value: flag.definition, enumerable: true });
+      define(flags, feature.name, flag.definition);
       for (const message of flag.notes) notes.push({ flag: feature.name, message });
     } catch (error) {
       if (!(error instanceof Inexpressible)) throw error;
@@ -86,6 +86,11 @@ export function importUnleash(
 
 /** Each Unleash segment: translated (with its notes), or why not. */
 type SegmentStates = Map<number, { notes: ConstraintNotes } | { problem: string }>;
+
+/** Sets a key that may be `__proto__` or the like as a plain own property (flag names come from the file). */
+function define<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, configurable: true, writable: true });
+}
 
 function segmentName(id: number): string {
   return `unleash-segment-${id}`;
