@@ -16,7 +16,9 @@ export function keepCompilable(result: ImportResult): ImportResult {
   const skipped: ImportedFlagNote[] = [...result.skipped];
   const removedSegments = new Map<string, string>();
   const removedFlags = new Set<string>();
-  for (let round = 0; round <= Object.keys(flags).length + 1; round++) {
+  // Each round removes at least one flag or segment, so this many rounds always suffice.
+  const rounds = Object.keys(flags).length + Object.keys(segments).length + 1;
+  for (let round = 0; round < rounds; round++) {
     const { segments: _, ...rest } = result.definition;
     const definition: FlagSetDefinition = {
       ...rest,

@@ -94,8 +94,9 @@ function positive(c: Record<string, unknown>, notes: ConstraintNotes): MatchDefi
     case 'SEMVER_LTE':
     case 'SEMVER_GT':
     case 'SEMVER_GTE': {
-      const value = typeof c.value === 'string' ? c.value : '';
-      // semver throws on an invalid constraint value, which unleash-client reads as false.
+      // semver reads the constraint value trimmed, with an optional leading `v` (only the context's
+      // value must not have one), and throws on an invalid one, which unleash-client reads as false.
+      const value = typeof c.value === 'string' ? c.value.trim().replace(/^v/, '') : '';
       if (!isStrictSemver(value)) return NEVER;
       const op = {
         SEMVER_EQ: 'semverEq',

@@ -1,6 +1,7 @@
 import type { PrerequisiteDefinition } from '../engine/types.js';
 import { Inexpressible } from '../migration.js';
 import type { ClientFeature } from './export-format.js';
+import { variantTable } from './variants.js';
 
 /**
  * Unleash dependent features as prerequisites, following unleash-client's
@@ -12,17 +13,6 @@ import type { ClientFeature } from './export-format.js';
  * dependencies) becomes a prerequisite listing no variants, which is never met: the feature is
  * imported and answers off, as in Unleash.
  */
-
-/** Our variant names of an imported feature (see import.ts): boolean `on`/`off`, else `enabled`/`disabled`/… */
-export function hasVariants(feature: ClientFeature): boolean {
-  return feature.variants.length > 0 || feature.strategies.some((s) => s.variants.length > 0);
-}
-
-export function variantNames(feature: ClientFeature): string[] {
-  return [
-    ...new Set([...feature.variants, ...feature.strategies.flatMap((s) => s.variants)].map((v) => v.name)),
-  ];
-}
 
 export function prerequisites(
   feature: ClientFeature,
@@ -42,24 +32,24 @@ export function prerequisites(
       );
       return { flag, variants: [] };
     }
-    const withVariants = hasVariants(parent);
-    const on = withVariants ? 'enabled' : 'on';
-    if (dependency.enabled === false) return { flag, variants: [withVariants ? 'disabled' : 'off'] };
+    let table: ReturnType<typeof variantTable>;
+    try {
+      table = variantTable(parent);
+    } catch (error) {
+      if (!(error instanceof Inexpressible)) throw error;
+      throw new Inexpressible(`it depends on \`${flag}\`, which has ${error.message}`);
+    }
+    if (dependency.enabled === false) return { flag, variants: [table.off] };
     if (dependency.variants.length > 0) {
-      const own = withVariants ? variantNames(parent) : [];
       // getVariant names an enabled feature without a variant `disabled` (with feature_enabled true).
-      const variants = [
-        ...new Set(
-          dependency.variants.flatMap((v) => (v === 'disabled' ? [on] : own.includes(v) ? [v] : [])),
-        ),
-      ];
-      const missing = dependency.variants.filter((v) => v !== 'disabled' && !own.includes(v));
+      const variants = [...new Set(dependency.variants.flatMap((v) => table.keysNamed(v)))];
+      const missing = dependency.variants.filter((v) => table.keysNamed(v).length === 0);
       if (missing.length > 0)
         notes.add(
           `it depends on variant${missing.length > 1 ? 's' : ''} ${missing.map((v) => `\`${v}\``).join(', ')} of \`${flag}\`, which \`${flag}\` does not have: never satisfied, as in Unleash`,
         );
       return { flag, variants };
     }
-    return { flag, variants: withVariants ? [on, ...variantNames(parent)] : [on] };
+    return { flag, variants: Object.keys(table.values).filter((key) => key !== table.off) };
   });
 }

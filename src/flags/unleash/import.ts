@@ -1,7 +1,6 @@
 import type {
   FlagDefinition,
   FlagSetDefinition,
-  FlagValue,
   MatchDefinition,
   RuleDefinition,
   SegmentDefinition,
@@ -22,6 +21,7 @@ import {
 import { prerequisites as dependencyPrerequisites } from './dependencies.js';
 import { type ClientFeature, toClientFeatures, type UnleashVariant } from './export-format.js';
 import { strategyCondition } from './strategies.js';
+import { type VariantTable, variantTable } from './variants.js';
 
 /**
  * Imports an Unleash feature export: the client API / bootstrap shape (`features` with their
@@ -96,44 +96,15 @@ function segmentName(id: number): string {
   return `unleash-segment-${id}`;
 }
 
-interface Variants {
-  /** Our variant name served when the feature is on without an Unleash variant. */
-  readonly on: string;
-  readonly off: string;
-}
-
 function importFeature(
   feature: ClientFeature,
   byName: ReadonlyMap<string, ClientFeature>,
   segmentStates: SegmentStates,
 ): { definition: FlagDefinition; notes: string[] } {
   const notes: ConstraintNotes = new Set<string>();
-  const all = [...feature.variants, ...feature.strategies.flatMap((s) => s.variants)];
-  const boolean = all.length === 0;
-  const values: Record<string, FlagValue> = {};
-  const names: Variants = boolean ? { on: 'on', off: 'off' } : { on: 'enabled', off: 'disabled' };
-  if (boolean) {
-    values.on = true;
-    values.off = false;
-  } else {
-    values.disabled = { name: 'disabled', enabled: false, feature_enabled: false };
-    values.enabled = { name: 'disabled', enabled: false, feature_enabled: true };
-    for (const variant of all) {
-      if (variant.name === 'disabled' || variant.name === 'enabled')
-        throw new Inexpressible(`a variant named \`${variant.name}\``);
-      const value: FlagValue = {
-        name: variant.name,
-        enabled: true,
-        feature_enabled: true,
-        ...(variant.payload === undefined ? {} : { payload: variant.payload as FlagValue }),
-      };
-      const previous = values[variant.name];
-      if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(value)) {
-        throw new Inexpressible(`variant \`${variant.name}\` has different payloads in different strategies`);
-      }
-      Object.defineProperty(values, variant.name, { value, enumerable: true, configurable: true });
-    }
-  }
+  const table = variantTable(feature);
+  const boolean = table.boolean;
+  const names = table;
   const rules: RuleDefinition[] = [];
   for (const strategy of feature.strategies) {
     const parts: MatchDefinition[] = strategy.constraints.map((c) => constraint(c, notes));
@@ -145,11 +116,18 @@ function importFeature(
     if (!boolean && strategyVariants.length > 0) {
       const stickiness = strategy.variants[0]?.stickiness ?? stringParam(strategy.parameters.stickiness);
       rules.push(
-        ...variantRules(when, strategy.variants, String(strategy.parameters.groupId), stickiness, notes),
+        ...variantRules(
+          when,
+          strategy.variants,
+          String(strategy.parameters.groupId),
+          stickiness,
+          table,
+          notes,
+        ),
       );
     } else if (!boolean && feature.variants.some((v) => v.weight > 0)) {
       rules.push(
-        ...variantRules(when, feature.variants, feature.name, feature.variants[0]?.stickiness, notes),
+        ...variantRules(when, feature.variants, feature.name, feature.variants[0]?.stickiness, table, notes),
       );
     } else {
       rules.push({ ...(when === undefined ? {} : { when }), serve: { variant: names.on } });
@@ -159,7 +137,14 @@ function importFeature(
   if (feature.strategies.length === 0) {
     const featureRules =
       !boolean && feature.variants.some((v) => v.weight > 0)
-        ? variantRules(undefined, feature.variants, feature.name, feature.variants[0]?.stickiness, notes)
+        ? variantRules(
+            undefined,
+            feature.variants,
+            feature.name,
+            feature.variants[0]?.stickiness,
+            table,
+            notes,
+          )
         : [];
     rules.push(...featureRules.slice(0, -1));
     fallthrough = featureRules.at(-1)?.serve ?? { variant: names.on };
@@ -167,7 +152,7 @@ function importFeature(
   const prerequisites = dependencyPrerequisites(feature, byName, notes);
   const definition: FlagDefinition = {
     type: boolean ? 'boolean' : 'json',
-    variants: values,
+    variants: table.values,
     defaultVariant: names.off,
     enabled: feature.enabled,
     ...(rules.length === 0 ? {} : { rules }),
@@ -188,6 +173,7 @@ function variantRules(
   variants: readonly UnleashVariant[],
   groupId: string,
   stickiness: string | undefined,
+  table: VariantTable,
   notes: Set<string>,
 ): RuleDefinition[] {
   const rules: RuleDefinition[] = [];
@@ -202,7 +188,7 @@ function variantRules(
     const override = tests.length === 1 ? (tests[0] as MatchDefinition) : { any: tests };
     rules.push({
       when: when === undefined ? override : { all: [when, override] },
-      serve: { variant: variant.name },
+      serve: { variant: table.keyOf(variant) },
     });
   }
   const custom = stickiness !== undefined && stickiness !== 'default';
@@ -211,7 +197,7 @@ function variantRules(
       ? `variants sticky to \`${stickiness}\`: a user without it gets a random variant on each evaluation, as in Unleash`
       : 'variants by default stickiness: a user without targetingKey, sessionId and remoteAddress gets a random variant on each evaluation, as in Unleash',
   );
-  const split = variants.map((v) => ({ variant: v.name, weight: v.weight }));
+  const split = variants.map((v) => ({ variant: table.keyOf(v), weight: v.weight }));
   const serve: ServeDefinition = {
     rollout: {
       bucketing: 'unleash',
