@@ -31,12 +31,12 @@ export function keepCompilable(result: ImportResult): ImportResult {
     const reasons = new Map<string, string>();
     for (const issue of compiled.errors) {
       const segment = owner(issue.path, 'segments', Object.keys(segments));
-      if (segment !== undefined) {
-        removedSegments.set(segment, issue.message);
-        delete segments[segment];
-        progress = true;
-        continue;
-      }
+      if (segment === undefined || removedSegments.has(segment)) continue;
+      removedSegments.set(segment, issue.message);
+      delete segments[segment];
+      progress = true;
+    }
+    for (const issue of compiled.errors) {
       const flag = owner(issue.path, 'flags', Object.keys(flags));
       if (flag !== undefined && !reasons.has(flag))
         reasons.set(flag, reason(issue, removedSegments, removedFlags));
@@ -54,7 +54,8 @@ export function keepCompilable(result: ImportResult): ImportResult {
 
 function reason(issue: FlagIssue, segments: ReadonlyMap<string, string>, flags: ReadonlySet<string>): string {
   const named = /`([^`]+)`/.exec(issue.message)?.[1];
-  if (named !== undefined && issue.code === 'unknown_segment' && segments.has(named))
+  const segmentIssue = issue.code === 'unknown_segment' || issue.code === 'invalid_segment';
+  if (named !== undefined && segmentIssue && segments.has(named))
     return `it uses segment \`${named}\`, which Flowline cannot compile: ${segments.get(named)}`;
   if (named !== undefined && issue.code === 'unknown_flag' && flags.has(named))
     return `it depends on \`${named}\`, which was skipped`;
