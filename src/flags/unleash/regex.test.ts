@@ -33,6 +33,8 @@ describe('translateRe2 (Unleash REGEX constraints)', () => {
     ['^.$', false, '😀', true], // one code point
     ['^..$', false, '😀', false],
     ['^[^a]$', false, '😀', true],
+    ['^\\S+\\W+$', false, '😀', false], // one character cannot feed both runs
+    ['^.*$', false, 'a😀b', true],
     ['(?s)^a.b$', false, 'a\nb', true],
     ['^a.b$', false, 'a\nb', false],
     ['(?m)^b$', false, 'a\nb\nc', true],
@@ -49,6 +51,21 @@ describe('translateRe2 (Unleash REGEX constraints)', () => {
   ] as const)('%s (caseInsensitive %s) on %j: %s', (pattern, ci, value, expected) => {
     expect(unleashMatches(pattern, ci, value)).toBe(expected);
     expect(ours(pattern, ci, value)).toBe(expected);
+  });
+
+  it('keeps common patterns short enough for the engine’s length cap, and safe', async () => {
+    const { regexProblem } = await import('../engine/regex.js');
+    for (const pattern of [
+      '^.*@acme\\.com$',
+      '^[^@]+@[^.]+\\.[^.]+$',
+      '(?i)^(beta|canary)-\\d+$',
+      '^\\S+\\s\\S+$',
+    ]) {
+      const t = translateRe2(pattern, false);
+      if (!t.ok) throw new Error(`${pattern}: ${t.reason}`);
+      expect(regexProblem(t.pattern), `${pattern} → ${t.pattern}`).toBeUndefined();
+      expect(t.pattern.length).toBeLessThan(200);
+    }
   });
 
   it('refuses what it cannot translate exactly, with the reason', () => {

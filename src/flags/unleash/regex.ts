@@ -138,9 +138,9 @@ class Translator {
       case '\\':
         return this.escape();
       case '[':
-        return emit(this.bracket());
+        return this.emitSet(this.bracket());
       case '.':
-        return emit(complement(this.dotAll ? [] : [[0x0a, 0x0a]]));
+        return this.emitSet(complement(this.dotAll ? [] : [[0x0a, 0x0a]]));
       case '^':
         return this.multiLine ? '(?<![^\\n])' : '^';
       case '$':
@@ -191,7 +191,7 @@ class Translator {
     if (ch === undefined) throw new Refused('a trailing backslash (RE2 refuses it)', true);
     this.i++;
     const set = this.classEscape(ch);
-    if (set !== undefined) return emit(set);
+    if (set !== undefined) return this.emitSet(set);
     switch (ch) {
       case 'b':
         return '\\b'; // ASCII word boundaries in both
@@ -315,6 +315,29 @@ class Translator {
     return code;
   }
 
+  /**
+   * A set directly under `*` or `+` is written as code units, surrogates included, followed by a
+   * guard that the run does not stop between the halves of a pair: then a run of code units from
+   * it is a run of whole characters from it in any valid text. This keeps `.*` a plain class,
+   * which the engine's safety check accepts (an alternation under `*` it does not).
+   */
+  private emitSet(set: Range[]): string {
+    const next = this.source[this.i];
+    if ((next !== '*' && next !== '+') || !set.some(([, hi]) => hi === MAX_CODE_POINT)) return emit(set);
+    this.i++;
+    let quantifier = next;
+    if (this.source[this.i] === '?') {
+      quantifier += '?';
+      this.i++;
+    }
+    const after = this.source[this.i];
+    if (after === '*' || after === '+' || after === '?')
+      throw new Refused('a repetition of a repetition (RE2 refuses it)', true);
+    if (after === '{') throw new Refused('a repetition followed by `{`');
+    const units = emit([...set.filter(([lo]) => lo <= 0xffff), SURROGATES], true);
+    return `${units}${quantifier}(?![\\uDC00-\\uDFFF])`;
+  }
+
   private literal(code: number): string {
     if (this.fold) return emit(normalize(this.foldRange([code, code])));
     if (code > 0xffff) return `(?:${escapeUnit(code)})`;
@@ -367,28 +390,41 @@ function complement(ranges: readonly Range[]): Range[] {
 }
 
 /** A set of code points as a JavaScript (non-Unicode mode) pattern matching one of them. */
-function emit(ranges: readonly Range[]): string {
+function emit(ranges: readonly Range[], units = false): string {
+  if (units) {
+    const set = normalize(ranges.map(([lo, hi]) => [lo, Math.min(hi, 0xffff)] as const));
+    const positive = `[${classBody(set)}]`;
+    const negative = `[^${classBody(
+      complement(set)
+        .filter(([lo]) => lo <= 0xffff)
+        .map(([lo, hi]) => [lo, Math.min(hi, 0xffff)] as const),
+    )}]`;
+    return negative === '[^]' ? '[\\s\\S]' : negative.length < positive.length ? negative : positive;
+  }
   let astral = false;
-  let partialAstral = false;
-  let bmp = '';
+  const bmp: Range[] = [];
   for (const [lo, hi] of ranges) {
     if (hi > 0xffff) {
       if (lo <= 0x10000 && hi === MAX_CODE_POINT) astral = true;
-      else partialAstral = true;
+      else throw new Refused('characters outside the Basic Multilingual Plane in a class');
     }
     // Surrogates are left out: they only make up astral characters, matched as a pair below.
-    for (const [a, b] of [
-      [lo, Math.min(hi, SURROGATES[0] - 1)],
-      [Math.max(lo, SURROGATES[1] + 1), Math.min(hi, 0xffff)],
-    ] as const) {
-      if (a > b) continue;
-      bmp += a === b ? escapeUnit(a) : `${escapeUnit(a)}-${escapeUnit(b)}`;
-    }
+    if (lo < SURROGATES[0]) bmp.push([lo, Math.min(hi, SURROGATES[0] - 1)]);
+    if (hi > SURROGATES[1] && lo <= 0xffff) bmp.push([Math.max(lo, SURROGATES[1] + 1), Math.min(hi, 0xffff)]);
   }
-  if (partialAstral) throw new Refused('characters outside the Basic Multilingual Plane in a class');
-  const single = bmp === '' ? '' : `[${bmp}]`;
+  // The same set written as what it excludes (surrogates included) is often far shorter: `.`
+  // becomes `[^\n\uD800-\uDFFF]`.
+  const outside = complement([...bmp, SURROGATES]).filter(([lo]) => lo <= 0xffff);
+  const excluded = normalize([...outside.map(([lo, hi]) => [lo, Math.min(hi, 0xffff)] as const), SURROGATES]);
+  const positive = bmp.length === 0 ? '' : `[${classBody(bmp)}]`;
+  const negative = `[^${classBody(excluded)}]`;
+  const single = positive === '' ? '' : negative.length < positive.length ? negative : positive;
   if (!astral) return single === '' ? '[^\\s\\S]' : single;
   return single === '' ? `(?:${ASTRAL_PAIR})` : `(?:${ASTRAL_PAIR}|${single})`;
+}
+
+function classBody(ranges: readonly Range[]): string {
+  return ranges.map(([a, b]) => (a === b ? escapeUnit(a) : `${escapeUnit(a)}-${escapeUnit(b)}`)).join('');
 }
 
 function escapeUnit(code: number): string {
