@@ -25,13 +25,13 @@ import { type VariantTable, variantTable } from './variants.js';
 
 /**
  * Imports an Unleash feature export: the client API / bootstrap shape (`features` with their
- * `strategies`) or the admin export (`features`, `featureStrategies`, `featureEnvironments`).
- * Evaluate the result with Unleash's `userId` as `targetingKey` and `properties` as attributes.
+ * `strategies`), its delta form (`events`), or the admin export (`features`, `featureStrategies`,
+ * `featureEnvironments`). Evaluate the result with Unleash's `userId` as `targetingKey` and
+ * `properties` as attributes. The reference is unleash-client 6 (see docs/adr/0013).
  *
- * A feature without variants becomes a boolean flag (`on`/`off`). A feature with variants becomes
- * a JSON flag whose values are what unleash-client's `getVariant` returns: one per variant,
- * `disabled` when the feature is off, and `enabled` when it is on without a variant (Unleash
- * calls that one `disabled` too, with `feature_enabled: true`). Splits keep Unleash's bucketing.
+ * Partial by design: a feature with no exact equivalent is listed in `skipped` with the reason in
+ * Unleash's terms, and the set is compiled feature by feature ({@link keepCompilable}), so one
+ * feature can never make the whole import fail. Variants: see variants.ts.
  */
 export function importUnleash(
   source: string | unknown,
