@@ -192,6 +192,22 @@ const contextArb: fc.Arbitrary<UnleashContext> = fc
 afterEach(() => vi.restoreAllMocks());
 
 describe('imported Unleash features against unleash-client', () => {
+  it('import the same from a full export and from its delta form (hydration, then updates)', () => {
+    fc.assert(
+      fc.property(featureSetArb, fc.nat(), (doc, split) => {
+        const at = split % (doc.features.length + 1);
+        const events = [
+          { type: 'hydration', eventId: 1, features: doc.features.slice(0, at), segments: doc.segments },
+          ...doc.features
+            .slice(at)
+            .map((feature, i) => ({ type: 'feature-updated', eventId: 2 + i, feature })),
+        ];
+        expect(importUnleash({ events })).toEqual(importUnleash(doc));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('give the same isEnabled / getVariant on every generated feature and context the importer accepts', () => {
     const spy = vi.spyOn(Math, 'random');
     let features = 0;
