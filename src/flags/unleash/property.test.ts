@@ -239,7 +239,7 @@ describe('imported Unleash features against unleash-client', () => {
           }
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
     const share = accepted / features;
     console.info(
