@@ -51,6 +51,24 @@ describe('flag operators in flowline.yaml', () => {
     expect(issues(withOp('semverGte', '["2.4.0", "3.0.0"]'))).toEqual(['12:53 too_many_values']);
   });
 
+  it('checks inCidr values as IP addresses or ranges, and evaluates them', () => {
+    const issues = (text: string) => {
+      const parsed = parseConfig(text, 'flowline.yaml');
+      return parsed.ok ? [] : parsed.errors.map((issue) => issue.code);
+    };
+    expect(issues(withOp('inCidr', '["10.0.0.0/33"]'))).toEqual(['invalid_cidr']);
+    const parsed = parseConfig(
+      withOp('inCidr', '["10.0.0.0/8", "2001:db8::/32"]').replace('appVersion', 'ip'),
+      'flowline.yaml',
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const flags = compileFlagSetOrThrow(fromConfig(parsed.config, 'production'));
+    const on = (ip: string) => evaluate(flags, 'new-editor', { targetingKey: 'u', ip }).value;
+    expect(on('10.9.8.7')).toBe(true);
+    expect(on('2001:db8::1')).toBe(true);
+    expect(on('11.0.0.1')).toBe(false);
+  });
+
   it('refuses an unknown operator at its line and column, listing the valid ones', () => {
     const parsed = parseConfig(withOp('atLeast'), 'flowline.yaml');
     expect(parsed.ok).toBe(false);

@@ -1,4 +1,4 @@
-import { regexProblem, SINGLE_VALUE_OPERATORS } from '../flags/engine/index.js';
+import { parseIpRange, regexProblem, SINGLE_VALUE_OPERATORS } from '../flags/engine/index.js';
 import {
   arrowPath,
   checkDuplicates,
@@ -296,6 +296,13 @@ function valueProblem(
       code: 'invalid_semver',
       message: `${JSON.stringify(value)} is not a semantic version`,
       hint: 'write `MAJOR.MINOR.PATCH`, e.g. `"2.4.0"` (quoted)',
+    };
+  }
+  if (op === 'inCidr' && !(typeof value === 'string' && parseIpRange(value) !== undefined)) {
+    return {
+      code: 'invalid_cidr',
+      message: `${JSON.stringify(value)} is not an IP address or CIDR range`,
+      hint: 'write e.g. `10.0.0.0/8`, `192.168.1.7` or `2001:db8::/32`',
     };
   }
   if ((op === 'before' || op === 'after') && !isIsoDate(value)) {

@@ -386,6 +386,12 @@ export const ERROR_CODES = {
     summary: 'A file to import is not a flagd flag definition or an Unleash feature export.',
     fix: 'Pass flagd JSON (with `flags`) or an Unleash export (with `features`); for an admin export with several environments, name one.',
   },
+  FLOWLINE_FLAGS_IMPORT_NOTHING: {
+    kind: 'input',
+    summary:
+      'An import found nothing to write: every flag in the file was skipped (each with its reason), or the file holds none.',
+    fix: 'Read the reasons listed for each flag; change those flags at the origin or define them in flowline.yaml, then import again.',
+  },
   FLOWLINE_FLAGS_CONFLICT: {
     kind: 'precondition',
     summary:

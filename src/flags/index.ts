@@ -8,5 +8,6 @@ export { compileFlagSetOrThrow, importedOrThrow } from './errors.js';
 export { exportFlagd, type FlagdExport } from './flagd/export.js';
 export { importFlagd } from './flagd/import.js';
 export { fromConfig } from './from-config.js';
+export { keepCompilable } from './import-check.js';
 export type { ImportedFlagNote, ImportResult } from './migration.js';
 export { importUnleash } from './unleash/import.js';

@@ -8,6 +8,7 @@ import type { FlagAction, FlagActivity, FlagDocument } from '../../flags/service
 import type { CommandContext } from '../context.js';
 import { age, jsonText, printable, renderTable, writeJson } from '../output.js';
 import { serviceOf } from './deploy.js';
+import { importSummary, nothingImported, writeImportSummary } from './flags-import.js';
 
 /**
  * `flowline flags …`: read and change flags per environment, hygiene, import/export, triggers.
@@ -219,17 +220,31 @@ async function declaredFlags(ctx: CommandContext) {
   );
 }
 
-/** `flowline flags import --from flagd|unleash <file> --env e [--replace]`. */
+/**
+ * `flowline flags import --from flagd|unleash <file> --env e [--replace]`. Partial by design: flags
+ * that cannot be reproduced exactly are skipped with their reason and the rest are written; the
+ * summary (also in `--json`) lists imported, imported-with-notes and skipped flags. When every flag
+ * is skipped nothing is written and the command fails with FLOWLINE_FLAGS_IMPORT_NOTHING.
+ */
 export async function importFlags(ctx: CommandContext, file: string): Promise<number | undefined> {
   const { service, environment } = await target(ctx);
   const text = await readText(ctx, file);
   const flags = await import('../../flags/index.js');
+  const from = String(ctx.options.from);
   const unleashEnv = ctx.options.unleashEnv as string | undefined;
+  // keepCompilable: a flag the engine would refuse is skipped here rather than failing the write.
   const result = flags.importedOrThrow(
-    ctx.options.from === 'unleash'
-      ? flags.importUnleash(text, unleashEnv === undefined ? {} : { environment: unleashEnv })
-      : flags.importFlagd(text),
+    flags.keepCompilable(
+      from === 'unleash'
+        ? flags.importUnleash(text, unleashEnv === undefined ? {} : { environment: unleashEnv })
+        : flags.importFlagd(text),
+    ),
   );
+  const summary = importSummary(from, result);
+  if (summary.imported.length === 0) {
+    if (!ctx.json) writeImportSummary(ctx, summary);
+    throw nothingImported(summary, file);
+  }
   const backend = await ctx.backend();
   const current = await backend.flags.get(service, environment);
   const { service: _s, environment: _e, ...imported } = result.definition;
@@ -242,14 +257,18 @@ export async function importFlags(ctx: CommandContext, file: string): Promise<nu
           flags: { ...current.definition.flags, ...imported.flags },
         };
   const document = await backend.flags.replace(service, environment, next, current.etag);
-  writeNotes(ctx, result);
-  const count = Object.keys(imported.flags).length;
-  return changed(
+  if (ctx.json) {
+    writeJson(ctx.streams, { ...document, import: summary });
+    return undefined;
+  }
+  changed(
     ctx,
     document,
-    `imported ${counted(count, 'flag')} from ${ctx.options.from}`,
+    `imported ${counted(summary.imported.length, 'flag')} from ${from}`,
     current.version,
   );
+  writeImportSummary(ctx, summary);
+  return undefined;
 }
 
 /** `flowline flags export --to flagd --env e [--out f]`. */
@@ -266,7 +285,7 @@ export async function exportFlags(ctx: CommandContext): Promise<number | undefin
   return undefined;
 }
 
-/** What an import or export left out or changed; flag names and messages quote the file. */
+/** What an export left out or changed; flag names and messages quote the file. */
 function writeNotes(
   ctx: CommandContext,
   result: {

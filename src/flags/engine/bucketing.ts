@@ -23,9 +23,29 @@ export const UNLEASH_VARIANT_SEED = 86_028_157;
 /** Reads the first bucketing attribute that has a usable value (non-empty text or a number). */
 export type ValueReader = (context: Context, now: number) => string | undefined;
 
-export function valueReader(bucketBy: string | readonly string[]): ValueReader {
+/**
+ * The `bucketBy` entry that is not an attribute: a fresh random id on every evaluation. It exists
+ * for imported Unleash flags, whose stickiness falls back to a random id when the context lacks the
+ * attribute (so the user is still placed, just not stickily). Listed last, it is only reached when
+ * every attribute before it is missing; alone, the placement is random on every call.
+ */
+export const RANDOM_BUCKET = '$random';
+
+/** Draws the id that {@link RANDOM_BUCKET} hashes. */
+export type RandomId = () => string;
+
+/** A random id for Flowline and flagd bucketing: any value hashes to a uniform bucket. */
+export const randomId: RandomId = () => String(Math.random());
+/** unleash-client's flexibleRollout fallback: `Math.round(Math.random() * 10000) + 1`. */
+export const unleashRolloutRandomId: RandomId = () => String(Math.round(Math.random() * 10000) + 1);
+/** unleash-client's variant fallback (`randomString`): `Math.round(Math.random() * 100000)`. */
+export const unleashVariantRandomId: RandomId = () => String(Math.round(Math.random() * 100000));
+
+export function valueReader(bucketBy: string | readonly string[], random: RandomId = randomId): ValueReader {
   const names = typeof bucketBy === 'string' ? [bucketBy] : bucketBy;
-  const getters: Getter[] = names.map(attributeGetter);
+  const getters: Getter[] = names.map((name) =>
+    name === RANDOM_BUCKET ? () => random() : attributeGetter(name),
+  );
   if (getters.length === 1) {
     const get = getters[0] as Getter;
     return (context, now) => bucketText(get(context, now));

@@ -1,4 +1,5 @@
 import { type CompileScope, describe, join } from './check.js';
+import { type IpRange, inRange, parseIpRange } from './cidr.js';
 import { MAX_REGEX_INPUT, regexProblem } from './regex.js';
 import { compareSemVer, parseSemVer, type SemVer } from './semver.js';
 import { OPERATORS, type Operator, SINGLE_VALUE_OPERATORS } from './types.js';
@@ -85,7 +86,7 @@ export function compileCondition(
   return build(op, attributeGetter(attribute), parsed, ignoreCase);
 }
 
-type Parsed = string[] | number[] | SemVer[] | RegExp[];
+type Parsed = string[] | number[] | SemVer[] | RegExp[] | IpRange[];
 
 function parseValues(
   op: Operator,
@@ -111,7 +112,7 @@ function parseValue(
   path: string,
   scope: CompileScope,
   ignoreCase: boolean,
-): string | number | SemVer | RegExp | undefined {
+): string | number | SemVer | RegExp | IpRange | undefined {
   if (typeof value === 'string' && value.length > scope.limits.maxStringLength) {
     return scope.error('too_long', `a value longer than ${scope.limits.maxStringLength} characters`, path);
   }
@@ -130,6 +131,16 @@ function parseValue(
     const problem = regexProblem(value, flags);
     if (problem !== undefined) return scope.error(problem.code, problem.message, path, problem.hint);
     return new RegExp(value, flags);
+  }
+  if (op === 'inCidr') {
+    const range = typeof value === 'string' ? parseIpRange(value) : undefined;
+    if (range !== undefined) return range;
+    return scope.error(
+      'invalid_cidr',
+      `${describe(value)} is not an IP address or CIDR range`,
+      path,
+      'write e.g. `10.0.0.0/8`, `192.168.1.7` or `2001:db8::/32`',
+    );
   }
   if (op === 'lt' || op === 'lte' || op === 'gt' || op === 'gte') {
     if (typeof value === 'number' && Number.isFinite(value)) return value;
@@ -206,6 +217,16 @@ function build(op: Operator, get: Getter, values: Parsed, ignoreCase: boolean): 
         const value = canonical(get(context, now));
         if (value === undefined || value.length > MAX_REGEX_INPUT) return false;
         for (const pattern of patterns) if (pattern.test(value)) return true;
+        return false;
+      };
+    }
+    case 'inCidr': {
+      const ranges = values as IpRange[];
+      return (context, now) => {
+        const value = get(context, now);
+        const address = typeof value === 'string' ? parseIpRange(value) : undefined;
+        if (address === undefined) return false;
+        for (const range of ranges) if (inRange(address, range)) return true;
         return false;
       };
     }

@@ -354,13 +354,11 @@ function compilePrerequisites(
     scope.onlyKeys(item, ['flag', 'variants'], at);
     const flag = scope.text(item.flag, join(at, 'flag'), 'a flag key');
     const variants = item.variants;
-    if (!Array.isArray(variants) || variants.length === 0 || !variants.every((v) => typeof v === 'string')) {
+    // An empty list is a prerequisite that is never met: how an imported Unleash dependency on a
+    // variant its parent does not have evaluates (Unleash answers "not satisfied").
+    if (!Array.isArray(variants) || !variants.every((v) => typeof v === 'string')) {
       return (
-        scope.error(
-          'invalid_type',
-          '`variants` must be a non-empty list of variant names',
-          join(at, 'variants'),
-        ) ?? []
+        scope.error('invalid_type', '`variants` must be a list of variant names', join(at, 'variants')) ?? []
       );
     }
     if (flag === undefined) return [];

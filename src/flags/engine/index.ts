@@ -3,6 +3,7 @@
  * Pure and dependency-free: this folder imports no Node-only module, so the browser provider
  * bundles the very same code (a test keeps it so).
  */
+export { type IpRange, inRange, parseIpRange } from './cidr.js';
 export { type CompiledFlagSet, type CompileOptions, type CompileResult, compileFlagSet } from './compile.js';
 export { evaluate, evaluateAll } from './evaluate.js';
 export { flagdJsHash, murmur3, unleashHash } from './hash.js';

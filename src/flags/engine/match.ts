@@ -1,4 +1,4 @@
-import { bucketer, FLOWLINE_BUCKETS, valueReader } from './bucketing.js';
+import { bucketer, FLOWLINE_BUCKETS, unleashRolloutRandomId, valueReader } from './bucketing.js';
 import { type CompileScope, describe, isRecord, join } from './check.js';
 import { compileCondition, type Predicate } from './conditions.js';
 import { suggest } from './suggest.js';
@@ -102,8 +102,8 @@ function compilePercentage(
     return scope.error('invalid_percentage', `percentage must be a number from 0 to 100`, at);
   }
   if (options === undefined) return undefined;
-  const read = valueReader(options.bucketBy);
   if (options.bucketing === 'unleash') {
+    const read = valueReader(options.bucketBy, unleashRolloutRandomId);
     // unleash-client: `percentage > 0 && (hash % 100) + 1 <= percentage`.
     const bucket = bucketer('unleash', options.salt, 100);
     return (context, now) => {
@@ -116,6 +116,7 @@ function compilePercentage(
     return scope.error('weight_precision', `percentage ${percentage} is finer than 0.001`, at);
   }
   const bucket = bucketer(options.bucketing, options.salt, FLOWLINE_BUCKETS);
+  const read = valueReader(options.bucketBy);
   return (context, now) => {
     const value = read(context, now);
     return value !== undefined && bucket(value) < units;

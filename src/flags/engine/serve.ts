@@ -1,4 +1,12 @@
-import { bucketer, FLOWLINE_BUCKETS, pick, UNLEASH_VARIANT_SEED, valueReader } from './bucketing.js';
+import {
+  bucketer,
+  FLOWLINE_BUCKETS,
+  pick,
+  randomId,
+  UNLEASH_VARIANT_SEED,
+  unleashVariantRandomId,
+  valueReader,
+} from './bucketing.js';
 import { type CompileScope, describe, isRecord, join } from './check.js';
 import { bucketingOptions } from './match.js';
 import type { ResultFactory, Serve } from './results.js';
@@ -120,7 +128,10 @@ function compileRollout(
   }
   const seed = options.bucketing === 'unleash' ? UNLEASH_VARIANT_SEED : 0;
   const bucket = bucketer(options.bucketing, options.salt, total, seed);
-  const read = valueReader(options.bucketBy);
+  const read = valueReader(
+    options.bucketBy,
+    options.bucketing === 'unleash' ? unleashVariantRandomId : randomId,
+  );
   const results = variants.map((variant) => env.results.serve('SPLIT', variant, extra));
   const missing = missingValue(options.bucketBy, env);
   return (context, now) => {

@@ -33,6 +33,7 @@ export const OPERATORS = [
   'semverGte',
   'before',
   'after',
+  'inCidr',
 ] as const;
 
 export type Operator = (typeof OPERATORS)[number];
@@ -63,7 +64,10 @@ export type RuleValue = string | number | boolean;
 export interface ConditionDefinition {
   readonly attribute: string;
   readonly op: Operator;
-  /** List operators (`in`, `notIn`, `contains`, `startsWith`, `endsWith`, `matches`) match any value. */
+  /**
+   * List operators (`in`, `notIn`, `contains`, `startsWith`, `endsWith`, `matches`, `inCidr`)
+   * match any value.
+   */
   readonly values: readonly RuleValue[];
   /** Compare strings ignoring case (string operators and `matches`). */
   readonly ignoreCase?: boolean;

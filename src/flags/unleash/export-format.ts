@@ -1,8 +1,10 @@
 /**
  * Reads an Unleash export into the shape unleash-client evaluates (the client API response):
- * either it already is one (`features[].strategies`), or it is an admin feature export
- * (`features`, `featureStrategies`, `featureEnvironments`, `dependencies`, `segments`) for one
- * environment, which the Unleash server would turn into that shape.
+ * either it already is one (`features[].strategies`), or it is the client API's delta form
+ * (`events`: hydration, feature and segment updates and removals, applied in order as
+ * unleash-client applies them), or an admin feature export (`features`, `featureStrategies`,
+ * `featureEnvironments`, `dependencies`, `segments`) for one environment, which the Unleash server
+ * would turn into that shape.
  */
 
 export interface UnleashVariant {
@@ -53,7 +55,10 @@ export function toClientFeatures(
   environment: string | undefined,
 ): ClientFeatures | string {
   const root = rec(document);
-  if (!Array.isArray(root.features)) return 'an Unleash export has a `features` list';
+  // unleash-client's parseApiResponse: `events` makes it a delta, whatever else is there.
+  if (Array.isArray(root.events)) return fromDelta(root.events);
+  if (!Array.isArray(root.features))
+    return 'an Unleash export has a `features` list (or `events`, the client API delta form)';
   const segments = list(root.segments).flatMap((raw) => {
     const segment = rec(raw);
     return typeof segment.id === 'number' ? [{ id: segment.id, constraints: list(segment.constraints) }] : [];
@@ -98,6 +103,40 @@ export function toClientFeatures(
     });
   });
   return { features, segments };
+}
+
+/** Applies delta events from an empty state, as unleash-client's repository does. */
+function fromDelta(events: readonly unknown[]): ClientFeatures {
+  let features = new Map<string, Rec>();
+  let segments = new Map<number, Rec>();
+  for (const raw of events) {
+    const event = rec(raw);
+    switch (event.type) {
+      case 'hydration':
+        features = new Map(list(event.features).map((f) => [String(rec(f).name), rec(f)]));
+        segments = new Map(list(event.segments).map((s) => [Number(rec(s).id), rec(s)]));
+        break;
+      case 'feature-updated':
+        features.set(String(rec(event.feature).name), rec(event.feature));
+        break;
+      case 'feature-removed':
+        features.delete(String(event.featureName));
+        break;
+      case 'segment-updated':
+        segments.set(Number(rec(event.segment).id), rec(event.segment));
+        break;
+      case 'segment-removed':
+        segments.delete(Number(event.segmentId));
+        break;
+      default: // unleash-client warns and goes on
+    }
+  }
+  return {
+    features: [...features.values()].map(clientFeature),
+    segments: [...segments.values()].flatMap((segment) =>
+      typeof segment.id === 'number' ? [{ id: segment.id, constraints: list(segment.constraints) }] : [],
+    ),
+  };
 }
 
 function clientFeature(raw: Rec): ClientFeature {

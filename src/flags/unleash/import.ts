@@ -1,12 +1,12 @@
 import type {
   FlagDefinition,
   FlagSetDefinition,
-  FlagValue,
   MatchDefinition,
   RuleDefinition,
   SegmentDefinition,
   ServeDefinition,
 } from '../engine/types.js';
+import { keepCompilable } from '../import-check.js';
 import type { ImportedFlagNote, ImportResult } from '../migration.js';
 import { Inexpressible } from '../migration.js';
 import {
@@ -16,19 +16,22 @@ import {
   constraint,
   DEFAULT_VARIANT_STICKINESS,
   NEVER,
-  strategyCondition,
+  RANDOM,
 } from './constraints.js';
+import { prerequisites as dependencyPrerequisites } from './dependencies.js';
 import { type ClientFeature, toClientFeatures, type UnleashVariant } from './export-format.js';
+import { strategyCondition } from './strategies.js';
+import { type VariantTable, variantTable } from './variants.js';
 
 /**
  * Imports an Unleash feature export: the client API / bootstrap shape (`features` with their
- * `strategies`) or the admin export (`features`, `featureStrategies`, `featureEnvironments`).
- * Evaluate the result with Unleash's `userId` as `targetingKey` and `properties` as attributes.
+ * `strategies`), its delta form (`events`), or the admin export (`features`, `featureStrategies`,
+ * `featureEnvironments`). Evaluate the result with Unleash's `userId` as `targetingKey` and
+ * `properties` as attributes. The reference is unleash-client 6 (see docs/adr/0013).
  *
- * A feature without variants becomes a boolean flag (`on`/`off`). A feature with variants becomes
- * a JSON flag whose values are what unleash-client's `getVariant` returns: one per variant,
- * `disabled` when the feature is off, and `enabled` when it is on without a variant (Unleash
- * calls that one `disabled` too, with `feature_enabled: true`). Splits keep Unleash's bucketing.
+ * Partial by design: a feature with no exact equivalent is listed in `skipped` with the reason in
+ * Unleash's terms, and the set is compiled feature by feature ({@link keepCompilable}), so one
+ * feature can never make the whole import fail. Variants: see variants.ts.
  */
 export function importUnleash(
   source: string | unknown,
@@ -45,36 +48,29 @@ export function importUnleash(
   const client = toClientFeatures(document, options.environment);
   if (typeof client === 'string') return { ok: false, error: client };
   const segments: Record<string, SegmentDefinition> = {};
-  const segmentIds = new Set<number>();
-  const notes: ImportedFlagNote[] = [];
-  const constraintNotes: ConstraintNotes = { dates: false, numbers: false };
+  const segmentStates: SegmentStates = new Map();
   for (const segment of client.segments) {
-    const parts = segment.constraints.map((c) => constraint(c, constraintNotes));
-    segments[segmentName(segment.id)] = {
-      when: parts.length === 0 ? ALWAYS : parts.length === 1 ? (parts[0] as MatchDefinition) : { all: parts },
-    };
-    segmentIds.add(segment.id);
+    const segmentNotes: ConstraintNotes = new Set();
+    try {
+      const parts = segment.constraints.map((c) => constraint(c, segmentNotes));
+      const when =
+        parts.length === 0 ? ALWAYS : parts.length === 1 ? (parts[0] as MatchDefinition) : { all: parts };
+      define(segments, segmentName(segment.id), { when });
+      segmentStates.set(segment.id, { notes: segmentNotes });
+    } catch (error) {
+      if (!(error instanceof Inexpressible)) throw error;
+      segmentStates.set(segment.id, { problem: error.message });
+    }
   }
   const byName = new Map(client.features.map((feature) => [feature.name, feature]));
   const flags: Record<string, FlagDefinition> = {};
   const skipped: ImportedFlagNote[] = [];
+  const notes: ImportedFlagNote[] = [];
   for (const feature of client.features) {
-    const flagNotes: ConstraintNotes = { dates: false, numbers: false };
     try {
-      const flag = importFeature(feature, byName, segmentIds, flagNotes);
-      Object.defineProperty(flags, feature.name, { value: flag.definition, enumerable: true });
+      const flag = importFeature(feature, byName, segmentStates);
+      define(flags, feature.name, flag.definition);
       for (const message of flag.notes) notes.push({ flag: feature.name, message });
-      if (flagNotes.dates)
-        notes.push({
-          flag: feature.name,
-          message:
-            'DATE_* constraints compare the evaluation time; a `currentTime` in the context is not used',
-        });
-      if (flagNotes.numbers)
-        notes.push({
-          flag: feature.name,
-          message: 'NUM_* constraints: Unleash reads an empty attribute as 0; here it does not match',
-        });
     } catch (error) {
       if (!(error instanceof Inexpressible)) throw error;
       skipped.push({ flag: feature.name, message: error.message });
@@ -82,73 +78,56 @@ export function importUnleash(
   }
   dropOrphans(flags, skipped);
   const definition: FlagSetDefinition = { ...(Object.keys(segments).length > 0 ? { segments } : {}), flags };
-  return { ok: true, definition, skipped, notes };
+  const checked = keepCompilable({ ok: true, definition, skipped, notes });
+  if (!checked.ok) return checked;
+  const kept = new Set(Object.keys(checked.definition.flags));
+  return { ...checked, notes: checked.notes.filter((note) => kept.has(note.flag)) };
+}
+
+/** Each Unleash segment: translated (with its notes), or why not. */
+type SegmentStates = Map<number, { notes: ConstraintNotes } | { problem: string }>;
+
+/** Sets a key that may be `__proto__` or the like as a plain own property (flag names come from the file). */
+function define<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, configurable: true, writable: true });
 }
 
 function segmentName(id: number): string {
   return `unleash-segment-${id}`;
 }
 
-interface Variants {
-  /** Our variant name served when the feature is on without an Unleash variant. */
-  readonly on: string;
-  readonly off: string;
-}
-
 function importFeature(
   feature: ClientFeature,
   byName: ReadonlyMap<string, ClientFeature>,
-  segmentIds: ReadonlySet<number>,
-  constraintNotes: ConstraintNotes,
+  segmentStates: SegmentStates,
 ): { definition: FlagDefinition; notes: string[] } {
-  const notes = new Set<string>();
-  const all = [...feature.variants, ...feature.strategies.flatMap((s) => s.variants)];
-  const boolean = all.length === 0;
-  const values: Record<string, FlagValue> = {};
-  const names: Variants = boolean ? { on: 'on', off: 'off' } : { on: 'enabled', off: 'disabled' };
-  if (boolean) {
-    values.on = true;
-    values.off = false;
-  } else {
-    values.disabled = { name: 'disabled', enabled: false, feature_enabled: false };
-    values.enabled = { name: 'disabled', enabled: false, feature_enabled: true };
-    for (const variant of all) {
-      if (variant.name === 'disabled' || variant.name === 'enabled')
-        throw new Inexpressible(`a variant named \`${variant.name}\``);
-      const value: FlagValue = {
-        name: variant.name,
-        enabled: true,
-        feature_enabled: true,
-        ...(variant.payload === undefined ? {} : { payload: variant.payload as FlagValue }),
-      };
-      const previous = values[variant.name];
-      if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(value)) {
-        throw new Inexpressible(`variant \`${variant.name}\` has different payloads in different strategies`);
-      }
-      Object.defineProperty(values, variant.name, { value, enumerable: true, configurable: true });
-    }
-  }
+  const notes: ConstraintNotes = new Set<string>();
+  const table = variantTable(feature);
+  const boolean = table.boolean;
+  const names = table;
   const rules: RuleDefinition[] = [];
   for (const strategy of feature.strategies) {
-    const parts: MatchDefinition[] = strategy.constraints.map((c) => constraint(c, constraintNotes));
-    for (const id of strategy.segments) parts.push(segmentIds.has(id) ? { segment: segmentName(id) } : NEVER);
-    const own = strategyCondition(strategy.name, strategy.parameters);
+    const parts: MatchDefinition[] = strategy.constraints.map((c) => constraint(c, notes));
+    for (const id of strategy.segments) parts.push(segmentMatch(id, segmentStates, notes));
+    const own = strategyCondition(strategy.name, strategy.parameters, notes);
     if (own !== undefined) parts.push(own);
-    if (strategy.name === 'flexibleRollout' && (strategy.parameters.stickiness ?? 'default') === 'default') {
-      notes.add(
-        'a rollout by default stickiness: Unleash picks a random id when userId and sessionId are missing; here the user is not in the rollout',
-      );
-    }
     const when = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { all: parts };
     const strategyVariants = strategy.variants.filter((v) => v.weight > 0);
     if (!boolean && strategyVariants.length > 0) {
       const stickiness = strategy.variants[0]?.stickiness ?? stringParam(strategy.parameters.stickiness);
       rules.push(
-        ...variantRules(when, strategy.variants, String(strategy.parameters.groupId), stickiness, notes),
+        ...variantRules(
+          when,
+          strategy.variants,
+          String(strategy.parameters.groupId),
+          stickiness,
+          table,
+          notes,
+        ),
       );
     } else if (!boolean && feature.variants.some((v) => v.weight > 0)) {
       rules.push(
-        ...variantRules(when, feature.variants, feature.name, feature.variants[0]?.stickiness, notes),
+        ...variantRules(when, feature.variants, feature.name, feature.variants[0]?.stickiness, table, notes),
       );
     } else {
       rules.push({ ...(when === undefined ? {} : { when }), serve: { variant: names.on } });
@@ -158,40 +137,25 @@ function importFeature(
   if (feature.strategies.length === 0) {
     const featureRules =
       !boolean && feature.variants.some((v) => v.weight > 0)
-        ? variantRules(undefined, feature.variants, feature.name, feature.variants[0]?.stickiness, notes)
+        ? variantRules(
+            undefined,
+            feature.variants,
+            feature.name,
+            feature.variants[0]?.stickiness,
+            table,
+            notes,
+          )
         : [];
     rules.push(...featureRules.slice(0, -1));
     fallthrough = featureRules.at(-1)?.serve ?? { variant: names.on };
   }
-  const prerequisites = feature.dependencies.map((dependency) => {
-    const parent = byName.get(dependency.feature);
-    if (parent === undefined)
-      throw new Inexpressible(`it depends on \`${dependency.feature}\`, which the export does not contain`);
-    if (parent.dependencies.length > 0)
-      throw new Inexpressible(
-        `it depends on \`${parent.name}\`, which has dependencies itself (Unleash then answers off)`,
-      );
-    const parentBoolean =
-      parent.variants.length === 0 && parent.strategies.every((s) => s.variants.length === 0);
-    if (dependency.enabled === false)
-      return { flag: parent.name, variants: [parentBoolean ? 'off' : 'disabled'] };
-    if (dependency.variants.length > 0) {
-      if (parentBoolean)
-        throw new Inexpressible(`it requires variants of \`${parent.name}\`, which has none`);
-      return { flag: parent.name, variants: dependency.variants };
-    }
-    if (parentBoolean) return { flag: parent.name, variants: ['on'] };
-    const parentNames = [...parent.variants, ...parent.strategies.flatMap((s) => s.variants)].map(
-      (v) => v.name,
-    );
-    return { flag: parent.name, variants: ['enabled', ...new Set(parentNames)] };
-  });
+  const prerequisites = dependencyPrerequisites(feature, byName, notes);
   // A disabled Flowline flag answers DISABLED with the caller's default (OpenFeature); Unleash
   // serves its `disabled` variant instead, so a disabled feature serves that variant to everyone.
   const on = feature.enabled;
   const definition: FlagDefinition = {
     type: boolean ? 'boolean' : 'json',
-    variants: values,
+    variants: table.values,
     defaultVariant: names.off,
     enabled: true,
     ...(rules.length === 0 || !on ? {} : { rules }),
@@ -212,6 +176,7 @@ function variantRules(
   variants: readonly UnleashVariant[],
   groupId: string,
   stickiness: string | undefined,
+  table: VariantTable,
   notes: Set<string>,
 ): RuleDefinition[] {
   const rules: RuleDefinition[] = [];
@@ -226,29 +191,37 @@ function variantRules(
     const override = tests.length === 1 ? (tests[0] as MatchDefinition) : { any: tests };
     rules.push({
       when: when === undefined ? override : { all: [when, override] },
-      serve: { variant: variant.name },
+      serve: { variant: table.keyOf(variant) },
     });
   }
   const custom = stickiness !== undefined && stickiness !== 'default';
-  if (custom)
-    notes.add(
-      `variants sticky to \`${stickiness}\`: Unleash picks a random variant when it is missing; here the default variant is served`,
-    );
-  else
-    notes.add(
-      'variants by default stickiness: Unleash picks a random variant when userId, sessionId and remoteAddress are missing; here the default variant is served',
-    );
-  const split = variants.map((v) => ({ variant: v.name, weight: v.weight }));
+  notes.add(
+    custom
+      ? `variants sticky to \`${stickiness}\`: a user without it gets a random variant on each evaluation, as in Unleash`
+      : 'variants by default stickiness: a user without targetingKey, sessionId and remoteAddress gets a random variant on each evaluation, as in Unleash',
+  );
+  const split = variants.map((v) => ({ variant: table.keyOf(v), weight: v.weight }));
   const serve: ServeDefinition = {
     rollout: {
       bucketing: 'unleash',
       salt: groupId,
-      bucketBy: custom ? attributeOf(stickiness) : DEFAULT_VARIANT_STICKINESS,
+      bucketBy: custom ? [attributeOf(stickiness), RANDOM] : DEFAULT_VARIANT_STICKINESS,
       split,
     },
   };
   rules.push({ ...(when === undefined ? {} : { when }), serve });
   return rules;
+}
+
+/** A strategy's segment: the translated segment, never (missing from the export), or the reason it is not. */
+function segmentMatch(id: number, states: SegmentStates, notes: ConstraintNotes): MatchDefinition {
+  const state = states.get(id);
+  // unleash-client yields `undefined` for a segment it does not have, which fails the strategy.
+  if (state === undefined) return NEVER;
+  if ('problem' in state)
+    throw new Inexpressible(`it uses segment ${id}, which Flowline cannot import: ${state.problem}`);
+  for (const note of state.notes) notes.add(`segment ${id}: ${note}`);
+  return { segment: segmentName(id) };
 }
 
 function stringParam(value: unknown): string | undefined {
