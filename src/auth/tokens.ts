@@ -143,29 +143,47 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return info;
     },
 
-    async authenticate(secret) {
-      // Never put the presented value in a message: it may be a real secret sent to the wrong server.
-      if (!isWellFormedSecret(secret)) {
-        throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is malformed.', {
-          hint: 'Flowline tokens look like flt_ followed by 43 characters; copy the whole secret.',
-        });
+    authenticate(secret) {
+      try {
+        const known = verifiedPrincipal(secret);
+        if (known !== undefined) return Promise.resolve(known);
+      } catch (error) {
+        return Promise.reject(error);
       }
       const hash = hashSecret(secret);
-      const nowMs = clock.now().getTime();
-      const token = verified.fresh(hash, nowMs) ?? (await verified.verify(hash, () => verify(hash)));
-      // Checked on every request, cached or not: an expiry takes effect to the millisecond.
-      if (isExpired(token.expiresAtMs, nowMs)) {
-        throw new FlowlineError(
-          'FLOWLINE_AUTH_EXPIRED',
-          `The token ${token.name} expired at ${token.expiresAt}.`,
-          {
-            hint: 'Ask an admin for a new token.',
-          },
-        );
-      }
-      return token.principal;
+      return verified
+        .verify(hash, () => verify(hash))
+        .then((token) => unexpired(token, clock.now().getTime()));
     },
+
+    verifiedPrincipal,
   };
+
+  function verifiedPrincipal(secret: string): Principal | undefined {
+    // Never put the presented value in a message: it may be a real secret sent to the wrong server.
+    if (!isWellFormedSecret(secret)) {
+      throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is malformed.', {
+        hint: 'Flowline tokens look like flt_ followed by 43 characters; copy the whole secret.',
+      });
+    }
+    const nowMs = clock.now().getTime();
+    const token = verified.fresh(hashSecret(secret), nowMs);
+    return token === undefined ? undefined : unexpired(token, nowMs);
+  }
+}
+
+/** The token's principal; refused once expired, cached or not, so expiry takes effect to the millisecond. */
+function unexpired(token: VerifiedToken, nowMs: number): Principal {
+  if (isExpired(token.expiresAtMs, nowMs)) {
+    throw new FlowlineError(
+      'FLOWLINE_AUTH_EXPIRED',
+      `The token ${token.name} expired at ${token.expiresAt}.`,
+      {
+        hint: 'Ask an admin for a new token.',
+      },
+    );
+  }
+  return token.principal;
 }
 
 function isExpired(expiresAtMs: number | null, nowMs: number): boolean {

@@ -3,14 +3,25 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
+import { FlowlineError } from '../../core/errors.js';
 import {
   etagMatches,
   type FlagService,
   type FlagStreamHub,
   type FlagTriggers,
+  type ServedFlagSet,
   type StreamSink,
 } from '../../flags/service/index.js';
 import { principalOf } from '../auth.js';
+
+/**
+ * Read-your-writes: a client that wrote version N (the CLI after `flowline flags kill`) sends
+ * `X-Flowline-Min-Version: N`, and a server still holding an older set looks at the store at
+ * once instead of waiting for its poll. Delivery answers name the version they come from.
+ */
+const MIN_VERSION = 'x-flowline-min-version';
+/** The version of the set an evaluation answered from. */
+const SERVED_VERSION = 'x-flowline-flags-version';
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const FlagKey = z.string().min(1).max(1024);
@@ -58,15 +69,20 @@ export const flagRoutes =
           params: SetParams,
         },
       },
-      async (request, reply) => {
+      (request, reply) => {
         const { service, environment } = request.params;
         authorize(principalOf(request), 'client', environment);
-        const served = await flags.served(service, environment);
-        const etag = served.document.etag;
-        void reply.header('etag', etag).header('cache-control', 'no-cache');
-        const ifNoneMatch = request.headers['if-none-match'];
-        if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag, true)) return reply.code(304).send();
-        return reply.type('application/json; charset=utf-8').send(served.json);
+        const answer = (served: ServedFlagSet) => {
+          const etag = served.document.etag;
+          void reply.header('etag', etag).header('cache-control', 'no-cache');
+          const ifNoneMatch = request.headers['if-none-match'];
+          if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag, true))
+            return reply.code(304).send();
+          return reply.type('application/json; charset=utf-8').send(served.json);
+        };
+        // Not async: a set in memory is answered without a promise (docs/adr/0014-token-cache.md).
+        const served = flags.served(service, environment, minVersion(request));
+        return served instanceof Promise ? served.then(answer) : answer(served);
       },
     );
 
@@ -137,10 +153,15 @@ export const flagRoutes =
           body: z.strictObject({ flag: FlagKey, context: Context.default({}) }),
         },
       },
-      async (request) => {
+      (request, reply) => {
         const { service, environment } = request.params;
         authorize(principalOf(request), 'client', environment);
-        return flags.evaluate(service, environment, request.body.flag, request.body.context);
+        const answer = (served: ServedFlagSet) => {
+          void reply.header(SERVED_VERSION, served.document.version);
+          return flags.evaluateIn(served, request.body.flag, request.body.context);
+        };
+        const served = flags.served(service, environment, minVersion(request));
+        return served instanceof Promise ? served.then(answer) : answer(served);
       },
     );
 
@@ -158,12 +179,15 @@ export const flagRoutes =
           }),
         },
       },
-      async (request) => {
+      (request, reply) => {
         const { service, environment } = request.params;
         authorize(principalOf(request), 'client', environment);
-        return {
-          flags: await flags.evaluateBulk(service, environment, request.body.context, request.body.flags),
+        const answer = (served: ServedFlagSet) => {
+          void reply.header(SERVED_VERSION, served.document.version);
+          return { flags: flags.evaluateBulkIn(served, request.body.context, request.body.flags) };
         };
+        const served = flags.served(service, environment, minVersion(request));
+        return served instanceof Promise ? served.then(answer) : answer(served);
       },
     );
 
@@ -385,6 +409,21 @@ export const flagRoutes =
         };
       },
     );
+
+    /** The version the request asks for at least (`X-Flowline-Min-Version`); 0 when it does not. */
+    function minVersion(request: FastifyRequest): number {
+      const value = request.headers[MIN_VERSION];
+      if (value === undefined) return 0;
+      if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value);
+      throw new FlowlineError(
+        'FLOWLINE_REQUEST_INVALID',
+        `The ${MIN_VERSION} header is not a version number.`,
+        {
+          hint: `Send the version a write answered (a whole number), once, or leave ${MIN_VERSION} out.`,
+          location: { path: `headers.${MIN_VERSION}` },
+        },
+      );
+    }
 
     /** Who changes the flags (a deploy token scoped to the environment), from where, with which If-Match. */
     function changeOf(request: FastifyRequest, environment: string) {
