@@ -53,7 +53,9 @@ export class VerifiedTokens {
    * back before the verification makes it stale too, so a clock step never extends trust.
    */
   fresh(hash: string, nowMs: number): VerifiedToken | undefined {
-    const entry = this.#entries.get(hash);
+    // `peek`: recency is refreshed by each verification (every second for a token in use), so
+    // the least recently verified token goes first without reordering the map on every request.
+    const entry = this.#entries.peek(hash);
     if (entry === undefined) return undefined;
     const age = nowMs - entry.checkedAtMs;
     if (age >= 0 && age < this.revalidateMs) return entry;

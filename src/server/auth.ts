@@ -35,8 +35,9 @@ export function registerAuth(
   // Callback style with a synchronous path: a token verified within the last second (the usual
   // case for an app evaluating flags) costs no promise and no store read (docs/adr/0014).
   app.addHook('onRequest', (request, _reply, done) => {
-    const access = request.routeOptions.config.access;
-    if (access === 'public' || request.routeOptions.url === undefined) return done(); // 404s fall through to the not-found handler
+    const { config, url } = request.routeOptions; // a getter that builds an object: read once
+    const access = config.access;
+    if (access === 'public' || url === undefined) return done(); // 404s fall through to the not-found handler
     let secret: string;
     try {
       secret = bearerToken(request);
