@@ -2,12 +2,16 @@
 // 1. Evaluation endpoints under autocannon (keep-alive, 50 connections): `POST …/evaluate` on the
 //    three flags of the in-process bench (on/off, 10% rollout, three rules and a segment), the
 //    bulk endpoint, and `GET` of the set with a matching If-None-Match (304); baseline: the public
-//    `GET /v1/health` of the same server (no token, no body), measured in the same run.
+//    `GET /v1/health` of the same server (no token, no body), measured in the same run: 3 rounds
+//    of 5 s per case with the cases taking turns, each ratio against its own round's health rate;
+//    medians of the rounds. Beside the rates, the server's own CPU time per request (from /proc),
+//    which the load generator sharing the cores does not blur.
 // 2. Stream propagation: 1,000 raw SSE subscribers in this process; a flag is changed over the API
 //    and the time from sending the change to each subscriber reading the new version is taken.
 //
 // Usage: node bench/run.js flags-server   (child mode: node bench/flags-server.js --serve <home>)
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -52,11 +56,35 @@ async function serve(home) {
 }
 
 /**
- * @param {{ connections?: number, durationS?: number, subscribers?: number, changes?: number }} [options]
+ * CPU time (user + system) the process has used, in ms, from /proc (Linux); undefined elsewhere.
+ * Per request, it is the server's cost without the load generator's share of the two cores.
+ * @param {number | undefined} pid
+ */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** @param {number[]} values */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * @param {{ connections?: number, durationS?: number, rounds?: number, subscribers?: number, changes?: number }} [options]
  */
 export async function benchFlagsServer(options = {}) {
   const connections = options.connections ?? 50;
-  const durationS = options.durationS ?? 10;
+  const durationS = options.durationS ?? 5;
+  const rounds = options.rounds ?? 3;
   const notes = [
     `load average at start: ${os
       .loadavg()
@@ -102,24 +130,48 @@ export async function benchFlagsServer(options = {}) {
       },
     ];
     await runLoad({ .../** @type {(typeof cases)[number]} */ (cases[1]).options, connections, durationS: 2 }); // warm-up
-    /** @type {Record<string, unknown>[]} */
-    const results = [];
-    let baseline = 0;
-    for (const c of cases) {
-      const load = await runLoad({ ...c.options, connections, durationS });
-      if (baseline === 0) baseline = load.reqPerSec;
-      const non2xx = c.case.includes('304') ? load.non2xx - load.requests : load.non2xx; // 304 counts as non-2xx
-      results.push({
-        case: c.case,
-        'req/s': Math.round(load.reqPerSec),
-        'vs health': (load.reqPerSec / baseline).toFixed(2),
-        'p50 ms': load.latencyMs.p50,
-        'p99 ms': load.latencyMs.p99,
-        failed: load.errors + Math.max(0, non2xx),
-      });
+    // Rounds with the cases taking turns, each compared with the health route of its own round:
+    // the machine is shared, and a load that comes and goes then moves both sides of a ratio.
+    /** @type {{ reqPerSec: number, ratio: number, p50: number, p99: number, failed: number, cpuUs: number }[][]} */
+    const runs = cases.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      let baseline = 0;
+      for (const [i, c] of cases.entries()) {
+        const cpuBefore = cpuMs(server.child.pid);
+        const load = await runLoad({ ...c.options, connections, durationS });
+        const cpuAfter = cpuMs(server.child.pid);
+        if (i === 0) baseline = load.reqPerSec;
+        const non2xx = c.case.includes('304') ? load.non2xx - load.requests : load.non2xx; // 304 counts as non-2xx
+        runs[i]?.push({
+          reqPerSec: load.reqPerSec,
+          ratio: load.reqPerSec / baseline,
+          p50: load.latencyMs.p50,
+          p99: load.latencyMs.p99,
+          failed: load.errors + Math.max(0, non2xx),
+          cpuUs:
+            cpuBefore === undefined || cpuAfter === undefined || load.requests === 0
+              ? Number.NaN
+              : ((cpuAfter - cpuBefore) * 1000) / load.requests,
+        });
+      }
     }
+    /** @type {Record<string, unknown>[]} */
+    const results = cases.map((c, i) => {
+      const of = /** @type {NonNullable<(typeof runs)[number]>} */ (runs[i]);
+      const ratios = of.map((r) => r.ratio);
+      return {
+        case: c.case,
+        'req/s': Math.round(median(of.map((r) => r.reqPerSec))),
+        'vs health': median(ratios).toFixed(2),
+        range: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+        'p50 ms': median(of.map((r) => r.p50)),
+        'p99 ms': median(of.map((r) => r.p99)),
+        'server CPU µs/req': Number(median(of.map((r) => r.cpuUs)).toFixed(1)),
+        failed: of.reduce((sum, r) => sum + r.failed, 0),
+      };
+    });
     results.push(...(await propagation(info, options.subscribers ?? 1000, options.changes ?? 5, notes)));
-    return { name: 'flags-server', runs: 1, results, notes, connections, durationS };
+    return { name: 'flags-server', runs: rounds, results, notes, connections, durationS };
   } finally {
     await server.stop();
     await rm(home, { recursive: true, force: true });
