@@ -25,6 +25,21 @@ const SELF = fileURLToPath(import.meta.url);
 const SET = '/v1/flags/bench/production';
 
 if (process.argv[2] === '--serve') await serve(process.argv[3] ?? '');
+if (process.argv[2] === '--bare') await serveBare();
+
+/**
+ * Child mode for the reference row: bare Fastify (the version Flowline uses) answering the same
+ * POST with a constant, without token, schema or evaluation. What any POST with a JSON body costs
+ * on this HTTP stack, which bounds what the evaluate route can reach against the health route.
+ */
+async function serveBare() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  app.post('/evaluate', () => ({ value: true, variant: 'on', reason: 'STATIC' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = /** @type {import('node:net').AddressInfo} */ (app.server.address());
+  console.log(`bare server http://127.0.0.1:${address.port}\n`);
+}
 
 /**
  * Child mode: a Flowline API over a fresh store, the bench flags written, tokens printed.
@@ -98,12 +113,16 @@ export async function benchFlagsServer(options = {}) {
   });
   /** @type {{ url: string, client: string, deployer: string }} */
   const info = JSON.parse(/** @type {string} */ (server.match[1]));
+  const bare = await spawnReady(process.execPath, [SELF, '--bare'], {
+    ready: /bare server (\S+)\n/,
+    timeoutMs: 30_000,
+  });
   try {
     const auth = { authorization: `Bearer ${info.client}` };
     const json = { ...auth, 'content-type': 'application/json' };
     const context = { targetingKey: 'user-4711', email: 'jo@shop.io', country: 'BR', plan: 'pro', age: 41 };
     const etag = (await fetch(info.url + SET, { headers: auth })).headers.get('etag') ?? '';
-    /** @type {{ case: string, options: Parameters<typeof runLoad>[0] }[]} */
+    /** @type {{ case: string, options: Parameters<typeof runLoad>[0], pid?: number | undefined }[]} */
     const cases = [
       { case: 'GET /v1/health (baseline)', options: { url: `${info.url}/v1/health` } },
       ...['a', 'b', 'c'].map((flag) => ({
@@ -128,19 +147,38 @@ export async function benchFlagsServer(options = {}) {
         case: 'GET set, If-None-Match (304)',
         options: { url: info.url + SET, headers: { ...auth, 'if-none-match': etag } },
       },
+      {
+        case: 'reference: bare Fastify POST, same body',
+        options: {
+          url: `${bare.match[1]}/evaluate`,
+          method: /** @type {const} */ ('POST'),
+          headers: json,
+          body: JSON.stringify({ flag: 'a', context }),
+        },
+        pid: bare.child.pid,
+      },
     ];
     await runLoad({ .../** @type {(typeof cases)[number]} */ (cases[1]).options, connections, durationS: 2 }); // warm-up
     // Rounds with the cases taking turns, each compared with the health route of its own round:
     // the machine is shared, and a load that comes and goes then moves both sides of a ratio.
-    /** @type {{ reqPerSec: number, ratio: number, p50: number, p99: number, failed: number, cpuUs: number }[][]} */
+    /** @type {{ reqPerSec: number, ratio: number, p50: number, p99: number, failed: number, cpuUs: number, cpuRatio: number }[][]} */
     const runs = cases.map(() => []);
     for (let round = 0; round < rounds; round++) {
       let baseline = 0;
+      let baselineCpu = 0;
       for (const [i, c] of cases.entries()) {
-        const cpuBefore = cpuMs(server.child.pid);
+        const pid = c.pid ?? server.child.pid;
+        const cpuBefore = cpuMs(pid);
         const load = await runLoad({ ...c.options, connections, durationS });
-        const cpuAfter = cpuMs(server.child.pid);
-        if (i === 0) baseline = load.reqPerSec;
+        const cpuAfter = cpuMs(pid);
+        const cpuUs =
+          cpuBefore === undefined || cpuAfter === undefined || load.requests === 0
+            ? Number.NaN
+            : ((cpuAfter - cpuBefore) * 1000) / load.requests;
+        if (i === 0) {
+          baseline = load.reqPerSec;
+          baselineCpu = cpuUs;
+        }
         const non2xx = c.case.includes('304') ? load.non2xx - load.requests : load.non2xx; // 304 counts as non-2xx
         runs[i]?.push({
           reqPerSec: load.reqPerSec,
@@ -148,10 +186,8 @@ export async function benchFlagsServer(options = {}) {
           p50: load.latencyMs.p50,
           p99: load.latencyMs.p99,
           failed: load.errors + Math.max(0, non2xx),
-          cpuUs:
-            cpuBefore === undefined || cpuAfter === undefined || load.requests === 0
-              ? Number.NaN
-              : ((cpuAfter - cpuBefore) * 1000) / load.requests,
+          cpuUs,
+          cpuRatio: baselineCpu / cpuUs,
         });
       }
     }
@@ -167,12 +203,15 @@ export async function benchFlagsServer(options = {}) {
         'p50 ms': median(of.map((r) => r.p50)),
         'p99 ms': median(of.map((r) => r.p99)),
         'server CPU µs/req': Number(median(of.map((r) => r.cpuUs)).toFixed(1)),
+        // Health's CPU per request ÷ this case's: the rate ratio of a server that has a core to itself.
+        'vs health by CPU': median(of.map((r) => r.cpuRatio)).toFixed(2),
         failed: of.reduce((sum, r) => sum + r.failed, 0),
       };
     });
     results.push(...(await propagation(info, options.subscribers ?? 1000, options.changes ?? 5, notes)));
     return { name: 'flags-server', runs: rounds, results, notes, connections, durationS };
   } finally {
+    await bare.stop();
     await server.stop();
     await rm(home, { recursive: true, force: true });
   }
