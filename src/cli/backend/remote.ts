@@ -132,7 +132,7 @@ function mayHaveFinished(check: string): string {
   return `It may have finished, failed or still be running: check with ${check}.`;
 }
 
-/** Asks a server for at least a version of a flag set (server/routes/flags.ts). */
+/** Asks a server for at least a version of a flag set (server/routes/flags-delivery.ts). */
 const MIN_VERSION_HEADER = 'x-flowline-min-version';
 
 /** The `/v1/flags` routes; writes send `If-Match` when given an ETag. */
