@@ -219,3 +219,81 @@ describe('authenticate', () => {
     expect(await lastUsed()).toBe('2026-01-01T00:01:00.000Z');
   });
 });
+
+describe('authenticate: revocation and expiry while tokens are kept verified', () => {
+  /** Another server on the same database: its own store connection, audit log and token service. */
+  async function otherServer() {
+    const store = await t.open();
+    return createTokenService({
+      store,
+      audit: createAuditLog({ store, clock: t.clock }),
+      clock: t.clock,
+      where: { host: 'other-host' },
+    });
+  }
+
+  it('refuses a token revoked on another server once the revalidation bound (1 s) has passed', async () => {
+    const { secret } = await tokens.create({ name: 'web', role: 'client', environments: ['prod'] }, alice);
+    await tokens.authenticate(secret);
+    await (await otherServer()).revoke('web', alice);
+    // Within the bound this server may still trust its verification of 0 ms ago…
+    t.clock.advance(999);
+    await expect(tokens.authenticate(secret)).resolves.toMatchObject({ role: 'client' });
+    // …and from the bound on it asks the store again.
+    t.clock.advance(1);
+    expect((await rejection(tokens.authenticate(secret))).code).toBe('FLOWLINE_AUTH_REVOKED');
+  });
+
+  it('measures the bound from the last look at the store, not from the first use', async () => {
+    const { secret } = await tokens.create({ name: 'web', role: 'read' }, alice);
+    for (let i = 0; i < 5; i++) {
+      await tokens.authenticate(secret);
+      t.clock.advance(600);
+    }
+    await (await otherServer()).revoke('web', alice);
+    t.clock.advance(1000);
+    expect((await rejection(tokens.authenticate(secret))).code).toBe('FLOWLINE_AUTH_REVOKED');
+  });
+
+  it('refuses a token revoked by this server at once', async () => {
+    const { secret } = await tokens.create({ name: 'web', role: 'read' }, alice);
+    await tokens.authenticate(secret);
+    await tokens.revoke('web', alice);
+    expect((await rejection(tokens.authenticate(secret))).code).toBe('FLOWLINE_AUTH_REVOKED');
+  });
+
+  it('refuses an expired token at its expiry, even when verified a moment before', async () => {
+    const { secret } = await tokens.create(
+      { name: 'short', role: 'read', expiresAt: '2026-01-01T00:00:00.500Z' },
+      alice,
+    );
+    await tokens.authenticate(secret);
+    t.clock.advance(499);
+    await expect(tokens.authenticate(secret)).resolves.toBeDefined();
+    t.clock.advance(1);
+    expect((await rejection(tokens.authenticate(secret))).code).toBe('FLOWLINE_AUTH_EXPIRED');
+  });
+
+  it('asks the store again when the clock went back', async () => {
+    const { secret } = await tokens.create({ name: 'web', role: 'read' }, alice);
+    await tokens.authenticate(secret);
+    await (await otherServer()).revoke('web', alice);
+    t.clock.advance(-1);
+    expect((await rejection(tokens.authenticate(secret))).code).toBe('FLOWLINE_AUTH_REVOKED');
+  });
+
+  it('keeps the scope and role of the token, whichever path answers', async () => {
+    const { token, secret } = await tokens.create(
+      { name: 'deployer', role: 'deploy', environments: ['staging'] },
+      alice,
+    );
+    const expected = {
+      tokenId: token.id,
+      actor: { kind: 'token', name: 'deployer' },
+      role: 'deploy',
+      environments: ['staging'],
+    };
+    expect(await tokens.authenticate(secret)).toEqual(expected);
+    expect(await tokens.authenticate(secret)).toEqual(expected);
+  });
+});

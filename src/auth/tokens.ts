@@ -7,6 +7,7 @@ import { DNS_LABEL_HINT, isDnsLabel } from '../core/names.js';
 import { type ApiTokenRow, isUniqueViolation, type Store, type WriteTx } from '../store/index.js';
 import { displayPrefix, hashSecret, isWellFormedSecret, newSecret } from './secret.js';
 import { type CreateTokenInput, type Principal, ROLES, type TokenInfo, type TokenService } from './types.js';
+import { type VerifiedToken, VerifiedTokens, type VerifiedTokensOptions } from './verified.js';
 
 /** Token names: they appear as the actor of audit events, e.g. `ci-deploy`. */
 export const TOKEN_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -19,16 +20,56 @@ export interface TokenServiceDeps {
   readonly clock: Clock;
   /** Where token changes happen, for their audit events. Default: this host. */
   readonly where?: Where;
+  /** How long a verified token is trusted before the store is asked again (default 1 s). */
+  readonly verified?: VerifiedTokensOptions;
 }
 
 /**
  * API tokens: created with a role and an optional environment scope and expiry, stored only as
  * a hash, revoked rather than deleted. Creating and revoking are audited in the same
  * transaction as the change, so one never exists without the other.
+ *
+ * Authentication trusts a verification for at most `verified.revalidateMs` (1 s): a revocation
+ * reaches every server sharing the store within that bound, and this process at once; expiry is
+ * checked on every request (docs/adr/0014-token-cache.md).
  */
 export function createTokenService(deps: TokenServiceDeps): TokenService {
   const { store, audit, clock } = deps;
   const where = deps.where ?? { host: os.hostname() };
+  const verified = new VerifiedTokens(deps.verified);
+
+  /** Reads the token from the store: throws for an unknown or revoked one. */
+  const verify = async (hash: string): Promise<VerifiedToken> => {
+    const now = clock.now(); // before the read: a revocation committed after it is caught next time
+    const row = await store.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('secret_hash', '=', hash)
+      .executeTakeFirst();
+    if (row === undefined) {
+      throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is not known to this Flowline.', {
+        hint: 'Check that the token belongs to this server, or create one with `flowline token create`.',
+      });
+    }
+    if (row.revoked_at !== null) {
+      throw new FlowlineError(
+        'FLOWLINE_AUTH_REVOKED',
+        `The token ${row.name} was revoked at ${row.revoked_at}.`,
+        {
+          hint: 'Ask an admin for a new token.',
+        },
+      );
+    }
+    if (!isExpired(row.expires_at === null ? null : Date.parse(row.expires_at), now.getTime()))
+      await touch(store, row, now);
+    return {
+      principal: toPrincipal(row),
+      name: row.name,
+      expiresAt: row.expires_at,
+      expiresAtMs: row.expires_at === null ? null : Date.parse(row.expires_at),
+      checkedAtMs: now.getTime(),
+    };
+  };
 
   return {
     async create(input, by) {
@@ -70,7 +111,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     },
 
     async revoke(idOrName, by) {
-      return store.write(async (tx) => {
+      const { info, hash } = await store.write(async (tx) => {
         const row =
           (await tx.selectFrom('api_tokens').selectAll().where('id', '=', idOrName).executeTakeFirst()) ??
           (await activeByName(tx, idOrName));
@@ -83,7 +124,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
             },
           );
         }
-        if (row.revoked_at !== null) return toInfo(row); // already revoked: nothing to do or audit
+        // Already revoked: nothing to do or audit.
+        if (row.revoked_at !== null) return { info: toInfo(row), hash: row.secret_hash };
         const revoked = { ...row, revoked_at: clock.now().toISOString() };
         await tx
           .updateTable('api_tokens')
@@ -94,50 +136,58 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
           { actor: by, action: 'token.revoke', target: `token:${row.name}`, where, details: facts(row) },
           tx,
         );
-        return toInfo(revoked);
+        return { info: toInfo(revoked), hash: row.secret_hash };
       });
+      // After the commit: a read of the token under way until then is not kept either.
+      verified.forget(hash);
+      return info;
     },
 
-    async authenticate(secret) {
-      // Never put the presented value in a message: it may be a real secret sent to the wrong server.
-      if (!isWellFormedSecret(secret)) {
-        throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is malformed.', {
-          hint: 'Flowline tokens look like flt_ followed by 43 characters; copy the whole secret.',
-        });
+    authenticate(secret) {
+      try {
+        const known = verifiedPrincipal(secret);
+        if (known !== undefined) return Promise.resolve(known);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const row = await store.db
-        .selectFrom('api_tokens')
-        .selectAll()
-        .where('secret_hash', '=', hashSecret(secret))
-        .executeTakeFirst();
-      if (row === undefined) {
-        throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is not known to this Flowline.', {
-          hint: 'Check that the token belongs to this server, or create one with `flowline token create`.',
-        });
-      }
-      if (row.revoked_at !== null) {
-        throw new FlowlineError(
-          'FLOWLINE_AUTH_REVOKED',
-          `The token ${row.name} was revoked at ${row.revoked_at}.`,
-          {
-            hint: 'Ask an admin for a new token.',
-          },
-        );
-      }
-      const now = clock.now();
-      if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) {
-        throw new FlowlineError(
-          'FLOWLINE_AUTH_EXPIRED',
-          `The token ${row.name} expired at ${row.expires_at}.`,
-          {
-            hint: 'Ask an admin for a new token.',
-          },
-        );
-      }
-      await touch(store, row, now);
-      return toPrincipal(row);
+      const hash = hashSecret(secret);
+      return verified
+        .verify(hash, () => verify(hash))
+        .then((token) => unexpired(token, clock.now().getTime()));
     },
+
+    verifiedPrincipal,
   };
+
+  function verifiedPrincipal(secret: string): Principal | undefined {
+    // Never put the presented value in a message: it may be a real secret sent to the wrong server.
+    if (!isWellFormedSecret(secret)) {
+      throw new FlowlineError('FLOWLINE_AUTH_INVALID', 'The bearer token is malformed.', {
+        hint: 'Flowline tokens look like flt_ followed by 43 characters; copy the whole secret.',
+      });
+    }
+    const nowMs = clock.now().getTime();
+    const token = verified.fresh(hashSecret(secret), nowMs);
+    return token === undefined ? undefined : unexpired(token, nowMs);
+  }
+}
+
+/** The token's principal; refused once expired, cached or not, so expiry takes effect to the millisecond. */
+function unexpired(token: VerifiedToken, nowMs: number): Principal {
+  if (isExpired(token.expiresAtMs, nowMs)) {
+    throw new FlowlineError(
+      'FLOWLINE_AUTH_EXPIRED',
+      `The token ${token.name} expired at ${token.expiresAt}.`,
+      {
+        hint: 'Ask an admin for a new token.',
+      },
+    );
+  }
+  return token.principal;
+}
+
+function isExpired(expiresAtMs: number | null, nowMs: number): boolean {
+  return expiresAtMs !== null && expiresAtMs <= nowMs;
 }
 
 /** Records use at most once per minute per token; a busy store skips it rather than fail the request. */

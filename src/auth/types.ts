@@ -49,6 +49,12 @@ export interface TokenService {
   revoke(idOrName: string, by: Actor): Promise<TokenInfo>;
   /** Resolves a presented secret, or throws FLOWLINE_AUTH_INVALID / _REVOKED / _EXPIRED. */
   authenticate(secret: string): Promise<Principal>;
+  /**
+   * The same answer without waiting, for a token verified against the store within the
+   * revalidation bound (1 s); `undefined` when the store must be asked (call `authenticate`).
+   * Throws FLOWLINE_AUTH_INVALID for a malformed secret and FLOWLINE_AUTH_EXPIRED once expired.
+   */
+  verifiedPrincipal(secret: string): Principal | undefined;
 }
 
 /** Throws FLOWLINE_FORBIDDEN unless `principal` has at least `role` (and, if given, `environment` in scope). */

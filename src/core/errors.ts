@@ -398,6 +398,12 @@ export const ERROR_CODES = {
       'The flags changed since they were read: the `If-Match` ETag (or the one saved by `flowline flags plan`) is stale.',
     fix: 'Read the flags again (`flowline flags plan`), review the difference, and apply again.',
   },
+  FLOWLINE_FLAGS_NOT_SERVED: {
+    kind: 'unavailable',
+    summary:
+      'A flag change was written, but the server did not serve it within the wait (its evaluate and flag-set endpoints still answer an older version).',
+    fix: 'Check that the server is running and reaches the store (`flowline flags get` through it shows the version), then repeat the command: it changes nothing twice.',
+  },
   FLOWLINE_FLAG_NOT_FOUND: {
     kind: 'notFound',
     summary: 'No flag has that key in the flag set of that service and environment.',

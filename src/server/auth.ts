@@ -25,21 +25,41 @@ export function registerAuth(
   local?: LocalAccess,
 ): void {
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request) => {
-    const access = request.routeOptions.config.access;
-    if (access === 'public' || request.routeOptions.url === undefined) return; // 404s fall through to the not-found handler
-    const secret = bearerToken(request);
-    request.principal =
-      local !== undefined && sameSecret(secret, local.secret)
-        ? local.principal
-        : await tokens.authenticate(secret);
-    // A route about one environment (an `:environment` path parameter) is checked against the
-    // token's scope here, before any body is read, so no handler can forget it.
+  // A route about one environment (an `:environment` path parameter) is checked against the
+  // token's scope here, before any body is read, so no handler can forget it.
+  const admit = (request: FastifyRequest, principal: Principal, access: Role | undefined) => {
+    request.principal = principal;
     const { environment } = (request.params ?? {}) as { environment?: unknown };
-    authorize(
-      request.principal,
-      access ?? 'admin',
-      typeof environment === 'string' ? environment : undefined,
+    authorize(principal, access ?? 'admin', typeof environment === 'string' ? environment : undefined);
+  };
+  // Callback style with a synchronous path: a token verified within the last second (the usual
+  // case for an app evaluating flags) costs no promise and no store read (docs/adr/0014).
+  app.addHook('onRequest', (request, _reply, done) => {
+    const { config, url } = request.routeOptions; // a getter that builds an object: read once
+    const access = config.access;
+    if (access === 'public' || url === undefined) return done(); // 404s fall through to the not-found handler
+    let secret: string;
+    try {
+      secret = bearerToken(request);
+      const known =
+        local !== undefined && sameSecret(secret, local.secret)
+          ? local.principal
+          : tokens.verifiedPrincipal(secret);
+      if (known !== undefined) admit(request, known, access);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (request.principal !== undefined) return done();
+    tokens.authenticate(secret).then(
+      (principal) => {
+        try {
+          admit(request, principal, access);
+        } catch (error) {
+          return done(error as Error);
+        }
+        done();
+      },
+      (error: Error) => done(error),
     );
   });
 }

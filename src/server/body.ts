@@ -15,22 +15,39 @@ export function registerBodyRules(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // Callback style: parsing is synchronous, and a promise per request costs on the hot
+  // evaluation routes (docs/adr/0014-token-cache.md, "the request around the evaluation").
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer' },
-    async (request: FastifyRequest, body: Buffer) => {
-      const text = decodeUtf8(body);
+    (request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void) => {
+      let text: string;
+      try {
+        text = decodeUtf8(body);
+      } catch (error) {
+        return done(error as Error);
+      }
       // Fastify's own parser refuses `__proto__` and `constructor.prototype` keys.
-      const value = await new Promise((resolve, reject) =>
-        parseJson(request, text, (error, parsed) => (error ? reject(error) : resolve(parsed))),
-      );
-      return refuseLoneSurrogates(text, value);
+      parseJson(request, text, (error, parsed) => {
+        if (error) return done(error);
+        let value: unknown;
+        try {
+          value = refuseLoneSurrogates(text, parsed);
+        } catch (refusal) {
+          return done(refusal as Error);
+        }
+        done(null, value);
+      });
     },
   );
   // Before any parser (including the raw ones of the log and hook routes) reads a byte.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    assertUtf8Charset(request);
-    return payload;
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    try {
+      assertUtf8Charset(request);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, payload);
   });
 }
 

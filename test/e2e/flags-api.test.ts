@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStream, sampleFlags, startFlagServer } from './flags-helpers.js';
 
@@ -200,5 +201,73 @@ describe('the stream', () => {
     current.close();
     behind.close();
     await server.call('POST', `${SET}/banner/enable`, { token: server.tokens.deployer });
+  });
+});
+
+describe('read your writes', () => {
+  it('name the version an evaluation answered from', async () => {
+    const current = (await server.call('GET', SET, { token: server.tokens.client })).body.version;
+    const one = await server.call('POST', `${SET}/evaluate`, {
+      token: server.tokens.client,
+      body: { flag: 'banner', context: {} },
+    });
+    const bulk = await server.call('POST', `${SET}/evaluate/bulk`, {
+      token: server.tokens.client,
+      body: { context: {} },
+    });
+    expect(one.headers.get('x-flowline-flags-version')).toBe(String(current));
+    expect(bulk.headers.get('x-flowline-flags-version')).toBe(String(current));
+  });
+
+  it('serve a version written to the store by another process at once when asked for it', async () => {
+    const { createFlagService } = await import('../../src/flags/service/index.js');
+    const { openStore } = await import('../../src/store/index.js');
+    const { createAuditLog } = await import('../../src/audit/index.js');
+    const { createEventBus } = await import('../../src/core/events.js');
+    const { systemClock } = await import('../../src/core/clock.js');
+    const store = await openStore({ file: path.join(server.dir.path, 'flowline.db'), clock: systemClock });
+    try {
+      // The embedded CLI's write: same store file, another connection, no announcement.
+      const other = createFlagService({
+        store,
+        audit: createAuditLog({ store, clock: systemClock }),
+        clock: systemClock,
+        events: createEventBus(),
+      });
+      const written = await other.act('shop', 'production', 'banner', 'kill', {
+        actor: { kind: 'user', name: 'alice' },
+        where: { host: 'test' },
+      });
+      const answer = await server.call('POST', `${SET}/evaluate`, {
+        token: server.tokens.client,
+        body: { flag: 'banner', context: {} },
+        headers: { 'x-flowline-min-version': String(written.version) },
+      });
+      expect(answer.body).toMatchObject({ reason: 'DISABLED', flagMetadata: { killed: true } });
+      expect(answer.headers.get('x-flowline-flags-version')).toBe(String(written.version));
+      const cached = await server.call('GET', SET, {
+        token: server.tokens.client,
+        headers: { 'if-none-match': written.etag, 'x-flowline-min-version': String(written.version) },
+      });
+      expect(cached.status).toBe(304);
+      await other.act('shop', 'production', 'banner', 'unkill', {
+        actor: { kind: 'user', name: 'alice' },
+        where: { host: 'test' },
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a min-version header that is not a version, naming the header', async () => {
+    const res = await server.call('GET', SET, {
+      token: server.tokens.client,
+      headers: { 'x-flowline-min-version': 'latest' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({
+      code: 'FLOWLINE_REQUEST_INVALID',
+      location: { path: 'headers.x-flowline-min-version' },
+    });
   });
 });

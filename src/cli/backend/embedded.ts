@@ -4,7 +4,7 @@ import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { type OpenLocalOptions, openLocal } from '../local.js';
 import { localDaemon } from './daemon.js';
-import { deployCalls } from './remote.js';
+import { deployCalls, flagCalls } from './remote.js';
 import type { Backend } from './types.js';
 
 /** One page of a log read: the same bound the API uses. */
@@ -25,7 +25,8 @@ export async function openEmbeddedBackend(
     opened ??= openLocal(settings, options);
     return opened;
   };
-  // A running `flowline serve` on this store sees these writes within half a second (it polls).
+  // A running `flowline serve` on this store would see these writes at its next poll (500 ms):
+  // `servedVersion` asks it to catch up at once, so a command returns once the change is served.
   const change = async (ifMatch?: string) => {
     const { localActor, where } = await app();
     return { actor: localActor, where, ...(ifMatch === undefined ? {} : { ifMatch }) };
@@ -88,6 +89,14 @@ export async function openEmbeddedBackend(
         (await app()).flags.setFlag(service, environment, flag, definition, await change()),
       act: async (service, environment, flag, action, variant) =>
         (await app()).flags.act(service, environment, flag, action, { ...(await change()), variant }),
+      servedVersion: async (written) => {
+        const server = await localDaemon(settings.home).catch((error: unknown) => {
+          if (isFlowlineError(error) && error.code === 'FLOWLINE_DAEMON_NOT_RUNNING') return undefined;
+          throw error;
+        });
+        // Without a server, nothing serves the store but the store itself: the write is served.
+        return server === undefined ? undefined : flagCalls(server).servedVersion(written);
+      },
       listTriggers: async (service, environment) => (await app()).flagTriggers.list(service, environment),
       addTrigger: async (input) => {
         const { flagTriggers, localActor, where } = await app();

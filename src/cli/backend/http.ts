@@ -71,6 +71,22 @@ export async function request<T>(
   return jsonAnswer<T>(target, response);
 }
 
+/**
+ * `GET route` with `If-None-Match: etag`: `undefined` when the server answers 304 (it holds
+ * exactly that version), else the JSON body. Errors as {@link request}.
+ */
+export async function getUnlessMatch<T>(
+  target: HttpTarget,
+  route: string,
+  etag: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<T | undefined> {
+  const response = await send(target, 'GET', route, undefined, 30_000, { ...headers, 'if-none-match': etag });
+  if (response.status !== 304) return jsonAnswer<T>(target, response);
+  await response.body?.cancel();
+  return undefined;
+}
+
 /** The answer's JSON; an error body (or none) becomes the server's FlowlineError. */
 async function jsonAnswer<T>(target: HttpTarget, response: Response): Promise<T> {
   const parsed = await readJson(target, response);

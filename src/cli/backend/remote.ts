@@ -1,7 +1,7 @@
 import { MAX_HEADS_PER_REQUEST } from '../../audit/index.js';
 import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
-import { type HttpTarget, request, requestStream } from './http.js';
+import { getUnlessMatch, type HttpTarget, request, requestStream } from './http.js';
 import { incidentCalls } from './incidents.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 
@@ -134,6 +134,9 @@ function mayHaveFinished(check: string): string {
   return `It may have finished, failed or still be running: check with ${check}.`;
 }
 
+/** Asks a server for at least a version of a flag set (server/routes/flags-delivery.ts). */
+const MIN_VERSION_HEADER = 'x-flowline-min-version';
+
 /** The `/v1/flags` routes; writes send `If-Match` when given an ETag. */
 export function flagCalls(target: HttpTarget): FlagClient {
   const set = (service: string, environment: string) =>
@@ -166,6 +169,18 @@ export function flagCalls(target: HttpTarget): FlagClient {
         `${set(service, environment)}/${encodeURIComponent(flag)}/${action}`,
         variant === undefined ? undefined : { variant },
       ),
+    // A 304 to the written ETag is the cheap answer: the server holds exactly that version.
+    servedVersion: async (written) =>
+      (
+        await getUnlessMatch<{ version: number }>(
+          target,
+          set(written.service, written.environment),
+          written.etag,
+          {
+            [MIN_VERSION_HEADER]: String(written.version),
+          },
+        )
+      )?.version ?? written.version,
     listTriggers: async (service, environment) =>
       (await request<{ triggers: never }>(target, 'GET', `${set(service, environment)}/triggers`)).triggers,
     addTrigger: ({ service, environment, ...rest }) =>

@@ -93,6 +93,12 @@ export interface FlagClient {
     action: FlagAction,
     variant?: string,
   ): Promise<FlagDocument>;
+  /**
+   * The version the flag-set endpoint serves now, asking it to catch up with `written` (what a
+   * write answered): the server looks at the store at once when it holds an older version.
+   * `undefined` when no server serves this store (embedded, without a running `flowline serve`).
+   */
+  servedVersion(written: FlagDocument): Promise<number | undefined>;
   listTriggers(service: string, environment: string): Promise<TriggerInfo[]>;
   addTrigger(input: AddTriggerInput): Promise<{ trigger: TriggerInfo; secret?: string }>;
   removeTrigger(service: string, environment: string, name: string): Promise<TriggerInfo>;

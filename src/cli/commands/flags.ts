@@ -9,6 +9,7 @@ import type { CommandContext } from '../context.js';
 import { age, jsonText, printable, renderTable, writeJson } from '../output.js';
 import { serviceOf } from './deploy.js';
 import { importSummary, nothingImported, writeImportSummary } from './flags-import.js';
+import { untilServed } from './flags-served.js';
 
 /**
  * `flowline flags …`: read and change flags per environment, hygiene, import/export, triggers.
@@ -107,6 +108,7 @@ export async function set(ctx: CommandContext, key: string): Promise<number | un
   const definition = await readJson(ctx, file);
   const before = await (await ctx.backend()).flags.get(service, environment);
   const document = await (await ctx.backend()).flags.setFlag(service, environment, key, definition);
+  await served(ctx, document);
   const verb = Object.hasOwn(before.definition.flags, key) ? 'changed' : 'created';
   return changed(ctx, document, `${verb} ${key}`, before.version);
 }
@@ -119,12 +121,20 @@ export function act(action: FlagAction) {
     const backend = await ctx.backend();
     const before = (await backend.flags.get(service, environment)).version;
     const document = await backend.flags.act(service, environment, key, action, variant);
+    await served(ctx, document);
     const what =
       action === 'kill'
         ? `killed ${key} (serving ${variant ?? flagOf(document, key).defaultVariant})`
         : `${action}d ${key}`;
     return changed(ctx, document, action === 'unkill' ? `lifted the kill switch of ${key}` : what, before);
   };
+}
+
+/** Waits until the server serves what was written (flags-served.ts), before saying it is done. */
+async function served(ctx: CommandContext, document: FlagDocument): Promise<void> {
+  await untilServed((await ctx.backend()).flags, document, (line) =>
+    ctx.streams.stderr.write(`${pc.dim(line)}\n`),
+  );
 }
 
 function changed(ctx: CommandContext, document: FlagDocument, what: string, before: number): undefined {

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../audit/index.js';
 import { createEventBus } from '../../core/events.js';
 import { tempStore } from '../../store/testing.js';
+import { ServedSets } from './cache.js';
 import { createFlagService, type FlagServiceInternals } from './service.js';
+import type { ServedFlagSet } from './types.js';
 
 // A client token may ask for any (service, environment): memory must not grow with the names.
 
@@ -78,5 +80,21 @@ describe('the flag sets kept in memory', () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => flags.served('shop', 'cold')));
     expect(new Set(answers).size).toBe(1);
     expect(flags.memory()).toMatchObject({ missing: 1, loading: 0 });
+  });
+});
+
+describe('ServedSets recency', () => {
+  const set = (version: number) => ({ document: { version } }) as unknown as ServedFlagSet;
+  const never = () => Promise.reject(new Error('read from the store'));
+
+  it('keeps the set in constant use when others are read after it', async () => {
+    const sets = new ServedSets({ maxSets: 2 });
+    sets.put('hot', set(1));
+    sets.put('b', set(1)); // now the most recent
+    expect(sets.get('hot', never)).toBeDefined(); // marks hot as used again
+    expect(sets.get('hot', never)).toBeDefined(); // already the most recent: a plain lookup
+    sets.put('c', set(1)); // pushes out the least recently used: b
+    expect(sets.version('hot')).toBe(1);
+    expect(sets.version('b')).toBeUndefined();
   });
 });

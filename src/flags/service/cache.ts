@@ -22,6 +22,8 @@ export class ServedSets {
   readonly #sets: LruCache<string, ServedFlagSet>;
   readonly #missing: LruCache<string, ServedFlagSet>;
   readonly #loading = new Map<string, Promise<ServedFlagSet>>();
+  /** The key last marked as used: the most recent entry of the LRU holding it (see #used). */
+  #latest: string | undefined;
 
   constructor(limits: ServedSetsLimits = {}) {
     this.#sets = new LruCache(limits.maxSets ?? 1000);
@@ -30,7 +32,7 @@ export class ServedSets {
 
   /** The set from memory, or read with `read` (once for all concurrent callers) and kept. */
   get(key: string, read: () => Promise<ServedFlagSet>): ServedFlagSet | Promise<ServedFlagSet> {
-    const cached = this.#sets.get(key) ?? this.#missing.get(key);
+    const cached = this.#used(key);
     if (cached !== undefined) return cached;
     const pending = this.#loading.get(key);
     if (pending !== undefined) return pending;
@@ -72,6 +74,21 @@ export class ServedSets {
     return { sets: this.#sets.size, missing: this.#missing.size, loading: this.#loading.size };
   }
 
+  /**
+   * The set held for `key`, marked as just used. Marking reorders the LRU's map, so it is skipped
+   * when `key` is already the most recently used: a server busy with one set (the usual case on
+   * the evaluation routes) then answers from a plain lookup.
+   */
+  #used(key: string): ServedFlagSet | undefined {
+    if (key === this.#latest) {
+      const held = this.#sets.peek(key) ?? this.#missing.peek(key);
+      if (held !== undefined) return held;
+    }
+    const held = this.#sets.get(key) ?? this.#missing.get(key);
+    if (held !== undefined) this.#latest = key;
+    return held;
+  }
+
   /** Ends a read; true when it was still the current one for its key. */
   #settle(key: string, loading: Promise<ServedFlagSet>): boolean {
     if (this.#loading.get(key) !== loading) return false;
@@ -87,5 +104,6 @@ export class ServedSets {
       this.#missing.delete(key);
       this.#sets.set(key, served);
     }
+    this.#latest = key; // the most recent entry of its LRU now
   }
 }

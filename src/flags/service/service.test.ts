@@ -112,6 +112,34 @@ describe('the flag service', () => {
     expect((await flags.document('shop', 'prod')).version).toBe(1);
   });
 
+  it('serves a change made elsewhere at once to a caller asking for its version, without waiting for the poll', async () => {
+    await flags.replace('shop', 'prod', { flags: { a: boolean() } }, change);
+    const heard: string[] = [];
+    flags.onChange((service, environment) => heard.push(`${service}/${environment}`));
+    const other = serviceOver(await t.open());
+    const written = await other.act('shop', 'prod', 'a', 'disable', change);
+    // Not started: no poll runs, so only the request for version 2 can bring it in.
+    expect((await flags.served('shop', 'prod')).document.version).toBe(1);
+    const served = await flags.served('shop', 'prod', written.version);
+    expect(served.document.version).toBe(2);
+    expect(flags.evaluateIn(served, 'a', {})).toMatchObject({ variant: 'off', reason: 'DISABLED' });
+    expect(heard).toEqual(['shop/prod']); // the streams hear of it too
+    expect((await flags.served('shop', 'prod')).document.version).toBe(2);
+  });
+
+  it('answers the newest stored version to a caller asking for one that does not exist', async () => {
+    await flags.replace('shop', 'prod', { flags: { a: boolean() } }, change);
+    expect((await flags.served('shop', 'prod', 99)).document.version).toBe(1);
+    expect((await flags.served('other', 'prod', 5)).document.version).toBe(0);
+    expect(flags.memory().sets).toBe(1);
+  });
+
+  it('serves a set in memory without a promise, and one it must read with one', async () => {
+    await flags.replace('shop', 'prod', { flags: { a: boolean() } }, change);
+    expect(flags.served('shop', 'prod')).not.toBeInstanceOf(Promise);
+    expect(flags.served('shop', 'cold')).toBeInstanceOf(Promise);
+  });
+
   it('counts evaluations in memory and adds them to the store on flush', async () => {
     await flags.replace('shop', 'prod', { flags: { a: boolean() } }, change);
     for (let i = 0; i < 3; i++) await flags.evaluate('shop', 'prod', 'a', {});

@@ -5,7 +5,7 @@ import type { EventBus } from '../../core/events.js';
 import type { Store, WriteTx } from '../../store/index.js';
 import { type CompiledFlagSet, compileFlagSet } from '../engine/compile.js';
 import { evaluate, evaluateAll } from '../engine/evaluate.js';
-import type { EvaluateOptions, EvaluationResult } from '../engine/types.js';
+import type { EvaluateOptions, EvaluationContext, EvaluationResult } from '../engine/types.js';
 import { compileFlagSetOrThrow } from '../errors.js';
 import { ServedSets, type ServedSetsLimits } from './cache.js';
 import {
@@ -102,8 +102,66 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
     return { document: stored.document, json, compiled: compileStored(stored.document) };
   };
 
-  const served = async (service: string, environment: string): Promise<ServedFlagSet> =>
+  const served = (service: string, environment: string): ServedFlagSet | Promise<ServedFlagSet> =>
     sets.get(setKey(service, environment), () => read(service, environment));
+
+  /**
+   * Read-your-writes for a caller that knows a newer version exists: one look at this set's
+   * stored version (a cheap indexed read, so asking for a version that does not exist costs no
+   * more than that), and the newer set read, served and announced as the poll would.
+   */
+  const catchUp = async (service: string, environment: string): Promise<ServedFlagSet> => {
+    const key = setKey(service, environment);
+    const stored = await flagTables.versionOf(store.db, service, environment);
+    const held = sets.version(key);
+    if (held === undefined || stored > held) {
+      sets.forget(key);
+      if (known.get(key) !== stored) {
+        known.set(key, stored);
+        notify(service, environment);
+      }
+    }
+    return served(service, environment);
+  };
+
+  const servedAtLeast = (
+    service: string,
+    environment: string,
+    atLeast = 0,
+  ): ServedFlagSet | Promise<ServedFlagSet> => {
+    const current = served(service, environment);
+    if (!(current instanceof Promise)) {
+      return current.document.version >= atLeast ? current : catchUp(service, environment);
+    }
+    return current.then((set) => (set.document.version >= atLeast ? set : catchUp(service, environment)));
+  };
+
+  const evaluateIn = (set: ServedFlagSet, flag: string, context: EvaluationContext): EvaluationResult => {
+    const compiled = set.compiled;
+    const result = evaluate(compiled, flag, context, nowOf(compiled));
+    if (result.variant !== undefined && compiled.flags.has(flag))
+      counters.count(setKey(set.document.service, set.document.environment), flag, result.variant);
+    return result;
+  };
+
+  const evaluateBulkIn = (
+    set: ServedFlagSet,
+    context: EvaluationContext,
+    flags?: readonly string[],
+  ): Record<string, EvaluationResult> => {
+    const compiled = set.compiled;
+    const options = nowOf(compiled);
+    let results: Record<string, EvaluationResult>;
+    if (flags === undefined) results = evaluateAll(compiled, context, options);
+    else {
+      results = Object.create(null) as Record<string, EvaluationResult>;
+      for (const flag of flags) results[flag] = evaluate(compiled, flag, context, options);
+    }
+    const key = setKey(set.document.service, set.document.environment);
+    for (const [flag, result] of Object.entries(results))
+      if (result.variant !== undefined && compiled.flags.has(flag)) counters.count(key, flag, result.variant);
+    return results;
+  };
 
   const nowOf = (set: CompiledFlagSet): EvaluateOptions | undefined =>
     set.timeDependent ? { now: clock.now().getTime() } : undefined;
@@ -197,30 +255,17 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
     commit,
     sync,
     memory: () => ({ ...sets.sizes, versions: known.size }),
-    served,
+    served: servedAtLeast,
     async document(service, environment) {
       return (await served(service, environment)).document;
     },
+    evaluateIn,
+    evaluateBulkIn,
     async evaluate(service, environment, flag, context) {
-      const set = (await served(service, environment)).compiled;
-      const result = evaluate(set, flag, context, nowOf(set));
-      if (result.variant !== undefined && set.flags.has(flag))
-        counters.count(setKey(service, environment), flag, result.variant);
-      return result;
+      return evaluateIn(await served(service, environment), flag, context);
     },
     async evaluateBulk(service, environment, context, flags) {
-      const set = (await served(service, environment)).compiled;
-      const options = nowOf(set);
-      let results: Record<string, EvaluationResult>;
-      if (flags === undefined) results = evaluateAll(set, context, options);
-      else {
-        results = Object.create(null) as Record<string, EvaluationResult>;
-        for (const flag of flags) results[flag] = evaluate(set, flag, context, options);
-      }
-      const key = setKey(service, environment);
-      for (const [flag, result] of Object.entries(results))
-        if (result.variant !== undefined && set.flags.has(flag)) counters.count(key, flag, result.variant);
-      return results;
+      return evaluateBulkIn(await served(service, environment), context, flags);
     },
     async countEvaluations(service, environment, evaluations) {
       const set = (await served(service, environment)).compiled;

@@ -106,6 +106,17 @@ export const flagTables = {
     return db.selectFrom('flag_sets').select(['service', 'environment', 'version']).execute();
   },
 
+  /** The stored version of one set (0 before its first write): one indexed row, no definition. */
+  async versionOf(db: Reader, service: string, environment: string): Promise<number> {
+    const row = await db
+      .selectFrom('flag_sets')
+      .select('version')
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .executeTakeFirst();
+    return row?.version ?? 0;
+  },
+
   async environmentsOf(db: Reader, service: string): Promise<string[]> {
     const rows = await db
       .selectFrom('flag_sets')

@@ -121,16 +121,32 @@ export interface TriggerOutcome {
 export interface FlagService {
   /** The current flag set (version 0 and no flags when none was ever written). */
   document(service: string, environment: string): Promise<FlagDocument>;
-  /** The current flag set compiled and serialised; cached until it changes. */
-  served(service: string, environment: string): Promise<ServedFlagSet>;
-  /** Evaluates one flag as the server endpoint does, counting the answer. */
+  /**
+   * The current flag set compiled and serialised; cached until it changes. Without waiting when
+   * it is in memory (the hot path of the evaluation routes), else a promise.
+   *
+   * `atLeast` asks for read-your-writes across processes: when this process holds an older
+   * version than `atLeast` (a change written by the embedded CLI or another server on the same
+   * store, not yet seen by the poll), it looks at the store's version of this one set at once and
+   * serves what is there. What it answers may still be older if the store has no such version yet.
+   */
+  served(service: string, environment: string, atLeast?: number): ServedFlagSet | Promise<ServedFlagSet>;
+  /** Evaluates one flag of a served set as the server endpoint does, counting the answer. */
+  evaluateIn(set: ServedFlagSet, flag: string, context: EvaluationContext): EvaluationResult;
+  /** Evaluates every flag of a served set, or the listed ones (an unknown key answers FLAG_NOT_FOUND). */
+  evaluateBulkIn(
+    set: ServedFlagSet,
+    context: EvaluationContext,
+    flags?: readonly string[],
+  ): Record<string, EvaluationResult>;
+  /** {@link evaluateIn} on the current set. */
   evaluate(
     service: string,
     environment: string,
     flag: string,
     context: EvaluationContext,
   ): Promise<EvaluationResult>;
-  /** Evaluates every flag, or the listed ones (an unknown key answers FLAG_NOT_FOUND). */
+  /** {@link evaluateBulkIn} on the current set. */
   evaluateBulk(
     service: string,
     environment: string,

@@ -78,9 +78,8 @@ export function flowlineContext(context: UnleashContext): Record<string, unknown
 
 /**
  * Unleash's answer and ours for one imported feature, as comparable JSON texts: `isEnabled` for a
- * boolean flag, `getVariant` for a flag with variants. A DISABLED answer is read as the flag's
- * default variant, since OpenFeature leaves the value of a disabled flag to the caller's default and
- * Unleash's default for a disabled feature is off.
+ * boolean flag, `getVariant` for a flag with variants. A disabled feature is imported as a flag
+ * serving its off variant to everyone, so every answer carries its value.
  */
 export function answers(
   reference: UnleashReference,
@@ -90,10 +89,7 @@ export function answers(
 ): { unleash: string; flowline: string } {
   const result = evaluate(flags, name, flowlineContext(context));
   const definition = flags.definition.flags[name];
-  const value: FlagValue | undefined =
-    result.reason === 'DISABLED' && definition !== undefined
-      ? definition.variants[definition.defaultVariant]
-      : result.value;
+  const value: FlagValue | undefined = result.value;
   if (typeof value === 'boolean' || definition?.type === 'boolean')
     return { unleash: String(reference.isEnabled(name, context)), flowline: String(value) };
   return { unleash: canonical(reference.getVariant(name, context)), flowline: canonical(value) };

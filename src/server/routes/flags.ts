@@ -3,25 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
-import {
-  etagMatches,
-  type FlagService,
-  type FlagStreamHub,
-  type FlagTriggers,
-  type StreamSink,
-} from '../../flags/service/index.js';
+import type { FlagService, FlagStreamHub, FlagTriggers } from '../../flags/service/index.js';
 import { principalOf } from '../auth.js';
+import { FlagKey, flagDeliveryRoutes, Name, SetParams } from './flags-delivery.js';
 
-const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
-const FlagKey = z.string().min(1).max(1024);
-const SetParams = z.object({ service: Name, environment: Name });
-const Context = z
-  .record(z.string(), z.unknown())
-  .describe('The evaluation context: `targetingKey` and attributes');
 const Definition = z.record(z.string(), z.unknown());
-
-/** A subscriber that stops reading is dropped once this much is queued for it. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export interface FlagRouteDeps {
   readonly flags: FlagService;
@@ -33,171 +19,16 @@ export interface FlagRouteDeps {
 }
 
 /**
- * Flags over HTTP. Delivery (the set with its ETag, the event stream, evaluation, counts of
- * evaluations done by SDKs) needs the `client` role or more with the environment in scope; changes
- * need `deploy`. Every write answers the new document and its `ETag`, and honours `If-Match`.
+ * Flags over HTTP. Delivery (flags-delivery.ts: the set with its ETag, the event stream,
+ * evaluation, counts of evaluations done by SDKs) needs the `client` role or more with the
+ * environment in scope; reading history and activity needs `read`; changes need `deploy`. Every write answers the new document and its `ETag`, and honours `If-Match`.
  * Routes marked `browser` answer CORS requests from the configured origins (flags-cors.ts).
  */
 export const flagRoutes =
   (deps: FlagRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const { flags, streams, authorize } = deps;
-    // The streams this server holds open: a closing server ends them, or it would wait on them.
-    const open = new Set<() => void>();
-    app.addHook('preClose', async () => {
-      for (const end of open) end();
-    });
-
-    app.get(
-      '/v1/flags/:service/:environment',
-      {
-        config: { access: 'client', browser: true },
-        schema: {
-          summary: 'The flag set with its version and ETag (304 with a matching If-None-Match)',
-          tags: ['flags'],
-          params: SetParams,
-        },
-      },
-      async (request, reply) => {
-        const { service, environment } = request.params;
-        authorize(principalOf(request), 'client', environment);
-        const served = await flags.served(service, environment);
-        const etag = served.document.etag;
-        void reply.header('etag', etag).header('cache-control', 'no-cache');
-        const ifNoneMatch = request.headers['if-none-match'];
-        if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag, true)) return reply.code(304).send();
-        return reply.type('application/json; charset=utf-8').send(served.json);
-      },
-    );
-
-    app.get(
-      '/v1/flags/:service/:environment/stream',
-      {
-        config: { access: 'client', browser: true },
-        schema: {
-          summary: 'Server-sent events: `event: flags` with the set on connect and on every change',
-          tags: ['flags'],
-          params: SetParams,
-        },
-      },
-      async (request, reply) => {
-        const { service, environment } = request.params;
-        authorize(principalOf(request), 'client', environment);
-        await flags.served(service, environment); // fail before the stream starts, not inside it
-        reply.hijack();
-        const raw = reply.raw;
-        // A hijacked reply sends only what is written on `raw`: keep the headers hooks set (CORS).
-        for (const [name, value] of Object.entries(reply.getHeaders()))
-          if (value !== undefined) raw.setHeader(name, value);
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        raw.flushHeaders(); // a client already current gets no event yet, but must see the 200 now
-        request.raw.socket.setNoDelay(true);
-        let remove = () => {};
-        const sink: StreamSink = {
-          write(chunk) {
-            if (raw.destroyed) return;
-            if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
-            else raw.write(chunk);
-          },
-          end: () => raw.end(),
-        };
-        const end = () => {
-          remove();
-          raw.end();
-        };
-        open.add(end);
-        raw.on('close', () => {
-          open.delete(end);
-          remove();
-        });
-        const lastEventId = request.headers['last-event-id'];
-        remove = await streams.subscribe(
-          service,
-          environment,
-          sink,
-          typeof lastEventId === 'string' ? lastEventId : undefined,
-        );
-        if (raw.destroyed) remove();
-      },
-    );
-
-    app.post(
-      '/v1/flags/:service/:environment/evaluate',
-      {
-        config: { access: 'client' },
-        schema: {
-          summary: 'Evaluate one flag: { value, variant, reason, errorCode?, errorMessage?, flagMetadata? }',
-          tags: ['flags'],
-          params: SetParams,
-          body: z.strictObject({ flag: FlagKey, context: Context.default({}) }),
-        },
-      },
-      async (request) => {
-        const { service, environment } = request.params;
-        authorize(principalOf(request), 'client', environment);
-        return flags.evaluate(service, environment, request.body.flag, request.body.context);
-      },
-    );
-
-    app.post(
-      '/v1/flags/:service/:environment/evaluate/bulk',
-      {
-        config: { access: 'client' },
-        schema: {
-          summary: 'Evaluate every flag (or those listed): { flags: { <key>: result } }',
-          tags: ['flags'],
-          params: SetParams,
-          body: z.strictObject({
-            context: Context.default({}),
-            flags: z.array(FlagKey).max(2000).optional(),
-          }),
-        },
-      },
-      async (request) => {
-        const { service, environment } = request.params;
-        authorize(principalOf(request), 'client', environment);
-        return {
-          flags: await flags.evaluateBulk(service, environment, request.body.context, request.body.flags),
-        };
-      },
-    );
-
-    app.post(
-      '/v1/flags/:service/:environment/evaluations',
-      {
-        config: { access: 'client', browser: true },
-        schema: {
-          summary:
-            'Add evaluations an SDK performed locally to the counts: { evaluations: [{ flag, variant, count }] }',
-          tags: ['flags'],
-          params: SetParams,
-          body: z.strictObject({
-            evaluations: z
-              .array(
-                z.strictObject({
-                  flag: FlagKey,
-                  variant: z.string().min(1).max(1024),
-                  count: z.number().int().min(1).max(1_000_000_000),
-                }),
-              )
-              .max(1000),
-          }),
-        },
-      },
-      async (request, reply) => {
-        const { service, environment } = request.params;
-        authorize(principalOf(request), 'client', environment);
-        // 202: the counts are written with the server's own at its next flush (within seconds).
-        return reply
-          .code(202)
-          .send(await flags.countEvaluations(service, environment, request.body.evaluations));
-      },
-    );
+    const { flags, authorize } = deps;
+    await app.register(flagDeliveryRoutes(deps));
 
     app.get(
       '/v1/flags/:service',
