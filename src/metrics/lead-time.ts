@@ -1,0 +1,149 @@
+import { clustersOf } from './clusters.js';
+import type { TimedDeployment } from './deployments.js';
+import { histogram, Samples, summarize } from './stats.js';
+import type { CommitRecord, DurationSummary, HistogramBucket, KeyBase } from './types.js';
+import { instantOf, inWindow, type WindowMs } from './window.js';
+
+/**
+ * Change lead time: per commit, from its commit time to the first successful deployment to the
+ * environment that contains it. Linear: one Map from sha to the index of its first successful
+ * deployment (deployments walked in finish order, first writer wins), then one pass over the
+ * commits. No commit is matched to a deployment by time or by guess: only by the ranges the
+ * recorder stored in `DeploymentRecord.commits`.
+ */
+
+export const LEAD_TIME_DEFINITION =
+  'Per commit: from its commit time (git committer date by default: for a squash merge the squashed commit, for a revert the revert commit) ' +
+  'to the finish of the first successful deployment to the environment whose recorded range contains it. ' +
+  'A commit counts once, in the window where that deployment finished; deployments to other environments and repeats after a rollback do not count it again. ' +
+  'Commits not yet deployed are work in progress, not lead time. Median and p90 use linear interpolation (type 7).';
+
+export interface LeadTimeOptions {
+  /** Which git time starts the clock: `committed` (default) or `authored`. */
+  readonly commitTime?: 'committed' | 'authored';
+}
+
+export interface ChangeLeadTime extends KeyBase, DurationSummary {
+  readonly histogram: readonly HistogramBucket[];
+  /** The commits counted (drill-down). */
+  readonly commitShas: readonly string[];
+  /** The deployments that shipped them. */
+  readonly deploymentIds: readonly string[];
+  /** Shas in a counted deployment's range with no CommitRecord given: not counted. */
+  readonly unknownCommits: readonly string[];
+  /** Commits dated after their deployment (clock skew): counted as 0. */
+  readonly skewedCommits: readonly string[];
+}
+
+/** One counted commit, for a per-commit drill-down. */
+export interface CommitLeadTime {
+  readonly sha: string;
+  readonly deploymentId: string;
+  readonly leadTimeMs: number;
+}
+
+/** sha → index (in `byFinish`) of the first successful deployment that shipped it. */
+function firstSuccess(byFinish: readonly TimedDeployment[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (let i = 0; i < byFinish.length; i++) {
+    for (const sha of byFinish[i]?.record.commits ?? []) if (!first.has(sha)) first.set(sha, i);
+  }
+  return first;
+}
+
+/** Successful, finished deployments sorted by finish (ties by id). */
+export function successfulByFinish(deployments: readonly TimedDeployment[]): TimedDeployment[] {
+  return deployments
+    .filter((d) => d.record.outcome === 'succeeded' && d.finished !== null)
+    .sort(
+      (a, b) =>
+        (a.finished ?? 0) - (b.finished ?? 0) ||
+        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
+    );
+}
+
+/**
+ * Lead times of the commits whose first successful deployment finished in the window, and,
+ * when `perCommit` is given, each one pushed to it.
+ */
+export function changeLeadTime(
+  commits: readonly CommitRecord[],
+  deployments: readonly TimedDeployment[],
+  window: WindowMs,
+  options: LeadTimeOptions = {},
+  perCommit?: CommitLeadTime[],
+): ChangeLeadTime {
+  const byFinish = successfulByFinish(deployments);
+  const first = firstSuccess(byFinish);
+  const authored = options.commitTime === 'authored';
+  const samples = new Samples();
+  const shas: string[] = [];
+  const skewed: string[] = [];
+  const shipped = new Set<number>();
+  for (const commit of commits) {
+    const index = first.get(commit.sha);
+    if (index === undefined || index < 0) continue; // not deployed, or a duplicate record
+    const deployment = byFinish[index];
+    if (deployment?.finished == null || !inWindow(deployment.finished, window)) continue;
+    first.set(commit.sha, -1); // matched: a second record of the same sha is not counted again
+    const time = authored ? commit.authoredAt : commit.committedAt;
+    let lead =
+      deployment.finished -
+      instantOf(time, `commit ${commit.sha} ${authored ? 'authoredAt' : 'committedAt'}`);
+    if (lead < 0) {
+      skewed.push(commit.sha);
+      lead = 0;
+    }
+    samples.push(lead);
+    shas.push(commit.sha);
+    shipped.add(index);
+    perCommit?.push({ sha: commit.sha, deploymentId: deployment.record.id, leadTimeMs: lead });
+  }
+  const unknown: string[] = [];
+  for (const [sha, index] of first) {
+    const finished = index >= 0 ? byFinish[index]?.finished : null;
+    if (finished != null && inWindow(finished, window)) unknown.push(sha);
+  }
+  const sorted = samples.sorted();
+  const summary = summarize(sorted);
+  return {
+    definition: LEAD_TIME_DEFINITION,
+    count: sorted.length,
+    ...summary,
+    histogram: histogram(sorted),
+    commitShas: shas,
+    deploymentIds: [...shipped].sort((a, b) => a - b).map((i) => byFinish[i]?.record.id ?? ''),
+    unknownCommits: unknown,
+    skewedCommits: skewed,
+    clusters: clustersOf('leadTime', summary.medianMs, 'no commit reached the environment in the window'),
+  };
+}
+
+/** Commits made by `at` that no successful deployment finished by `at` contains. */
+export interface WorkInProgress {
+  readonly count: number;
+  readonly shas: readonly string[];
+}
+
+/**
+ * Work in progress at an instant: the given commits (the service's trunk history, as recorded)
+ * committed at or before `at` and not shipped by a successful deployment finished at or before
+ * `at`. They are absent from lead time until they ship.
+ */
+export function workInProgress(
+  commits: readonly CommitRecord[],
+  deployments: readonly TimedDeployment[],
+  at: number,
+): WorkInProgress {
+  const shipped = new Set<string>();
+  for (const d of deployments) {
+    if (d.record.outcome !== 'succeeded' || d.finished === null || d.finished > at) continue;
+    for (const sha of d.record.commits) shipped.add(sha);
+  }
+  const shas: string[] = [];
+  for (const c of commits) {
+    if (!shipped.has(c.sha) && instantOf(c.committedAt, `commit ${c.sha} committedAt`) <= at)
+      shas.push(c.sha);
+  }
+  return { count: shas.length, shas };
+}
