@@ -1,0 +1,234 @@
+import type { TimedDeployment } from './deployments.js';
+import { Samples, summarize } from './stats.js';
+import type { ChangeStages, CommitRecord, DurationSummary } from './types.js';
+import { DAY_MS, dayNumber, instantOf, inWindow, type WindowMs } from './window.js';
+
+/**
+ * The value stream: where a change's lead time goes, how big the batches are, and how many
+ * changes sit in each stage day by day. Milestones are the ChangeStages fields in order; stage i
+ * runs from the previous milestone present to milestone i + 1. A missing milestone (a service
+ * without staging) gives its stage no value and its time to the next stage, so the stages of a
+ * change always add up to its whole lead time (unless clock skew made a stage negative: it is
+ * then counted as 0).
+ */
+
+/** The milestones, in the order a change passes them. */
+export const MILESTONES = [
+  'committedAt',
+  'pipelineStartedAt',
+  'buildFinishedAt',
+  'testsFinishedAt',
+  'stagingStartedAt',
+  'productionStartedAt',
+  'productionFinishedAt',
+] as const satisfies readonly (keyof ChangeStages)[];
+
+/** The stages, each ending at the milestone after it: stage i ends at MILESTONES[i + 1]. */
+export const STAGES = [
+  'waiting', // commit → pipeline start
+  'build', // pipeline start → build finished
+  'tests', // build finished → tests finished
+  'waitingForPromotion', // tests finished → staging deployment started
+  'staging', // staging started → production deployment started
+  'release', // production deployment started → finished (canary steps, pauses, analysis)
+] as const;
+
+export type Stage = (typeof STAGES)[number];
+
+/** The milestone times of one change in ms (NaN where absent). */
+function milestonesOf(change: ChangeStages): Float64Array {
+  const times = new Float64Array(MILESTONES.length);
+  MILESTONES.forEach((field, i) => {
+    const value = change[field];
+    times[i] = value === undefined ? Number.NaN : instantOf(value, `change ${change.sha} ${field}`);
+  });
+  return times;
+}
+
+/** Each stage's duration for one change (undefined where it has no value). */
+export function stageDurations(change: ChangeStages): Partial<Record<Stage, number>> {
+  const times = milestonesOf(change);
+  const out: Partial<Record<Stage, number>> = {};
+  let previous = times[0] ?? Number.NaN;
+  STAGES.forEach((stage, i) => {
+    const end = times[i + 1] ?? Number.NaN;
+    if (Number.isNaN(end) || Number.isNaN(previous)) return;
+    out[stage] = Math.max(0, end - previous);
+    previous = end;
+  });
+  return out;
+}
+
+export interface StageSummary extends DurationSummary {
+  readonly stage: Stage;
+  /** How many changes had this stage. */
+  readonly count: number;
+  /** This stage's share of all the changes' summed lead time: where the time goes. */
+  readonly share: number;
+}
+
+export interface StageBreakdown {
+  /** Changes that reached production in the window. */
+  readonly count: number;
+  readonly stages: readonly StageSummary[];
+  readonly shas: readonly string[];
+}
+
+/** Median, p90 and share of each stage over the changes that reached production in the window. */
+export function stageBreakdown(changes: readonly ChangeStages[], window: WindowMs): StageBreakdown {
+  const samples = STAGES.map(() => new Samples());
+  const sums = new Float64Array(STAGES.length);
+  const shas: string[] = [];
+  for (const change of changes) {
+    if (change.productionFinishedAt === undefined) continue;
+    if (
+      !inWindow(instantOf(change.productionFinishedAt, `change ${change.sha} productionFinishedAt`), window)
+    ) {
+      continue;
+    }
+    shas.push(change.sha);
+    const durations = stageDurations(change);
+    STAGES.forEach((stage, i) => {
+      const d = durations[stage];
+      if (d === undefined) return;
+      samples[i]?.push(d);
+      sums[i] = (sums[i] ?? 0) + d;
+    });
+  }
+  const total = sums.reduce((a, b) => a + b, 0);
+  return {
+    count: shas.length,
+    shas,
+    stages: STAGES.map((stage, i) => {
+      const sorted = samples[i]?.sorted() ?? new Float64Array();
+      return {
+        stage,
+        count: sorted.length,
+        ...summarize(sorted),
+        share: total === 0 ? 0 : (sums[i] ?? 0) / total,
+      };
+    }),
+  };
+}
+
+export interface BatchSizes {
+  /** Successful deployments that finished in the window. */
+  readonly count: number;
+  readonly commits: { readonly median: number | null; readonly p90: number | null };
+  readonly linesChanged: { readonly median: number | null; readonly p90: number | null };
+  readonly perDeployment: readonly {
+    readonly deploymentId: string;
+    readonly commits: number;
+    readonly linesChanged: number;
+  }[];
+  /** Shas in ranges with no CommitRecord: counted as commits, with 0 lines. */
+  readonly unknownCommits: number;
+}
+
+/** Commits and lines changed (added + deleted) per successful deployment finished in the window. */
+export function batchSizes(
+  commits: readonly CommitRecord[],
+  deployments: readonly TimedDeployment[],
+  window: WindowMs,
+): BatchSizes {
+  const lines = new Map<string, number>();
+  for (const c of commits) lines.set(c.sha, c.linesAdded + c.linesDeleted);
+  const commitCounts = new Samples();
+  const lineCounts = new Samples();
+  const perDeployment: { deploymentId: string; commits: number; linesChanged: number }[] = [];
+  let unknown = 0;
+  for (const d of deployments) {
+    if (d.record.outcome !== 'succeeded' || d.finished === null || !inWindow(d.finished, window)) continue;
+    let changed = 0;
+    for (const sha of d.record.commits) {
+      const n = lines.get(sha);
+      if (n === undefined) unknown++;
+      else changed += n;
+    }
+    commitCounts.push(d.record.commits.length);
+    lineCounts.push(changed);
+    perDeployment.push({
+      deploymentId: d.record.id,
+      commits: d.record.commits.length,
+      linesChanged: changed,
+    });
+  }
+  const c = summarize(commitCounts.sorted());
+  const l = summarize(lineCounts.sorted());
+  return {
+    count: perDeployment.length,
+    commits: { median: c.medianMs, p90: c.p90Ms },
+    linesChanged: { median: l.medianMs, p90: l.p90Ms },
+    perDeployment,
+    unknownCommits: unknown,
+  };
+}
+
+/** The state a change is in at the end of a day: the last milestone it reached. */
+export const FLOW_STATES = [
+  'committed',
+  'building',
+  'testing',
+  'tested',
+  'staging',
+  'releasing',
+  'production',
+] as const;
+
+export type FlowState = (typeof FLOW_STATES)[number];
+
+export interface FlowDay {
+  /** The calendar day, `YYYY-MM-DD`, in the given UTC offset. */
+  readonly day: string;
+  readonly counts: Readonly<Record<FlowState, number>>;
+}
+
+/**
+ * Cumulative flow: for each calendar day of the window, how many changes were in each state at
+ * the day's end (`production` accumulates). Linear: each change adds +1/−1 at the days it enters
+ * and leaves each state (difference arrays), then one prefix sum per state.
+ */
+export function cumulativeFlow(
+  changes: readonly ChangeStages[],
+  window: WindowMs,
+  utcOffsetMinutes = 0,
+): FlowDay[] {
+  const first = dayNumber(window.from, utcOffsetMinutes);
+  const days = dayNumber(window.to - 1, utcOffsetMinutes) - first + 1;
+  // One row of days + 1 per state: entering adds at its day, leaving subtracts at its day.
+  const diff = FLOW_STATES.map(() => new Int32Array(days + 1));
+  const clamp = (day: number) => Math.min(Math.max(day - first, 0), days);
+  for (const change of changes) {
+    const times = milestonesOf(change);
+    let state = -1;
+    let entered = 0;
+    for (let m = 0; m < MILESTONES.length; m++) {
+      const t = times[m] ?? Number.NaN;
+      if (Number.isNaN(t)) continue;
+      const day = dayNumber(t, utcOffsetMinutes);
+      if (state >= 0) {
+        const row = diff[state];
+        if (row !== undefined) {
+          row[clamp(entered)] = (row[clamp(entered)] ?? 0) + 1;
+          row[clamp(day)] = (row[clamp(day)] ?? 0) - 1;
+        }
+      }
+      state = m;
+      entered = day;
+    }
+    const row = diff[state];
+    if (row !== undefined) row[clamp(entered)] = (row[clamp(entered)] ?? 0) + 1;
+  }
+  const running = new Int32Array(FLOW_STATES.length);
+  const out: FlowDay[] = [];
+  for (let d = 0; d < days; d++) {
+    const counts = {} as Record<FlowState, number>;
+    FLOW_STATES.forEach((state, s) => {
+      running[s] = (running[s] ?? 0) + (diff[s]?.[d] ?? 0);
+      counts[state] = running[s] ?? 0;
+    });
+    const date = new Date((first + d) * DAY_MS).toISOString().slice(0, 10);
+    out.push({ day: date, counts });
+  }
+  return out;
+}
