@@ -10,6 +10,7 @@ import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
 import { benchInstanceFolder } from './instance-folder.js';
 import { benchJudgeRates } from './judge-rates.js';
+import { benchMetrics } from './metrics.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
 import { benchZeroDowntime } from './zero-downtime.js';
@@ -29,6 +30,7 @@ const BENCHES = {
   'deploy-timing': () => benchDeployTiming(),
   'canary-rollback': () => benchCanaryRollback(),
   'judge-rates': () => benchJudgeRates(),
+  metrics: () => benchMetrics(),
 };
 
 const wanted = process.argv.slice(2);

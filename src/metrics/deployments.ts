@@ -1,5 +1,5 @@
+import { instantOf } from './instant.js';
 import type { DeploymentOutcome, DeploymentRecord, Scope } from './types.js';
-import { instantOf } from './window.js';
 
 /**
  * One service's deployments to one environment, with their times parsed once and sorted once:

@@ -1,7 +1,8 @@
 import { clustersOf } from './clusters.js';
 import { failedInRelease, reachedUsers, type TimedDeployment } from './deployments.js';
+import { instantOf } from './instant.js';
 import type { IncidentRecord, KeyBase } from './types.js';
-import { instantOf, inWindow, type WindowMs } from './window.js';
+import { inWindow, type WindowMs } from './window.js';
 
 /**
  * Change fail rate: which deployments needed intervention. Every reason comes from a record

@@ -1,7 +1,8 @@
 import type { TimedDeployment } from './deployments.js';
+import { instantOf } from './instant.js';
 import { Samples, summarize } from './stats.js';
 import type { ChangeStages, CommitRecord, DurationSummary } from './types.js';
-import { DAY_MS, dayNumber, instantOf, inWindow, type WindowMs } from './window.js';
+import { DAY_MS, dayNumber, inWindow, type WindowMs } from './window.js';
 
 /**
  * The value stream: where a change's lead time goes, how big the batches are, and how many

@@ -37,6 +37,7 @@ export {
   type FrequencyBucket,
   type FrequencyOptions,
 } from './frequency.js';
+export { instantOf } from './instant.js';
 export {
   type ChangeLeadTime,
   type CommitLeadTime,
@@ -58,7 +59,6 @@ export { histogram, LEAD_TIME_BUCKETS, percentile } from './stats.js';
 export type * from './types.js';
 export {
   DEFAULT_SINCE,
-  instantOf,
   parseWindow,
   type WindowInput,
   type WindowMs,

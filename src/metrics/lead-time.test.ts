@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { timedDeployments } from './deployments.js';
+import { instantOf } from './instant.js';
 import { type CommitLeadTime, changeLeadTime, workInProgress } from './lead-time.js';
 import { commit, deployment } from './testing.js';
-import { HOUR_MS, instantOf, windowMs } from './window.js';
+import { HOUR_MS, windowMs } from './window.js';
 
 const production = { service: 'shop', environment: 'production' };
 const staging = { environment: 'staging' };

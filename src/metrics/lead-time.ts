@@ -1,8 +1,9 @@
 import { clustersOf } from './clusters.js';
 import type { TimedDeployment } from './deployments.js';
+import { instantOf } from './instant.js';
 import { histogram, Samples, summarize } from './stats.js';
 import type { CommitRecord, DurationSummary, HistogramBucket, KeyBase } from './types.js';
-import { instantOf, inWindow, type WindowMs } from './window.js';
+import { inWindow, type WindowMs } from './window.js';
 
 /**
  * Change lead time: per commit, from its commit time to the first successful deployment to the

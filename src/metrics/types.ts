@@ -3,7 +3,7 @@
  * commit history, store tables, deployment commit ranges, incidents) and the pure calculations of
  * this part. Every time is an ISO-8601 string WITH a zone (`Z` or `±hh:mm`): a commit keeps the
  * offset its author wrote it in, and the calculations compare instants, never wall-clock text.
- * A time without a zone is refused (see `instantOf` in window.ts), because reading it as local
+ * A time without a zone is refused (see `instantOf` in instant.ts), because reading it as local
  * time would shift lead times by the server's offset.
  *
  * Records are read, never changed; the calculations keep no state between calls.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlowlineError } from '../core/errors.js';
-import { dayNumber, instantOf, parseWindow } from './window.js';
+import { instantOf } from './instant.js';
+import { dayNumber, parseWindow } from './window.js';
 
 const now = new Date('2026-12-05T02:25:00Z');
 
@@ -60,20 +61,6 @@ describe('parseWindow', () => {
 
   it('refuses a --from that is neither a date nor a duration', () => {
     expect(thrown(() => parseWindow({ from: 'yesterday' }, now)).code).toBe('FLOWLINE_USAGE');
-  });
-});
-
-describe('instantOf', () => {
-  it('compares instants across offsets', () => {
-    expect(instantOf('2026-11-03T10:00:00+02:00', 'x')).toBe(instantOf('2026-11-03T08:00:00Z', 'x'));
-    expect(instantOf('2026-11-03T13:30:00+05:30', 'x')).toBe(instantOf('2026-11-03T08:00:00Z', 'x'));
-  });
-
-  it('refuses a time without a zone, naming the field', () => {
-    expect(() => instantOf('2026-11-03T10:00:00', 'commit abc committedAt')).toThrow(
-      'commit abc committedAt `2026-11-03T10:00:00` is not an ISO-8601 date-time with a zone',
-    );
-    expect(() => instantOf('not a date Z', 'f')).toThrow(TypeError);
   });
 });
 

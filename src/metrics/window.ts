@@ -1,6 +1,6 @@
 import { type ErrorCode, FlowlineError } from '../core/errors.js';
 import { parseWhen } from '../core/time.js';
-import type { Timestamp, Window } from './types.js';
+import type { Window } from './types.js';
 
 /**
  * Windows and instants. Time never comes from a clock here: `now` is an argument, so the same
@@ -13,22 +13,6 @@ export const WEEK_MS = 7 * DAY_MS;
 
 /** The window used when neither `since` nor `from` is given. */
 export const DEFAULT_SINCE = '30d';
-
-/** A zone designator at the end of an ISO date-time: `Z`, `+02:00`, `-0530`. */
-const ZONE = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
-
-/**
- * Milliseconds since the epoch of an ISO-8601 time with a zone. Throws (a programming error of
- * the recorder, not a user error) on a time without a zone or one that does not parse: reading a
- * zoneless time as the server's local time would shift every lead time silently.
- */
-export function instantOf(time: Timestamp, field: string): number {
-  const ms = Date.parse(time);
-  if (Number.isNaN(ms) || !ZONE.test(time)) {
-    throw new TypeError(`${field} \`${time}\` is not an ISO-8601 date-time with a zone (Z or ±hh:mm)`);
-  }
-  return ms;
-}
 
 /** The window as epoch milliseconds, for the calculations' inner loops. */
 export interface WindowMs {
