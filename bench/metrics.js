@@ -144,12 +144,16 @@ export async function benchMetrics() {
       return sum;
     }, runs);
     const dora = time(() => metrics.computeDora(data, scope, window), runs);
-    const flow = time(() => {
-      const timed = metrics.timedDeployments(data.deployments, scope);
-      metrics.stageBreakdown(data.changes, range);
-      metrics.batchSizes(data.commits, timed, range);
-      metrics.cumulativeFlow(data.changes, range);
-    }, runs);
+    const flow = time(
+      () =>
+        metrics.valueStream(
+          data.changes,
+          data.commits,
+          metrics.timedDeployments(data.deployments, scope),
+          range,
+        ),
+      runs,
+    );
     const report = metrics.computeDora(data, scope, window);
     results.push({
       deployments: count,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timedDeployments } from './deployments.js';
-import { batchSizes, cumulativeFlow, stageBreakdown, stageDurations } from './flow.js';
+import { batchSizes, cumulativeFlow, stageBreakdown, stageDurations, valueStream } from './flow.js';
 import { commit, deployment } from './testing.js';
 import type { ChangeStages } from './types.js';
 import { windowMs } from './window.js';
@@ -158,5 +158,31 @@ describe('cumulative flow', () => {
       productionFinishedAt: '2026-10-02T09:00:00Z',
     };
     expect(cumulativeFlow([done], window).every((d) => d.counts.production === 1)).toBe(true);
+  });
+});
+
+describe('valueStream', () => {
+  it('gives the same figures as the parts computed one by one', () => {
+    const changes = [a, b, c];
+    const deployments = timedDeployments(
+      [deployment('d1', '2026-11-03T12:35:00Z', '2026-11-03T13:35:00Z', { commits: ['a'] })],
+      { service: 'shop', environment: 'production' },
+    );
+    const commits = [commit('a', a.committedAt)];
+    const all = valueStream(changes, commits, deployments, window, 60);
+    expect(all.stages).toEqual(stageBreakdown(changes, window));
+    expect(all.batchSizes).toEqual(batchSizes(commits, deployments, window));
+    expect(all.cumulativeFlow).toEqual(cumulativeFlow(changes, window, 60));
+    // Seven days at UTC+01:00: Nov 2 to Nov 9 00:00Z spans local days Nov 2 … Nov 9 01:00.
+    expect(all.cumulativeFlow.map((d) => d.day)).toEqual([
+      '2026-11-02',
+      '2026-11-03',
+      '2026-11-04',
+      '2026-11-05',
+      '2026-11-06',
+      '2026-11-07',
+      '2026-11-08',
+      '2026-11-09',
+    ]);
   });
 });

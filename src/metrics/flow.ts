@@ -36,26 +36,55 @@ export const STAGES = [
 
 export type Stage = (typeof STAGES)[number];
 
-/** The milestone times of one change in ms (NaN where absent). */
+/** The milestone times of one change in ms (NaN where absent), written at `out[at…]`. */
+function readMilestones(change: ChangeStages, out: Float64Array, at: number): void {
+  for (let i = 0; i < MILESTONES.length; i++) {
+    const field = MILESTONES[i] ?? 'committedAt';
+    const value = change[field];
+    out[at + i] = value === undefined ? Number.NaN : instantOf(value, `change ${change.sha} ${field}`);
+  }
+}
+
 function milestonesOf(change: ChangeStages): Float64Array {
   const times = new Float64Array(MILESTONES.length);
-  MILESTONES.forEach((field, i) => {
-    const value = change[field];
-    times[i] = value === undefined ? Number.NaN : instantOf(value, `change ${change.sha} ${field}`);
-  });
+  readMilestones(change, times, 0);
   return times;
+}
+
+/**
+ * Every change's milestone times, parsed once: row i holds change i's milestones. The breakdown
+ * and the cumulative flow read the same table when computed together ({@link valueStream}).
+ */
+export function milestoneTable(changes: readonly ChangeStages[]): Float64Array {
+  const table = new Float64Array(changes.length * MILESTONES.length);
+  changes.forEach((change, i) => {
+    readMilestones(change, table, i * MILESTONES.length);
+  });
+  return table;
+}
+
+/** Stage durations from milestone times at `times[at…]`, written to `out` (NaN: no value). */
+function durationsAt(times: Float64Array, at: number, out: Float64Array): void {
+  let previous = times[at] ?? Number.NaN;
+  for (let i = 0; i < STAGES.length; i++) {
+    const end = times[at + i + 1] ?? Number.NaN;
+    if (Number.isNaN(end) || Number.isNaN(previous)) {
+      out[i] = Number.NaN;
+      continue;
+    }
+    out[i] = Math.max(0, end - previous);
+    previous = end;
+  }
 }
 
 /** Each stage's duration for one change (undefined where it has no value). */
 export function stageDurations(change: ChangeStages): Partial<Record<Stage, number>> {
-  const times = milestonesOf(change);
+  const durations = new Float64Array(STAGES.length);
+  durationsAt(milestonesOf(change), 0, durations);
   const out: Partial<Record<Stage, number>> = {};
-  let previous = times[0] ?? Number.NaN;
   STAGES.forEach((stage, i) => {
-    const end = times[i + 1] ?? Number.NaN;
-    if (Number.isNaN(end) || Number.isNaN(previous)) return;
-    out[stage] = Math.max(0, end - previous);
-    previous = end;
+    const d = durations[i] ?? Number.NaN;
+    if (!Number.isNaN(d)) out[stage] = d;
   });
   return out;
 }
@@ -76,26 +105,29 @@ export interface StageBreakdown {
 }
 
 /** Median, p90 and share of each stage over the changes that reached production in the window. */
-export function stageBreakdown(changes: readonly ChangeStages[], window: WindowMs): StageBreakdown {
+export function stageBreakdown(
+  changes: readonly ChangeStages[],
+  window: WindowMs,
+  table: Float64Array = milestoneTable(changes),
+): StageBreakdown {
   const samples = STAGES.map(() => new Samples());
   const sums = new Float64Array(STAGES.length);
+  const durations = new Float64Array(STAGES.length);
   const shas: string[] = [];
-  for (const change of changes) {
-    if (change.productionFinishedAt === undefined) continue;
-    if (
-      !inWindow(instantOf(change.productionFinishedAt, `change ${change.sha} productionFinishedAt`), window)
-    ) {
-      continue;
-    }
+  const last = MILESTONES.length - 1;
+  changes.forEach((change, c) => {
+    const at = c * MILESTONES.length;
+    const live = table[at + last] ?? Number.NaN;
+    if (Number.isNaN(live) || !inWindow(live, window)) return;
     shas.push(change.sha);
-    const durations = stageDurations(change);
-    STAGES.forEach((stage, i) => {
-      const d = durations[stage];
-      if (d === undefined) return;
+    durationsAt(table, at, durations);
+    for (let i = 0; i < STAGES.length; i++) {
+      const d = durations[i] ?? Number.NaN;
+      if (Number.isNaN(d)) continue;
       samples[i]?.push(d);
       sums[i] = (sums[i] ?? 0) + d;
-    });
-  }
+    }
+  });
   const total = sums.reduce((a, b) => a + b, 0);
   return {
     count: shas.length,
@@ -193,18 +225,19 @@ export function cumulativeFlow(
   changes: readonly ChangeStages[],
   window: WindowMs,
   utcOffsetMinutes = 0,
+  table: Float64Array = milestoneTable(changes),
 ): FlowDay[] {
   const first = dayNumber(window.from, utcOffsetMinutes);
   const days = dayNumber(window.to - 1, utcOffsetMinutes) - first + 1;
   // One row of days + 1 per state: entering adds at its day, leaving subtracts at its day.
   const diff = FLOW_STATES.map(() => new Int32Array(days + 1));
   const clamp = (day: number) => Math.min(Math.max(day - first, 0), days);
-  for (const change of changes) {
-    const times = milestonesOf(change);
+  for (let c = 0; c < changes.length; c++) {
+    const at = c * MILESTONES.length;
     let state = -1;
     let entered = 0;
     for (let m = 0; m < MILESTONES.length; m++) {
-      const t = times[m] ?? Number.NaN;
+      const t = table[at + m] ?? Number.NaN;
       if (Number.isNaN(t)) continue;
       const day = dayNumber(t, utcOffsetMinutes);
       if (state >= 0) {
@@ -232,4 +265,26 @@ export function cumulativeFlow(
     out.push({ day: date, counts });
   }
   return out;
+}
+
+export interface ValueStream {
+  readonly stages: StageBreakdown;
+  readonly batchSizes: BatchSizes;
+  readonly cumulativeFlow: readonly FlowDay[];
+}
+
+/** The whole value stream of one scope over a window, each change's milestones parsed once. */
+export function valueStream(
+  changes: readonly ChangeStages[],
+  commits: readonly CommitRecord[],
+  deployments: readonly TimedDeployment[],
+  window: WindowMs,
+  utcOffsetMinutes = 0,
+): ValueStream {
+  const table = milestoneTable(changes);
+  return {
+    stages: stageBreakdown(changes, window, table),
+    batchSizes: batchSizes(commits, deployments, window),
+    cumulativeFlow: cumulativeFlow(changes, window, utcOffsetMinutes, table),
+  };
 }

@@ -23,12 +23,15 @@ export {
   type FlowDay,
   type FlowState,
   MILESTONES,
+  milestoneTable,
   STAGES,
   type Stage,
   type StageBreakdown,
   type StageSummary,
   stageBreakdown,
   stageDurations,
+  type ValueStream,
+  valueStream,
 } from './flow.js';
 export {
   type DeploymentFrequency,
