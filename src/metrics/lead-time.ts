@@ -43,11 +43,17 @@ export interface CommitLeadTime {
   readonly leadTimeMs: number;
 }
 
-/** sha → index (in `byFinish`) of the first successful deployment that shipped it. */
-function firstSuccess(byFinish: readonly TimedDeployment[]): Map<string, number> {
+/**
+ * sha → index (in `byFinish`) of the first successful deployment that shipped it. Walked from the
+ * latest deployment back so the earliest one writes last: one Map write per sha, no lookup.
+ * Deployments finishing after the window cannot be the first of a commit counted in it.
+ */
+function firstSuccess(byFinish: readonly TimedDeployment[], window: WindowMs): Map<string, number> {
   const first = new Map<string, number>();
-  for (let i = 0; i < byFinish.length; i++) {
-    for (const sha of byFinish[i]?.record.commits ?? []) if (!first.has(sha)) first.set(sha, i);
+  for (let i = byFinish.length - 1; i >= 0; i--) {
+    const d = byFinish[i];
+    if (d === undefined || (d.finished ?? 0) >= window.to) continue;
+    for (const sha of d.record.commits) first.set(sha, i);
   }
   return first;
 }
@@ -75,7 +81,7 @@ export function changeLeadTime(
   perCommit?: CommitLeadTime[],
 ): ChangeLeadTime {
   const byFinish = successfulByFinish(deployments);
-  const first = firstSuccess(byFinish);
+  const first = firstSuccess(byFinish, window);
   const authored = options.commitTime === 'authored';
   const samples = new Samples();
   const shas: string[] = [];
