@@ -1,6 +1,6 @@
 import type { TimedDeployment } from './deployments.js';
 import { instantOf } from './instant.js';
-import { Samples, summarize } from './stats.js';
+import { percentile, Samples, summarize } from './stats.js';
 import type { ChangeStages, CommitRecord, DurationSummary } from './types.js';
 import { DAY_MS, dayNumber, inWindow, type WindowMs } from './window.js';
 
@@ -158,6 +158,12 @@ export interface BatchSizes {
   readonly unknownCommits: number;
 }
 
+function medianAndP90(sorted: Float64Array): { median: number | null; p90: number | null } {
+  return sorted.length === 0
+    ? { median: null, p90: null }
+    : { median: percentile(sorted, 0.5), p90: percentile(sorted, 0.9) };
+}
+
 /** Commits and lines changed (added + deleted) per successful deployment finished in the window. */
 export function batchSizes(
   commits: readonly CommitRecord[],
@@ -186,12 +192,10 @@ export function batchSizes(
       linesChanged: changed,
     });
   }
-  const c = summarize(commitCounts.sorted());
-  const l = summarize(lineCounts.sorted());
   return {
     count: perDeployment.length,
-    commits: { median: c.medianMs, p90: c.p90Ms },
-    linesChanged: { median: l.medianMs, p90: l.p90Ms },
+    commits: medianAndP90(commitCounts.sorted()),
+    linesChanged: medianAndP90(lineCounts.sorted()),
     perDeployment,
     unknownCommits: unknown,
   };

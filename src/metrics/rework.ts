@@ -31,9 +31,10 @@ export function reworkRate(deployments: readonly TimedDeployment[], window: Wind
   for (const d of deployments) {
     if (d.finished === null || !inWindow(d.finished, window) || !reachedUsers(d.record.outcome)) continue;
     ids.push(d.record.id);
-    const reason = d.record.unplannedReason ?? (d.record.kind === 'rollback' ? 'rollback' : undefined);
+    // A rollback is unplanned by nature, even if a recorder forgot to say so.
     if (d.record.planned && d.record.kind === 'deploy') continue;
     unplanned.push(d.record.id);
+    const reason = d.record.unplannedReason ?? (d.record.kind === 'rollback' ? 'rollback' : undefined);
     if (reason !== undefined) byReason[reason]++;
   }
   return {

@@ -162,6 +162,53 @@ describe('failed deployment recovery time', () => {
   });
 });
 
+describe('fail rate and recovery through incidents only', () => {
+  const quiet = timedDeployments(
+    [
+      deployment('q1', '2026-11-03T10:00:00Z', '2026-11-03T10:10:00Z'),
+      // Made while incident k1 was open: unplanned, reason incident → q1 was followed by a fix.
+      deployment('q2', '2026-11-05T10:00:00Z', '2026-11-05T10:10:00Z', {
+        planned: false,
+        unplannedReason: 'incident',
+      }),
+      deployment('q3', '2026-11-06T10:00:00Z', '2026-11-06T10:10:00Z'),
+    ],
+    production,
+  );
+  const found = [
+    // Found two days after q3 shipped, resolved 3 h later: recovery counts from the opening.
+    incident('k2', '2026-11-08T09:00:00Z', '2026-11-08T12:00:00Z', {
+      source: 'alert',
+      cause: { kind: 'deployment', id: 'q3', inferred: true },
+    }),
+  ];
+
+  it('counts the next unplanned incident deployment as a fix, and an incident link as a failure', () => {
+    const cfr = changeFailRate(quiet, found, window);
+    expect(cfr.failures.map((f) => [f.deploymentId, f.reasons])).toEqual([
+      ['q1', ['followedByFix']],
+      ['q3', ['inferredIncident']],
+    ]);
+    expect(cfr.rate).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('measures an incident-only failure from the incident opening to its resolution', () => {
+    const rt = recoveryTime(quiet, found, window);
+    // q1: 10:10 on 11-03 → q2 finished 10:10 on 11-05 = 48 h. q3: 09:00 → 12:00 = 3 h.
+    expect(rt.recovered.map((r) => [r.deploymentId, r.durationMs / HOUR_MS])).toEqual([
+      ['q1', 48],
+      ['q3', 3],
+    ]);
+    // Two values: median (3 + 48) / 2 = 25.5 h; p90 3 + 0.9 × 45 = 43.5 h.
+    expect(rt.medianMs).toBe(25.5 * HOUR_MS);
+    expect(rt.p90Ms).toBeCloseTo(43.5 * HOUR_MS, 6);
+    // 25.5 h: over a day. 2023: between one day and one week → medium; 2024: worse than "less
+    // than one day" → low.
+    expect(rt.clusters.map((c) => c.cluster)).toEqual(['medium', 'low']);
+    expect(reworkRate(quiet, window).byReason).toEqual({ rollback: 0, hotfix: 0, incident: 1 });
+  });
+});
+
 describe('deployment rework rate', () => {
   it('is the share of deployments that were unplanned fixes', () => {
     const rework = reworkRate(timed, window);
