@@ -44,18 +44,35 @@ export interface CommitLeadTime {
 }
 
 /**
- * sha → index (in `byFinish`) of the first successful deployment that shipped it. Walked from the
- * latest deployment back so the earliest one writes last: one Map write per sha, no lookup.
- * Deployments finishing after the window cannot be the first of a commit counted in it.
+ * Where each sha first shipped. `entry` maps a sha to its first occurrence in the deployments'
+ * ranges laid end to end (in finish order); `deploymentOf[entry]` is that deployment's index in
+ * `byFinish`. Walked from the latest deployment back, so the earliest occurrence writes last: one
+ * Map write per shipped sha and no lookup. A typed array of entries then marks matched commits
+ * without writing to the Map again. Deployments finishing after the window cannot be the first
+ * of a commit counted in it and are skipped.
  */
-function firstSuccess(byFinish: readonly TimedDeployment[], window: WindowMs): Map<string, number> {
-  const first = new Map<string, number>();
+interface FirstShipped {
+  readonly entry: Map<string, number>;
+  readonly deploymentOf: Int32Array;
+}
+
+function firstShipped(byFinish: readonly TimedDeployment[], window: WindowMs): FirstShipped {
+  const offsets = new Int32Array(byFinish.length + 1);
+  byFinish.forEach((d, i) => {
+    offsets[i + 1] = (offsets[i] ?? 0) + d.record.commits.length;
+  });
+  const entry = new Map<string, number>();
+  const deploymentOf = new Int32Array(offsets[byFinish.length] ?? 0);
   for (let i = byFinish.length - 1; i >= 0; i--) {
     const d = byFinish[i];
     if (d === undefined || (d.finished ?? 0) >= window.to) continue;
-    for (const sha of d.record.commits) first.set(sha, i);
+    const base = offsets[i] ?? 0;
+    d.record.commits.forEach((sha, k) => {
+      entry.set(sha, base + k);
+      deploymentOf[base + k] = i;
+    });
   }
-  return first;
+  return { entry, deploymentOf };
 }
 
 /** Successful, finished deployments sorted by finish (ties by id). */
@@ -81,18 +98,20 @@ export function changeLeadTime(
   perCommit?: CommitLeadTime[],
 ): ChangeLeadTime {
   const byFinish = successfulByFinish(deployments);
-  const first = firstSuccess(byFinish, window);
+  const { entry, deploymentOf } = firstShipped(byFinish, window);
+  const matched = new Uint8Array(deploymentOf.length);
   const authored = options.commitTime === 'authored';
   const samples = new Samples();
   const shas: string[] = [];
   const skewed: string[] = [];
   const shipped = new Set<number>();
   for (const commit of commits) {
-    const index = first.get(commit.sha);
-    if (index === undefined || index < 0) continue; // not deployed, or a duplicate record
+    const e = entry.get(commit.sha);
+    if (e === undefined || matched[e] === 1) continue; // not deployed, or a second record of it
+    const index = deploymentOf[e] ?? -1;
     const deployment = byFinish[index];
     if (deployment?.finished == null || !inWindow(deployment.finished, window)) continue;
-    first.set(commit.sha, -1); // matched: a second record of the same sha is not counted again
+    matched[e] = 1;
     const time = authored ? commit.authoredAt : commit.committedAt;
     let lead =
       deployment.finished -
@@ -107,9 +126,9 @@ export function changeLeadTime(
     perCommit?.push({ sha: commit.sha, deploymentId: deployment.record.id, leadTimeMs: lead });
   }
   const unknown: string[] = [];
-  for (const [sha, index] of first) {
-    const finished = index >= 0 ? byFinish[index]?.finished : null;
-    if (finished != null && inWindow(finished, window)) unknown.push(sha);
+  for (const [sha, e] of entry) {
+    const finished = byFinish[deploymentOf[e] ?? -1]?.finished;
+    if (matched[e] === 0 && finished != null && inWindow(finished, window)) unknown.push(sha);
   }
   const sorted = samples.sorted();
   const summary = summarize(sorted);
