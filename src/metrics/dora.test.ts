@@ -108,4 +108,11 @@ describe('computeDora', () => {
     expect(empty.recoveryTime).toMatchObject({ count: 0, medianMs: null, open: [] });
     expect(empty.reworkRate).toMatchObject({ count: 0, rate: null });
   });
+
+  it('refuses a record time without a zone, naming the record and field', () => {
+    const zoneless = [deployment('bad', '2026-11-03T10:00:00', '2026-11-03T10:10:00Z')];
+    expect(() => computeDora({ commits, deployments: zoneless, incidents: [] }, scope, window)).toThrow(
+      'deployment bad startedAt `2026-11-03T10:00:00` is not an ISO-8601 date-time with a zone',
+    );
+  });
 });
