@@ -76,7 +76,7 @@ function firstShipped(byFinish: readonly TimedDeployment[], window: WindowMs): F
 }
 
 /** Successful, finished deployments sorted by finish (ties by id). */
-export function successfulByFinish(deployments: readonly TimedDeployment[]): TimedDeployment[] {
+function successfulByFinish(deployments: readonly TimedDeployment[]): TimedDeployment[] {
   return deployments
     .filter((d) => d.record.outcome === 'succeeded' && d.finished !== null)
     .sort(
