@@ -11,6 +11,7 @@ import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
 import { benchInstanceFolder } from './instance-folder.js';
 import { benchJudgeRates } from './judge-rates.js';
+import { benchMetrics } from './metrics.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
 import { benchZeroDowntime } from './zero-downtime.js';
@@ -31,6 +32,7 @@ const BENCHES = {
   'canary-rollback': () => benchCanaryRollback(),
   'judge-rates': () => benchJudgeRates(),
   'commit-history': () => benchCommitHistory(),
+  metrics: () => benchMetrics(),
 };
 
 const wanted = process.argv.slice(2);
