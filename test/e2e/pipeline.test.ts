@@ -208,10 +208,7 @@ describe('flowline run', () => {
     // Read nothing until the run is recorded as finished: the summary comes with the pipe still full.
     await until(
       'the run finishes',
-      async () =>
-        existsSync(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db'))
-          ? readDb(env, (db) => db.prepare('SELECT status FROM runs').all() as { status: string }[])
-          : [],
+      async () => (existsSync(path.join(env.FLOWLINE_HOME ?? '', 'flowline.db')) ? runsSoFar(env) : []),
       (runs) => ['succeeded', 'failed'].includes(runs[0]?.status ?? ''),
     );
     child.stdout.resume();
@@ -319,3 +316,12 @@ describe('flowline run on bad input', () => {
     );
   });
 });
+
+/** The runs recorded so far; none while the file exists but its tables do not yet (being created). */
+function runsSoFar(env: Record<string, string>): { status: string }[] {
+  try {
+    return readDb(env, (db) => db.prepare('SELECT status FROM runs').all() as { status: string }[]);
+  } catch {
+    return [];
+  }
+}
