@@ -122,7 +122,10 @@ describe('the flag service', () => {
     expect((await flags.served('shop', 'prod')).document.version).toBe(1);
     const served = await flags.served('shop', 'prod', written.version);
     expect(served.document.version).toBe(2);
-    expect(flags.evaluateIn(served, 'a', {})).toMatchObject({ variant: 'off', reason: 'DISABLED' });
+    // Disabled: no value or variant, so an OpenFeature caller gets its own default.
+    const answer = flags.evaluateIn(served, 'a', {});
+    expect(answer).toMatchObject({ reason: 'DISABLED' });
+    expect(answer).not.toHaveProperty('value');
     expect(heard).toEqual(['shop/prod']); // the streams hear of it too
     expect((await flags.served('shop', 'prod')).document.version).toBe(2);
   });
