@@ -58,7 +58,10 @@ export interface CommitFacts {
   /** When this commit object was made (a rebase or squash makes a new one), ISO-8601 UTC. */
   readonly committedAt: string;
   readonly subject: string;
-  /** Lines added and deleted against the first parent (binary files count 0). */
+  /**
+   * Lines added and deleted by the commit (binary files count 0; a merge commit counts 0, its
+   * changes are counted on the commits it brings in).
+   */
   readonly linesAdded: number;
   readonly linesDeleted: number;
 }

@@ -186,6 +186,17 @@ export function renderSummary(
     const line = `${ICON[stage.status]} ${stage.name.padEnd(width)}  ${stage.status.padEnd(9)} ${took.padStart(6)}  ${detail}`;
     parts.push(`  ${stage.status === 'failed' ? c.red(line) : line.trimEnd()}`);
   }
+  // Lead times need the history: say when this run could not record all of it.
+  if (report.history?.shallow === true)
+    parts.push(
+      c.dim(
+        '  history: a shallow clone; lead times start at its oldest commit (fetch it all: fetch-depth: 0)',
+      ),
+    );
+  else if (report.history?.truncated === true)
+    parts.push(
+      c.dim(`  history: the first ${report.history.commits} commits recorded; older ones were not read`),
+    );
   const verdict =
     report.status === 'succeeded'
       ? c.green(c.bold(`✔ run ${report.runId} passed`))
