@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSummary } from './progress.js';
 import type { RunReport } from './types.js';
 
-const report = (history: RunReport['history']): RunReport => ({
+const report = (history: NonNullable<RunReport['history']> | null): RunReport => ({
   runId: 'run_1',
   service: 'shop',
   status: 'succeeded',
