@@ -288,3 +288,11 @@ export function toFlowlineError(base: string, status: number, parsed: unknown): 
     { hint: 'Is --server / FLOWLINE_URL pointing at a Flowline server (try /v1/health)?' },
   );
 }
+
+/** `?a=1&b=2` from the defined members of `params` (empty when none is). */
+export function query(params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}

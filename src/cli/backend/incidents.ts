@@ -1,5 +1,5 @@
 import type { Incident, IncidentFilter, OpenIncident } from '../../incidents/index.js';
-import { type HttpTarget, request } from './http.js';
+import { type HttpTarget, query, request } from './http.js';
 
 /** Incidents on the local store or a server (the `/v1/incidents` routes). */
 export interface IncidentClient {
@@ -25,18 +25,7 @@ export function incidentCalls(target: HttpTarget): IncidentClient {
           resolution === undefined ? {} : { resolution },
         )
       ).incident,
-    async list(filter) {
-      const search = new URLSearchParams();
-      for (const [key, value] of Object.entries(filter))
-        if (value !== undefined) search.set(key, String(value));
-      const text = search.toString();
-      return (
-        await request<{ incidents: Incident[] }>(
-          target,
-          'GET',
-          `/v1/incidents${text === '' ? '' : `?${text}`}`,
-        )
-      ).incidents;
-    },
+    list: async (filter) =>
+      (await request<{ incidents: Incident[] }>(target, 'GET', `/v1/incidents${query(filter)}`)).incidents,
   };
 }

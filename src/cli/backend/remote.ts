@@ -1,7 +1,7 @@
 import { MAX_HEADS_PER_REQUEST } from '../../audit/index.js';
 import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
-import { getUnlessMatch, type HttpTarget, request, requestStream } from './http.js';
+import { getUnlessMatch, type HttpTarget, query, request, requestStream } from './http.js';
 import { incidentCalls } from './incidents.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 
@@ -284,11 +284,4 @@ function normaliseBaseUrl(raw: string): string {
     });
   }
   return url.toString().replace(/\/+$/, '');
-}
-
-function query(params: object): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
-  const text = search.toString();
-  return text === '' ? '' : `?${text}`;
 }

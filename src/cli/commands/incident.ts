@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
+import { formatDuration } from '../../core/time.js';
 import type { Incident, IncidentFilter } from '../../incidents/index.js';
 import type { CommandContext } from '../context.js';
 import { age, printable, renderTable, writeJson } from '../output.js';
@@ -39,7 +40,9 @@ export async function resolve(ctx: CommandContext, id: string): Promise<number |
   const resolution = ctx.options.resolution as string | undefined;
   const incident = await (await ctx.backend()).incidents.resolve(id, resolution);
   const took = Date.parse(incident.resolvedAt ?? '') - Date.parse(incident.openedAt);
-  return done(ctx, incident, `${pc.green('●')} Resolved ${incident.id} after ${minutes(took)}.`);
+  // Whole seconds: an incident's length is read in minutes and hours, not milliseconds.
+  const after = formatDuration(Math.round(took / 1000) * 1000);
+  return done(ctx, incident, `${pc.green('●')} Resolved ${incident.id} after ${after}.`);
 }
 
 /** `flowline incident list [--service] [--env] [--status S | --all] [--json]`. */
@@ -97,9 +100,4 @@ function causeText(incident: Incident): string {
       ? `cause: ${what}, inferred (the last change before it); name the real one with --deployment`
       : `cause: ${what}`,
   );
-}
-
-function minutes(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))}s`;
-  return ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`;
 }
