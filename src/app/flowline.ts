@@ -31,6 +31,7 @@ import {
   killOnRollback,
 } from '../flags/service/index.js';
 import { createIncidents, type Incidents } from '../incidents/index.js';
+import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
 import { createPolicies, type Policies } from '../policy/index.js';
 import { createSecretBox, createSecretService, keySource, type SecretService } from '../secrets/index.js';
@@ -51,6 +52,8 @@ export interface Flowline {
   readonly andon: Andon;
   /** Problems users had in an environment: what recovery time is measured over. */
   readonly incidents: Incidents;
+  /** The DORA keys and the value stream, from the store's first-hand records. */
+  readonly metrics: Metrics;
   readonly pipeline: Pipeline;
   /** What the server allows each service: trunk, gates, hosts, who may deploy (admin-only changes). */
   readonly policies: Policies;
@@ -113,6 +116,7 @@ export async function createFlowline(
   const artifacts = createArtifactStore({ root: path.join(settings.home, 'artifacts'), clock });
   const andon = createAndon({ store, audit, clock });
   const incidents = createIncidents({ store, audit, clock });
+  const metrics = createMetrics({ store });
   const localActor = detectActor(settings.env, settings.osUser);
   const policies = createPolicies({ store, audit, clock });
   const runTrunk = trunkOf(policies);
@@ -171,6 +175,7 @@ export async function createFlowline(
     artifacts,
     andon,
     incidents,
+    metrics,
     pipeline,
     policies,
     trunkOf: runTrunk,

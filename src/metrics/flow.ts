@@ -1,5 +1,6 @@
 import type { TimedDeployment } from './deployments.js';
 import { instantOf } from './instant.js';
+import type { WorkInProgress } from './lead-time.js';
 import { percentile, Samples, summarize } from './stats.js';
 import type { ChangeStages, CommitRecord, DurationSummary } from './types.js';
 import { DAY_MS, dayNumber, inWindow, type WindowMs } from './window.js';
@@ -291,4 +292,19 @@ export function valueStream(
     batchSizes: batchSizes(commits, deployments, window),
     cumulativeFlow: cumulativeFlow(changes, window, utcOffsetMinutes, table),
   };
+}
+
+/**
+ * Work in progress at an instant: the changes committed by `at` that were not live in
+ * production by `at` (no `productionFinishedAt`, or a later one).
+ */
+export function changesInProgress(changes: readonly ChangeStages[], at: number): WorkInProgress {
+  const shas: string[] = [];
+  for (const change of changes) {
+    if (instantOf(change.committedAt, `change ${change.sha} committedAt`) > at) continue;
+    const live = change.productionFinishedAt;
+    if (live === undefined || instantOf(live, `change ${change.sha} productionFinishedAt`) > at)
+      shas.push(change.sha);
+  }
+  return { count: shas.length, shas };
 }

@@ -27,6 +27,7 @@ export {
 export {
   type BatchSizes,
   batchSizes,
+  changesInProgress,
   cumulativeFlow,
   FLOW_STATES,
   type FlowDay,
@@ -59,6 +60,7 @@ export {
   type WorkInProgress,
   workInProgress,
 } from './lead-time.js';
+export { outcomeOfStatus, readChanges, readScopeRecords, type ScopeIds, WIP_LOOKBACK_MS } from './reader.js';
 export {
   type OpenFailure,
   RECOVERY_DEFINITION,
@@ -67,10 +69,22 @@ export {
   recoveryTime,
 } from './recovery.js';
 export { REWORK_DEFINITION, type ReworkRate, reworkRate } from './rework.js';
+export {
+  createMetrics,
+  DEFAULT_ENVIRONMENT,
+  type DoraResult,
+  type FlowReport,
+  type FlowResult,
+  type Metrics,
+  type MetricsQuery,
+  type MetricsRequest,
+  metricsQuery,
+} from './service.js';
 export { histogram, LEAD_TIME_BUCKETS, percentile } from './stats.js';
 export type * from './types.js';
 export {
   DEFAULT_SINCE,
+  parseUtcOffset,
   parseWindow,
   type WindowInput,
   type WindowMs,

@@ -86,3 +86,22 @@ export function parseWindow(input: WindowInput, now: Date, options: WindowOption
   }
   return { from, to };
 }
+
+/**
+ * A fixed UTC offset, `+02:00`, `-0530`, `+2` or `Z`, in minutes east of UTC. The team's
+ * calendar for deployment days; a fixed offset, not a zone name, so a day never has 23 hours.
+ */
+export function parseUtcOffset(text: string, options: WindowOptions & { name?: string } = {}): number {
+  const name = options.name ?? '--utc-offset';
+  if (/^z$/i.test(text)) return 0;
+  const match = /^([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(text);
+  const hours = Number(match?.[2] ?? 99);
+  const minutes = Number(match?.[3] ?? 0);
+  if (match === null || hours > 14 || minutes > 59) {
+    throw new FlowlineError(options.code ?? 'FLOWLINE_USAGE', `${name} \`${text}\` is not a UTC offset.`, {
+      hint: `Give it as ±HH:MM, e.g. ${name} +02:00 (or Z for UTC).`,
+      location: { path: name },
+    });
+  }
+  return (match[1] === '-' ? -1 : 1) * (hours * 60 + minutes);
+}

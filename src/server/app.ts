@@ -7,10 +7,12 @@ import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { Authorize, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
+import type { Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
 import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/index.js';
 import type { Incidents } from '../incidents/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { RunIntake } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
 import type { SecretService } from '../secrets/index.js';
@@ -30,6 +32,7 @@ import { flagRoutes } from './routes/flags.js';
 import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { policyRoutes } from './routes/policies.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
@@ -57,6 +60,9 @@ export interface ServerDeps {
   readonly intake?: RunIntake;
   readonly andon: Andon;
   readonly incidents: Incidents;
+  /** The DORA keys and the value stream, computed from the store's records. */
+  readonly metrics: Metrics;
+  readonly clock: Clock;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
   readonly policies: Policies;
@@ -117,6 +123,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   const where = () => deps.where;
   await app.register(andonRoutes({ andon: deps.andon, where }));
   await app.register(incidentRoutes({ incidents: deps.incidents, authorize: deps.authorize, where }));
+  await app.register(metricsRoutes({ metrics: deps.metrics, authorize: deps.authorize, clock: deps.clock }));
   await app.register(
     policyRoutes({ policies: deps.policies, catalog: deps.catalog, authorize: deps.authorize, where }),
   );

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Flowline } from '../../app/flowline.js';
 import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
+import { metricsQuery } from '../../metrics/index.js';
 import { type OpenLocalOptions, openLocal } from '../local.js';
 import { localDaemon } from './daemon.js';
 import { deployCalls, flagCalls } from './remote.js';
@@ -122,6 +123,16 @@ export async function openEmbeddedBackend(
         return incidents.resolve(id, resolution, { actor: localActor, where });
       },
       list: async (filter) => (await app()).incidents.list(filter),
+    },
+    metrics: {
+      dora: async (input) => {
+        const { metrics, clock } = await app();
+        return metrics.dora(metricsQuery(input, clock.now()));
+      },
+      flow: async (input) => {
+        const { metrics, clock } = await app();
+        return metrics.flow(metricsQuery(input, clock.now()));
+      },
     },
     pipeline: {
       run: async (runId) => {

@@ -15,6 +15,7 @@ import type { NodeResult } from '../../pipeline/index.js';
 import type { PolicyChange, PolicyDocument, ServicePolicy } from '../../policy/index.js';
 import type { SecretInfo } from '../../secrets/index.js';
 import type { IncidentClient } from './incidents.js';
+import type { MetricsClient } from './metrics.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -76,6 +77,8 @@ export interface Backend {
   readonly secrets: SecretClient;
   /** Problems users had in an environment: open, acknowledge, resolve, list. */
   readonly incidents: IncidentClient;
+  /** The DORA keys and the value stream (the `/v1/metrics` routes). */
+  readonly metrics: MetricsClient;
   close(): Promise<void>;
 }
 
