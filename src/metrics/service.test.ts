@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog, type DeploymentStatus } from '../catalog/index.js';
+import { doraText } from '../cli/commands/metrics.js';
 import type { CommitFacts } from '../core/git.js';
 import { createIncidents, type Incidents } from '../incidents/index.js';
 import { tempStore } from '../store/testing.js';
@@ -311,5 +313,19 @@ describe('the value stream from the store', () => {
       day: '2026-03-07',
       counts: { committed: 0, building: 0, testing: 0, tested: 0, staging: 0, releasing: 1, production: 5 },
     });
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('shows what `flowline metrics` prints for this week', async () => {
+    const doc = await readFile(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+    const example = /\$ flowline metrics --service shop --since 7d\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const now = new Date('2026-03-08T00:00:00Z');
+    const [report] = (await metrics.dora(metricsQuery({ service: 'shop', since: '7d' }, now))).services;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing the terminal's colours
+    const printed = doraText(report as NonNullable<typeof report>).replace(/\x1b\[[0-9;]*m/g, '');
+    const lines = example.split('\n').filter((line) => line !== '' && !line.includes('…'));
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) expect(printed.split('\n')).toContain(line);
   });
 });

@@ -180,6 +180,17 @@ const ROUTES: Record<string, Row> = {
       (e) => ({ service: S, environment: e, title: 'matrix' }),
     ),
   },
+  // Figures list the environment's deployment, commit and incident ids: scoped like the environment.
+  'GET /v1/metrics/dora': {
+    access: 'read',
+    scope: 'environment',
+    request: env((e) => `/v1/metrics/dora?service=${S}&environment=${e}`),
+  },
+  'GET /v1/metrics/flow': {
+    access: 'read',
+    scope: 'environment',
+    request: env((e) => `/v1/metrics/flow?service=${S}&environment=${e}`),
+  },
   // An unknown incident: 404 before its environment is known (a real one checks the scope).
   'POST /v1/incidents/{id}/ack': {
     access: 'deploy',

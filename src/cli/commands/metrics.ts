@@ -43,8 +43,22 @@ function requestOf(ctx: CommandContext): MetricsRequest {
 }
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
-const duration = (ms: number | null) =>
-  ms === null ? '—' : formatDuration(Math.round(ms / 60_000) * 60_000);
+/** Days, hours and minutes (`1d 1h 30m`): lead and recovery times are read in days and hours. */
+export function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 60_000) return formatDuration(Math.round(ms / 1000) * 1000);
+  const minutes = Math.round(ms / 60_000);
+  const parts: [number, string][] = [
+    [Math.floor(minutes / 1440), 'd'],
+    [Math.floor((minutes % 1440) / 60), 'h'],
+    [minutes % 60, 'm'],
+  ];
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n}${unit}`)
+    .join(' ');
+}
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const durations = (s: DurationSummary) => `median ${duration(s.medianMs)}, p90 ${duration(s.p90Ms)}`;
 const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
@@ -65,7 +79,8 @@ function key(
   return `${pc.bold(name)}: ${figure}\n  over ${over}\n  ${clusters(list)}\n  ${pc.dim(definition)}\n`;
 }
 
-function doraText(r: DoraReport): string {
+/** One service's keys as text (docs/metrics.md shows it; a test renders the doc's example). */
+export function doraText(r: DoraReport): string {
   const f = r.deploymentFrequency;
   const l = r.changeLeadTime;
   const c = r.changeFailRate;
@@ -78,7 +93,7 @@ function doraText(r: DoraReport): string {
     key(
       'Deployment frequency',
       `${f.perDay.toFixed(2)} per day, ${f.perWeek.toFixed(1)} per week, ${f.deploymentDaysPerWeek.toFixed(1)} deployment days per week (${f.bucket})`,
-      `${f.count} deployments (${f.rollbacks} rollbacks)`,
+      `${plural(f.count, 'deployment')} (${plural(f.rollbacks, 'rollback')})`,
       f.clusters,
       f.definition,
     ),
@@ -107,7 +122,8 @@ function doraText(r: DoraReport): string {
   ].join('\n');
 }
 
-function flowText(r: FlowReport): string {
+/** One service's value stream as text. */
+export function flowText(r: FlowReport): string {
   const b = r.batchSizes;
   const lastDay = r.cumulativeFlow.at(-1);
   const stages = renderTable(r.stages.stages, [
