@@ -12,6 +12,7 @@ import { benchFlagsServer } from './flags-server.js';
 import { benchInstanceFolder } from './instance-folder.js';
 import { benchJudgeRates } from './judge-rates.js';
 import { benchMetrics } from './metrics.js';
+import { benchMetricsStore } from './metrics-store.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
 import { benchZeroDowntime } from './zero-downtime.js';
@@ -33,6 +34,7 @@ const BENCHES = {
   'judge-rates': () => benchJudgeRates(),
   'commit-history': () => benchCommitHistory(),
   metrics: () => benchMetrics(),
+  'metrics-store': () => benchMetricsStore(),
 };
 
 const wanted = process.argv.slice(2);

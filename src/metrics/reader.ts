@@ -96,6 +96,16 @@ function earliestStart(rows: readonly DeploymentRow[], floor: string): string {
 /** `x IN (…)` over a list passed as one JSON parameter. */
 const inList = (list: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(list)}))`;
 
+/**
+ * The deployments that shipped any of `shas`, as `dc` (the sha) and `d` (the deployment). The
+ * join starts from the list (CROSS JOIN fixes SQLite's order): left to itself, the planner
+ * walked every deployment of the environment and probed each against the whole list.
+ */
+const fromShas = (shas: readonly string[]) =>
+  sql`json_each(${JSON.stringify(shas)}) AS j
+      CROSS JOIN deployment_commits dc ON dc.sha = j.value
+      CROSS JOIN deployments d ON d.id = dc.deployment_id`;
+
 async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
   return (await (query as ReturnType<typeof sql<T>>).execute(db)).rows;
 }
@@ -182,10 +192,8 @@ interface ShippedRow extends DeploymentRow {
 async function successesShipping(db: Db, scope: ScopeIds, shas: readonly string[]): Promise<ShippedRow[]> {
   return rows<ShippedRow>(
     db,
-    sql`SELECT dc.sha, ${DEPLOYMENT_COLUMNS} FROM deployment_commits dc
-        JOIN deployments d ON d.id = dc.deployment_id
-        WHERE dc.sha IN ${inList(shas)} AND d.environment_id = ${scope.environmentId}
-          AND d.status = 'succeeded'`,
+    sql`SELECT dc.sha, ${DEPLOYMENT_COLUMNS} FROM ${fromShas(shas)}
+        WHERE d.environment_id = ${scope.environmentId} AND d.status = 'succeeded'`,
   );
 }
 
@@ -264,7 +272,8 @@ export const WIP_LOOKBACK_MS = 90 * 86_400_000;
 /**
  * Every change the value stream of the window looks at, with its milestones: the commits that
  * reached the environment in the window, and the commits recorded from `WIP_LOOKBACK_MS` before
- * the window to its end (work in progress unless a successful deployment shipped them).
+ * the window to its end that had not reached it when the window began (work in progress unless a
+ * successful deployment shipped them). Cumulative flow thus counts changes delivered in the window.
  * - pipeline start: the first run that recorded the commit;
  * - build and tests finished: the run that built the artifact that shipped it (for a change not
  *   shipped yet, the first run), so a failed first attempt counts as build time, not as waiting;
@@ -277,13 +286,19 @@ export async function readChanges(
   window: Window,
   shipped: readonly string[],
 ): Promise<{ changes: ChangeStages[]; commits: CommitRecord[] }> {
-  const recorded = await db
-    .selectFrom('commits')
-    .select('sha')
-    .where('service_id', '=', scope.serviceId)
-    .where('recorded_at', '>=', new Date(window.from.getTime() - WIP_LOOKBACK_MS).toISOString())
-    .where('recorded_at', '<', window.to.toISOString())
-    .execute();
+  // Commits recorded in the lookback that reached the environment before the window are not
+  // changes of this window: the index on shas answers that in SQL, before any row is built.
+  const from = window.from.toISOString();
+  const recorded = await rows<{ sha: string }>(
+    db,
+    sql`SELECT c.sha FROM commits c
+        WHERE c.service_id = ${scope.serviceId}
+          AND c.recorded_at >= ${new Date(window.from.getTime() - WIP_LOOKBACK_MS).toISOString()}
+          AND c.recorded_at < ${window.to.toISOString()}
+          AND NOT EXISTS (SELECT 1 FROM deployment_commits dc CROSS JOIN deployments d ON d.id = dc.deployment_id
+                          WHERE dc.sha = c.sha AND d.environment_id = ${scope.environmentId}
+                            AND d.status = 'succeeded' AND d.finished_at < ${from})`,
+  );
   const shas = [...new Set([...shipped, ...recorded.map((r) => r.sha)])];
   const commits = await commitRows(db, scope.serviceId, shas);
   const production = new Map<string, ShippedRow>();
@@ -296,11 +311,10 @@ export async function readChanges(
     (
       await rows<{ sha: string; started_at: string }>(
         db,
-        sql`SELECT dc.sha, min(d.started_at) AS started_at FROM deployment_commits dc
-            JOIN deployments d ON d.id = dc.deployment_id
+        sql`SELECT dc.sha, min(d.started_at) AS started_at FROM ${fromShas(shas)}
             JOIN environments e ON e.id = d.environment_id
-            WHERE dc.sha IN ${inList(shas)} AND d.service_id = ${scope.serviceId}
-              AND d.environment_id != ${scope.environmentId} AND e.kind = 'persistent'
+            WHERE d.service_id = ${scope.serviceId} AND d.environment_id != ${scope.environmentId}
+              AND e.kind = 'persistent'
             GROUP BY dc.sha`,
       )
     ).map((r) => [r.sha, r.started_at]),
@@ -318,7 +332,8 @@ export async function readChanges(
     sql`SELECT r.id, r.artifact_id, r.started_at,
           (SELECT max(s.finished_at) FROM run_stages s WHERE s.run_id = r.id AND s.kind = 'build') AS built,
           (SELECT max(s.finished_at) FROM run_stages s WHERE s.run_id = r.id AND s.kind = 'stage') AS tested
-        FROM runs r WHERE r.id IN ${inList(firstRuns)} OR r.artifact_id IN ${inList(artifacts)}`,
+        FROM runs r WHERE r.id IN (SELECT value FROM json_each(${JSON.stringify(firstRuns)})
+          UNION SELECT id FROM runs WHERE artifact_id IN ${inList(artifacts)})`,
   );
   const runById = new Map(runs.map((r) => [r.id, r]));
   const runOfArtifact = new Map<string, (typeof runs)[number]>();
