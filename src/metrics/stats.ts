@@ -1,24 +1,17 @@
+import { quantile } from '../core/quantile.js';
 import type { DurationSummary, HistogramBucket } from './types.js';
 import { DAY_MS, HOUR_MS, WEEK_MS } from './window.js';
 
 /**
  * Percentiles and histograms over durations. The percentile is linear interpolation between
- * order statistics (Hyndman & Fan type 7: NumPy's and R's default, and the one
- * `src/analysis/stats/judge.ts` uses), so a figure here can be checked with `numpy.percentile`.
+ * order statistics (Hyndman & Fan type 7, `src/core/quantile.ts`, which the release
+ * analysis' judge uses too), so a figure here can be checked with `numpy.percentile`.
  * Durations are collected in a Float64Array and sorted natively: one O(n log n) sort per key,
  * no comparator calls, which is what keeps millions of commits fast.
  */
 
-/** The q-quantile (0 ≤ q ≤ 1) of values sorted ascending, type 7; NaN when empty. */
-export function percentile(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const position = (n - 1) * q;
-  const lower = Math.floor(position);
-  const low = sorted[lower] ?? Number.NaN;
-  const high = sorted[Math.min(lower + 1, n - 1)] ?? low;
-  return low + (high - low) * (position - lower);
-}
+/** The q-quantile of values sorted ascending (type 7; src/core/quantile.ts). */
+export const percentile = quantile;
 
 /** Median and p90 of values already sorted ascending; nulls when there are none. */
 export function summarize(sorted: ArrayLike<number>): DurationSummary {

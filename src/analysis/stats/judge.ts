@@ -1,3 +1,4 @@
+import { quantile } from '../../core/quantile.js';
 import { describeVerdict, type Margins, type Outcome } from './explain.js';
 import { mannWhitneyU } from './mann-whitney.js';
 import { type Counts, rateDifferenceP, rateRatioP, type Side } from './proportions.js';
@@ -261,15 +262,6 @@ export function statisticOf(values: readonly number[], statistic: Statistic): nu
     [...values].sort((a, b) => a - b),
     q,
   );
-}
-
-/** Quantile with linear interpolation between order statistics (type 7, the R and NumPy default). */
-export function quantile(sorted: readonly number[], q: number): number {
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const low = sorted[lower] ?? Number.NaN;
-  const high = sorted[Math.min(lower + 1, sorted.length - 1)] ?? low;
-  return low + (high - low) * (position - lower);
 }
 
 /** canary / baseline − 1; ±Infinity from a baseline of 0. */

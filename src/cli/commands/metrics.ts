@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { FlowlineError } from '../../core/errors.js';
+import { counted } from '../../core/plural.js';
 import { formatDuration } from '../../core/time.js';
 import type {
   ClusterAssignment,
@@ -58,7 +59,6 @@ export function duration(ms: number | null): string {
     .map(([n, unit]) => `${n}${unit}`)
     .join(' ');
 }
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const durations = (s: DurationSummary) => `median ${duration(s.medianMs)}, p90 ${duration(s.p90Ms)}`;
 const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
@@ -93,7 +93,7 @@ export function doraText(r: DoraReport): string {
     key(
       'Deployment frequency',
       `${f.perDay.toFixed(2)} per day, ${f.perWeek.toFixed(1)} per week, ${f.deploymentDaysPerWeek.toFixed(1)} deployment days per week (${f.bucket})`,
-      `${plural(f.count, 'deployment')} (${plural(f.rollbacks, 'rollback')})`,
+      `${counted(f.count, 'deployment')} (${counted(f.rollbacks, 'rollback')})`,
       f.clusters,
       f.definition,
     ),
