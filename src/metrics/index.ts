@@ -59,6 +59,7 @@ export {
   type WorkInProgress,
   workInProgress,
 } from './lead-time.js';
+export { type OutcomeColumns, outcomeOf } from './outcome.js';
 export {
   type OpenFailure,
   RECOVERY_DEFINITION,
