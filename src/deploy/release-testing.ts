@@ -1,7 +1,16 @@
-import { createCatalog } from '../catalog/index.js';
+import { createAuditLog } from '../audit/index.js';
+import { createCatalog, type Deployment } from '../catalog/index.js';
 import type { Strategy } from '../config/index.js';
+import { createIncidents, type Incident } from '../incidents/index.js';
 import type { tempStore } from '../store/testing.js';
-import type { Analyze, AnalyzeOutcome, Rollout, RolloutOutcome } from './deps.js';
+import {
+  type Analyze,
+  type AnalyzeOutcome,
+  type DeployControllerDeps,
+  type Rollout,
+  type RolloutOutcome,
+  SYSTEM_ACTOR,
+} from './deps.js';
 import type { RevisionRuntime, RevisionSpec, TrafficRouter } from './ports.js';
 import { DeployRecords, type StoredTarget } from './records.js';
 import { ReleaseControl } from './release-control.js';
@@ -23,6 +32,8 @@ export interface ReleaseView {
   routed(): StoredTarget['backends'];
   /** Moves the store's manual clock (the release's `now`). */
   advance(ms: number): void;
+  /** Takes every instance of a revision out of health (a crash). */
+  crash(revision: string): void;
 }
 
 export interface ReleaseRun {
@@ -30,7 +41,12 @@ export interface ReleaseRun {
   readonly lines: readonly string[];
   readonly events: readonly { readonly type: string; readonly message: string }[];
   readonly calls: readonly AnalyzeCall[];
-  readonly deployment: { readonly status: string; readonly reason: string | null } | undefined;
+  readonly deployment: Deployment | undefined;
+  /** Every incident of the environment afterwards (the controller opens them as the system). */
+  readonly incidents: readonly Incident[];
+  /** What the release ran with, to run its failure path again. */
+  readonly rollout: Rollout;
+  readonly deps: Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'>;
   readonly routed: StoredTarget['backends'];
   readonly stopped: readonly string[];
   readonly records: DeployRecords;
@@ -51,6 +67,11 @@ export async function runRelease(
 ): Promise<ReleaseRun> {
   const catalog = createCatalog({ store: t.store, clock: t.clock });
   const records = new DeployRecords(t.store, t.clock);
+  const incidents = createIncidents({
+    store: t.store,
+    audit: createAuditLog({ store: t.store, clock: t.clock }),
+    clock: t.clock,
+  });
   const healthy = new Set<string>(['stable']);
   const stopped: string[] = [];
   let routed: StoredTarget['backends'] = [{ revision: 'stable', weight: 100 }];
@@ -132,16 +153,28 @@ export async function runRelease(
   };
 
   const control = new ReleaseControl(() => t.clock.now().getTime());
-  const view: ReleaseView = { control, records, routed: () => routed, advance: (ms) => t.clock.advance(ms) };
+  const view: ReleaseView = {
+    control,
+    records,
+    routed: () => routed,
+    advance: (ms) => t.clock.advance(ms),
+    crash: (revision) => healthy.delete(revision),
+  };
   const lines: string[] = [];
   const events: { type: string; message: string }[] = [];
   const calls: AnalyzeCall[] = [];
+  const deps = {
+    records,
+    runtime,
+    router,
+    clock: t.clock,
+    incidents: {
+      open: (input, tx) => incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: { host: 'h' } }, tx),
+    } satisfies DeployControllerDeps['incidents'],
+  };
   const outcome = await runRollout(
     {
-      records,
-      runtime,
-      router,
-      clock: t.clock,
+      ...deps,
       urlFor: (host) => `http://${host}:8080/`,
       analyze: (call) => {
         calls.push(call);
@@ -163,7 +196,20 @@ export async function runRelease(
   const deployment = (await catalog.listDeployments({ service: 'shop', environment: 'production' })).find(
     (x) => x.id === d.id,
   );
-  return { outcome, lines, events, calls, deployment, routed, stopped, records, now: t.clock.now() };
+  return {
+    outcome,
+    lines,
+    events,
+    calls,
+    deployment,
+    incidents: await incidents.list({ status: 'all' }),
+    rollout,
+    deps,
+    routed,
+    stopped,
+    records,
+    now: t.clock.now(),
+  };
 }
 
 /** What an analysis that waited for data in vain says (the reason is the engine's). */

@@ -1,0 +1,278 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditLog } from '../audit/index.js';
+import { createCatalog } from '../catalog/index.js';
+import type { Strategy } from '../config/index.js';
+import { type AutomaticIncident, createIncidents } from '../incidents/index.js';
+import type { WriteTx } from '../store/index.js';
+import { tempStore } from '../store/testing.js';
+import { type AnalyzeOutcome, SYSTEM_ACTOR } from './deps.js';
+import type { RevisionSpec } from './ports.js';
+import { DeployRecords } from './records.js';
+import { recover } from './recovery.js';
+import { runRelease } from './release-testing.js';
+import { abandon } from './traffic.js';
+
+/**
+ * The incidents the controller opens by itself, and how a release's deployment records its end:
+ * a release that served users and was rolled back without a person asking opens one incident,
+ * linked by record to the deployment, in the transaction that fails it; one that never served
+ * opens none. A real store and incidents part, a fake runtime and router (release-testing.ts).
+ */
+
+let t: Awaited<ReturnType<typeof tempStore>>;
+beforeEach(async () => {
+  t = await tempStore();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+const FAILED = { ok: false, reason: 'errors: errorRate 0.2 broke `result < 0.01` 1 time (limit 0)' } as const;
+const CANARY: Strategy = {
+  kind: 'canary',
+  steps: [
+    { kind: 'setWeight', weight: 25 },
+    { kind: 'analysis', templates: ['errors'] },
+    { kind: 'setWeight', weight: 75 },
+  ],
+  trafficRouting: { sticky: false },
+};
+
+describe('a canary whose analysis failed', () => {
+  it('is failedAnalysis, and opens one incident from analysis caused by it, not inferred, as the system', async () => {
+    const run = await runRelease(t, CANARY, async () => FAILED);
+    expect(run.outcome).toEqual(FAILED);
+    const id = run.deployment?.id;
+    expect(run.deployment).toMatchObject({
+      status: 'failed',
+      outcome: 'failedAnalysis',
+      servedAt: expect.any(String),
+      reason: FAILED.reason,
+    });
+    expect(run.incidents).toHaveLength(1);
+    expect(run.incidents[0]).toMatchObject({
+      source: 'analysis',
+      status: 'open',
+      environment: 'production',
+      openedBy: 'flowline',
+      cause: { kind: 'deployment', id, inferred: false },
+      title: `Release analysis failed in production; rolled back: ${FAILED.reason}`,
+    });
+    const audit = createAuditLog({ store: t.store, clock: t.clock });
+    const [entry] = await audit.list({ target: `incident:${run.incidents[0]?.id}` });
+    expect(entry).toMatchObject({
+      action: 'incident.open',
+      actor: { kind: 'user', name: 'flowline' },
+      details: { source: 'analysis', automatic: true, deployment: id },
+    });
+  });
+
+  it('failing in background analysis is failedAnalysis too', async () => {
+    const strategy: Strategy = {
+      kind: 'canary',
+      steps: [{ kind: 'setWeight', weight: 50 }, { kind: 'pause' }],
+      analysis: { templates: ['errors'], startingStep: 0 },
+      trafficRouting: { sticky: false },
+    };
+    const run = await runRelease(t, strategy, async () => FAILED);
+    expect(run.deployment?.outcome).toBe('failedAnalysis');
+    expect(run.incidents.map((i) => i.source)).toEqual(['analysis']);
+  });
+
+  it('running its failure path again (a restarted controller) opens no second incident', async () => {
+    const run = await runRelease(t, CANARY, async () => FAILED);
+    await abandon(run.deps, run.rollout, 'Flowline restarted during the canary (step:1)');
+    await abandon(run.deps, run.rollout, FAILED.reason, 'analysis');
+    const incidents = await t.store.db.selectFrom('incidents').selectAll().execute();
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ source: 'analysis', dedup_key: `deployment:${run.deployment?.id}` });
+    // Its analysis failed: a later pass for another reason does not unsay it.
+    const row = await t.store.db
+      .selectFrom('deployments')
+      .select(['failed_analysis', 'status'])
+      .where('id', '=', run.rollout.deploymentId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ failed_analysis: 1, status: 'failed' });
+  });
+});
+
+describe('a release rolled back without its analysis failing', () => {
+  it('by a person aborting it: rolledBack, and no incident (people open their own)', async () => {
+    const strategy: Strategy = {
+      kind: 'canary',
+      steps: [{ kind: 'setWeight', weight: 50 }, { kind: 'pause' }],
+      trafficRouting: { sticky: false },
+    };
+    const run = await runRelease(
+      t,
+      strategy,
+      async () => ({ ok: true }),
+      (line, { control }) => {
+        if (line.startsWith('step 2/2: pause')) control.abort('aborted by alice', 'person');
+      },
+    );
+    expect(run.deployment).toMatchObject({
+      status: 'failed',
+      outcome: 'rolledBack',
+      reason: 'aborted by alice',
+    });
+    expect(run.incidents).toEqual([]);
+  });
+
+  it('by the controller, when the canary crashed after taking traffic: rolledBack, an incident from rollback', async () => {
+    const run = await runRelease(
+      t,
+      CANARY,
+      async () => ({ ok: true }),
+      (line, { crash }) => {
+        if (line === 'step 2/3: analysis passed') crash('canary');
+      },
+    );
+    expect(run.outcome.ok).toBe(false);
+    expect(run.deployment).toMatchObject({ status: 'failed', outcome: 'rolledBack' });
+    expect(run.routed).toEqual([{ revision: 'stable', weight: 100 }]);
+    expect(run.incidents).toHaveLength(1);
+    expect(run.incidents[0]).toMatchObject({
+      source: 'rollback',
+      cause: { kind: 'deployment', id: run.deployment?.id, inferred: false },
+    });
+  });
+});
+
+describe('a release that never served users', () => {
+  it('failing its pre-promotion analysis is failed, its analysis recorded, and opens no incident', async () => {
+    const strategy: Strategy = {
+      kind: 'blueGreen',
+      autoPromotionEnabled: true,
+      prePromotionAnalysis: { templates: ['errors'] },
+      scaleDownDelay: 0,
+    };
+    const run = await runRelease(t, strategy, async () => FAILED);
+    expect(run.deployment).toMatchObject({ status: 'failed', outcome: 'failed', servedAt: null });
+    expect(run.incidents).toEqual([]);
+    const row = await t.store.db
+      .selectFrom('deployments')
+      .select('failed_analysis')
+      .where('id', '=', run.rollout.deploymentId)
+      .executeTakeFirstOrThrow();
+    expect(row.failed_analysis).toBe(1);
+  });
+
+  it('succeeding records when it began to serve', async () => {
+    const run = await runRelease(
+      t,
+      CANARY,
+      async (): Promise<AnalyzeOutcome> => ({ ok: true }),
+      (line, { advance }) => {
+        if (line.startsWith('starting')) advance(2000);
+      },
+    );
+    expect(run.deployment).toMatchObject({ status: 'succeeded', outcome: 'succeeded' });
+    // Set by the first setWeight, after the 2 s start, not by the promotion.
+    expect(run.deployment?.servedAt).toBe('2026-01-01T00:00:02.000Z');
+    expect(run.incidents).toEqual([]);
+  });
+});
+
+describe('a canary that served when Flowline restarted, and could not be carried on', () => {
+  it('is rolled back by the recovery with one incident, however often the recovery runs', async () => {
+    const catalog = createCatalog({ store: t.store, clock: t.clock });
+    const records = new DeployRecords(t.store, t.clock);
+    const incidents = createIncidents({
+      store: t.store,
+      audit: createAuditLog({ store: t.store, clock: t.clock }),
+      clock: t.clock,
+    });
+    await catalog.ensureService('shop');
+    const env = await catalog.ensureEnvironment('shop', 'production', 'persistent');
+    const ids = { serviceId: (await catalog.getService('shop')).id, environmentId: env.id };
+    const [a, b] = ['a', 'b'].map((c) => `sha256:${c.repeat(64)}`) as [string, string];
+    for (const id of [a, b])
+      await catalog.recordArtifact({ id, service: 'shop', cacheKey: id, sizeBytes: 1 });
+    const start = (artifactId: string) =>
+      catalog.startDeployment({
+        service: 'shop',
+        environment: 'production',
+        artifactId,
+        strategy: 'canary',
+        actor: 'ada',
+      });
+    const first = await start(a);
+    await catalog.setDeploymentStatus(first.id, 'succeeded');
+    const d = await start(b);
+    const spec = (revision: string) => ({ revision, instances: 1 }) as RevisionSpec;
+    await t.store.write(async (tx) => {
+      await records.insertRevision(tx, {
+        revision: 'stable',
+        ...ids,
+        deploymentId: first.id,
+        artifactId: a,
+        spec: spec('stable'),
+      });
+      await records.markStarting(tx, d.id, {
+        revision: 'canary',
+        previousRevision: 'stable',
+        host: 'h',
+        keepWarmMs: 0,
+      });
+      await records.insertRevision(tx, {
+        revision: 'canary',
+        ...ids,
+        deploymentId: d.id,
+        artifactId: b,
+        spec: spec('canary'),
+      });
+    });
+    await records.setRevisionState('stable', 'live');
+    await records.setPhase(d.id, 'step:1', { state: { step: 1, weight: 50 } });
+    const backends = [
+      { revision: 'stable', weight: 50 },
+      { revision: 'canary', weight: 50 },
+    ];
+    await records.saveServingRoute('h', ids, { service: 'shop', environment: 'production', backends }, d.id);
+    const healthy = new Set(['stable', 'canary']);
+    const deps = {
+      records,
+      clock: t.clock,
+      runtime: {
+        start: async () => [],
+        stop: async (revision: string) => {
+          healthy.delete(revision);
+        },
+        removeData: async () => false,
+        instances: async (revision: string) =>
+          healthy.has(revision) ? [{ id: revision, url: 'http://x' }] : [],
+      },
+      router: { setRoute: () => {}, removeRoute: () => {}, drain: async () => {} },
+      incidents: {
+        open: (input: AutomaticIncident, tx: WriteTx) =>
+          incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: { host: 'h' } }, tx),
+      },
+    };
+    // No `resume`: every canary found at a step fails safe, as a Flowline that cannot carry it on.
+    expect((await recover(deps)).abandoned).toEqual([d.id]);
+    expect((await recover(deps)).abandoned).toEqual([]);
+    await abandon(
+      deps,
+      {
+        deploymentId: d.id,
+        revision: 'canary',
+        stable: 'stable',
+        host: 'h',
+        service: 'shop',
+        environment: 'production',
+        ...ids,
+      },
+      'again',
+    );
+    const all = await incidents.list({ status: 'all' });
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({
+      source: 'rollback',
+      cause: { kind: 'deployment', id: d.id, inferred: false },
+      title: expect.stringContaining('Flowline restarted during the canary (step:1)'),
+    });
+    const row = (await catalog.listDeployments({ service: 'shop' })).find((x) => x.id === d.id);
+    expect(row?.outcome).toBe('rolledBack');
+  });
+});
