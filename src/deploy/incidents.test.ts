@@ -139,6 +139,26 @@ describe('a release rolled back without its analysis failing', () => {
   });
 });
 
+describe('a blue-green release whose post-promotion analysis failed', () => {
+  it('switched users to it, so it is failedAnalysis with an incident from analysis', async () => {
+    const strategy: Strategy = {
+      kind: 'blueGreen',
+      autoPromotionEnabled: true,
+      postPromotionAnalysis: { templates: ['errors'] },
+      scaleDownDelay: 0,
+    };
+    const run = await runRelease(t, strategy, async () => FAILED);
+    expect(run.deployment).toMatchObject({
+      outcome: 'failedAnalysis',
+      reason: `post-promotion analysis failed: ${FAILED.reason}`,
+    });
+    expect(run.routed).toEqual([{ revision: 'stable', weight: 100 }]);
+    expect(run.incidents).toMatchObject([
+      { source: 'analysis', cause: { id: run.deployment?.id, inferred: false } },
+    ]);
+  });
+});
+
 describe('a release that never served users', () => {
   it('failing its pre-promotion analysis is failed, its analysis recorded, and opens no incident', async () => {
     const strategy: Strategy = {
