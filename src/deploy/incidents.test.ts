@@ -1,15 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../audit/index.js';
-import { createCatalog } from '../catalog/index.js';
 import type { Strategy } from '../config/index.js';
-import { type AutomaticIncident, createIncidents } from '../incidents/index.js';
-import type { WriteTx } from '../store/index.js';
 import { tempStore } from '../store/testing.js';
-import { type AnalyzeOutcome, SYSTEM_ACTOR } from './deps.js';
-import type { RevisionSpec } from './ports.js';
-import { DeployRecords } from './records.js';
+import type { AnalyzeOutcome } from './deps.js';
 import { recover } from './recovery.js';
-import { runRelease } from './release-testing.js';
+import { CANARY_STEPS, runRelease, stageRelease } from './release-testing.js';
 import { abandon } from './traffic.js';
 
 /**
@@ -28,15 +23,7 @@ afterEach(async () => {
 });
 
 const FAILED = { ok: false, reason: 'errors: errorRate 0.2 broke `result < 0.01` 1 time (limit 0)' } as const;
-const CANARY: Strategy = {
-  kind: 'canary',
-  steps: [
-    { kind: 'setWeight', weight: 25 },
-    { kind: 'analysis', templates: ['errors'] },
-    { kind: 'setWeight', weight: 75 },
-  ],
-  trafficRouting: { sticky: false },
-};
+const CANARY = CANARY_STEPS;
 
 describe('a canary whose analysis failed', () => {
   it('is failedAnalysis, and opens one incident from analysis caused by it, not inferred, as the system', async () => {
@@ -196,103 +183,34 @@ describe('a release that never served users', () => {
 
 describe('a canary that served when Flowline restarted, and could not be carried on', () => {
   it('is rolled back by the recovery with one incident, however often the recovery runs', async () => {
-    const catalog = createCatalog({ store: t.store, clock: t.clock });
-    const records = new DeployRecords(t.store, t.clock);
-    const incidents = createIncidents({
-      store: t.store,
-      audit: createAuditLog({ store: t.store, clock: t.clock }),
-      clock: t.clock,
-    });
-    await catalog.ensureService('shop');
-    const env = await catalog.ensureEnvironment('shop', 'production', 'persistent');
-    const ids = { serviceId: (await catalog.getService('shop')).id, environmentId: env.id };
-    const [a, b] = ['a', 'b'].map((c) => `sha256:${c.repeat(64)}`) as [string, string];
-    for (const id of [a, b])
-      await catalog.recordArtifact({ id, service: 'shop', cacheKey: id, sizeBytes: 1 });
-    const start = (artifactId: string) =>
-      catalog.startDeployment({
-        service: 'shop',
-        environment: 'production',
-        artifactId,
-        strategy: 'canary',
-        actor: 'ada',
-      });
-    const first = await start(a);
-    await catalog.setDeploymentStatus(first.id, 'succeeded');
-    const d = await start(b);
-    const spec = (revision: string) => ({ revision, instances: 1 }) as RevisionSpec;
-    await t.store.write(async (tx) => {
-      await records.insertRevision(tx, {
-        revision: 'stable',
-        ...ids,
-        deploymentId: first.id,
-        artifactId: a,
-        spec: spec('stable'),
-      });
-      await records.markStarting(tx, d.id, {
-        revision: 'canary',
-        previousRevision: 'stable',
-        host: 'h',
-        keepWarmMs: 0,
-      });
-      await records.insertRevision(tx, {
-        revision: 'canary',
-        ...ids,
-        deploymentId: d.id,
-        artifactId: b,
-        spec: spec('canary'),
-      });
-    });
-    await records.setRevisionState('stable', 'live');
+    const staged = await stageRelease(t, CANARY);
+    const { records, rollout, deps } = staged;
+    const d = { id: rollout.deploymentId };
+    // What a killed Flowline leaves: the canary at step 2 with half the traffic, both healthy.
+    staged.healthy.add('canary');
     await records.setPhase(d.id, 'step:1', { state: { step: 1, weight: 50 } });
     const backends = [
       { revision: 'stable', weight: 50 },
       { revision: 'canary', weight: 50 },
     ];
-    await records.saveServingRoute('h', ids, { service: 'shop', environment: 'production', backends }, d.id);
-    const healthy = new Set(['stable', 'canary']);
-    const deps = {
-      records,
-      clock: t.clock,
-      runtime: {
-        start: async () => [],
-        stop: async (revision: string) => {
-          healthy.delete(revision);
-        },
-        removeData: async () => false,
-        instances: async (revision: string) =>
-          healthy.has(revision) ? [{ id: revision, url: 'http://x' }] : [],
-      },
-      router: { setRoute: () => {}, removeRoute: () => {}, drain: async () => {} },
-      incidents: {
-        open: (input: AutomaticIncident, tx: WriteTx) =>
-          incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: { host: 'h' } }, tx),
-      },
-    };
+    await records.saveServingRoute(
+      rollout.host,
+      rollout,
+      { service: 'shop', environment: 'production', backends },
+      d.id,
+    );
     // No `resume`: every canary found at a step fails safe, as a Flowline that cannot carry it on.
     expect((await recover(deps)).abandoned).toEqual([d.id]);
     expect((await recover(deps)).abandoned).toEqual([]);
-    await abandon(
-      deps,
-      {
-        deploymentId: d.id,
-        revision: 'canary',
-        stable: 'stable',
-        host: 'h',
-        service: 'shop',
-        environment: 'production',
-        ...ids,
-      },
-      'again',
-    );
-    const all = await incidents.list({ status: 'all' });
+    await abandon(deps, rollout, 'again');
+    const all = await staged.incidents.list({ status: 'all' });
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({
       source: 'rollback',
       cause: { kind: 'deployment', id: d.id, inferred: false },
       title: expect.stringContaining('Flowline restarted during the canary (step:1)'),
     });
-    const row = (await catalog.listDeployments({ service: 'shop' })).find((x) => x.id === d.id);
+    const row = (await staged.catalog.listDeployments({ service: 'shop' })).find((x) => x.id === d.id);
     expect(row?.outcome).toBe('rolledBack');
   });
 });

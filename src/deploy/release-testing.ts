@@ -1,7 +1,7 @@
 import { createAuditLog } from '../audit/index.js';
-import { createCatalog, type Deployment } from '../catalog/index.js';
+import { type Catalog, createCatalog, type Deployment } from '../catalog/index.js';
 import type { Strategy } from '../config/index.js';
-import { createIncidents, type Incident } from '../incidents/index.js';
+import { createIncidents, type Incident, type Incidents } from '../incidents/index.js';
 import type { tempStore } from '../store/testing.js';
 import {
   type Analyze,
@@ -55,16 +55,31 @@ export interface ReleaseRun {
 
 const HOST = 'production.shop.localhost';
 
+/** A release set up and ready to run: its parts, for a test to run it or leave it interrupted. */
+export interface StagedRelease {
+  readonly catalog: Catalog;
+  readonly records: DeployRecords;
+  readonly incidents: Incidents;
+  readonly rollout: Rollout;
+  /** What the rollout runs with; the controller's incidents are opened as the system. */
+  readonly deps: Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'> & {
+    readonly incidents: NonNullable<DeployControllerDeps['incidents']>;
+  };
+  /** Revisions with a healthy instance: the runtime's view. */
+  readonly healthy: Set<string>;
+  readonly stopped: readonly string[];
+  /** The route the router has now. */
+  routed(): StoredTarget['backends'];
+}
+
 /**
- * Runs a release of `strategy` to its end. `analysis` answers each analysis call (the index counts
- * them); `onLine` is a person reading each progress line as it comes, who may act on the release.
+ * Sets a release of `strategy` up on the test's store: `stable` live with all traffic (deployed by
+ * an earlier deployment), a deployment of `canary` starting.
  */
-export async function runRelease(
+export async function stageRelease(
   t: Awaited<ReturnType<typeof tempStore>>,
   strategy: Strategy,
-  analysis: (call: AnalyzeCall, index: number) => Promise<AnalyzeOutcome>,
-  onLine: (line: string, view: ReleaseView) => void = () => {},
-): Promise<ReleaseRun> {
+): Promise<StagedRelease> {
   const catalog = createCatalog({ store: t.store, clock: t.clock });
   const records = new DeployRecords(t.store, t.clock);
   const incidents = createIncidents({
@@ -110,6 +125,7 @@ export async function runRelease(
       actor: 'alice',
     });
   const first = await deploy(a);
+  await catalog.setDeploymentStatus(first.id, 'succeeded');
   const d = await deploy(b);
   const spec = (revision: string) => ({ revision, instances: 1 }) as RevisionSpec;
   await t.store.write(async (tx) => {
@@ -152,17 +168,6 @@ export async function runRelease(
     startedAt: t.clock.now(),
   };
 
-  const control = new ReleaseControl(() => t.clock.now().getTime());
-  const view: ReleaseView = {
-    control,
-    records,
-    routed: () => routed,
-    advance: (ms) => t.clock.advance(ms),
-    crash: (revision) => healthy.delete(revision),
-  };
-  const lines: string[] = [];
-  const events: { type: string; message: string }[] = [];
-  const calls: AnalyzeCall[] = [];
   const deps = {
     records,
     runtime,
@@ -172,6 +177,34 @@ export async function runRelease(
       open: (input, tx) => incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: { host: 'h' } }, tx),
     } satisfies DeployControllerDeps['incidents'],
   };
+  return { catalog, records, incidents, rollout, deps, healthy, stopped, routed: () => routed };
+}
+
+/**
+ * Runs a release of `strategy` to its end. `analysis` answers each analysis call (the index counts
+ * them); `onLine` is a person reading each progress line as it comes, who may act on the release.
+ */
+export async function runRelease(
+  t: Awaited<ReturnType<typeof tempStore>>,
+  strategy: Strategy,
+  analysis: (call: AnalyzeCall, index: number) => Promise<AnalyzeOutcome>,
+  onLine: (line: string, view: ReleaseView) => void = () => {},
+): Promise<ReleaseRun> {
+  const { catalog, records, incidents, rollout, deps, healthy, stopped, routed } = await stageRelease(
+    t,
+    strategy,
+  );
+  const control = new ReleaseControl(() => t.clock.now().getTime());
+  const view: ReleaseView = {
+    control,
+    records,
+    routed,
+    advance: (ms) => t.clock.advance(ms),
+    crash: (revision) => healthy.delete(revision),
+  };
+  const lines: string[] = [];
+  const events: { type: string; message: string }[] = [];
+  const calls: AnalyzeCall[] = [];
   const outcome = await runRollout(
     {
       ...deps,
@@ -194,7 +227,7 @@ export async function runRelease(
     },
   );
   const deployment = (await catalog.listDeployments({ service: 'shop', environment: 'production' })).find(
-    (x) => x.id === d.id,
+    (x) => x.id === rollout.deploymentId,
   );
   return {
     outcome,
@@ -205,12 +238,23 @@ export async function runRelease(
     incidents: await incidents.list({ status: 'all' }),
     rollout,
     deps,
-    routed,
+    routed: routed(),
     stopped,
     records,
     now: t.clock.now(),
   };
 }
+
+/** A canary of three steps: 25%, an analysis, 75%. */
+export const CANARY_STEPS: Strategy = {
+  kind: 'canary',
+  steps: [
+    { kind: 'setWeight', weight: 25 },
+    { kind: 'analysis', templates: ['errors'] },
+    { kind: 'setWeight', weight: 75 },
+  ],
+  trafficRouting: { sticky: false },
+};
 
 /** What an analysis that waited for data in vain says (the reason is the engine's). */
 export const INCONCLUSIVE = {
