@@ -82,6 +82,11 @@ export function createDataPlane(
     authorize: flowline.authorize,
     secrets: flowline.secrets,
     urlFor: router.urlFor,
+    // The controller's own incidents: opened by the system, where this Flowline runs.
+    incidents: {
+      open: (input, tx) =>
+        flowline.incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: flowline.where }, tx),
+    },
   };
   const business = createMemoryBusinessMetrics({ clock });
   const deployer = new DeployController({

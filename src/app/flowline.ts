@@ -146,7 +146,7 @@ export async function createFlowline(
   });
   const events = createEventBus();
   const flags = createFlagService({ store, audit, clock, events });
-  const flagTriggers = createFlagTriggers({ flags, store, audit, clock, box });
+  const flagTriggers = createFlagTriggers({ flags, store, audit, clock, box, incidents });
   // Trigger secrets stored in plain text before migration 0011 are sealed now: the migration has
   // no key (it lives outside the database, possibly given only to the server).
   await flagTriggers.sealPlainSecrets().catch(async (error: unknown) => {

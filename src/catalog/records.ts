@@ -120,6 +120,17 @@ export function startDeployment(
       .where('id', '=', input.artifactId)
       .executeTakeFirst();
     const kind = input.kind ?? 'deploy';
+    // Precedence: rollback > hotfix > incident (docs/metrics.md). An open incident makes any other
+    // deploy unplanned: it is read in this transaction, so an incident opened after it does not.
+    const incidentOpen =
+      kind === 'deploy' && input.unplannedReason === undefined
+        ? (await t
+            .selectFrom('incidents')
+            .select('id')
+            .where('environment_id', '=', env.id)
+            .where('status', '!=', 'resolved')
+            .executeTakeFirst()) !== undefined
+        : false;
     const row: DeploymentRow = {
       id: newId('dep', ctx.clock.now()),
       service_id: svc.id,
@@ -138,8 +149,11 @@ export function startDeployment(
       plan_json: null,
       commit_sha: artifact?.commit_sha ?? null,
       kind,
-      unplanned_reason: kind === 'rollback' ? 'rollback' : (input.unplannedReason ?? null),
+      unplanned_reason:
+        kind === 'rollback' ? 'rollback' : (input.unplannedReason ?? (incidentOpen ? 'incident' : null)),
       range_status: null,
+      served_at: null,
+      failed_analysis: 0,
     };
     await t.insertInto('deployments').values(row).execute();
     const range = await shipCommitRange(t, {

@@ -1,4 +1,5 @@
 import type { Where } from '../audit/index.js';
+import { outcomeOf } from '../metrics/outcome.js';
 import type { ArtifactRow, DeploymentRow, EnvironmentRow, RunRow, ServiceRow } from '../store/index.js';
 import type { Artifact, Deployment, Environment, Run, Service } from './types.js';
 
@@ -65,5 +66,7 @@ export function toDeployment(row: Named<DeploymentRow> & { environment_name: str
     kind: row.kind,
     unplannedReason: row.unplanned_reason,
     rangeStatus: row.range_status as Deployment['rangeStatus'],
+    outcome: outcomeOf(row),
+    servedAt: row.served_at,
   };
 }

@@ -1,5 +1,6 @@
 import type { Where } from '../audit/index.js';
 import type { CommitHistory } from '../core/git.js';
+import type { DeploymentOutcome } from '../metrics/types.js';
 import type { DeploymentsTable, RunsTable, WriteTx } from '../store/index.js';
 
 /** A deployable thing, registered from its repo's flowline.yaml. */
@@ -74,6 +75,10 @@ export interface Deployment {
   readonly unplannedReason: string | null;
   /** How much of the commit range it shipped is known (src/metrics/commits.ts). */
   readonly rangeStatus: 'complete' | 'partial' | 'none' | null;
+  /** How it ended, in the metrics' words (`outcomeOf`, src/metrics/outcome.ts). */
+  readonly outcome: DeploymentOutcome;
+  /** When its new revision first took users' traffic; null: it never served. */
+  readonly servedAt: string | null;
 }
 
 export interface EnvironmentOptions {

@@ -4,6 +4,7 @@ import type {
   AnalyzeOutcome,
   CanaryResumePoint,
   DeployControllerDeps,
+  FailureCause,
   ReleaseProgress,
   Rollout,
   RolloutOutcome,
@@ -11,7 +12,7 @@ import type {
 import { holdInconclusive, type ReleaseControl } from './release-control.js';
 import { abandon, promote, switchTraffic } from './traffic.js';
 
-type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'> & {
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'> & {
   readonly analyze?: Analyze | undefined;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Announces release events (`release.step.completed`, `release.paused`) on the event bus. */
@@ -79,9 +80,10 @@ export async function runCanary(
     );
     if (since === undefined && servesTraffic(weight)) since = deps.clock.now();
   };
-  const fail = async (reason: string): Promise<RolloutOutcome> => {
-    control.abort(reason);
-    await abandon(deps, r, reason);
+  // Why it failed: an abort says who aborted (a person, background analysis); else as the caller says.
+  const fail = async (reason: string, cause?: FailureCause): Promise<RolloutOutcome> => {
+    control.abort(reason, cause);
+    await abandon(deps, r, reason, control.abortCause);
     progress(`✘ ${reason}; all traffic is back on ${stable}`);
     return { ok: false, reason };
   };
@@ -153,7 +155,7 @@ export async function runCanary(
           progress(`${label}: analysis passed`);
           break;
         }
-        if (outcome.inconclusive !== true) return fail(outcome.reason);
+        if (outcome.inconclusive !== true) return fail(outcome.reason, 'analysis');
         hold(label, outcome.reason);
         if ((await control.whilePaused(deps.sleep)) === 'aborted') return fail(control.aborted ?? 'aborted');
         progress(`${label}: promoted past the inconclusive analysis`);
@@ -180,7 +182,7 @@ export async function runCanary(
     running.stop.abort();
     const outcome = await running.done;
     if (control.aborted !== undefined) return fail(control.aborted);
-    if (!outcome.ok && outcome.inconclusive !== true) return fail(outcome.reason);
+    if (!outcome.ok && outcome.inconclusive !== true) return fail(outcome.reason, 'analysis');
     if (!outcome.ok && !full) hold(`after step ${steps.length}/${steps.length}`, outcome.reason);
   }
   if ((await control.whilePaused(deps.sleep)) === 'aborted') return fail(control.aborted ?? 'aborted');
@@ -231,7 +233,7 @@ function startBackground(
     if (stop.signal.aborted || control.aborted !== undefined || outcome.ok) return;
     background.ended = true;
     if (outcome.inconclusive === true) hold('background analysis', outcome.reason);
-    else control.abort(outcome.reason);
+    else control.abort(outcome.reason, 'analysis');
   });
   return background;
 }

@@ -4,8 +4,9 @@ import type { Catalog, Deployment } from '../catalog/index.js';
 import type { AnalysisTemplate, SmokeCheck, Strategy } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
+import type { AutomaticIncident } from '../incidents/index.js';
 import type { Policies } from '../policy/index.js';
-import type { Store } from '../store/index.js';
+import type { Store, WriteTx } from '../store/index.js';
 import type { RevisionRuntime, RevisionSpec, SecretSource, TrafficRouter } from './ports.js';
 import type { DeployRecords } from './records.js';
 
@@ -42,7 +43,24 @@ export interface DeployControllerDeps {
   readonly analyze?: Analyze;
   /** Waiting in pauses; tests inject a fast one. Default: real time. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Opens an incident when the controller gives up on a release that served users; absent: none. */
+  readonly incidents?: IncidentRecorder | undefined;
 }
+
+/**
+ * Where the controller's own incidents go (src/incidents' `openAutomatic`, as the system actor),
+ * written inside the transaction that fails the deployment.
+ */
+export interface IncidentRecorder {
+  open(input: AutomaticIncident, tx: WriteTx): Promise<unknown>;
+}
+
+/**
+ * Why a release was given up on: its analysis failed (`analysis`), a person aborted it (`person`),
+ * or anything else the controller met by itself (`automatic`: a failed start or health check, a
+ * restart it could not resume). It decides the deployment's outcome and whether an incident opens.
+ */
+export type FailureCause = 'analysis' | 'person' | 'automatic';
 
 /**
  * A deploy names an artifact and an environment, nothing that changes what runs: how to run it

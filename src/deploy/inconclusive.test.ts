@@ -6,6 +6,7 @@ import type { AnalyzeOutcome } from './deps.js';
 import type { StoredTarget } from './records.js';
 import {
   type AnalyzeCall,
+  CANARY_STEPS,
   INCONCLUSIVE,
   type ReleaseView,
   runRelease,
@@ -35,15 +36,7 @@ function release(
   return runRelease(t, strategy, analysis, onLine);
 }
 
-const STEPS: Strategy = {
-  kind: 'canary',
-  steps: [
-    { kind: 'setWeight', weight: 25 },
-    { kind: 'analysis', templates: ['errors'] },
-    { kind: 'setWeight', weight: 75 },
-  ],
-  trafficRouting: { sticky: false },
-};
+const STEPS = CANARY_STEPS;
 
 describe('a canary whose analysis step is inconclusive', () => {
   it('holds at its weight and says why, then carries on when promoted', async () => {

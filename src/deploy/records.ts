@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AnalysisTemplate, Strategy } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
@@ -212,11 +213,68 @@ export class DeployRecords {
           ...(changes.reason === undefined ? {} : { reason: changes.reason }),
           ...(changes.state === undefined ? {} : { state_json: JSON.stringify(changes.state) }),
           ...(terminal ? { finished_at: this.now() } : {}),
+          // A success recovered after a restart may not have recorded its switch: it served by now.
+          ...(changes.status === 'succeeded'
+            ? { served_at: sql<string>`coalesce(served_at, ${this.now()})` }
+            : {}),
         })
         .where('id', '=', deploymentId)
         .execute();
     };
     await (tx === undefined ? this.store.write(run) : run(tx));
+  }
+
+  /**
+   * Saves a route that sends users to a deployment's new revision and, the first time, when that
+   * happened (`served_at`): one transaction, so a revision never serves unrecorded.
+   */
+  async saveServingRoute(
+    host: string,
+    ids: { serviceId: string; environmentId: string },
+    target: StoredTarget,
+    deploymentId: string,
+  ): Promise<void> {
+    await this.store.write(async (tx) => {
+      await this.saveRoute(host, ids, target, tx);
+      await tx
+        .updateTable('deployments')
+        .set({ served_at: this.now() })
+        .where('id', '=', deploymentId)
+        .where('served_at', 'is', null)
+        .execute();
+    });
+  }
+
+  /**
+   * Fails a deployment with its reason (and whether its analysis failed, which stays once said).
+   * `also` runs in the same transaction, told whether its revision ever served users: an incident
+   * written there exists exactly when the failure does.
+   */
+  async fail(
+    deploymentId: string,
+    reason: string,
+    failedAnalysis: boolean,
+    also?: (tx: WriteTx, served: boolean) => Promise<void>,
+  ): Promise<void> {
+    await this.store.write(async (tx) => {
+      await tx
+        .updateTable('deployments')
+        .set({
+          phase: 'failed',
+          status: 'failed',
+          reason,
+          finished_at: this.now(),
+          ...(failedAnalysis ? { failed_analysis: 1 } : {}),
+        })
+        .where('id', '=', deploymentId)
+        .execute();
+      const row = await tx
+        .selectFrom('deployments')
+        .select('served_at')
+        .where('id', '=', deploymentId)
+        .executeTakeFirst();
+      await also?.(tx, row !== undefined && row.served_at !== null);
+    });
   }
 
   /** Appends a line to a release's journal (its steps, measurements and decisions). */

@@ -4,7 +4,7 @@ import type { UnfinishedDeployment } from './records.js';
 import { type ResumableRelease, resumableAnalysis, resumableCanary } from './resume.js';
 import { abandon, applyRoute, promote } from './traffic.js';
 
-type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'>;
 
 export interface RecoveryReport {
   /** Deployments finished after the restart (their switch had happened). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createVirtualTime } from '../core/sleep.js';
-import { ReleaseControl } from './release-control.js';
+import { ActiveReleases, ReleaseControl } from './release-control.js';
 
 /** Pauses and holds of a running release, on virtual time: no real waiting, no timing thresholds. */
 
@@ -74,5 +74,20 @@ describe('between steps', () => {
     later(60, () => control.abort('aborted by alice'));
     expect(await time.run(control.whilePaused(sleep))).toBe('aborted');
     expect(control.aborted).toBe('aborted by alice');
+  });
+});
+
+describe('an abort', () => {
+  it('says who aborted first: a person through the controls, or the release itself', async () => {
+    const releases = new ActiveReleases();
+    const causes = await releases.track('shop', 'production', 'dep_1', async (control) => {
+      releases.act('shop', 'production', 'abort', 'alice');
+      control.abort('analysis failed', 'analysis'); // later: the first stands
+      return [control.abortCause, control.aborted];
+    });
+    expect(causes).toEqual(['person', 'aborted by alice']);
+    const own = new ReleaseControl();
+    own.abort('instances unhealthy');
+    expect(own.abortCause).toBe('automatic');
   });
 });

@@ -1,4 +1,5 @@
 import { FlowlineError } from '../core/errors.js';
+import type { FailureCause } from './deps.js';
 
 /**
  * The control surface of a running release: promote, pause, resume, abort. The rollout waits on
@@ -13,6 +14,7 @@ export class ReleaseControl {
   private holdReason: string | undefined;
   private promoteRequested: 'step' | 'full' | undefined;
   private abortReason: string | undefined;
+  private abortedBy: FailureCause | undefined;
   private wake: (() => void) | undefined;
   readonly abortSignal: AbortSignal;
   private readonly abortController = new AbortController();
@@ -33,6 +35,11 @@ export class ReleaseControl {
 
   get aborted(): string | undefined {
     return this.abortReason;
+  }
+
+  /** Who or what aborted it first: a person, a failed analysis, or the controller itself. */
+  get abortCause(): FailureCause | undefined {
+    return this.abortedBy;
   }
 
   /** Holds the release where it is until promoted or aborted. */
@@ -65,7 +72,8 @@ export class ReleaseControl {
     this.notify();
   }
 
-  abort(reason: string): void {
+  abort(reason: string, cause: FailureCause = 'automatic'): void {
+    this.abortedBy ??= cause;
     this.abortReason ??= reason;
     this.abortController.abort(new Error(reason));
     this.notify();
@@ -185,7 +193,7 @@ export class ActiveReleases {
         control.resume();
         break;
       case 'abort':
-        control.abort(`aborted by ${actor}`);
+        control.abort(`aborted by ${actor}`, 'person');
         break;
     }
     return release.deploymentId;

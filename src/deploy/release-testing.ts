@@ -1,7 +1,16 @@
-import { createCatalog } from '../catalog/index.js';
+import { createAuditLog } from '../audit/index.js';
+import { type Catalog, createCatalog, type Deployment } from '../catalog/index.js';
 import type { Strategy } from '../config/index.js';
+import { createIncidents, type Incident, type Incidents } from '../incidents/index.js';
 import type { tempStore } from '../store/testing.js';
-import type { Analyze, AnalyzeOutcome, Rollout, RolloutOutcome } from './deps.js';
+import {
+  type Analyze,
+  type AnalyzeOutcome,
+  type DeployControllerDeps,
+  type Rollout,
+  type RolloutOutcome,
+  SYSTEM_ACTOR,
+} from './deps.js';
 import type { RevisionRuntime, RevisionSpec, TrafficRouter } from './ports.js';
 import { DeployRecords, type StoredTarget } from './records.js';
 import { ReleaseControl } from './release-control.js';
@@ -23,6 +32,8 @@ export interface ReleaseView {
   routed(): StoredTarget['backends'];
   /** Moves the store's manual clock (the release's `now`). */
   advance(ms: number): void;
+  /** Takes every instance of a revision out of health (a crash). */
+  crash(revision: string): void;
 }
 
 export interface ReleaseRun {
@@ -30,7 +41,12 @@ export interface ReleaseRun {
   readonly lines: readonly string[];
   readonly events: readonly { readonly type: string; readonly message: string }[];
   readonly calls: readonly AnalyzeCall[];
-  readonly deployment: { readonly status: string; readonly reason: string | null } | undefined;
+  readonly deployment: Deployment | undefined;
+  /** Every incident of the environment afterwards (the controller opens them as the system). */
+  readonly incidents: readonly Incident[];
+  /** What the release ran with, to run its failure path again. */
+  readonly rollout: Rollout;
+  readonly deps: Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'>;
   readonly routed: StoredTarget['backends'];
   readonly stopped: readonly string[];
   readonly records: DeployRecords;
@@ -39,18 +55,38 @@ export interface ReleaseRun {
 
 const HOST = 'production.shop.localhost';
 
+/** A release set up and ready to run: its parts, for a test to run it or leave it interrupted. */
+export interface StagedRelease {
+  readonly catalog: Catalog;
+  readonly records: DeployRecords;
+  readonly incidents: Incidents;
+  readonly rollout: Rollout;
+  /** What the rollout runs with; the controller's incidents are opened as the system. */
+  readonly deps: Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'> & {
+    readonly incidents: NonNullable<DeployControllerDeps['incidents']>;
+  };
+  /** Revisions with a healthy instance: the runtime's view. */
+  readonly healthy: Set<string>;
+  readonly stopped: readonly string[];
+  /** The route the router has now. */
+  routed(): StoredTarget['backends'];
+}
+
 /**
- * Runs a release of `strategy` to its end. `analysis` answers each analysis call (the index counts
- * them); `onLine` is a person reading each progress line as it comes, who may act on the release.
+ * Sets a release of `strategy` up on the test's store: `stable` live with all traffic (deployed by
+ * an earlier deployment), a deployment of `canary` starting.
  */
-export async function runRelease(
+export async function stageRelease(
   t: Awaited<ReturnType<typeof tempStore>>,
   strategy: Strategy,
-  analysis: (call: AnalyzeCall, index: number) => Promise<AnalyzeOutcome>,
-  onLine: (line: string, view: ReleaseView) => void = () => {},
-): Promise<ReleaseRun> {
+): Promise<StagedRelease> {
   const catalog = createCatalog({ store: t.store, clock: t.clock });
   const records = new DeployRecords(t.store, t.clock);
+  const incidents = createIncidents({
+    store: t.store,
+    audit: createAuditLog({ store: t.store, clock: t.clock }),
+    clock: t.clock,
+  });
   const healthy = new Set<string>(['stable']);
   const stopped: string[] = [];
   let routed: StoredTarget['backends'] = [{ revision: 'stable', weight: 100 }];
@@ -89,6 +125,7 @@ export async function runRelease(
       actor: 'alice',
     });
   const first = await deploy(a);
+  await catalog.setDeploymentStatus(first.id, 'succeeded');
   const d = await deploy(b);
   const spec = (revision: string) => ({ revision, instances: 1 }) as RevisionSpec;
   await t.store.write(async (tx) => {
@@ -131,17 +168,46 @@ export async function runRelease(
     startedAt: t.clock.now(),
   };
 
+  const deps = {
+    records,
+    runtime,
+    router,
+    clock: t.clock,
+    incidents: {
+      open: (input, tx) => incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: { host: 'h' } }, tx),
+    } satisfies DeployControllerDeps['incidents'],
+  };
+  return { catalog, records, incidents, rollout, deps, healthy, stopped, routed: () => routed };
+}
+
+/**
+ * Runs a release of `strategy` to its end. `analysis` answers each analysis call (the index counts
+ * them); `onLine` is a person reading each progress line as it comes, who may act on the release.
+ */
+export async function runRelease(
+  t: Awaited<ReturnType<typeof tempStore>>,
+  strategy: Strategy,
+  analysis: (call: AnalyzeCall, index: number) => Promise<AnalyzeOutcome>,
+  onLine: (line: string, view: ReleaseView) => void = () => {},
+): Promise<ReleaseRun> {
+  const { catalog, records, incidents, rollout, deps, healthy, stopped, routed } = await stageRelease(
+    t,
+    strategy,
+  );
   const control = new ReleaseControl(() => t.clock.now().getTime());
-  const view: ReleaseView = { control, records, routed: () => routed, advance: (ms) => t.clock.advance(ms) };
+  const view: ReleaseView = {
+    control,
+    records,
+    routed,
+    advance: (ms) => t.clock.advance(ms),
+    crash: (revision) => healthy.delete(revision),
+  };
   const lines: string[] = [];
   const events: { type: string; message: string }[] = [];
   const calls: AnalyzeCall[] = [];
   const outcome = await runRollout(
     {
-      records,
-      runtime,
-      router,
-      clock: t.clock,
+      ...deps,
       urlFor: (host) => `http://${host}:8080/`,
       analyze: (call) => {
         calls.push(call);
@@ -161,10 +227,34 @@ export async function runRelease(
     },
   );
   const deployment = (await catalog.listDeployments({ service: 'shop', environment: 'production' })).find(
-    (x) => x.id === d.id,
+    (x) => x.id === rollout.deploymentId,
   );
-  return { outcome, lines, events, calls, deployment, routed, stopped, records, now: t.clock.now() };
+  return {
+    outcome,
+    lines,
+    events,
+    calls,
+    deployment,
+    incidents: await incidents.list({ status: 'all' }),
+    rollout,
+    deps,
+    routed: routed(),
+    stopped,
+    records,
+    now: t.clock.now(),
+  };
 }
+
+/** A canary of three steps: 25%, an analysis, 75%. */
+export const CANARY_STEPS: Strategy = {
+  kind: 'canary',
+  steps: [
+    { kind: 'setWeight', weight: 25 },
+    { kind: 'analysis', templates: ['errors'] },
+    { kind: 'setWeight', weight: 75 },
+  ],
+  trafficRouting: { sticky: false },
+};
 
 /** What an analysis that waited for data in vain says (the reason is the engine's). */
 export const INCONCLUSIVE = {

@@ -4,6 +4,7 @@ import { runCanary } from './canary.js';
 import type {
   AnalyzeOutcome,
   DeployControllerDeps,
+  FailureCause,
   ReleaseProgress,
   ResumePoint,
   Rollout,
@@ -14,7 +15,7 @@ import { holdInconclusive, type ReleaseControl } from './release-control.js';
 import { runSmokeChecks } from './smoke.js';
 import { abandon, promote, retireDue, switchTraffic } from './traffic.js';
 
-type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'urlFor'>;
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'urlFor' | 'incidents'>;
 type RolloutDeps = Deps &
   Pick<DeployControllerDeps, 'analyze'> & {
     readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -49,7 +50,7 @@ export async function runRollout(
     // Whatever broke mid-way, the deployment must end defined: traffic back on stable, reason kept.
     const reason = error instanceof Error ? error.message : String(error);
     control.abort(reason);
-    await abandon(deps, r, reason);
+    await abandon(deps, r, reason, control.abortCause);
     progress(`✘ ${reason}`);
     return { ok: false, reason };
   }
@@ -61,8 +62,8 @@ async function drive(
   control: ReleaseControl,
   progress: ReleaseProgress,
 ): Promise<RolloutOutcome> {
-  const fail = async (reason: string): Promise<RolloutOutcome> => {
-    await abandon(deps, r, reason);
+  const fail = async (reason: string, cause: FailureCause = 'automatic'): Promise<RolloutOutcome> => {
+    await abandon(deps, r, reason, control.abortCause ?? cause);
     progress(`✘ ${reason}`);
     return { ok: false, reason };
   };
@@ -104,7 +105,7 @@ async function drive(
         undefined,
       );
       if (control.aborted !== undefined) return fail(control.aborted);
-      if (!pre.ok && pre.inconclusive !== true) return fail(pre.reason);
+      if (!pre.ok && pre.inconclusive !== true) return fail(pre.reason, 'analysis');
       if (!pre.ok) {
         // Nothing has changed for users yet: the new stack waits beside the old one.
         holdInconclusive(
@@ -149,13 +150,13 @@ async function afterSwitch(
   if (templates !== undefined && templates.length > 0) {
     await deps.records.setPhase(r.deploymentId, 'analysis');
     const post = await analysis(deps, r, control, progress, templates, 'post-promotion', switchedAt);
-    const giveUp = async (reason: string): Promise<RolloutOutcome> => {
-      await abandon(deps, r, reason);
+    const giveUp = async (reason: string, cause: FailureCause = 'automatic'): Promise<RolloutOutcome> => {
+      await abandon(deps, r, reason, control.abortCause ?? cause);
       progress(`✘ ${reason}`);
       return { ok: false, reason };
     };
     if (control.aborted !== undefined) return giveUp(control.aborted);
-    if (!post.ok && post.inconclusive !== true) return giveUp(post.reason);
+    if (!post.ok && post.inconclusive !== true) return giveUp(post.reason, 'analysis');
     if (!post.ok) {
       holdInconclusive(
         control,

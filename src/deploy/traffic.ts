@@ -1,9 +1,9 @@
 import { FlowlineError } from '../core/errors.js';
-import type { DeployControllerDeps, Rollout } from './deps.js';
+import type { DeployControllerDeps, FailureCause, Rollout } from './deps.js';
 import type { Backend } from './ports.js';
 import type { StoredTarget } from './records.js';
 
-type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'>;
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'>;
 
 /**
  * The moves every strategy makes on traffic and revision states: switch (persist the desired
@@ -13,7 +13,8 @@ type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock
 /** Persists the desired route, then applies it to the router with each revision's live instances. */
 export async function switchTraffic(
   deps: Deps,
-  r: Pick<Rollout, 'host' | 'service' | 'environment' | 'serviceId' | 'environmentId'>,
+  r: Pick<Rollout, 'host' | 'service' | 'environment' | 'serviceId' | 'environmentId'> &
+    Partial<Pick<Rollout, 'deploymentId' | 'revision'>>,
   backends: StoredTarget['backends'],
   extra: Omit<StoredTarget, 'backends' | 'service' | 'environment'> = {},
 ): Promise<void> {
@@ -30,8 +31,19 @@ export async function switchTraffic(
       );
     }
   }
-  await deps.records.saveRoute(r.host, { serviceId: r.serviceId, environmentId: r.environmentId }, target);
+  const ids = { serviceId: r.serviceId, environmentId: r.environmentId };
+  if (r.deploymentId !== undefined && r.revision !== undefined && serves(target, r.revision))
+    await deps.records.saveServingRoute(r.host, ids, target, r.deploymentId);
+  else await deps.records.saveRoute(r.host, ids, target);
   await applyRoute(deps, r.host, target);
+}
+
+/** Whether a route sends any user to `revision`: a weight, or a header/cookie pin. */
+function serves(target: StoredTarget, revision: string): boolean {
+  return (
+    target.match?.revision === revision ||
+    target.backends.some((b) => b.revision === revision && b.weight > 0)
+  );
 }
 
 /** Applies a stored route to the router (also used to rebuild routes after a restart). */
@@ -65,7 +77,12 @@ export async function promote(
   await deps.records.setPhase(r.deploymentId, 'done', { status: 'succeeded' });
 }
 
-/** Gives up on a deployment: traffic back to stable, the new revision stopped, the reason recorded. */
+/**
+ * Gives up on a deployment: traffic back to stable, the new revision stopped, the reason recorded.
+ * If its revision served users and no person asked for it, the controller rolled a release back by
+ * itself: an incident opens in the transaction that fails it (source `analysis` when its analysis
+ * failed, else `rollback`), once per deployment however often this runs.
+ */
 export async function abandon(
   deps: Deps,
   r: Pick<
@@ -80,8 +97,35 @@ export async function abandon(
     | 'environmentId'
   >,
   reason: string,
+  cause: FailureCause = 'automatic',
 ): Promise<void> {
-  await deps.records.setPhase(r.deploymentId, 'failed', { status: 'failed', reason });
+  const { incidents } = deps;
+  await deps.records.fail(
+    r.deploymentId,
+    reason,
+    cause === 'analysis',
+    incidents === undefined || cause === 'person'
+      ? undefined
+      : async (tx, served) => {
+          if (!served) return; // nothing users saw changed: a failed deployment, not an incident
+          await incidents.open(
+            {
+              service: r.service,
+              environment: r.environment,
+              title:
+                cause === 'analysis'
+                  ? `Release analysis failed in ${r.environment}; rolled back: ${reason}`
+                  : `Release rolled back in ${r.environment}: ${reason}`,
+              source: cause === 'analysis' ? 'analysis' : 'rollback',
+              key: `deployment:${r.deploymentId}`,
+              once: true,
+              cause: { kind: 'deployment', id: r.deploymentId },
+              details: { deployment: r.deploymentId, reason },
+            },
+            tx,
+          );
+        },
+  );
   const route = await deps.records.route(r.host);
   if (route?.backends.some((b) => b.revision === r.revision) && r.stable !== undefined) {
     // Back to stable even if it is momentarily unhealthy: the router answers 503 until it recovers,

@@ -4,7 +4,15 @@ import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Database, IncidentRow, Store, WriteTx } from '../store/index.js';
-import type { Incident, IncidentCause, IncidentFilter, IncidentSource, Incidents } from './types.js';
+import { type AlertOutcome, alertName } from './alerts.js';
+import type {
+  Incident,
+  IncidentActor,
+  IncidentCause,
+  IncidentFilter,
+  IncidentSource,
+  Incidents,
+} from './types.js';
 
 export interface IncidentsDeps {
   readonly store: Store;
@@ -37,114 +45,171 @@ export function createIncidents(deps: IncidentsDeps): Incidents {
     return toIncident(row);
   };
 
-  /** Moves an open incident on; a resolved one refuses every move. */
-  const move = (
+  /** Moves an open incident on, inside `tx`; a resolved one refuses every move. */
+  const moveIn = async (
+    tx: WriteTx,
     id: string,
     action: 'incident.ack' | 'incident.resolve',
-    by: Parameters<Incidents['acknowledge']>[1],
+    by: IncidentActor,
     change: (current: Incident, at: string) => Partial<IncidentRow> | undefined,
-  ) =>
-    store.write(async (tx) => {
-      const current = await find(tx, id);
-      if (current.status === 'resolved') {
-        throw new FlowlineError(
-          'FLOWLINE_INCIDENT_RESOLVED',
-          `Incident ${id} was resolved at ${current.resolvedAt} by ${current.resolvedBy}.`,
-          { hint: 'A problem that came back is a new incident: `flowline incident open`.' },
-        );
-      }
-      const set = change(current, clock.now().toISOString());
-      if (set === undefined) return current;
-      await tx.updateTable('incidents').set(set).where('id', '=', id).execute();
-      const next = await find(tx, id);
-      await audit.append(
-        {
-          actor: by.actor,
-          action,
-          target: `incident:${id}`,
-          where: by.where,
-          details: { service: next.service, environment: next.environment, status: next.status },
-        },
-        tx,
+  ): Promise<Incident> => {
+    const current = await find(tx, id);
+    if (current.status === 'resolved') {
+      throw new FlowlineError(
+        'FLOWLINE_INCIDENT_RESOLVED',
+        `Incident ${id} was resolved at ${current.resolvedAt} by ${current.resolvedBy}.`,
+        { hint: 'A problem that came back is a new incident: `flowline incident open`.' },
       );
-      return next;
+    }
+    const set = change(current, clock.now().toISOString());
+    if (set === undefined) return current;
+    await tx.updateTable('incidents').set(set).where('id', '=', id).execute();
+    const next = await find(tx, id);
+    await audit.append(
+      {
+        actor: by.actor,
+        action,
+        target: `incident:${id}`,
+        where: by.where,
+        details: { service: next.service, environment: next.environment, status: next.status },
+      },
+      tx,
+    );
+    return next;
+  };
+
+  const resolution =
+    (resolution: string | undefined, by: IncidentActor) => (current: Incident, at: string) => ({
+      status: 'resolved' as const,
+      resolved_at: at,
+      resolved_by: by.actor.name,
+      resolution: resolution ?? null,
+      // Resolving without acknowledging: the person who resolved it was on it.
+      ...(current.acknowledgedAt === null ? { acknowledged_at: at, acknowledged_by: by.actor.name } : {}),
     });
 
-  return {
+  /** Writes a new incident and its audit entry inside `tx`. */
+  const insert = async (
+    tx: WriteTx,
+    env: Env,
+    fields: { title: string; source: IncidentSource; cause: IncidentCause | null; key: string | null },
+    by: IncidentActor,
+    details: Readonly<Record<string, unknown>> = {},
+  ): Promise<Incident> => {
+    const at = clock.now().toISOString();
+    const id = newId('inc', clock.now());
+    const { cause, source } = fields;
+    await tx
+      .insertInto('incidents')
+      .values({
+        id,
+        service_id: env.serviceId,
+        environment_id: env.environmentId,
+        title: fields.title,
+        source,
+        status: 'open',
+        opened_at: at,
+        opened_by: by.actor.name,
+        acknowledged_at: null,
+        acknowledged_by: null,
+        resolved_at: null,
+        resolved_by: null,
+        resolution: null,
+        cause_kind: cause?.kind ?? null,
+        cause_id: cause?.id ?? null,
+        cause_inferred: cause?.inferred === true ? 1 : 0,
+        dedup_key: fields.key,
+      })
+      .execute();
+    await audit.append(
+      {
+        actor: by.actor,
+        action: 'incident.open',
+        target: `incident:${id}`,
+        where: by.where,
+        details: { service: env.service, environment: env.environment, source, cause, ...details },
+      },
+      tx,
+    );
+    return find(tx, id);
+  };
+
+  const self: Incidents = {
     open: (input, by) =>
       store.write(async (tx) => {
-        const env = await tx
-          .selectFrom('environments')
-          .innerJoin('services', 'services.id', 'environments.service_id')
-          .select(['environments.id as environment_id', 'services.id as service_id'])
-          .where('services.name', '=', input.service)
-          .where('environments.name', '=', input.environment)
-          .where('environments.deleted_at', 'is', null)
-          .executeTakeFirst();
-        if (env === undefined) {
-          throw new FlowlineError(
-            'FLOWLINE_NOT_FOUND',
-            `Service ${input.service} has no environment named ${input.environment}.`,
-            { hint: 'See its environments with `flowline env list`.' },
-          );
-        }
-        const at = clock.now().toISOString();
+        const env = await environmentOf(tx, input.service, input.environment);
         const cause =
           input.deployment === undefined
-            ? await lastChange(tx, env.environment_id, input.service, input.environment, at)
-            : await recordedCause(tx, env.environment_id, input.deployment);
-        const id = newId('inc', clock.now());
-        const source: IncidentSource = 'manual';
-        await tx
-          .insertInto('incidents')
-          .values({
-            id,
-            service_id: env.service_id,
-            environment_id: env.environment_id,
-            title: input.title,
-            source,
-            status: 'open',
-            opened_at: at,
-            opened_by: by.actor.name,
-            acknowledged_at: null,
-            acknowledged_by: null,
-            resolved_at: null,
-            resolved_by: null,
-            resolution: null,
-            cause_kind: cause?.kind ?? null,
-            cause_id: cause?.id ?? null,
-            cause_inferred: cause?.inferred === true ? 1 : 0,
-          })
-          .execute();
-        await audit.append(
-          {
-            actor: by.actor,
-            action: 'incident.open',
-            target: `incident:${id}`,
-            where: by.where,
-            details: { service: input.service, environment: input.environment, source, cause },
-          },
-          tx,
-        );
-        return find(tx, id);
+            ? await lastChange(tx, env, clock.now().toISOString())
+            : await recordedCause(tx, env.environmentId, input.deployment);
+        return insert(tx, env, { title: input.title, source: 'manual', cause, key: null }, by);
       }),
 
+    async openAutomatic(input, by, tx) {
+      // Flags and alerts may name an environment Flowline does not deploy: a kill must not fail
+      // for want of somewhere to file its incident.
+      const env = await findEnvironment(tx, input.service, input.environment);
+      if (env === undefined) return undefined;
+      let standing = tx.selectFrom('incidents').select('id').where('dedup_key', '=', input.key);
+      if (!input.once) standing = standing.where('status', '!=', 'resolved');
+      if ((await standing.executeTakeFirst()) !== undefined) return undefined;
+      const cause: IncidentCause | null =
+        input.cause === undefined
+          ? await lastChange(tx, env, clock.now().toISOString())
+          : { ...input.cause, inferred: false };
+      return insert(tx, env, { title: input.title, source: input.source, cause, key: input.key }, by, {
+        automatic: true,
+        ...input.details,
+      });
+    },
+
+    async resolveAutomatic(key, text, by, tx) {
+      const row = await unresolvedByKey(tx, key);
+      if (row === undefined) return undefined;
+      return moveIn(tx, row.id, 'incident.resolve', by, resolution(text, by));
+    },
+
     acknowledge: (id, by) =>
-      move(id, 'incident.ack', by, (current, at) =>
-        current.status === 'acknowledged'
-          ? undefined
-          : { status: 'acknowledged', acknowledged_at: at, acknowledged_by: by.actor.name },
+      store.write((tx) =>
+        moveIn(tx, id, 'incident.ack', by, (current, at) =>
+          current.status === 'acknowledged'
+            ? undefined
+            : { status: 'acknowledged', acknowledged_at: at, acknowledged_by: by.actor.name },
+        ),
       ),
 
-    resolve: (id, resolution, by) =>
-      move(id, 'incident.resolve', by, (current, at) => ({
-        status: 'resolved',
-        resolved_at: at,
-        resolved_by: by.actor.name,
-        resolution: resolution ?? null,
-        // Resolving without acknowledging: the person who resolved it was on it.
-        ...(current.acknowledgedAt === null ? { acknowledged_at: at, acknowledged_by: by.actor.name } : {}),
-      })),
+    resolve: (id, text, by) =>
+      store.write((tx) => moveIn(tx, id, 'incident.resolve', by, resolution(text, by))),
+
+    alert: ({ service, environment, notification, key, where }) => {
+      const name = alertName(notification);
+      const by: IncidentActor = { actor: { kind: 'user', name: `alert:${name}` }, where };
+      return store.write(async (tx): Promise<AlertOutcome> => {
+        if (notification.status === 'resolved') {
+          const resolved = await self.resolveAutomatic(key, `alert ${name} resolved`, by, tx);
+          return { action: resolved === undefined ? 'none' : 'resolved', incident: resolved ?? null };
+        }
+        const summary = notification.commonAnnotations?.summary;
+        const opened = await self.openAutomatic(
+          {
+            service,
+            environment,
+            title: `Alert ${name} firing in ${environment}${summary === undefined ? '' : `: ${summary}`}`,
+            source: 'alert',
+            key,
+            once: false,
+            details: { alert: name, alerts: notification.alerts.length },
+          },
+          by,
+          tx,
+        );
+        if (opened !== undefined) return { action: 'opened', incident: opened };
+        // Unknown environment: nowhere to file it.
+        const standing = await unresolvedByKey(tx, key);
+        if (standing === undefined) return { action: 'none', incident: null };
+        return { action: 'open', incident: await find(tx, standing.id) };
+      });
+    },
 
     get: (id) => find(store.db, id),
 
@@ -164,6 +229,47 @@ export function createIncidents(deps: IncidentsDeps): Incidents {
       return rows.map(toIncident);
     },
   };
+  return self;
+}
+
+function unresolvedByKey(tx: WriteTx, key: string) {
+  return tx
+    .selectFrom('incidents')
+    .select('id')
+    .where('dedup_key', '=', key)
+    .where('status', '!=', 'resolved')
+    .executeTakeFirst();
+}
+
+type Env = { service: string; environment: string; serviceId: string; environmentId: string };
+
+/** An environment by its service's and its own name; FLOWLINE_NOT_FOUND when there is none. */
+async function environmentOf(tx: WriteTx, service: string, environment: string): Promise<Env> {
+  const env = await findEnvironment(tx, service, environment);
+  if (env === undefined) {
+    throw new FlowlineError(
+      'FLOWLINE_NOT_FOUND',
+      `Service ${service} has no environment named ${environment}.`,
+      {
+        hint: 'See its environments with `flowline env list`.',
+      },
+    );
+  }
+  return env;
+}
+
+async function findEnvironment(tx: WriteTx, service: string, environment: string): Promise<Env | undefined> {
+  const row = await tx
+    .selectFrom('environments')
+    .innerJoin('services', 'services.id', 'environments.service_id')
+    .select(['environments.id as environment_id', 'services.id as service_id'])
+    .where('services.name', '=', service)
+    .where('environments.name', '=', environment)
+    .where('environments.deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : { service, environment, serviceId: row.service_id, environmentId: row.environment_id };
 }
 
 /** A deployment named as the cause: it must be one of this environment's. */
@@ -190,9 +296,7 @@ async function recordedCause(tx: WriteTx, environmentId: string, deployment: str
 /** The last deployment or flag change of the environment before `at`: the inferred cause. */
 async function lastChange(
   tx: WriteTx,
-  environmentId: string,
-  service: string,
-  environment: string,
+  { environmentId, service, environment }: Env,
   at: string,
 ): Promise<IncidentCause | null> {
   const [deployment, flags] = await Promise.all([

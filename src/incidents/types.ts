@@ -1,8 +1,13 @@
 import type { Actor, Where } from '../audit/index.js';
+import type { WriteTx } from '../store/index.js';
+import type { AlertNotification, AlertOutcome } from './alerts.js';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
 
-/** How an incident came to be opened. Only `manual` is opened by hand or through the API today. */
+/**
+ * How an incident came to be opened: `manual` by a person (CLI or API); `analysis`, `rollback`,
+ * `flagTrigger` and `alert` by Flowline itself (see {@link AutomaticIncident}); `imported` from history.
+ */
 export type IncidentSource = 'manual' | 'analysis' | 'rollback' | 'flagTrigger' | 'alert' | 'imported';
 
 /** The change that caused an incident: by record, or inferred as the last one before it. */
@@ -40,6 +45,30 @@ export interface OpenIncident {
   readonly deployment?: string;
 }
 
+/**
+ * An incident Flowline opens by itself, in the transaction that records the failure it stands for
+ * (a deployment given up on, a flag killed by a trigger, an alert), so neither exists without the
+ * other.
+ */
+export interface AutomaticIncident {
+  readonly service: string;
+  readonly environment: string;
+  readonly title: string;
+  readonly source: Exclude<IncidentSource, 'manual' | 'imported'>;
+  /**
+   * What it stands for: `deployment:<id>`, `trigger:<service>/<environment>/<name>`,
+   * `alert:<service>/<environment>/<group>`. While an incident with this key is unresolved no other
+   * opens; with `once`, none opens again after it is resolved either (a deployment fails once; an
+   * alert may fire again later).
+   */
+  readonly key: string;
+  readonly once: boolean;
+  /** The change Flowline knows caused it (not inferred); absent: the last change before it, inferred. */
+  readonly cause?: { readonly kind: IncidentCause['kind']; readonly id: string };
+  /** Shown in the audit entry beside the cause (the analysis' reason, the alert's name). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
 /** Who acts, for the audit trail. */
 export interface IncidentActor {
   readonly actor: Actor;
@@ -56,15 +85,43 @@ export interface IncidentFilter {
 }
 
 /**
- * Incidents: opened, acknowledged and resolved by people (and, later, by Flowline itself when a
- * release fails its analysis or a trigger degrades a flag). Each change is audited.
+ * Incidents: opened, acknowledged and resolved by people, and opened (and for alerts resolved) by
+ * Flowline itself when a release fails its analysis, the controller rolls a release back, a
+ * trigger kills a flag or an alert fires. Each change is audited.
  */
 export interface Incidents {
   open(input: OpenIncident, by: IncidentActor): Promise<Incident>;
+  /**
+   * Opens an automatic incident inside `tx`, the caller's transaction that records the failure.
+   * Undefined when one already stands for `input.key` (see {@link AutomaticIncident.key}): a
+   * failure handled twice (a restarted controller, a repeated alert) opens one incident; undefined
+   * too when the catalog has no such environment (flags served to an app Flowline does not deploy).
+   */
+  openAutomatic(input: AutomaticIncident, by: IncidentActor, tx: WriteTx): Promise<Incident | undefined>;
+  /** Resolves the unresolved incident standing for `key` inside `tx`; undefined when there is none. */
+  resolveAutomatic(
+    key: string,
+    resolution: string,
+    by: IncidentActor,
+    tx: WriteTx,
+  ): Promise<Incident | undefined>;
   /** Someone is on it. FLOWLINE_INCIDENT_RESOLVED once resolved; acknowledging twice is a no-op. */
   acknowledge(id: string, by: IncidentActor): Promise<Incident>;
   /** Closes the interval recovery time is measured over. FLOWLINE_INCIDENT_RESOLVED the second time. */
   resolve(id: string, resolution: string | undefined, by: IncidentActor): Promise<Incident>;
+  /**
+   * Opens an incident when an alert group fires in an environment (key: {@link alertKey}), and
+   * resolves it when the group resolves. While it is unresolved, a repeated notification
+   * (Alertmanager re-sends every `repeat_interval`) opens nothing, nor does one whose trigger
+   * already opened the group's incident by killing a flag. The cause is inferred.
+   */
+  alert(input: {
+    readonly service: string;
+    readonly environment: string;
+    readonly notification: AlertNotification;
+    readonly key: string;
+    readonly where: Where;
+  }): Promise<AlertOutcome>;
   get(id: string): Promise<Incident>;
   list(filter?: IncidentFilter): Promise<Incident[]>;
 }

@@ -5,7 +5,8 @@
  * records in, figures out, no store, no clock (time is an argument). The records' types are the
  * contract with the recording side (types.ts); docs/metrics.md states every definition. The one
  * module with I/O, commits.ts, records those records: the commit graph runners read from git and
- * the commit range each deployment ships (the catalog and the pipeline call it).
+ * the commit range each deployment ships (the catalog and the pipeline call it). outcome.ts reads
+ * how a deployment ended from its store row (`outcomeOf`), for the catalog and the metrics reader.
  */
 export { BUCKET_RANK, type ClusteredKey, type ClusterRow, clustersOf, DORA_CLUSTERS } from './clusters.js';
 export {
@@ -60,7 +61,8 @@ export {
   type WorkInProgress,
   workInProgress,
 } from './lead-time.js';
-export { outcomeOfStatus, readChanges, readScopeRecords, type ScopeIds, WIP_LOOKBACK_MS } from './reader.js';
+export { type OutcomeColumns, outcomeOf } from './outcome.js';
+export { readChanges, readScopeRecords, type ScopeIds, WIP_LOOKBACK_MS } from './reader.js';
 export {
   type OpenFailure,
   RECOVERY_DEFINITION,

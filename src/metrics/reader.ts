@@ -1,9 +1,9 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../store/index.js';
+import type { Database, DeploymentsTable } from '../store/index.js';
+import { outcomeOf } from './outcome.js';
 import type {
   ChangeStages,
   CommitRecord,
-  DeploymentOutcome,
   DeploymentRecord,
   IncidentRecord,
   UnplannedReason,
@@ -37,30 +37,22 @@ interface DeploymentRow {
   commit_sha: string | null;
   started_at: string;
   finished_at: string | null;
-  status: string;
+  status: DeploymentsTable['status'];
+  served_at: string | null;
+  failed_analysis: number;
   kind: string;
   unplanned_reason: string | null;
 }
 
-const DEPLOYMENT_COLUMNS = sql.raw(
-  'd.id, d.artifact_id, d.commit_sha, d.started_at, d.finished_at, d.status, d.kind, d.unplanned_reason',
-);
+/**
+ * Statuses whose deployment put its commits in front of users for good: `rolled_back` completed
+ * too, and was replaced later by a rollback deployment (outcome.ts).
+ */
+const SHIPPED = sql.raw("('succeeded', 'rolled_back')");
 
-/** The metrics' outcome of a stored deployment status. */
-export function outcomeOfStatus(status: string): DeploymentOutcome {
-  switch (status) {
-    case 'succeeded':
-      return 'succeeded';
-    case 'rolled_back':
-      return 'rolledBack';
-    case 'pending':
-    case 'running':
-      return 'running';
-    default:
-      // `failed` stopped before its revision served users; `cancelled` was replaced before it did.
-      return 'failed';
-  }
-}
+const DEPLOYMENT_COLUMNS = sql.raw(
+  'd.id, d.artifact_id, d.commit_sha, d.started_at, d.finished_at, d.status, d.served_at, d.failed_analysis, d.kind, d.unplanned_reason',
+);
 
 function toRecord(row: DeploymentRow, scope: ScopeIds, commits: readonly string[]): DeploymentRecord {
   const kind = row.kind === 'rollback' ? 'rollback' : 'deploy';
@@ -78,7 +70,7 @@ function toRecord(row: DeploymentRow, scope: ScopeIds, commits: readonly string[
     artifact: row.artifact_id,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-    outcome: outcomeOfStatus(row.status),
+    outcome: outcomeOf(row),
     kind,
     planned: reason === undefined,
     ...(reason === undefined ? {} : { unplannedReason: reason }),
@@ -136,7 +128,7 @@ async function windowDeployments(db: Db, scope: ScopeIds, window: Window): Promi
           WHERE d.environment_id = ${env} AND d.started_at >= ${to} ORDER BY d.started_at LIMIT 1)
         UNION ALL
         SELECT * FROM (SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d
-          WHERE d.environment_id = ${env} AND d.started_at >= ${to} AND d.status = 'succeeded'
+          WHERE d.environment_id = ${env} AND d.started_at >= ${to} AND d.status IN ${SHIPPED}
           ORDER BY d.started_at LIMIT 1)`,
   );
   const byId = new Map<string, DeploymentRow>();
@@ -193,7 +185,7 @@ async function successesShipping(db: Db, scope: ScopeIds, shas: readonly string[
   return rows<ShippedRow>(
     db,
     sql`SELECT dc.sha, ${DEPLOYMENT_COLUMNS} FROM ${fromShas(shas)}
-        WHERE d.environment_id = ${scope.environmentId} AND d.status = 'succeeded'`,
+        WHERE d.environment_id = ${scope.environmentId} AND d.status IN ${SHIPPED}`,
   );
 }
 
@@ -297,7 +289,7 @@ export async function readChanges(
           AND c.recorded_at < ${window.to.toISOString()}
           AND NOT EXISTS (SELECT 1 FROM deployment_commits dc CROSS JOIN deployments d ON d.id = dc.deployment_id
                           WHERE dc.sha = c.sha AND d.environment_id = ${scope.environmentId}
-                            AND d.status = 'succeeded' AND d.finished_at < ${from})`,
+                            AND d.status IN ${SHIPPED} AND d.finished_at < ${from})`,
   );
   const shas = [...new Set([...shipped, ...recorded.map((r) => r.sha)])];
   const commits = await commitRows(db, scope.serviceId, shas);

@@ -150,8 +150,16 @@ beforeEach(async () => {
     { service: 'shop', environment: 'production', title: 'checkout fails', deployment: deployments.P3 ?? '' },
     ada,
   );
+  // It served users (a canary weight), then its release was sent back: `failed` after serving.
+  await t.store.write((tx) =>
+    tx
+      .updateTable('deployments')
+      .set({ served_at: '2026-03-04T09:01:00.000Z' })
+      .where('id', '=', deployments.P3 ?? '')
+      .execute(),
+  );
   at('03-04T09:20:00Z');
-  await catalog.setDeploymentStatus(deployments.P3 ?? '', 'rolled_back');
+  await catalog.setDeploymentStatus(deployments.P3 ?? '', 'failed');
   at('03-04T09:50:00Z');
   await incidents.resolve(incident.id, 'rolled back', ada);
   await run('03-05T08:30:00Z', 'e', [commit('e', 'd', '2026-03-05T08:00:00Z', 50)]);

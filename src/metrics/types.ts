@@ -91,7 +91,7 @@ export type IncidentSource = 'analysis' | 'rollback' | 'flagTrigger' | 'alert' |
 /** What caused an incident, when Flowline knows or has inferred it. */
 export interface IncidentCause {
   readonly kind: 'deployment' | 'flagChange';
-  /** The deployment id or the flag change (audit event) id. */
+  /** The deployment id (`dep_…`) or the flag change's `flag_history` id (`fh_…`). */
   readonly id: string;
   /**
    * True when Flowline did not observe the cause but linked the last production change before

@@ -141,7 +141,13 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     }),
   );
   await app.register(
-    flagHookRoutes({ triggers: deps.flagTriggers, tokens: deps.tokens, authorize: deps.authorize, where }),
+    flagHookRoutes({
+      triggers: deps.flagTriggers,
+      incidents: deps.incidents,
+      tokens: deps.tokens,
+      authorize: deps.authorize,
+      where,
+    }),
   );
   await app.register(secretRoutes({ secrets: deps.secrets, authorize: deps.authorize, where }));
   if (deps.deploy !== undefined) {

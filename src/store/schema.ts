@@ -255,6 +255,10 @@ export interface DeploymentsTable {
    * root), `partial` (it met a boundary of the recorded history), `none` (no commit recorded).
    */
   range_status: LaterText;
+  /** When its new revision first took users' traffic; null: it never served (migration 0015). */
+  served_at: LaterText;
+  /** 1 when its release analysis failed and the controller gave up on it. */
+  failed_analysis: ColumnType<number, number | undefined, number>;
 }
 
 /** A set of instances of one artifact in one environment, started by one deployment. */
@@ -495,6 +499,11 @@ export interface IncidentsTable {
   /** 1 when the cause is the last change before the incident, not a recorded link. */
   cause_inferred: ColumnType<number, number | undefined, number>;
   imported: ColumnType<number, number | undefined, number>;
+  /**
+   * What an incident Flowline opened by itself stands for (`deployment:<id>`, `alert:…`,
+   * `trigger:…`), so one failure never opens two; null for incidents opened by people.
+   */
+  dedup_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

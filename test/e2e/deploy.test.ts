@@ -103,6 +103,8 @@ describe('deploying the example service', () => {
       kind: 'deploy',
       unplannedReason: null,
       rangeStatus: 'complete',
+      outcome: 'succeeded',
+      servedAt: expect.any(String),
     });
     const answer = await via('staging.hello.localhost');
     expect(answer.status).toBe(200);
@@ -136,8 +138,20 @@ describe('deploying the example service', () => {
     const listed = await runCli(['deployments', '--env', 'staging', '--json'], { cwd: repo, env });
     const [back, hotfix] = (JSON.parse(listed.stdout) as { deployments: Record<string, unknown>[] })
       .deployments;
-    expect(back).toMatchObject({ kind: 'rollback', unplannedReason: 'rollback', artifactId: first });
-    expect(hotfix).toMatchObject({ kind: 'deploy', unplannedReason: 'hotfix', rangeStatus: 'complete' });
+    expect(back).toMatchObject({
+      kind: 'rollback',
+      unplannedReason: 'rollback',
+      artifactId: first,
+      outcome: 'succeeded',
+    });
+    // It completed, then a rollback deployment replaced it: that rollback is what metrics count.
+    expect(hotfix).toMatchObject({
+      kind: 'deploy',
+      unplannedReason: 'hotfix',
+      rangeStatus: 'complete',
+      status: 'rolled_back',
+      outcome: 'succeeded',
+    });
   });
 
   it('promotes the artifact staging proved to production, by its own config, not an unbuilt edit', async () => {
@@ -161,7 +175,13 @@ describe('deploying the example service', () => {
     expect(res.stderr).toMatch(/did not become healthy/);
     expect((await via('sick.hello.localhost')).status).toBe(404);
     const deployments = JSON.parse((await runCli(['deployments', '--json'], { cwd: repo, env })).stdout);
-    expect(deployments.deployments[0]).toMatchObject({ environment: 'sick', status: 'failed' });
+    // It never served users: a failed deployment, not a rollback, and no incident.
+    expect(deployments.deployments[0]).toMatchObject({
+      environment: 'sick',
+      status: 'failed',
+      outcome: 'failed',
+      servedAt: null,
+    });
   });
 
   it('fails a deployment whose smoke check fails, and keeps the previous revision serving', async () => {
@@ -186,6 +206,10 @@ describe('deploying the example service', () => {
     const answer = await via('smokey.hello.localhost');
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body).artifact).toBe(first);
+    const listed = await runCli(['deployments', '--env', 'smokey', '-n', '1', '--json'], { cwd: repo, env });
+    expect(JSON.parse(listed.stdout).deployments[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
+    const incidents = await runCli(['incident', 'list', '--all', '--json'], { cwd: repo, env });
+    expect(JSON.parse(incidents.stdout).incidents).toEqual([]);
   });
 
   it('opens an incident linked to the last change, and resolves it once', async () => {

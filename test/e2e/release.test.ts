@@ -148,6 +148,20 @@ async function deploy(environment: string, file = 'flowline.yaml'): Promise<CliR
   return cli('deploy', environment, '--artifact', await artifactOf(file));
 }
 
+/** `flowline deployments --env E --json`, newest first. */
+async function deployments(environment: string) {
+  const res = await cli('deployments', '--env', environment, '--json');
+  expect(res.code, res.stderr).toBe(0);
+  return (JSON.parse(res.stdout) as { deployments: Record<string, unknown>[] }).deployments;
+}
+
+/** `flowline incident list --env E --json` (unresolved ones unless `--all`). */
+async function incidents(environment: string, ...more: string[]) {
+  const res = await cli('incident', 'list', '--env', environment, ...more, '--json');
+  expect(res.code, res.stderr).toBe(0);
+  return (JSON.parse(res.stdout) as { incidents: { id: string }[] }).incidents;
+}
+
 async function stableRevision(environment: string): Promise<string> {
   const { traffic: split } = await release(environment);
   expect(split).toHaveLength(1);
@@ -238,7 +252,45 @@ describe('a canary release', () => {
     expect(answers.filter((a) => a.revision === stable).every((a) => a.status === 200)).toBe(true);
     const after = await Promise.all(Array.from({ length: 20 }, () => via('canary.hello.localhost')));
     expect(after.every((a) => a.status === 200 && a.revision === stable)).toBe(true);
+
+    // It served users and failed its analysis: the controller opened an incident caused by it.
+    const [failed] = await deployments('canary');
+    expect(failed).toMatchObject({
+      id: status.deployment.id,
+      outcome: 'failedAnalysis',
+      servedAt: expect.any(String),
+    });
+    expect(await incidents('canary')).toMatchObject([
+      {
+        source: 'analysis',
+        status: 'open',
+        openedBy: 'flowline',
+        cause: { kind: 'deployment', id: status.deployment.id, inferred: false },
+      },
+    ]);
   }, 90_000);
+
+  it('records a deployment made while that incident is open as unplanned, for the incident', async () => {
+    const [incident] = await incidents('canary');
+    const load = traffic('canary.hello.localhost');
+    const fix = await deploy('canary');
+    await load.stop();
+    expect(fix.code, fix.stderr).toBe(0);
+    expect((await deployments('canary'))[0]).toMatchObject({
+      outcome: 'succeeded',
+      unplannedReason: 'incident',
+    });
+    const resolved = await cli('incident', 'resolve', incident?.id ?? '', '--resolution', 'fixed', '--json');
+    expect(resolved.code, resolved.stderr).toBe(0);
+    // Resolved: the next one is planned again.
+    const again = traffic('canary.hello.localhost'); // the analysis needs requests to judge
+    const next = await deploy('canary');
+    await again.stop();
+    expect(next.code, next.stderr).toBe(0);
+    expect((await deployments('canary'))[0]).toMatchObject({ outcome: 'succeeded', unplannedReason: null });
+    expect(await incidents('canary', '--all')).toHaveLength(1);
+  }, 90_000);
+
   it('fails a canary paused until promoted as soon as its background analysis fails', async () => {
     const stable = await stableRevision('watched');
     const load = traffic('watched.hello.localhost');
@@ -286,6 +338,9 @@ describe('steering a release', () => {
     expect(status.traffic).toEqual([{ revision: stable, weight: 100 }]);
     const after = await Promise.all(Array.from({ length: 20 }, () => via('held.hello.localhost')));
     expect(after.every((a) => a.status === 200 && a.revision === stable)).toBe(true);
+    // A person sent it back: it served and was rolled back, and no incident opens by itself.
+    expect((await deployments('held'))[0]).toMatchObject({ outcome: 'rolledBack' });
+    expect(await incidents('held', '--all')).toEqual([]);
   }, 60_000);
 
   it('refuses to promote a release that already failed', async () => {

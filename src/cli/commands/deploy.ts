@@ -144,6 +144,7 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
       { header: 'artifact', value: (d: Deployment) => short(d.artifactId) },
       { header: 'strategy', value: (d: Deployment) => d.strategy },
       { header: 'status', value: (d: Deployment) => d.status },
+      { header: 'outcome', value: (d: Deployment) => d.outcome },
       { header: 'by', value: (d: Deployment) => d.actor },
       { header: 'started', value: (d: Deployment) => age(d.startedAt) },
       { header: 'took', value: (d: Deployment) => took(d) },

@@ -49,6 +49,14 @@ export interface Proposal {
   /** A line for people; default: what changed. */
   readonly summary?: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * Runs in the same transaction once the version is written, with its history id (the flag
+   * change an incident links to): what must exist exactly when the change does.
+   */
+  readonly afterWrite?: (
+    tx: WriteTx,
+    change: { readonly historyId: string; readonly version: number },
+  ) => Promise<void>;
 }
 
 /** The service plus the transaction-level change used by triggers. */
@@ -210,6 +218,7 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
         },
         tx,
       );
+      await proposal.afterWrite?.(tx, { historyId: written.historyId, version });
       return {
         document: written.document,
         json: written.json,

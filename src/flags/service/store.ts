@@ -63,8 +63,9 @@ export const flagTables = {
     previous: FlagDocument,
     definition: FlagSetDefinition,
     record: VersionRecord,
-  ): Promise<{ document: FlagDocument; json: string }> {
+  ): Promise<{ document: FlagDocument; json: string; historyId: string }> {
     const { service, environment } = previous;
+    const historyId = newId('fh', record.at);
     const version = previous.version + 1;
     const json = JSON.stringify(definition);
     const etag = etagOf(version, json);
@@ -86,7 +87,7 @@ export const flagTables = {
     await tx
       .insertInto('flag_history')
       .values({
-        id: newId('fh', record.at),
+        id: historyId,
         service,
         environment,
         version,
@@ -99,7 +100,7 @@ export const flagTables = {
         definition_json: json,
       })
       .execute();
-    return { document: { service, environment, version, etag, definition }, json };
+    return { document: { service, environment, version, etag, definition }, json, historyId };
   },
 
   async versions(db: Reader): Promise<{ service: string; environment: string; version: number }[]> {

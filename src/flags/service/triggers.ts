@@ -2,6 +2,7 @@ import type { Actor, AuditLog, Where } from '../../audit/types.js';
 import type { Clock } from '../../core/clock.js';
 import { FlowlineError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import type { Incidents } from '../../incidents/index.js';
 import { type SecretBox, secretAad } from '../../secrets/index.js';
 import { type FlagTriggersTable, isUniqueViolation, type Store, type WriteTx } from '../../store/index.js';
 import type { FlagDefinition } from '../engine/types.js';
@@ -31,12 +32,17 @@ export interface FlagTriggers {
   add(input: AddTriggerInput, by: Actor, where: Where): Promise<{ trigger: TriggerInfo; secret?: string }>;
   list(service: string, environment: string): Promise<TriggerInfo[]>;
   remove(service: string, environment: string, name: string, by: Actor, where: Where): Promise<TriggerInfo>;
-  /** Fires or resolves every alertmanager trigger whose labels match an alert of the notification. */
+  /**
+   * Fires or resolves every alertmanager trigger whose labels match an alert of the notification.
+   * `alertKey`: the incident key of the notification's alert group (src/incidents `alertKey`), so
+   * the incident a kill opens is the alert's own, and its resolution resolves it.
+   */
   alertmanager(
     service: string,
     environment: string,
     notification: AlertmanagerNotification,
     where: Where,
+    alertKey?: string,
   ): Promise<TriggerOutcome[]>;
   /** Verifies a signed webhook (signature, age, replay) and fires or resolves its trigger. */
   webhook(
@@ -59,8 +65,10 @@ export function createFlagTriggers(deps: {
   clock: Clock;
   /** Seals webhook secrets at rest (AAD `trigger\0<service>\0<environment>\0<name>`). */
   box: SecretBox;
+  /** Where a kill's incident is opened, and resolved when its alert is; absent: no incidents. */
+  incidents?: Pick<Incidents, 'openAutomatic' | 'resolveAutomatic'> | undefined;
 }): FlagTriggers {
-  const { flags, store, audit, clock, box } = deps;
+  const { flags, store, audit, clock, box, incidents } = deps;
   const replays = new ReplayGuard();
   const aad = (row: Pick<FlagTriggersTable, 'service' | 'environment' | 'name'>) =>
     secretAad('trigger', row.service, row.environment, row.name);
@@ -71,21 +79,29 @@ export function createFlagTriggers(deps: {
       ? row.secret
       : box.open({ ciphertext: row.secret, nonce: row.secret_nonce, keyId: row.secret_key_id }, aad(row));
 
-  /** Fires (`firing`) or resolves a trigger, in one transaction with the flag change it causes. */
+  /**
+   * Fires (`firing`) or resolves a trigger, in one transaction with the flag change it causes and
+   * the incident that change opens (a kill degrades a feature) or resolves (its alert ended). The
+   * incident's key is the alert group's when Alertmanager sent it, else the trigger's.
+   */
   const act = async (
     service: string,
     environment: string,
     name: string,
     status: 'firing' | 'resolved',
     where: Where,
+    alertKey?: string,
   ): Promise<TriggerOutcome> => {
     let outcome: TriggerOutcome['action'] = 'none';
     let flag = '';
     const actor: Actor = { kind: 'user', name: `trigger:${name}` };
+    const key = alertKey ?? `trigger:${service}/${environment}/${name}`;
     const { document } = await flags.commit(service, environment, { actor, where }, async (current, tx) => {
       const row = await flagTables.trigger(tx, service, environment, name);
       if (row === undefined) return undefined;
       flag = row.flag;
+      if (status === 'resolved' && alertKey === undefined)
+        await incidents?.resolveAutomatic(key, `trigger ${name}: the alert resolved`, { actor, where }, tx);
       const definition = Object.hasOwn(current.definition.flags, row.flag)
         ? current.definition.flags[row.flag]
         : undefined;
@@ -106,6 +122,22 @@ export function createFlagTriggers(deps: {
           flag: row.flag,
           summary: `trigger ${name} killed ${row.flag} (serving ${variant ?? definition.killVariant ?? definition.defaultVariant})`,
           details: { trigger: name, kind: row.kind, status },
+          afterWrite: async (tx, change) => {
+            await incidents?.openAutomatic(
+              {
+                service,
+                environment,
+                title: `Trigger ${name} killed flag ${row.flag} in ${environment}`,
+                source: 'flagTrigger',
+                key,
+                once: false,
+                cause: { kind: 'flagChange', id: change.historyId },
+                details: { trigger: name, flag: row.flag },
+              },
+              { actor, where },
+              tx,
+            );
+          },
         };
       }
       if (row.state !== 'fired') return undefined;
@@ -247,7 +279,7 @@ export function createFlagTriggers(deps: {
       });
     },
 
-    async alertmanager(service, environment, notification, where) {
+    async alertmanager(service, environment, notification, where, alertKey) {
       const rows = (await flagTables.triggers(store.db, service, environment)).filter(
         (r) => r.kind === 'alertmanager',
       );
@@ -260,7 +292,7 @@ export function createFlagTriggers(deps: {
         if (matching.length === 0) continue;
         // One notification may carry resolved and firing alerts of a group: any firing one wins.
         const status = matching.some((alert) => alert.status === 'firing') ? 'firing' : 'resolved';
-        outcomes.push(await act(service, environment, row.name, status, where));
+        outcomes.push(await act(service, environment, row.name, status, where, alertKey));
       }
       return outcomes;
     },

@@ -67,6 +67,12 @@ const Deployment = z
       .enum(['complete', 'partial', 'none'])
       .nullable()
       .describe('how much of the commit range it shipped is known from recorded history'),
+    outcome: z
+      .enum(['succeeded', 'failed', 'rolledBack', 'failedAnalysis', 'running'])
+      .describe(
+        'how it ended: `failed` never served users, `rolledBack` served then was sent back, `failedAnalysis` its analysis failed (docs/metrics.md)',
+      ),
+    servedAt: z.string().nullable().describe("when its new revision first took users' traffic"),
   })
   .meta({ id: 'Deployment' });
 

@@ -5,6 +5,7 @@ import type { Where } from '../../audit/index.js';
 import type { Authorize, TokenService } from '../../auth/index.js';
 import { FlowlineError, type Issue } from '../../core/errors.js';
 import type { FlagTriggers } from '../../flags/service/index.js';
+import { alertKey, type Incidents } from '../../incidents/index.js';
 import { parseJsonBody } from '../body.js';
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
@@ -42,6 +43,8 @@ const AlertmanagerPayload = z.object({
 
 export interface FlagHookDeps {
   readonly triggers: FlagTriggers;
+  /** A firing alert group opens an incident in the environment; its resolution resolves it. */
+  readonly incidents: Pick<Incidents, 'alert'>;
   readonly tokens: TokenService;
   readonly authorize: Authorize;
   readonly where: () => Where;
@@ -72,7 +75,7 @@ export const flagHookRoutes =
         },
         schema: {
           summary:
-            'Prometheus Alertmanager webhook (version 4): firing alerts kill matching flags; resolved ones may restore them',
+            'Prometheus Alertmanager webhook (version 4): a firing group opens an incident and kills matching flags; its resolution resolves the incident and may restore them',
           tags: ['flags'],
           params: SetParams,
           security: [{ bearer: [] }, { basic: [] }],
@@ -96,9 +99,14 @@ export const flagHookRoutes =
           );
         }
         const { service, environment } = request.params;
-        return {
-          triggers: await deps.triggers.alertmanager(service, environment, payload.data, deps.where()),
-        };
+        const where = deps.where();
+        const notification = payload.data;
+        const key = alertKey(service, environment, notification);
+        // Triggers first: a kill opens the group's incident linked to the flag change it made, and
+        // the alert then finds it open instead of opening a second one.
+        const triggers = await deps.triggers.alertmanager(service, environment, notification, where, key);
+        const incident = await deps.incidents.alert({ service, environment, notification, key, where });
+        return { triggers, incident };
       },
     );
 
