@@ -140,6 +140,9 @@ export function startDeployment(
       kind,
       unplanned_reason: kind === 'rollback' ? 'rollback' : (input.unplannedReason ?? null),
       range_status: null,
+      imported: 0,
+      external_id: null,
+      outcome: null,
     };
     await t.insertInto('deployments').values(row).execute();
     const range = await shipCommitRange(t, {

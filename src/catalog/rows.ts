@@ -65,5 +65,7 @@ export function toDeployment(row: Named<DeploymentRow> & { environment_name: str
     kind: row.kind,
     unplannedReason: row.unplanned_reason,
     rangeStatus: row.range_status as Deployment['rangeStatus'],
+    imported: row.imported === 1,
+    externalId: row.external_id,
   };
 }

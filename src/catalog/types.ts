@@ -74,6 +74,10 @@ export interface Deployment {
   readonly unplannedReason: string | null;
   /** How much of the commit range it shipped is known (src/metrics/commits.ts). */
   readonly rangeStatus: 'complete' | 'partial' | 'none' | null;
+  /** Imported from a history file (src/history) rather than recorded by Flowline. */
+  readonly imported: boolean;
+  /** An imported deployment's id in the team's previous tool; null for recorded ones. */
+  readonly externalId: string | null;
 }
 
 export interface EnvironmentOptions {

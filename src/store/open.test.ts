@@ -10,7 +10,8 @@ import { flowlineVersion } from '../core/version.js';
 import { MIGRATIONS, type Migration, openStore } from './index.js';
 
 /** The schema version of a store migrated by this Flowline. */
-const LATEST = MIGRATIONS.length;
+// The newest version, not the count: migration numbers are assigned ahead and may leave a gap.
+const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 
 let dir: string;
 beforeEach(async () => {

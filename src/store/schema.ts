@@ -169,6 +169,8 @@ export interface ArtifactsTable {
   commit_sha: string | null;
   size_bytes: number;
   created_at: string;
+  /** 1: named by an imported deployment, never stored here: not listed, never deployed. */
+  imported: ColumnType<number, number | undefined, number>;
 }
 
 export interface RunsTable {
@@ -255,6 +257,15 @@ export interface DeploymentsTable {
    * root), `partial` (it met a boundary of the recorded history), `none` (no commit recorded).
    */
   range_status: LaterText;
+  /** 1: imported from a history file (src/history), not recorded by Flowline. */
+  imported: ColumnType<number, number | undefined, number>;
+  /** The id an imported deployment had in the team's previous tool (unique per service). */
+  external_id: LaterText;
+  /**
+   * The metrics outcome when `status` cannot say it (an imported `failedAnalysis` is stored as
+   * `rolled_back`); null for recorded deployments, whose outcome follows from their status.
+   */
+  outcome: LaterText;
 }
 
 /** A set of instances of one artifact in one environment, started by one deployment. */
@@ -495,6 +506,8 @@ export interface IncidentsTable {
   /** 1 when the cause is the last change before the incident, not a recorded link. */
   cause_inferred: ColumnType<number, number | undefined, number>;
   imported: ColumnType<number, number | undefined, number>;
+  /** The id an imported incident had in the team's previous tool (unique per service). */
+  external_id: LaterText;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

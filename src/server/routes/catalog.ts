@@ -67,6 +67,8 @@ const Deployment = z
       .enum(['complete', 'partial', 'none'])
       .nullable()
       .describe('how much of the commit range it shipped is known from recorded history'),
+    imported: z.boolean().describe('imported from a history file, not recorded by Flowline'),
+    externalId: z.string().nullable().describe("an imported deployment's id in the previous tool"),
   })
   .meta({ id: 'Deployment' });
 

@@ -12,6 +12,7 @@ import { sealedTriggers } from './0011_sealed_triggers.js';
 import { trust } from './0012_trust.js';
 import { commits } from './0013_commits.js';
 import { incidents } from './0014_incidents.js';
+import { historyImport } from './0016_history_import.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   trust,
   commits,
   incidents,
+  historyImport,
 ];
