@@ -188,7 +188,7 @@ async function recordedCause(tx: WriteTx, environmentId: string, deployment: str
 }
 
 /** The last deployment or flag change of the environment before `at`: the inferred cause. */
-async function lastChange(
+export async function lastChange(
   tx: WriteTx,
   environmentId: string,
   service: string,

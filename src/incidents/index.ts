@@ -1,3 +1,3 @@
 /** Incidents: problems users had in an environment, the change that caused them, and when they ended. */
-export { createIncidents, type IncidentsDeps } from './incidents.js';
+export { createIncidents, type IncidentsDeps, lastChange } from './incidents.js';
 export type * from './types.js';
