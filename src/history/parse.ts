@@ -12,10 +12,12 @@ import type { HistoryFile, ImportedDeployment, ImportedIncident, ParsedHistory, 
 
 /** A deployments file, checked. Throws FLOWLINE_IMPORT_INVALID or FLOWLINE_IMPORT_EMPTY. */
 export function parseDeployments(file: HistoryFile): ParsedHistory<ImportedDeployment> {
-  return parseFile(file, 'deployments', DEPLOYMENT_FIELDS, (v, place, problems) => {
+  return parseFile(file, 'deployments', DEPLOYMENT_FIELDS, (v, place, problems, invalid) => {
     const kind = (v.kind ?? 'deploy') as ImportedDeployment['kind'];
     let reason = (v.unplannedReason ?? null) as ImportedDeployment['unplannedReason'];
-    if (kind === 'rollback' && reason !== null && reason !== 'rollback') {
+    // A pair is judged only when both its values are good: a typo in one is reported once.
+    const pair = !invalid.has('kind') && !invalid.has('unplannedReason');
+    if (pair && kind === 'rollback' && reason !== null && reason !== 'rollback') {
       problems.add(
         'FLOWLINE_IMPORT_VALUE',
         `a rollback is unplanned with reason \`rollback\`, not \`${reason}\``,
@@ -23,7 +25,7 @@ export function parseDeployments(file: HistoryFile): ParsedHistory<ImportedDeplo
         'Leave it empty for a rollback.',
       );
     }
-    if (kind === 'deploy' && reason === 'rollback') {
+    if (pair && kind === 'deploy' && reason === 'rollback') {
       problems.add(
         'FLOWLINE_IMPORT_VALUE',
         'reason `rollback` goes with kind `rollback`; a deploy is unplanned for a `hotfix` or an `incident`',
@@ -87,7 +89,7 @@ function parseFile<T extends { id: string; service: string; place: RowPlace }>(
   file: HistoryFile,
   kind: 'deployments' | 'incidents',
   fields: readonly Field[],
-  build: (values: Values, place: RowPlace, problems: Problems) => T,
+  build: (values: Values, place: RowPlace, problems: Problems, invalid: ReadonlySet<string>) => T,
 ): ParsedHistory<T> {
   const problems = new Problems(file.name);
   const raw = readRows(file, kind, fields, problems);
@@ -95,8 +97,9 @@ function parseFile<T extends { id: string; service: string; place: RowPlace }>(
   const firstOf = new Map<string, RowPlace>();
   for (const row of raw) {
     const before = problems.count;
-    const values = readValues(row, fields, file.service, problems);
-    const record = build(values, row.place, problems);
+    const invalid = new Set<string>();
+    const values = readValues(row, fields, file.service, problems, invalid);
+    const record = build(values, row.place, problems, invalid);
     if (problems.count > before) continue;
     // Ids are the previous tool's, unique per service (two tools may reuse numbers).
     const key = `${record.service}\0${record.id}`;
@@ -123,6 +126,7 @@ function readValues(
   fields: readonly Field[],
   service: string | undefined,
   problems: Problems,
+  invalid: Set<string>,
 ): Values {
   const values: Values = {};
   for (const field of fields) {
@@ -154,7 +158,10 @@ function readValues(
     }
     const read = field.read(raw);
     if (read.ok) values[field.name] = read.value ?? undefined;
-    else problems.add(read.code, read.message, at(row.place, field.name), read.hint);
+    else {
+      invalid.add(field.name);
+      problems.add(read.code, read.message, at(row.place, field.name), read.hint);
+    }
   }
   return values;
 }

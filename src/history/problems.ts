@@ -22,7 +22,8 @@ export class Problems {
   /** Throws FLOWLINE_IMPORT_INVALID listing every problem, if there is any. */
   throwIfAny(): void {
     if (this.count === 0) return;
-    const issues = [...this.issues];
+    // In the order of the file: structure is checked before values, but a reader fixes top down.
+    const issues = [...this.issues].sort((a, b) => order(a) - order(b));
     if (this.count > issues.length) {
       issues.push({
         code: 'FLOWLINE_IMPORT_INVALID',
@@ -51,4 +52,11 @@ export function at(place: RowPlace, field?: string): Location {
     ...(place.line === undefined ? {} : { line: place.line }),
     ...(field === undefined ? {} : { path: field }),
   };
+}
+
+/** Where an issue is in its file: its line, else its row's index in the JSON list (-1: the file). */
+function order(issue: Location): number {
+  if (issue.line !== undefined) return issue.line;
+  const row = /^\w+\[(\d+)\]/.exec(issue.path ?? '');
+  return row === null ? -1 : Number(row[1]);
 }
