@@ -30,6 +30,7 @@ import {
   type FlagTriggers,
   killOnRollback,
 } from '../flags/service/index.js';
+import { createHistoryImport, type HistoryImport } from '../history/index.js';
 import { createIncidents, type Incidents } from '../incidents/index.js';
 import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
 import { createPolicies, type Policies } from '../policy/index.js';
@@ -51,6 +52,8 @@ export interface Flowline {
   readonly andon: Andon;
   /** Problems users had in an environment: what recovery time is measured over. */
   readonly incidents: Incidents;
+  /** Deployments, incidents and commits from before Flowline, imported and marked so. */
+  readonly history: HistoryImport;
   readonly pipeline: Pipeline;
   /** What the server allows each service: trunk, gates, hosts, who may deploy (admin-only changes). */
   readonly policies: Policies;
@@ -116,6 +119,7 @@ export async function createFlowline(
   const localActor = detectActor(settings.env, settings.osUser);
   const policies = createPolicies({ store, audit, clock });
   const runTrunk = trunkOf(policies);
+  const history = createHistoryImport({ store, audit, clock, catalog, policies });
   const pipeline = createPipeline({
     trunkOf: (config) => runTrunk(config.service, config, { actor: localActor, where }),
     store,
@@ -171,6 +175,7 @@ export async function createFlowline(
     artifacts,
     andon,
     incidents,
+    history,
     pipeline,
     policies,
     trunkOf: runTrunk,

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../core/clock.js';
+import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { insertCommits } from '../metrics/index.js';
 import type { Policies } from '../policy/index.js';
@@ -118,11 +119,10 @@ export function createHistoryImport(deps: HistoryImportDeps): HistoryImport {
     async commits(page, by, progress) {
       const service = await deps.catalog.findService(page.service);
       if (service === undefined) {
-        const problems = new Problems(`the commits of ${page.service}`);
-        problems.add('FLOWLINE_IMPORT_UNKNOWN_SERVICE', `No service is named \`${page.service}\`.`, {
-          path: 'service',
+        throw new FlowlineError('FLOWLINE_IMPORT_UNKNOWN_SERVICE', `No service is named ${page.service}.`, {
+          hint: 'Register it first: `flowline config apply` (or a `flowline run`) in its repository.',
+          location: { path: 'service' },
         });
-        problems.throwIfAny();
       }
       const serviceId = (service as { id: string }).id;
       return store.write(async (tx) => {

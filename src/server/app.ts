@@ -10,6 +10,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
 import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/index.js';
+import type { HistoryImport } from '../history/index.js';
 import type { Incidents } from '../incidents/index.js';
 import type { RunIntake } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
@@ -29,6 +30,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { flagRoutes } from './routes/flags.js';
 import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
+import { historyRoutes } from './routes/history.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { policyRoutes } from './routes/policies.js';
 import { releaseRoutes } from './routes/releases.js';
@@ -57,6 +59,8 @@ export interface ServerDeps {
   readonly intake?: RunIntake;
   readonly andon: Andon;
   readonly incidents: Incidents;
+  /** History from before Flowline (admin only: it changes everyone's metrics). */
+  readonly history: HistoryImport;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
   readonly policies: Policies;
@@ -117,6 +121,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   const where = () => deps.where;
   await app.register(andonRoutes({ andon: deps.andon, where }));
   await app.register(incidentRoutes({ incidents: deps.incidents, authorize: deps.authorize, where }));
+  await app.register(historyRoutes({ history: deps.history, authorize: deps.authorize, where }));
   await app.register(
     policyRoutes({ policies: deps.policies, catalog: deps.catalog, authorize: deps.authorize, where }),
   );

@@ -4,6 +4,7 @@ import { FlowlineError, isFlowlineError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { type OpenLocalOptions, openLocal } from '../local.js';
 import { localDaemon } from './daemon.js';
+import { historyLocal } from './history.js';
 import { deployCalls, flagCalls } from './remote.js';
 import type { Backend } from './types.js';
 
@@ -123,6 +124,7 @@ export async function openEmbeddedBackend(
       },
       list: async (filter) => (await app()).incidents.list(filter),
     },
+    history: historyLocal(app),
     pipeline: {
       run: async (runId) => {
         const { run, stages } = await (await intake()).view(runId);

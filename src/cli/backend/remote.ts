@@ -2,6 +2,7 @@ import { MAX_HEADS_PER_REQUEST } from '../../audit/index.js';
 import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
 import { getUnlessMatch, type HttpTarget, query, request, requestStream } from './http.js';
+import { historyCalls } from './history.js';
 import { incidentCalls } from './incidents.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 
@@ -45,6 +46,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     flags: flagCalls(target),
     pipeline: pipelineCalls(target),
     incidents: incidentCalls(target),
+    history: historyCalls(target),
     policies: policyCalls(target),
     secrets: secretCalls(target),
     close: async () => {},

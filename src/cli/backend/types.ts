@@ -14,6 +14,7 @@ import type {
 import type { NodeResult } from '../../pipeline/index.js';
 import type { PolicyChange, PolicyDocument, ServicePolicy } from '../../policy/index.js';
 import type { SecretInfo } from '../../secrets/index.js';
+import type { HistoryClient } from './history.js';
 import type { IncidentClient } from './incidents.js';
 
 /** The caller as the backend sees it. */
@@ -76,6 +77,8 @@ export interface Backend {
   readonly secrets: SecretClient;
   /** Problems users had in an environment: open, acknowledge, resolve, list. */
   readonly incidents: IncidentClient;
+  /** Deployments, incidents and commits from before Flowline (admin). */
+  readonly history: HistoryClient;
   close(): Promise<void>;
 }
 
