@@ -1,8 +1,8 @@
 import { MAX_HEADS_PER_REQUEST } from '../../audit/index.js';
 import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
-import { getUnlessMatch, type HttpTarget, query, request, requestStream } from './http.js';
 import { historyCalls } from './history.js';
+import { getUnlessMatch, type HttpTarget, query, request, requestStream } from './http.js';
 import { incidentCalls } from './incidents.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 

@@ -36,7 +36,9 @@ export async function importFile(
   const history = (await ctx.backend()).history;
   try {
     const result =
-      kind === 'deployments' ? await history.deployments(input, progress) : await history.incidents(input, progress);
+      kind === 'deployments'
+        ? await history.deployments(input, progress)
+        : await history.incidents(input, progress);
     progress.end();
     return report(ctx, result);
   } finally {
@@ -75,7 +77,14 @@ export async function importCommits(ctx: CommandContext): Promise<number | undef
   } finally {
     progress.end();
   }
-  return report(ctx, { ...last, kind: 'commits', file: repo, rows: read, imported, skipped: read - imported });
+  return report(ctx, {
+    ...last,
+    kind: 'commits',
+    file: repo,
+    rows: read,
+    imported,
+    skipped: read - imported,
+  });
 }
 
 async function report(ctx: CommandContext, result: ImportResult): Promise<undefined> {

@@ -2,12 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
-import {
-  environmentsOf,
-  type HistoryImport,
-  parseDeployments,
-  parseIncidents,
-} from '../../history/index.js';
+import { environmentsOf, type HistoryImport, parseDeployments, parseIncidents } from '../../history/index.js';
 import { principalOf } from '../auth.js';
 import { Commit } from './runs.js';
 

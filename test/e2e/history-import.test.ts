@@ -1,0 +1,177 @@
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_CONFIG, gitIn, REPO, readDb, runCli, tempDir } from './helpers.js';
+
+// The history examples through the built CLI, embedded: a service registered by `config apply`,
+// commits from a repository made here, then the example deployments (CSV) and incidents (JSON).
+
+const EXAMPLES = path.join(REPO, 'examples', 'history');
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let repo: string;
+let env: Record<string, string>;
+
+/** Four commits with fixed dates and authors: the same shas on every machine. */
+const COMMITS: [string, string, string, string][] = [
+  ['2026-10-01T09:00:00Z', 'server.js', 'one\ntwo\nthree\n', 'add the server'],
+  ['2026-10-02T09:00:00Z', 'health.js', 'ok\n', 'add a health check'],
+  ['2026-10-05T09:00:00Z', 'checkout.js', 'button\nform\n', 'a checkout button'],
+  ['2026-10-06T09:00:00Z', 'checkout.js', 'button\nform\nfix\n', 'fix the checkout form'],
+];
+const shas: string[] = [];
+
+beforeAll(async () => {
+  dir = await tempDir('flowline-history-');
+  repo = path.join(dir.path, 'hello');
+  env = { FLOWLINE_HOME: path.join(dir.path, 'state') };
+  gitIn(dir.path, 'init', '-q', '-b', 'main', repo);
+  for (const [date, file, text, message] of COMMITS) {
+    await writeFile(path.join(repo, file), text);
+    gitIn(repo, 'add', '-A');
+    process.env.GIT_AUTHOR_DATE = date;
+    process.env.GIT_COMMITTER_DATE = date;
+    try {
+      gitIn(repo, 'commit', '-qm', message);
+    } finally {
+      delete process.env.GIT_AUTHOR_DATE;
+      delete process.env.GIT_COMMITTER_DATE;
+    }
+    shas.push(gitIn(repo, 'rev-parse', 'HEAD'));
+  }
+  await copyFile(EXAMPLE_CONFIG, path.join(repo, 'flowline.yaml'));
+  const applied = await runCli(['config', 'apply'], { cwd: repo, env });
+  expect(applied.code, applied.stderr).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  await dir?.dispose();
+});
+
+const cli = (...args: string[]) => runCli(args, { cwd: repo, env });
+
+describe('importing the example history', () => {
+  it('names the commits of the repository made here', async () => {
+    const example = await readFile(path.join(EXAMPLES, 'deployments.csv'), 'utf8');
+    for (const sha of shas.slice(1)) expect(example).toContain(sha);
+  });
+
+  it('imports the commits, then the deployments with complete ranges, then the incidents', async () => {
+    const commits = await cli('history', 'import', 'commits', '--json');
+    expect(commits.code, commits.stderr).toBe(0);
+    expect(JSON.parse(commits.stdout).result).toMatchObject({
+      kind: 'commits',
+      rows: 4,
+      imported: 4,
+      skipped: 0,
+    });
+    expect(commits.stderr).toContain('commits: read from git and sent 4');
+
+    const deployments = await cli(
+      'history',
+      'import',
+      'deployments',
+      path.join(EXAMPLES, 'deployments.csv'),
+      '--json',
+    );
+    expect(deployments.code, deployments.stderr).toBe(0);
+    expect(JSON.parse(deployments.stdout).result).toEqual({
+      kind: 'deployments',
+      file: path.join(EXAMPLES, 'deployments.csv'),
+      rows: 4,
+      imported: 4,
+      skipped: 0,
+      ranges: { complete: 4, partial: 0, none: 0 },
+    });
+
+    const incidents = await cli('history', 'import', 'incidents', path.join(EXAMPLES, 'incidents.json'));
+    expect(incidents.code, incidents.stderr).toBe(0);
+    expect(incidents.stdout).toContain('Imported 2 incidents from');
+
+    const listed = JSON.parse((await cli('deployments', '--service', 'hello', '--json')).stdout) as {
+      deployments: {
+        externalId: string;
+        imported: boolean;
+        status: string;
+        environment: string;
+        id: string;
+      }[];
+    };
+    expect(listed.deployments.map((d) => [d.externalId, d.environment, d.status, d.imported])).toEqual([
+      ['deploy-104', 'production', 'succeeded', true],
+      ['deploy-103', 'production', 'rolled_back', true],
+      ['deploy-102', 'production', 'succeeded', true],
+      ['deploy-101', 'staging', 'succeeded', true],
+    ]);
+    const byExternal = Object.fromEntries(listed.deployments.map((d) => [d.externalId, d.id]));
+    const open = JSON.parse((await cli('incident', 'list', '--all', '--json')).stdout) as {
+      incidents: { title: string; source: string; status: string; cause: unknown }[];
+    };
+    expect(open.incidents.map((i) => [i.title, i.source, i.status, i.cause])).toEqual([
+      [
+        'slow health checks',
+        'imported',
+        'resolved',
+        { kind: 'deployment', id: byExternal['deploy-104'], inferred: true },
+      ],
+      [
+        'checkout answers 500',
+        'imported',
+        'resolved',
+        { kind: 'deployment', id: byExternal['deploy-103'], inferred: false },
+      ],
+    ]);
+
+    // The ranges, by hand: the first deployment of each environment ships c1 and c2; the failed
+    // analysis shipped c3 without moving production, so the hotfix ships c3 again with c4.
+    const ranges = readDb(
+      env,
+      (db) =>
+        db
+          .prepare(
+            `SELECT d.external_id AS id, d.range_status AS status, group_concat(c.sha) AS shas
+           FROM deployments d LEFT JOIN deployment_commits c ON c.deployment_id = d.id
+           GROUP BY d.id ORDER BY d.external_id`,
+          )
+          .all() as { id: string; status: string; shas: string }[],
+    ).map((r) => [r.id, r.status, r.shas.split(',').sort()]);
+    const [c1, c2, c3, c4] = shas;
+    expect(ranges).toEqual([
+      ['deploy-101', 'complete', [c1, c2].sort()],
+      ['deploy-102', 'complete', [c1, c2].sort()],
+      ['deploy-103', 'complete', [c3]],
+      ['deploy-104', 'complete', [c3, c4].sort()],
+    ]);
+    const marked = readDb(env, (db) => [
+      db.prepare('SELECT count(*) FROM commits WHERE imported = 1 AND run_id IS NULL').pluck().get(),
+      db.prepare("SELECT count(*) FROM incidents WHERE imported = 1 AND source = 'imported'").pluck().get(),
+      db.prepare("SELECT count(*) FROM audit_events WHERE action = 'history.import'").pluck().get(),
+    ]);
+    expect(marked).toEqual([4, 2, 4]); // audit: staging and production deployments, production incidents, commits
+  });
+
+  it('skips what it imported before, and refuses a bad file whole with exit code 2', async () => {
+    const again = await cli('history', 'import', 'deployments', path.join(EXAMPLES, 'deployments.csv'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Imported 0 deployments');
+    expect(again.stdout).toContain('(4 skipped: imported before, unchanged)');
+
+    const bad = path.join(dir.path, 'bad.csv');
+    await writeFile(
+      bad,
+      `id,service,environment,commitSha,startedAt,finishedAt,outcome\nx1,hello,production,${shas[3]},2026-10-08T10:00:00Z,2026-10-08T10:01:00Z,succeeded\nx2,hello,production,${shas[3]},2026-10-08 10:00,2026-10-08T10:01:00Z,succeeded\n`,
+    );
+    const refused = await cli('history', 'import', 'deployments', bad, '--json');
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({
+      code: 'FLOWLINE_IMPORT_INVALID',
+      issues: [{ code: 'FLOWLINE_IMPORT_TIME', file: bad, line: 3, path: 'startedAt' }],
+    });
+    const human = await cli('history', 'import', 'deployments', bad);
+    expect(human.stderr).toContain(`${bad}:3 startedAt  FLOWLINE_IMPORT_TIME`);
+    expect(
+      readDb(env, (db) =>
+        db.prepare("SELECT count(*) FROM deployments WHERE external_id = 'x1'").pluck().get(),
+      ),
+    ).toBe(0);
+  });
+});
