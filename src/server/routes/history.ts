@@ -35,9 +35,11 @@ const Result = z
   .meta({ id: 'ImportResult' });
 
 /**
- * History from before Flowline. Admin only: imported deployments and incidents change every
- * reader's metrics. A file's environments are checked against the token's scope before anything
- * is written; commits belong to a whole service, so only an admin of every environment sends them.
+ * History from before Flowline. Admin of every environment only: imported deployments, incidents
+ * and commits change every reader's metrics and the commit ranges of the whole service (the auth
+ * hook refuses an environment-scoped admin on routes without an `:environment`). Each file's
+ * environments are checked against the scope again before anything is written, so the routes stay
+ * closed if that rule is ever relaxed.
  */
 export const historyRoutes =
   (deps: { history: HistoryImport; authorize: Authorize; where: () => Where }): FastifyPluginAsyncZod =>
@@ -102,8 +104,7 @@ export const historyRoutes =
       },
       async (request) => {
         const principal = principalOf(request);
-        // A service's commits move the ranges of every environment: no environment scope suffices.
-        authorize(principal, 'admin');
+        authorize(principal, 'admin'); // a service's commits move the ranges of every environment
         const by = { actor: principal.actor, where: deps.where() };
         return { result: await history.commits(request.body, by) };
       },
