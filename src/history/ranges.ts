@@ -1,4 +1,4 @@
-import { insertDeploymentCommits, walkRange } from '../metrics/index.js';
+import { walkRange } from '../metrics/index.js';
 import type { WriteTx } from '../store/index.js';
 import type { ImportProgress, RangeCounts } from './types.js';
 
@@ -40,6 +40,11 @@ export async function recomputeRanges(
         .execute();
     }
     const shipped = new Set<string>();
+    // Rows of many deployments per statement: most ship a handful of commits each.
+    const pending: { deployment_id: string; sha: string }[] = [];
+    const flush = async () => {
+      if (pending.length > 0) await tx.insertInto('deployment_commits').values(pending.splice(0)).execute();
+    };
     const statuses = new Map<string, string[]>();
     let done = 0;
     for (const d of deployments) {
@@ -61,7 +66,8 @@ export async function recomputeRanges(
               parents: (batch) => parents(batch),
               shipped: async (batch) => new Set(batch.filter((sha) => shipped.has(sha))),
             });
-      await insertDeploymentCommits(tx, d.id, range.shas);
+      for (const sha of range.shas) pending.push({ deployment_id: d.id, sha });
+      if (pending.length >= BATCH) await flush();
       if (d.status === 'succeeded') for (const sha of range.shas) shipped.add(sha);
       counts[range.status]++;
       const same = statuses.get(range.status) ?? [];
@@ -69,6 +75,7 @@ export async function recomputeRanges(
       statuses.set(range.status, same);
       if (++done % 1000 === 0) progress?.('commit ranges', done, imported.length);
     }
+    await flush();
     for (const [status, ids] of statuses) {
       for (let i = 0; i < ids.length; i += BATCH) {
         await tx
