@@ -1,4 +1,4 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG, gitIn, REPO, readDb, runCli, tempDir } from './helpers.js';
@@ -155,19 +155,35 @@ describe('importing the example history', () => {
     expect(again.stdout).toContain('Imported 0 deployments');
     expect(again.stdout).toContain('(4 skipped: imported before, unchanged)');
 
-    const bad = path.join(dir.path, 'bad.csv');
+    // The file and the answer docs/metrics.md ("Bad input") shows.
+    const folder = path.join(dir.path, 'bad');
+    await mkdir(folder);
     await writeFile(
-      bad,
-      `id,service,environment,commitSha,startedAt,finishedAt,outcome\nx1,hello,production,${shas[3]},2026-10-08T10:00:00Z,2026-10-08T10:01:00Z,succeeded\nx2,hello,production,${shas[3]},2026-10-08 10:00,2026-10-08T10:01:00Z,succeeded\n`,
+      path.join(folder, 'deployments.csv'),
+      [
+        'id,service,environment,commitSha,startedAt,finishedAt,outcome',
+        `x1,hello,production,${shas[3]},2026-10-08T10:00:00Z,2026-10-08T10:01:00Z,succeeded`,
+        `x2,hello,production,${shas[3]},2026-10-08 10:00,2026-10-08T10:01:00Z,succeeded`,
+        `x3,hello,production,${shas[3]},2026-10-08T11:00:00Z,2026-10-08T11:01:00Z,rolledback`,
+        '',
+      ].join('\n'),
     );
-    const refused = await cli('history', 'import', 'deployments', bad, '--json');
+    const bad = (...args: string[]) =>
+      runCli(['history', 'import', 'deployments', 'deployments.csv', ...args], { cwd: folder, env });
+    const refused = await bad('--json');
     expect(refused.code).toBe(2);
     expect(JSON.parse(refused.stdout).error).toMatchObject({
       code: 'FLOWLINE_IMPORT_INVALID',
-      issues: [{ code: 'FLOWLINE_IMPORT_TIME', file: bad, line: 3, path: 'startedAt' }],
+      issues: [
+        { code: 'FLOWLINE_IMPORT_TIME', file: 'deployments.csv', line: 3, path: 'startedAt' },
+        { code: 'FLOWLINE_IMPORT_VALUE', file: 'deployments.csv', line: 4, path: 'outcome' },
+      ],
     });
-    const human = await cli('history', 'import', 'deployments', bad);
-    expect(human.stderr).toContain(`${bad}:3 startedAt  FLOWLINE_IMPORT_TIME`);
+    const doc = await readFile(path.join(REPO, 'docs', 'metrics.md'), 'utf8');
+    const shown = doc.slice(doc.indexOf('    error FLOWLINE_IMPORT_INVALID')).split('\n').slice(0, 3);
+    expect(shown).toHaveLength(3);
+    const human = await bad();
+    for (const line of shown) expect(human.stderr).toContain(line.trim());
     expect(
       readDb(env, (db) =>
         db.prepare("SELECT count(*) FROM deployments WHERE external_id = 'x1'").pluck().get(),
