@@ -1,6 +1,10 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from '../../src/app/api.js';
+import { createFlowline, type Flowline } from '../../src/app/flowline.js';
+import { loadSettings } from '../../src/core/settings.js';
+import type { Listening } from '../../src/server/index.js';
 import { EXAMPLE_CONFIG, gitIn, REPO, readDb, runCli, tempDir } from './helpers.js';
 
 // The history examples through the built CLI, embedded: a service registered by `config apply`,
@@ -189,5 +193,90 @@ describe('importing the example history', () => {
         db.prepare("SELECT count(*) FROM deployments WHERE external_id = 'x1'").pluck().get(),
       ),
     ).toBe(0);
+  });
+});
+
+describe('importing against a server', () => {
+  let home: Awaited<ReturnType<typeof tempDir>>;
+  let flowline: Flowline;
+  let api: Listening;
+  let admin = '';
+  let deployer = '';
+
+  beforeAll(async () => {
+    home = await tempDir('flowline-history-server-');
+    flowline = await createFlowline(loadSettings({ FLOWLINE_HOME: home.path }, home.path));
+    api = await startApi(flowline, { port: 0, host: '127.0.0.1' });
+    admin = (await flowline.tokens.create({ name: 'admin', role: 'admin' }, flowline.localActor)).secret;
+    deployer = (await flowline.tokens.create({ name: 'deployer', role: 'deploy' }, flowline.localActor))
+      .secret;
+    await flowline.catalog.ensureService('hello');
+    await flowline.catalog.ensureEnvironment('hello', 'staging', 'persistent');
+    await flowline.catalog.ensureEnvironment('hello', 'production', 'persistent');
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await flowline?.close();
+    await home?.dispose();
+  });
+
+  const remote = (token: string, ...args: string[]) =>
+    runCli(args, { cwd: repo, env: { FLOWLINE_URL: api.url, FLOWLINE_TOKEN: token } });
+
+  it('sends the file and the commits to the server, which records them as the admin token', async () => {
+    const deployments = await remote(
+      admin,
+      'history',
+      'import',
+      'deployments',
+      path.join(EXAMPLES, 'deployments.csv'),
+      '--json',
+    );
+    expect(deployments.code, deployments.stderr).toBe(0);
+    // No commits on the server yet: the ranges are unknown until they come.
+    expect(JSON.parse(deployments.stdout).result).toMatchObject({
+      imported: 4,
+      ranges: { complete: 0, partial: 0, none: 4 },
+    });
+    const commits = await remote(admin, 'history', 'import', 'commits', '--service', 'hello', '--json');
+    expect(commits.code, commits.stderr).toBe(0);
+    expect(JSON.parse(commits.stdout).result).toMatchObject({
+      rows: 4,
+      imported: 4,
+      ranges: { complete: 4, partial: 0, none: 0 },
+    });
+    const listed = await flowline.catalog.listDeployments({ service: 'hello' });
+    expect(listed.map((d) => [d.externalId, d.rangeStatus, d.actor])).toEqual([
+      ['deploy-104', 'complete', 'admin'],
+      ['deploy-103', 'complete', 'admin'],
+      ['deploy-102', 'complete', 'admin'],
+      ['deploy-101', 'complete', 'admin'],
+    ]);
+  });
+
+  it('is refused to a deploy token (exit 5), and a bad file names the same lines as embedded', async () => {
+    const refused = await remote(
+      deployer,
+      'history',
+      'import',
+      'incidents',
+      path.join(EXAMPLES, 'incidents.json'),
+      '--json',
+    );
+    expect(refused.code).toBe(5);
+    expect(JSON.parse(refused.stdout).error.code).toBe('FLOWLINE_FORBIDDEN');
+    const bad = path.join(home.path, 'incidents.json');
+    await writeFile(
+      bad,
+      JSON.stringify({
+        incidents: [{ id: 'i', service: 'hello', environment: 'production', title: 't', openedAt: 'monday' }],
+      }),
+    );
+    const invalid = await remote(admin, 'history', 'import', 'incidents', bad, '--json');
+    expect(invalid.code).toBe(2);
+    expect(JSON.parse(invalid.stdout).error.issues).toMatchObject([
+      { code: 'FLOWLINE_IMPORT_TIME', file: bad, path: 'incidents[0].openedAt' },
+    ]);
   });
 });
