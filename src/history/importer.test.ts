@@ -165,6 +165,23 @@ describe('importing deployments', () => {
     expect(kept).toHaveLength(5);
   });
 
+  it('says partial where the recorded history ends (a shallow clone), and none without the commit', async () => {
+    // c1 is missing: a shallow clone's boundary; c9 was never recorded at all.
+    await history.commits({ service: 'shop', commits: commits.slice(1), last: false }, by);
+    const text = `id,service,environment,commitSha,startedAt,finishedAt,outcome
+p1,shop,production,${sha(3)},2025-12-01T10:00:00Z,2025-12-01T10:05:00Z,succeeded
+p2,shop,production,${sha(4)},2025-12-02T10:00:00Z,2025-12-02T10:05:00Z,succeeded
+p3,shop,production,${sha(9)},2025-12-03T10:00:00Z,2025-12-03T10:05:00Z,succeeded
+`;
+    const result = await history.deployments(parseDeployments(file(text)), by);
+    expect(result.ranges).toEqual({ complete: 1, partial: 1, none: 1 });
+    expect(await ranges()).toEqual({
+      p1: { shas: [sha(2), sha(3)], status: 'partial' }, // reached c2, whose parent c1 is unknown
+      p2: { shas: [sha(4)], status: 'complete' }, // stopped at c3, shipped by p1
+      p3: { shas: [], status: 'none' },
+    });
+  });
+
   it('skips rows imported before and refuses one whose values changed, importing nothing', async () => {
     await history.deployments(parseDeployments(file(DEPLOYMENTS)), by);
     const again = await history.deployments(parseDeployments(file(DEPLOYMENTS)), by);
