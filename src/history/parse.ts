@@ -41,10 +41,7 @@ export function parseDeployments(file: HistoryFile): ParsedHistory<ImportedDeplo
       );
     }
     return {
-      place,
-      id: v.id ?? '',
-      service: v.service ?? '',
-      environment: v.environment ?? '',
+      ...identity(v, place),
       commitSha: v.commitSha ?? '',
       startedAt: v.startedAt ?? '',
       finishedAt: v.finishedAt ?? '',
@@ -70,10 +67,7 @@ export function parseIncidents(file: HistoryFile): ParsedHistory<ImportedInciden
     order('resolvedAt', opened, 'it was opened');
     order('resolvedAt', v.acknowledgedAt, 'it was acknowledged');
     return {
-      place,
-      id: v.id ?? '',
-      service: v.service ?? '',
-      environment: v.environment ?? '',
+      ...identity(v, place),
       title: v.title ?? '',
       openedAt: opened ?? '',
       acknowledgedAt: v.acknowledgedAt ?? null,
@@ -84,6 +78,11 @@ export function parseIncidents(file: HistoryFile): ParsedHistory<ImportedInciden
 }
 
 type Values = Partial<Record<string, string>>;
+
+/** What every row has: where it is, its id, and whose it is. */
+function identity(v: Values, place: RowPlace) {
+  return { place, id: v.id ?? '', service: v.service ?? '', environment: v.environment ?? '' };
+}
 
 function parseFile<T extends { id: string; service: string; place: RowPlace }>(
   file: HistoryFile,

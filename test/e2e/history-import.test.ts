@@ -52,6 +52,14 @@ afterAll(async () => {
 });
 
 const cli = (...args: string[]) => runCli(args, { cwd: repo, env });
+/** The arguments that import one of the example files, with --json. */
+const example = (kind: 'deployments' | 'incidents', file: string) => [
+  'history',
+  'import',
+  kind,
+  path.join(EXAMPLES, file),
+  '--json',
+];
 
 describe('importing the example history', () => {
   it('names the commits of the repository made here', async () => {
@@ -70,13 +78,7 @@ describe('importing the example history', () => {
     });
     expect(commits.stderr).toContain('commits: read from git and sent 4');
 
-    const deployments = await cli(
-      'history',
-      'import',
-      'deployments',
-      path.join(EXAMPLES, 'deployments.csv'),
-      '--json',
-    );
+    const deployments = await cli(...example('deployments', 'deployments.csv'));
     expect(deployments.code, deployments.stderr).toBe(0);
     expect(JSON.parse(deployments.stdout).result).toEqual({
       kind: 'deployments',
@@ -225,14 +227,7 @@ describe('importing against a server', () => {
     runCli(args, { cwd: repo, env: { FLOWLINE_URL: api.url, FLOWLINE_TOKEN: token } });
 
   it('sends the file and the commits to the server, which records them as the admin token', async () => {
-    const deployments = await remote(
-      admin,
-      'history',
-      'import',
-      'deployments',
-      path.join(EXAMPLES, 'deployments.csv'),
-      '--json',
-    );
+    const deployments = await remote(admin, ...example('deployments', 'deployments.csv'));
     expect(deployments.code, deployments.stderr).toBe(0);
     // No commits on the server yet: the ranges are unknown until they come.
     expect(JSON.parse(deployments.stdout).result).toMatchObject({
