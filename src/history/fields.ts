@@ -52,6 +52,9 @@ const sha = (raw: string): Read<string> =>
 
 /** An ISO-8601 date-time with a zone, as UTC `…Z` (how the store keeps times). */
 export const time = (raw: string): Read<string> => {
+  if (!realDate(raw)) {
+    return bad('FLOWLINE_IMPORT_TIME', `\`${shorten(raw)}\` names a day its month does not have`);
+  }
   try {
     return ok(new Date(instantOf(raw, 'time')).toISOString());
   } catch {
@@ -65,6 +68,16 @@ export const time = (raw: string): Read<string> => {
     );
   }
 };
+
+/** False for `2026-02-30…`, which `Date.parse` would quietly read as March 2nd. */
+function realDate(raw: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw);
+  if (m === null) return true; // not this shape: the parser below decides
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return (
+    month >= 1 && month <= 12 && day >= 1 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day
+  );
+}
 
 /** One of `values`; a near miss (`rolledback`, `Succeeded`) is named in the hint. */
 const oneOf =

@@ -152,6 +152,18 @@ describe('a deployments CSV', () => {
     ]);
   });
 
+  it('refuses a day its month does not have, which Date.parse would move to the next month', () => {
+    const text = `${HEADER}\n${row('d1', ',,,').replace('2026-01-05T10:00:00Z', '2026-02-30T10:00:00Z')}\n`;
+    expect(refusal(() => csv(text)).issues).toMatchObject([
+      {
+        code: 'FLOWLINE_IMPORT_TIME',
+        line: 2,
+        path: 'startedAt',
+        message: '`2026-02-30T10:00:00Z` names a day its month does not have',
+      },
+    ]);
+  });
+
   it('refuses an id repeated in the file, naming the first line', () => {
     const issues = refusal(() =>
       csv(`${HEADER}\n${row('d1', ',,,')}\n${row('d2', ',,,')}\n${row('d1', ',,,')}\n`),

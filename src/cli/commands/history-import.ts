@@ -32,8 +32,16 @@ export async function importFile(
     ...(service === undefined ? {} : { service }),
   };
   const progress = progressLine(ctx);
-  progress(`${kind}: reading ${file}`, 0, 0);
-  const history = (await ctx.backend()).history;
+  const backend = await ctx.backend();
+  // A server imports the file in one request: all it can show is that it is under way.
+  progress(
+    backend.mode === 'remote'
+      ? `${kind}: ${file} sent to ${backend.location}, importing`
+      : `${kind}: reading ${file}`,
+    0,
+    0,
+  );
+  const history = backend.history;
   try {
     const result =
       kind === 'deployments'
