@@ -268,8 +268,8 @@ export const ERROR_CODES = {
   FLOWLINE_IMPORT_FORMAT: {
     kind: 'input',
     summary:
-      'A history file is not well-formed: a CSV row with an unclosed quote or a different number of fields than the header, JSON that does not parse, or a JSON document without its `deployments`/`incidents` list.',
-    fix: 'Fix the file at the line shown; docs/metrics.md "Importing history" shows both formats.',
+      'A history file is not well-formed: a CSV row with an unclosed quote or a different number of fields than the header, JSON that does not parse, a JSON document without its `deployments`/`incidents` list; or it holds more than 200,000 rows.',
+    fix: 'Fix the file at the line shown (docs/metrics.md "Importing history" shows both formats); split a larger file by time.',
   },
   FLOWLINE_IMPORT_EMPTY: {
     kind: 'input',

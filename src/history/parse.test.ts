@@ -274,6 +274,14 @@ describe('a deployments JSON file', () => {
     expect(issues[0]).toMatchObject({ file: 'deploys.json' });
   });
 
+  it('refuses more than 200,000 rows at once (one transaction holds the write lock)', () => {
+    const text = JSON.stringify({ deployments: Array.from({ length: 200_001 }, () => ({})) });
+    expect(refusal(() => parseDeployments({ name: 'big.json', text }))).toMatchObject({
+      code: 'FLOWLINE_IMPORT_FORMAT',
+      message: 'big.json holds 200001 deployments; at most 200000 are imported at once.',
+    });
+  });
+
   it('refuses JSON that does not parse at its line and column, a wrong document, and an empty list', () => {
     const broken = refusal(() =>
       parseDeployments({ name: 'deploys.json', text: '{\n  "deployments": [\n    {"id": "d1",}\n  ]\n}' }),

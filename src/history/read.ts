@@ -12,6 +12,9 @@ import type { HistoryFile, HistoryFormat, RowPlace } from './types.js';
  * values are checked by the caller against the field table.
  */
 
+/** Rows per file: 200,000 deployments import in about 20 s on a 2-core machine (docs/benchmarks.md). */
+export const MAX_ROWS = 200_000;
+
 /** One row: where it is, and its fields by name (absent or empty: not given). */
 export interface RawRow {
   readonly place: RowPlace;
@@ -36,6 +39,17 @@ export function readRows(
 ): RawRow[] {
   const rows =
     formatOf(file) === 'csv' ? csvRows(file, fields, problems) : jsonRows(file, kind, fields, problems);
+  if (rows.length > MAX_ROWS) {
+    // One transaction holds the store's write lock while it runs: a bounded file keeps it to seconds.
+    throw new FlowlineError(
+      'FLOWLINE_IMPORT_FORMAT',
+      `${file.name} holds ${rows.length} ${kind}; at most ${MAX_ROWS} are imported at once.`,
+      {
+        hint: 'Split it by time: each part is imported whole, and importing a part again changes nothing.',
+        location: { file: file.name },
+      },
+    );
+  }
   if (rows.length === 0 && problems.count === 0) {
     throw new FlowlineError('FLOWLINE_IMPORT_EMPTY', `${file.name} holds no ${kind}.`, {
       hint: 'Check that it is the right file; docs/metrics.md "Importing history" shows the format.',

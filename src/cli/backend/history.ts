@@ -30,21 +30,40 @@ export function historyLocal(app: () => Promise<Flowline>): HistoryClient {
   };
 }
 
+/** A whole file is imported in one request: 100,000 rows take seconds, more on a busy server. */
+const IMPORT_TIMEOUT_MS = 10 * 60_000;
+
 /** Remote: the file travels as text and the server parses it, so errors name the same lines. */
 export function historyCalls(target: HttpTarget): HistoryClient {
   const send = async (kind: 'deployments' | 'incidents', file: HistoryFile) =>
     (
-      await request<{ result: ImportResult }>(target, 'POST', `/v1/history/${kind}`, {
-        file: file.name,
-        content: file.text,
-        ...(file.format === undefined ? {} : { format: file.format }),
-        ...(file.service === undefined ? {} : { service: file.service }),
-      })
+      await request<{ result: ImportResult }>(
+        target,
+        'POST',
+        `/v1/history/${kind}`,
+        {
+          file: file.name,
+          content: file.text,
+          ...(file.format === undefined ? {} : { format: file.format }),
+          ...(file.service === undefined ? {} : { service: file.service }),
+        },
+        undefined,
+        IMPORT_TIMEOUT_MS,
+      )
     ).result;
   return {
     deployments: (file) => send('deployments', file),
     incidents: (file) => send('incidents', file),
     commits: async (page) =>
-      (await request<{ result: ImportResult }>(target, 'POST', '/v1/history/commits', page)).result,
+      (
+        await request<{ result: ImportResult }>(
+          target,
+          'POST',
+          '/v1/history/commits',
+          page,
+          undefined,
+          IMPORT_TIMEOUT_MS,
+        )
+      ).result,
   };
 }
