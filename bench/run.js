@@ -9,6 +9,7 @@ import { benchControlPlaneRestarts } from './control-plane-restarts.js';
 import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
+import { benchHistoryImport } from './history-import.js';
 import { benchInstanceFolder } from './instance-folder.js';
 import { benchJudgeRates } from './judge-rates.js';
 import { benchMetrics } from './metrics.js';
@@ -35,6 +36,7 @@ const BENCHES = {
   'commit-history': () => benchCommitHistory(),
   metrics: () => benchMetrics(),
   'metrics-store': () => benchMetricsStore(),
+  'history-import': () => benchHistoryImport(),
 };
 
 const wanted = process.argv.slice(2);

@@ -30,6 +30,7 @@ import {
   type FlagTriggers,
   killOnRollback,
 } from '../flags/service/index.js';
+import { createHistoryImport, type HistoryImport } from '../history/index.js';
 import { createIncidents, type Incidents } from '../incidents/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
@@ -54,6 +55,8 @@ export interface Flowline {
   readonly incidents: Incidents;
   /** The DORA keys and the value stream, from the store's first-hand records. */
   readonly metrics: Metrics;
+  /** Deployments, incidents and commits from before Flowline, imported and marked so. */
+  readonly history: HistoryImport;
   readonly pipeline: Pipeline;
   /** What the server allows each service: trunk, gates, hosts, who may deploy (admin-only changes). */
   readonly policies: Policies;
@@ -120,6 +123,7 @@ export async function createFlowline(
   const localActor = detectActor(settings.env, settings.osUser);
   const policies = createPolicies({ store, audit, clock });
   const runTrunk = trunkOf(policies);
+  const history = createHistoryImport({ store, audit, clock, catalog, policies });
   const pipeline = createPipeline({
     trunkOf: (config) => runTrunk(config.service, config, { actor: localActor, where }),
     store,
@@ -176,6 +180,7 @@ export async function createFlowline(
     andon,
     incidents,
     metrics,
+    history,
     pipeline,
     policies,
     trunkOf: runTrunk,

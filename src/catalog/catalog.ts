@@ -163,7 +163,9 @@ export function createCatalog(deps: CatalogContext): Catalog {
         .selectFrom('artifacts')
         .innerJoin('services', 'services.id', 'artifacts.service_id')
         .selectAll('artifacts')
-        .select('services.name as service_name');
+        .select('services.name as service_name')
+        // An imported deployment's artifact was never stored here: nothing to list or deploy.
+        .where('artifacts.imported', '=', 0);
       if (serviceId !== undefined) query = query.where('artifacts.service_id', '=', serviceId);
       const rows = await query
         .orderBy('artifacts.created_at', 'desc')

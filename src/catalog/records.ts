@@ -154,6 +154,9 @@ export function startDeployment(
       range_status: null,
       served_at: null,
       failed_analysis: 0,
+      imported: 0,
+      external_id: null,
+      outcome: null,
     };
     await t.insertInto('deployments').values(row).execute();
     const range = await shipCommitRange(t, {

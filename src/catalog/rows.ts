@@ -68,5 +68,7 @@ export function toDeployment(row: Named<DeploymentRow> & { environment_name: str
     rangeStatus: row.range_status as Deployment['rangeStatus'],
     outcome: outcomeOf(row),
     servedAt: row.served_at,
+    imported: row.imported === 1,
+    externalId: row.external_id,
   };
 }

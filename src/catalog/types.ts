@@ -79,6 +79,10 @@ export interface Deployment {
   readonly outcome: DeploymentOutcome;
   /** When its new revision first took users' traffic; null: it never served. */
   readonly servedAt: string | null;
+  /** Imported from a history file (src/history) rather than recorded by Flowline. */
+  readonly imported: boolean;
+  /** An imported deployment's id in the team's previous tool; null for recorded ones. */
+  readonly externalId: string | null;
 }
 
 export interface EnvironmentOptions {

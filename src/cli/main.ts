@@ -7,6 +7,7 @@ import { registerDeploy } from './register/deploy.js';
 import { registerEnv } from './register/env.js';
 import { registerFlags } from './register/flags.js';
 import { registerFoundation } from './register/foundation.js';
+import { registerHistory } from './register/history.js';
 import { registerMetrics } from './register/metrics.js';
 import { registerPipeline } from './register/pipeline.js';
 import { registerSecrets } from './register/secrets.js';
@@ -26,6 +27,7 @@ const REGISTERS: readonly Register[] = [
   registerSecrets,
   registerArtifacts,
   registerMetrics,
+  registerHistory,
 ];
 
 const EXIT_HELP = `

@@ -17,4 +17,5 @@ export {
   type ParseOptions,
   parseConfig,
 } from './parse.js';
+export { closest, listOf, shorten } from './suggest.js';
 export type * from './types.js';

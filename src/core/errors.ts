@@ -259,6 +259,59 @@ export const ERROR_CODES = {
     summary: 'The incident was resolved already: it cannot be acknowledged or resolved again.',
     fix: 'See it with `flowline incident list --all`; a problem that came back is a new incident (`flowline incident open`).',
   },
+  FLOWLINE_IMPORT_INVALID: {
+    kind: 'input',
+    summary:
+      'A history file to import has problems; each is listed with its own code at file:line (CSV) or its JSON path. Nothing was imported.',
+    fix: 'Fix every listed row and import the file again; the whole file is imported in one transaction or not at all.',
+  },
+  FLOWLINE_IMPORT_FORMAT: {
+    kind: 'input',
+    summary:
+      'A history file is not well-formed: a CSV row with an unclosed quote or a different number of fields than the header, JSON that does not parse, a JSON document without its `deployments`/`incidents` list; or it holds more than 200,000 rows.',
+    fix: 'Fix the file at the line shown (docs/metrics.md "Importing history" shows both formats); split a larger file by time.',
+  },
+  FLOWLINE_IMPORT_EMPTY: {
+    kind: 'input',
+    summary: 'A history file holds no rows: it is empty, or has a CSV header and nothing under it.',
+    fix: 'Check that it is the right file and that the export it came from was not cut.',
+  },
+  FLOWLINE_IMPORT_COLUMNS: {
+    kind: 'input',
+    summary:
+      'A history file lacks a required column (a JSON row a required field), or has one Flowline does not know (often a typo).',
+    fix: 'Name the columns exactly as docs/metrics.md lists them (the message suggests the closest).',
+  },
+  FLOWLINE_IMPORT_VALUE: {
+    kind: 'input',
+    summary:
+      'A field of a history row has a value Flowline cannot take: empty where required, an unknown outcome, kind or reason, a commit that is not a sha, an id or title too long.',
+    fix: 'Use one of the values the message lists; docs/metrics.md gives each column.',
+  },
+  FLOWLINE_IMPORT_TIME: {
+    kind: 'input',
+    summary:
+      'A time in a history row is not an ISO-8601 date-time with a zone (Z or ±hh:mm), or comes before the time it must follow (finished before started, resolved before opened).',
+    fix: 'Write times like 2026-11-03T10:15:00Z or 2026-11-03T11:15:00+01:00; a time without a zone would be read in some unknown offset.',
+  },
+  FLOWLINE_IMPORT_DUPLICATE: {
+    kind: 'conflict',
+    summary:
+      'Two rows of a history file have the same id, or a row has the id of one imported before with different values.',
+    fix: 'Give each row its own id; to correct an earlier import, keep its rows as they were (they are skipped) and add new ids.',
+  },
+  FLOWLINE_IMPORT_UNKNOWN_CAUSE: {
+    kind: 'input',
+    summary:
+      'An imported incident names a cause deployment that is neither in the file, nor imported before, nor a Flowline deployment of the same service and environment.',
+    fix: 'Import the deployments first (or in the same run), or leave the cause empty: Flowline then links the last change before the incident, marked inferred.',
+  },
+  FLOWLINE_IMPORT_UNKNOWN_SERVICE: {
+    kind: 'input',
+    summary:
+      'A history row names a service Flowline does not know, or an environment that the service neither has nor declares in its policy.',
+    fix: 'Register the service first (`flowline config apply` or a `flowline run` in its repository), and name its environments as its policy does.',
+  },
   FLOWLINE_RUN_REAPED: {
     kind: 'conflict',
     summary:

@@ -84,7 +84,12 @@ export interface CommitHistory {
  */
 export async function readCommitHistory(
   cwd: string,
-  options: { readonly known: readonly string[]; readonly max: number },
+  options: {
+    readonly known: readonly string[];
+    readonly max: number;
+    /** Leave out the first `skip` commits of the walk: the next page of a long history. */
+    readonly skip?: number;
+  },
 ): Promise<CommitHistory | undefined> {
   // One call for both: `false|true` then HEAD's sha (git fails when there is no commit).
   const [shallowText, head] = (await git(cwd, ['rev-parse', '--is-shallow-repository', 'HEAD^{commit}']))
@@ -97,6 +102,7 @@ export async function readCommitHistory(
   const format = '%x1e%H%x00%P%x00%an <%ae>%x00%aI%x00%cI%x00%s';
   const args = ['log', '--no-show-signature', `--format=${format}`, '--numstat', '--no-renames'];
   // --ignore-missing: a known sha this clone lacks (another branch, a force-push) is skipped.
+  if (options.skip !== undefined && options.skip > 0) args.push(`--skip=${options.skip}`);
   args.push(`--max-count=${options.max + 1}`, '--ignore-missing', head);
   if (known.length > 0) args.push('--not', ...known);
   const log = await git(cwd, args, 64 * 1024 * 1024);

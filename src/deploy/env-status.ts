@@ -163,6 +163,7 @@ async function latestSucceeded(store: Store, environmentId: string): Promise<str
     .select('artifact_id')
     .where('environment_id', '=', environmentId)
     .where('status', '=', 'succeeded')
+    .where('imported', '=', 0) // history from before Flowline says nothing about what runs now
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)

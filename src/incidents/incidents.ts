@@ -294,7 +294,7 @@ async function recordedCause(tx: WriteTx, environmentId: string, deployment: str
 }
 
 /** The last deployment or flag change of the environment before `at`: the inferred cause. */
-async function lastChange(
+export async function lastChange(
   tx: WriteTx,
   { environmentId, service, environment }: Env,
   at: string,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { CommitHistory } from '../core/git.js';
+import type { CommitFacts, CommitHistory } from '../core/git.js';
 import type { Database, WriteTx } from '../store/index.js';
 
 /**
@@ -42,26 +42,7 @@ export async function recordCommitHistory(
   input: { serviceId: string; runId: string; history: CommitHistory; now: string },
 ): Promise<void> {
   const { serviceId, runId, history, now } = input;
-  for (let i = 0; i < history.commits.length; i += BATCH) {
-    const rows = history.commits.slice(i, i + BATCH).map((c) => ({
-      service_id: serviceId,
-      sha: c.sha,
-      parents_json: JSON.stringify(c.parents),
-      author: c.author,
-      authored_at: c.authoredAt,
-      committed_at: c.committedAt,
-      subject: c.subject,
-      lines_added: c.linesAdded,
-      lines_deleted: c.linesDeleted,
-      run_id: runId,
-      recorded_at: now,
-    }));
-    await tx
-      .insertInto('commits')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['service_id', 'sha']).doNothing())
-      .execute();
-  }
+  await insertCommits(tx, { serviceId, commits: history.commits, runId, now });
   await tx
     .insertInto('run_histories')
     .values({
@@ -76,54 +57,76 @@ export async function recordCommitHistory(
     .execute();
 }
 
+/**
+ * Inserts commits of a service that are not recorded yet (a commit already recorded, by a run or
+ * an import, keeps its first record). `runId` null: imported from a repository's history.
+ * Returns how many were new.
+ */
+export async function insertCommits(
+  tx: WriteTx,
+  input: { serviceId: string; commits: readonly CommitFacts[]; runId: string | null; now: string },
+): Promise<number> {
+  const { serviceId, commits, runId, now } = input;
+  let inserted = 0;
+  for (let i = 0; i < commits.length; i += BATCH) {
+    const rows = commits.slice(i, i + BATCH).map((c) => ({
+      service_id: serviceId,
+      sha: c.sha,
+      parents_json: JSON.stringify(c.parents),
+      author: c.author,
+      authored_at: c.authoredAt,
+      committed_at: c.committedAt,
+      subject: c.subject,
+      lines_added: c.linesAdded,
+      lines_deleted: c.linesDeleted,
+      run_id: runId,
+      imported: runId === null ? 1 : 0,
+      recorded_at: now,
+    }));
+    const result = await tx
+      .insertInto('commits')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['service_id', 'sha']).doNothing())
+      .executeTakeFirst();
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
+  }
+  return inserted;
+}
+
 /** `complete`: every path ended at a shipped or a root commit; `partial`: some met unrecorded history. */
 export type RangeStatus = 'complete' | 'partial' | 'none';
 
+/** What a range walk asks of the records, a batch of shas at a time. */
+export interface RangeLookup {
+  /** The recorded parents of each sha of the batch that has a commit record. */
+  parents(batch: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
+  /** The shas of the batch that a successful deployment of the environment shipped before. */
+  shipped(batch: readonly string[]): Promise<ReadonlySet<string>>;
+}
+
 /**
- * Computes and records the commits `deploymentId` ships to its environment for the first time:
- * those reachable from `commitSha` through the recorded graph, stopping at commits a successful
- * deployment of the same environment shipped before. A failed or rolled-back deployment's
- * commits never reached users for good, so the next one ships them again. Runs inside the
- * transaction that creates the deployment.
+ * The commits reachable from `commitSha` through the recorded graph, stopping at commits already
+ * shipped: the one definition of a deployment's range. A sha without a commit record is a
+ * boundary (a shallow clone's, a cut walk's, or an artifact built outside any recorded run):
+ * what lies beyond is unknown, not empty, so the range is then `partial`.
  */
-export async function shipCommitRange(
-  tx: WriteTx,
-  input: { deploymentId: string; serviceId: string; environmentId: string; commitSha: string | null },
-): Promise<{ status: RangeStatus; commits: number }> {
-  if (input.commitSha === null) return { status: 'none', commits: 0 };
-  const seen = new Set<string>([input.commitSha]);
+export async function walkRange(
+  commitSha: string,
+  lookup: RangeLookup,
+): Promise<{ status: RangeStatus; shas: string[] }> {
+  const seen = new Set<string>([commitSha]);
   const shipped: string[] = [];
-  let frontier = [input.commitSha];
+  let frontier = [commitSha];
   let partial = false;
   while (frontier.length > 0 && shipped.length < RANGE_MAX_COMMITS) {
     const next: string[] = [];
     for (let i = 0; i < frontier.length; i += BATCH) {
       const batch = frontier.slice(i, i + BATCH);
-      const [rows, before] = await Promise.all([
-        tx
-          .selectFrom('commits')
-          .select(['sha', 'parents_json'])
-          .where('service_id', '=', input.serviceId)
-          .where('sha', 'in', batch)
-          .execute(),
-        tx
-          .selectFrom('deployment_commits')
-          .innerJoin('deployments', 'deployments.id', 'deployment_commits.deployment_id')
-          .select('deployment_commits.sha')
-          .distinct()
-          .where('deployments.environment_id', '=', input.environmentId)
-          .where('deployments.status', '=', 'succeeded')
-          .where('deployment_commits.sha', 'in', batch)
-          .execute(),
-      ]);
-      const done = new Set(before.map((r) => r.sha));
-      const parents = new Map(rows.map((r) => [r.sha, JSON.parse(r.parents_json) as string[]]));
+      const [parents, done] = await Promise.all([lookup.parents(batch), lookup.shipped(batch)]);
       for (const sha of batch) {
         if (done.has(sha)) continue;
         const of = parents.get(sha);
         if (of === undefined) {
-          // Not recorded: a shallow clone's or a cut walk's boundary, or an artifact built
-          // outside any recorded run. What lies beyond is unknown, not empty.
           partial = true;
           continue;
         }
@@ -138,12 +141,59 @@ export async function shipCommitRange(
     frontier = next;
   }
   if (frontier.length > 0) partial = true;
-  for (let i = 0; i < shipped.length; i += BATCH) {
+  const status: RangeStatus = shipped.length === 0 && partial ? 'none' : partial ? 'partial' : 'complete';
+  return { status, shas: shipped };
+}
+
+/** Records the shas a deployment shipped (its `deployment_commits` rows). */
+export async function insertDeploymentCommits(
+  tx: WriteTx,
+  deploymentId: string,
+  shas: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < shas.length; i += BATCH) {
     await tx
       .insertInto('deployment_commits')
-      .values(shipped.slice(i, i + BATCH).map((sha) => ({ deployment_id: input.deploymentId, sha })))
+      .values(shas.slice(i, i + BATCH).map((sha) => ({ deployment_id: deploymentId, sha })))
       .execute();
   }
-  const status: RangeStatus = shipped.length === 0 && partial ? 'none' : partial ? 'partial' : 'complete';
-  return { status, commits: shipped.length };
+}
+
+/**
+ * Computes and records the commits `deploymentId` ships to its environment for the first time:
+ * those reachable from `commitSha` through the recorded graph, stopping at commits a successful
+ * deployment of the same environment shipped before. A failed or rolled-back deployment's
+ * commits never reached users for good, so the next one ships them again. Runs inside the
+ * transaction that creates the deployment.
+ */
+export async function shipCommitRange(
+  tx: WriteTx,
+  input: { deploymentId: string; serviceId: string; environmentId: string; commitSha: string | null },
+): Promise<{ status: RangeStatus; commits: number }> {
+  if (input.commitSha === null) return { status: 'none', commits: 0 };
+  const range = await walkRange(input.commitSha, {
+    parents: async (batch) => {
+      const rows = await tx
+        .selectFrom('commits')
+        .select(['sha', 'parents_json'])
+        .where('service_id', '=', input.serviceId)
+        .where('sha', 'in', batch)
+        .execute();
+      return new Map(rows.map((r) => [r.sha, JSON.parse(r.parents_json) as string[]]));
+    },
+    shipped: async (batch) => {
+      const rows = await tx
+        .selectFrom('deployment_commits')
+        .innerJoin('deployments', 'deployments.id', 'deployment_commits.deployment_id')
+        .select('deployment_commits.sha')
+        .distinct()
+        .where('deployments.environment_id', '=', input.environmentId)
+        .where('deployments.status', '=', 'succeeded')
+        .where('deployment_commits.sha', 'in', batch)
+        .execute();
+      return new Set(rows.map((r) => r.sha));
+    },
+  });
+  await insertDeploymentCommits(tx, input.deploymentId, range.shas);
+  return { status: range.status, commits: range.shas.length };
 }

@@ -11,10 +11,14 @@
 export { BUCKET_RANK, type ClusteredKey, type ClusterRow, clustersOf, DORA_CLUSTERS } from './clusters.js';
 export {
   HISTORY_MAX_COMMITS,
+  insertCommits,
+  insertDeploymentCommits,
   knownCommits,
+  type RangeLookup,
   type RangeStatus,
   recordCommitHistory,
   shipCommitRange,
+  walkRange,
 } from './commits.js';
 export { type TimedDeployment, timedDeployments } from './deployments.js';
 export { computeDora, type DoraInput, type DoraOptions, type DoraReport } from './dora.js';

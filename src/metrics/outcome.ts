@@ -2,7 +2,18 @@ import type { DeploymentRow } from '../store/index.js';
 import type { DeploymentOutcome } from './types.js';
 
 /** The columns of a `deployments` row an outcome is read from (a `selectAll()` row has them). */
-export type OutcomeColumns = Pick<DeploymentRow, 'status' | 'served_at' | 'failed_analysis'>;
+export type OutcomeColumns = Pick<DeploymentRow, 'status' | 'served_at' | 'failed_analysis'> & {
+  /** An imported deployment's outcome as its file stated it (migration 0016); it wins. */
+  readonly outcome?: string | null;
+};
+
+const OUTCOMES: ReadonlySet<string> = new Set([
+  'succeeded',
+  'failed',
+  'rolledBack',
+  'failedAnalysis',
+  'running',
+]);
 
 /**
  * How a deployment ended, in the metrics' vocabulary, from its row (docs/metrics.md, "How a
@@ -23,6 +34,7 @@ export type OutcomeColumns = Pick<DeploymentRow, 'status' | 'served_at' | 'faile
  * Pure: no store, no clock.
  */
 export function outcomeOf(row: OutcomeColumns): DeploymentOutcome {
+  if (row.outcome != null && OUTCOMES.has(row.outcome)) return row.outcome as DeploymentOutcome;
   switch (row.status) {
     case 'pending':
     case 'running':

@@ -40,6 +40,8 @@ interface DeploymentRow {
   status: DeploymentsTable['status'];
   served_at: string | null;
   failed_analysis: number;
+  outcome: string | null;
+  imported: number;
   kind: string;
   unplanned_reason: string | null;
 }
@@ -51,7 +53,7 @@ interface DeploymentRow {
 const SHIPPED = sql.raw("('succeeded', 'rolled_back')");
 
 const DEPLOYMENT_COLUMNS = sql.raw(
-  'd.id, d.artifact_id, d.commit_sha, d.started_at, d.finished_at, d.status, d.served_at, d.failed_analysis, d.kind, d.unplanned_reason',
+  'd.id, d.artifact_id, d.commit_sha, d.started_at, d.finished_at, d.status, d.served_at, d.failed_analysis, d.outcome, d.imported, d.kind, d.unplanned_reason',
 );
 
 function toRecord(row: DeploymentRow, scope: ScopeIds, commits: readonly string[]): DeploymentRecord {
@@ -75,6 +77,7 @@ function toRecord(row: DeploymentRow, scope: ScopeIds, commits: readonly string[
     planned: reason === undefined,
     ...(reason === undefined ? {} : { unplannedReason: reason }),
     commits,
+    ...(row.imported === 1 ? { imported: true } : {}),
   };
 }
 

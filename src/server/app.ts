@@ -11,6 +11,7 @@ import type { Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { DeployController, DeployRecords, EnvironmentService } from '../deploy/index.js';
 import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/index.js';
+import type { HistoryImport } from '../history/index.js';
 import type { Incidents } from '../incidents/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { RunIntake } from '../pipeline/index.js';
@@ -31,6 +32,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { flagRoutes } from './routes/flags.js';
 import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
+import { historyRoutes } from './routes/history.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { policyRoutes } from './routes/policies.js';
@@ -63,6 +65,8 @@ export interface ServerDeps {
   /** The DORA keys and the value stream, computed from the store's records. */
   readonly metrics: Metrics;
   readonly clock: Clock;
+  /** History from before Flowline (admin only: it changes everyone's metrics). */
+  readonly history: HistoryImport;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
   readonly policies: Policies;
@@ -124,6 +128,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(andonRoutes({ andon: deps.andon, where }));
   await app.register(incidentRoutes({ incidents: deps.incidents, authorize: deps.authorize, where }));
   await app.register(metricsRoutes({ metrics: deps.metrics, authorize: deps.authorize, clock: deps.clock }));
+  await app.register(historyRoutes({ history: deps.history, authorize: deps.authorize, where }));
   await app.register(
     policyRoutes({ policies: deps.policies, catalog: deps.catalog, authorize: deps.authorize, where }),
   );

@@ -169,6 +169,8 @@ export interface ArtifactsTable {
   commit_sha: string | null;
   size_bytes: number;
   created_at: string;
+  /** 1: named by an imported deployment, never stored here: not listed, never deployed. */
+  imported: ColumnType<number, number | undefined, number>;
 }
 
 export interface RunsTable {
@@ -259,6 +261,15 @@ export interface DeploymentsTable {
   served_at: LaterText;
   /** 1 when its release analysis failed and the controller gave up on it. */
   failed_analysis: ColumnType<number, number | undefined, number>;
+  /** 1: imported from a history file (src/history), not recorded by Flowline. */
+  imported: ColumnType<number, number | undefined, number>;
+  /** The id an imported deployment had in the team's previous tool (unique per service). */
+  external_id: LaterText;
+  /**
+   * The metrics outcome when `status` cannot say it (an imported `failedAnalysis` is stored as
+   * `rolled_back`); null for recorded deployments, whose outcome follows from their status.
+   */
+  outcome: LaterText;
 }
 
 /** A set of instances of one artifact in one environment, started by one deployment. */
@@ -504,6 +515,8 @@ export interface IncidentsTable {
    * `trigger:…`), so one failure never opens two; null for incidents opened by people.
    */
   dedup_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The id an imported incident had in the team's previous tool (unique per service). */
+  external_id: LaterText;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

@@ -202,6 +202,33 @@ const ROUTES: Record<string, Row> = {
     scope: 'none',
     request: none('/v1/incidents/inc_0/resolve', {}),
   },
+  // History about a whole service: only an admin of every environment (the file names `ghost`,
+  // so an allowed call ends in 400 FLOWLINE_IMPORT_INVALID with nothing imported).
+  'POST /v1/history/deployments': {
+    access: 'admin',
+    scope: 'none',
+    request: none('/v1/history/deployments', {
+      file: 'd.csv',
+      content: `id,service,environment,commitSha,startedAt,finishedAt,outcome\nd1,${S},staging,${'a'.repeat(40)},2026-01-01T00:00:00Z,2026-01-01T00:01:00Z,succeeded\n`,
+    }),
+  },
+  'POST /v1/history/incidents': {
+    access: 'admin',
+    scope: 'none',
+    request: none('/v1/history/incidents', {
+      file: 'i.json',
+      content: JSON.stringify({
+        incidents: [
+          { id: 'i1', service: S, environment: 'staging', title: 't', openedAt: '2026-01-01T00:00:00Z' },
+        ],
+      }),
+    }),
+  },
+  'POST /v1/history/commits': {
+    access: 'admin',
+    scope: 'none',
+    request: none('/v1/history/commits', { service: S, commits: [], last: true }),
+  },
   'POST /v1/andon/{service}/pull': {
     access: 'read',
     scope: 'none',

@@ -5,6 +5,7 @@ import type { Settings } from '../../core/settings.js';
 import { metricsQuery } from '../../metrics/index.js';
 import { type OpenLocalOptions, openLocal } from '../local.js';
 import { localDaemon } from './daemon.js';
+import { historyLocal } from './history.js';
 import { deployCalls, flagCalls } from './remote.js';
 import type { Backend } from './types.js';
 
@@ -134,6 +135,7 @@ export async function openEmbeddedBackend(
         return metrics.flow(metricsQuery(input, clock.now()));
       },
     },
+    history: historyLocal(app),
     pipeline: {
       run: async (runId) => {
         const { run, stages } = await (await intake()).view(runId);

@@ -66,8 +66,9 @@ export async function request<T>(
   route: string,
   body?: unknown,
   headers?: Readonly<Record<string, string>>,
+  timeoutMs = 30_000,
 ): Promise<T> {
-  const response = await send(target, method, route, body, 30_000, headers);
+  const response = await send(target, method, route, body, timeoutMs, headers);
   return jsonAnswer<T>(target, response);
 }
 

@@ -1,6 +1,7 @@
 import { MAX_HEADS_PER_REQUEST } from '../../audit/index.js';
 import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js';
 import { FlowlineError } from '../../core/errors.js';
+import { historyCalls } from './history.js';
 import { getUnlessMatch, type HttpTarget, query, request, requestStream } from './http.js';
 import { incidentCalls } from './incidents.js';
 import { metricsCalls } from './metrics.js';
@@ -47,6 +48,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     pipeline: pipelineCalls(target),
     incidents: incidentCalls(target),
     metrics: metricsCalls(target),
+    history: historyCalls(target),
     policies: policyCalls(target),
     secrets: secretCalls(target),
     close: async () => {},

@@ -14,6 +14,7 @@ import type {
 import type { NodeResult } from '../../pipeline/index.js';
 import type { PolicyChange, PolicyDocument, ServicePolicy } from '../../policy/index.js';
 import type { SecretInfo } from '../../secrets/index.js';
+import type { HistoryClient } from './history.js';
 import type { IncidentClient } from './incidents.js';
 import type { MetricsClient } from './metrics.js';
 
@@ -79,6 +80,8 @@ export interface Backend {
   readonly incidents: IncidentClient;
   /** The DORA keys and the value stream (the `/v1/metrics` routes). */
   readonly metrics: MetricsClient;
+  /** Deployments, incidents and commits from before Flowline (admin). */
+  readonly history: HistoryClient;
   close(): Promise<void>;
 }
 

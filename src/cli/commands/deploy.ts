@@ -141,7 +141,12 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
       { header: 'id', value: (d: Deployment) => d.id },
       { header: 'service', value: (d: Deployment) => d.service },
       { header: 'env', value: (d: Deployment) => d.environment },
-      { header: 'artifact', value: (d: Deployment) => short(d.artifactId) },
+      {
+        header: 'artifact',
+        // An imported one's artifact is the name its previous tool used (`imported:<service>:<name>`).
+        value: (d: Deployment) =>
+          d.imported ? d.artifactId.split(':').slice(2).join(':') : short(d.artifactId),
+      },
       { header: 'strategy', value: (d: Deployment) => d.strategy },
       { header: 'status', value: (d: Deployment) => d.status },
       { header: 'outcome', value: (d: Deployment) => d.outcome },

@@ -73,6 +73,8 @@ const Deployment = z
         'how it ended: `failed` never served users, `rolledBack` served then was sent back, `failedAnalysis` its analysis failed (docs/metrics.md)',
       ),
     servedAt: z.string().nullable().describe("when its new revision first took users' traffic"),
+    imported: z.boolean().describe('imported from a history file, not recorded by Flowline'),
+    externalId: z.string().nullable().describe("an imported deployment's id in the previous tool"),
   })
   .meta({ id: 'Deployment' });
 

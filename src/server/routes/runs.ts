@@ -51,22 +51,20 @@ const RunView = z.object({
 const AndonChange = z.object({ status: AndonStatus, changed: z.boolean() });
 
 const Sha = z.string().regex(/^[0-9a-f]{40,64}$/, 'a full commit sha');
+/** One commit as a runner read it from git (also what a history import sends). */
+export const Commit = z.strictObject({
+  sha: Sha,
+  parents: z.array(Sha).max(64),
+  author: z.string().max(500),
+  authoredAt: Time,
+  committedAt: Time,
+  subject: z.string().max(2000),
+  linesAdded: z.number().int().min(0),
+  linesDeleted: z.number().int().min(0),
+});
 const CommitHistoryBody = z.strictObject({
   head: Sha,
-  commits: z
-    .array(
-      z.strictObject({
-        sha: Sha,
-        parents: z.array(Sha).max(64),
-        author: z.string().max(500),
-        authoredAt: Time,
-        committedAt: Time,
-        subject: z.string().max(2000),
-        linesAdded: z.number().int().min(0),
-        linesDeleted: z.number().int().min(0),
-      }),
-    )
-    .max(HISTORY_MAX_COMMITS),
+  commits: z.array(Commit).max(HISTORY_MAX_COMMITS),
   truncated: z.boolean(),
   shallow: z.boolean(),
 });

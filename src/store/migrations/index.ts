@@ -13,6 +13,7 @@ import { trust } from './0012_trust.js';
 import { commits } from './0013_commits.js';
 import { incidents } from './0014_incidents.js';
 import { autoIncidents } from './0015_auto_incidents.js';
+import { historyImport } from './0016_history_import.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   commits,
   incidents,
   autoIncidents,
+  historyImport,
 ];
