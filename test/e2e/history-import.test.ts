@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../src/app/api.js';
 import { createFlowline, type Flowline } from '../../src/app/flowline.js';
 import { loadSettings } from '../../src/core/settings.js';
+import type { DoraResult } from '../../src/metrics/index.js';
 import type { Listening } from '../../src/server/index.js';
 import { EXAMPLE_CONFIG, gitIn, REPO, readDb, runCli, tempDir } from './helpers.js';
 
@@ -97,14 +98,14 @@ describe('importing the example history', () => {
       deployments: {
         externalId: string;
         imported: boolean;
-        status: string;
+        outcome: string;
         environment: string;
         id: string;
       }[];
     };
-    expect(listed.deployments.map((d) => [d.externalId, d.environment, d.status, d.imported])).toEqual([
+    expect(listed.deployments.map((d) => [d.externalId, d.environment, d.outcome, d.imported])).toEqual([
       ['deploy-104', 'production', 'succeeded', true],
-      ['deploy-103', 'production', 'rolled_back', true],
+      ['deploy-103', 'production', 'failedAnalysis', true],
       ['deploy-102', 'production', 'succeeded', true],
       ['deploy-101', 'staging', 'succeeded', true],
     ]);
@@ -153,6 +154,36 @@ describe('importing the example history', () => {
       db.prepare("SELECT count(*) FROM audit_events WHERE action = 'history.import'").pluck().get(),
     ]);
     expect(marked).toEqual([4, 2, 4]); // audit: staging and production deployments, production incidents, commits
+  });
+
+  it('gives the DORA keys of the imported month on the first day', async () => {
+    const res = await cli(
+      'metrics',
+      'dora',
+      '--service',
+      'hello',
+      '--from',
+      '2026-10-01',
+      '--to',
+      '2026-11-01',
+      '--json',
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const r = (JSON.parse(res.stdout) as DoraResult).services[0];
+    const H = 3_600_000;
+    const M = 60_000;
+    // By hand from the example files and the four commits: deploy-102 (finished 10-02 14:10Z)
+    // ships c1 (29h10m) and c2 (5h10m); deploy-104 (10:06) ships c3 (25h06m) and c4 (1h06m),
+    // c3 again because deploy-103 failed its analysis. Median of four: (5h10m + 25h06m) / 2.
+    expect(r?.deploymentFrequency.deployments).toBe(2);
+    expect(r?.changeLeadTime.count).toBe(4);
+    expect(r?.changeLeadTime.medianMs).toBe((5 * H + 10 * M + 25 * H + 6 * M) / 2);
+    // deploy-103 failed its analysis (and INC-7 names it); deploy-104 is blamed by INC-8, inferred.
+    expect(r?.changeFailRate.rate).toBeCloseTo(2 / 3, 10);
+    // deploy-103: 11:00 to INC-7's resolution 11:30; deploy-104: INC-8 open 08:00Z to 09:00Z.
+    expect(r?.recoveryTime.recovered.map((x) => x.durationMs)).toEqual([30 * M, H]);
+    // The hotfix is the one unplanned deployment of three that served users.
+    expect(r?.reworkRate.rate).toBeCloseTo(1 / 3, 10);
   });
 
   it('skips what it imported before, and refuses a bad file whole with exit code 2', async () => {
