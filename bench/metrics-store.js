@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { seededRandom } from './lib/random.js';
 import { median, round } from './lib/stats.js';
 
 /**
@@ -30,18 +31,6 @@ async function loadCompiled() {
   ]);
 }
 
-/** mulberry32: a small seeded PRNG, so every run generates the same records. @param {number} seed */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const DAY = 86_400_000;
 const END = Date.parse('2026-12-01T00:00:00Z');
 const SPAN = 730 * DAY;
@@ -53,14 +42,14 @@ const hex = (/** @type {number} */ n, /** @type {number} */ width) => n.toString
 /**
  * Writes the records straight into the migrated store, in one transaction per service.
  * @param {string} file @param {number} total deployments (half production, half staging)
+ * @param {() => number} random uniform in [0, 1), seeded
  * @param {(line: string) => void} progress
  */
-function generate(file, total, progress) {
+function generate(file, total, random, progress) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('foreign_keys = OFF');
-  const random = prng(7);
   const insert = {
     service: db.prepare('INSERT INTO services (id, name, created_at) VALUES (?, ?, ?)'),
     env: db.prepare(
@@ -224,7 +213,7 @@ export async function benchMetricsStore() {
   try {
     (await store.openStore({ file })).close();
     const generating = performance.now();
-    generate(file, total, (line) => process.stderr.write(`${line}\n`));
+    generate(file, total, await seededRandom(7), (line) => process.stderr.write(`${line}\n`));
     process.stderr.write(`  generated in ${round((performance.now() - generating) / 1000)} s\n`);
     const opened = await store.openStore({ file });
     const service = 'service-7';

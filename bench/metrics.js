@@ -11,6 +11,7 @@
 // `node bench/run.js metrics` runs 1,000 / 10,000 / 100,000 deployments;
 // `FLOWLINE_BENCH_METRICS_MAX=1000000` adds 1,000,000 deployments and 10,000,000 commits (needs
 // `node --max-old-space-size=12000` and minutes to generate).
+import { seededRandom } from './lib/random.js';
 import { median, round } from './lib/stats.js';
 
 /**
@@ -22,18 +23,6 @@ async function loadCompiled() {
   return import(new URL('../dist/metrics/index.js', import.meta.url).href);
 }
 
-/** mulberry32: a small seeded PRNG, so every run generates the same records. @param {number} seed */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const DAY = 86_400_000;
 const FROM = Date.parse('2026-09-01T00:00:00Z');
 const TO = FROM + 90 * DAY;
@@ -43,10 +32,9 @@ const COMMITS_PER_DEPLOYMENT = 10;
  * `count` production deployments spread over the window, each shipping 10 new commits made up
  * to two days before it; 5% rolled back, 3% failed analysis, 2% followed by a hotfix, an
  * incident for 2% of them.
- * @param {number} count
+ * @param {number} count @param {() => number} random uniform in [0, 1), seeded
  */
-function generate(count) {
-  const random = prng(12);
+function generate(count, random) {
   /** @type {import('../src/metrics/index.js').CommitRecord[]} */
   const commits = [];
   /** @type {import('../src/metrics/index.js').DeploymentRecord[]} */
@@ -144,7 +132,7 @@ export async function benchMetrics() {
   /** @type {Record<string, unknown>[]} */
   const results = [];
   for (let count = 1_000; count <= max; count *= 10) {
-    const data = generate(count);
+    const data = generate(count, await seededRandom(12));
     const runs = count >= 1_000_000 ? 1 : 3;
     const baseline = time(() => {
       let sum = 0;
