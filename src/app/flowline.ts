@@ -33,6 +33,12 @@ import {
 import { createIncidents, type Incidents } from '../incidents/index.js';
 import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
 import { createPolicies, type Policies } from '../policy/index.js';
+import {
+  createQualityRecords,
+  createQualityReports,
+  type QualityRecords,
+  type QualityReports,
+} from '../quality/index.js';
 import { createSecretBox, createSecretService, keySource, type SecretService } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { trunkOf } from './policy.js';
@@ -52,6 +58,10 @@ export interface Flowline {
   /** Problems users had in an environment: what recovery time is measured over. */
   readonly incidents: Incidents;
   readonly pipeline: Pipeline;
+  /** The quality plan's measurements (per run) and the sign-offs of manual deliverables. */
+  readonly quality: QualityRecords;
+  /** The quality plan assessed for a period (`flowline report`, GET /v1/reports/quality). */
+  readonly qualityReports: QualityReports;
   /** What the server allows each service: trunk, gates, hosts, who may deploy (admin-only changes). */
   readonly policies: Policies;
   /** The trunk of a service's policy, seeding the policy from a run's flowline.yaml when new. */
@@ -116,6 +126,17 @@ export async function createFlowline(
   const localActor = detectActor(settings.env, settings.osUser);
   const policies = createPolicies({ store, audit, clock });
   const runTrunk = trunkOf(policies);
+  const quality = createQualityRecords({ store, audit, clock });
+  const qualityReports = createQualityReports({
+    store,
+    records: quality,
+    artifacts,
+    clock,
+    trunkOf: async (service) => (await policies.get(service))?.trunk ?? null,
+    // PROVISIONAL (merge): no store reader of the DORA keys is wired yet, so `dora` deliverables
+    // report "no data" (DORA_NOT_WIRED). Pass the metrics service's DoraSource here once it exists:
+    // dora: (scope, window) => metrics.dora(scope, window),
+  });
   const pipeline = createPipeline({
     trunkOf: (config) => runTrunk(config.service, config, { actor: localActor, where }),
     store,
@@ -129,6 +150,7 @@ export async function createFlowline(
     hostname: settings.hostname,
     actor: localActor,
     extraSecrets: [settings.token, settings.secretKey],
+    quality,
   });
   const intake = createRunIntake({
     store,
@@ -139,6 +161,7 @@ export async function createFlowline(
     clock,
     home: settings.home,
     trunkOf: runTrunk,
+    quality,
   });
   const events = createEventBus();
   const flags = createFlagService({ store, audit, clock, events });
@@ -172,6 +195,8 @@ export async function createFlowline(
     andon,
     incidents,
     pipeline,
+    quality,
+    qualityReports,
     policies,
     trunkOf: runTrunk,
     intake,

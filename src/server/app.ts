@@ -13,6 +13,7 @@ import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/
 import type { Incidents } from '../incidents/index.js';
 import type { RunIntake } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
+import type { QualityRecords, QualityReports } from '../quality/index.js';
 import type { SecretService } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
@@ -31,6 +32,7 @@ import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { policyRoutes } from './routes/policies.js';
+import { qualityRoutes } from './routes/quality.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -57,6 +59,9 @@ export interface ServerDeps {
   readonly intake?: RunIntake;
   readonly andon: Andon;
   readonly incidents: Incidents;
+  /** The quality plan's measurements and sign-offs, and its report. */
+  readonly quality: QualityRecords;
+  readonly qualityReports: QualityReports;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
   readonly policies: Policies;
@@ -124,6 +129,15 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     artifactTransferRoutes({ artifacts: deps.artifacts, catalog: deps.catalog, db: deps.store.db }),
   );
   if (deps.intake !== undefined) await app.register(runRoutes({ intake: deps.intake }));
+  await app.register(
+    qualityRoutes({
+      ...(deps.intake === undefined ? {} : { intake: deps.intake }),
+      records: deps.quality,
+      reports: deps.qualityReports,
+      where,
+      now: () => new Date(),
+    }),
+  );
   await app.register(
     flagRoutes({
       flags: deps.flags,

@@ -123,6 +123,17 @@ export async function openEmbeddedBackend(
       },
       list: async (filter) => (await app()).incidents.list(filter),
     },
+    quality: {
+      report: async (service, period) => {
+        const { qualityReports, clock } = await app();
+        const { parsePeriod } = await import('../../quality/period.js');
+        return qualityReports.report(service, parsePeriod(period, clock.now()));
+      },
+      signoff: async (input) => {
+        const { quality, localActor, where } = await app();
+        return quality.signoff(input, { actor: localActor, where });
+      },
+    },
     pipeline: {
       run: async (runId) => {
         const { run, stages } = await (await intake()).view(runId);

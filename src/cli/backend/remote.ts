@@ -3,6 +3,7 @@ import type { AuditFilter, AuditHead, VerifyResult } from '../../audit/types.js'
 import { FlowlineError } from '../../core/errors.js';
 import { getUnlessMatch, type HttpTarget, query, request, requestStream } from './http.js';
 import { incidentCalls } from './incidents.js';
+import { qualityCalls } from './quality.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 
 /** The server to call and the token to call it with. */
@@ -45,6 +46,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     flags: flagCalls(target),
     pipeline: pipelineCalls(target),
     incidents: incidentCalls(target),
+    quality: qualityCalls(target),
     policies: policyCalls(target),
     secrets: secretCalls(target),
     close: async () => {},

@@ -15,6 +15,7 @@ import type { NodeResult } from '../../pipeline/index.js';
 import type { PolicyChange, PolicyDocument, ServicePolicy } from '../../policy/index.js';
 import type { SecretInfo } from '../../secrets/index.js';
 import type { IncidentClient } from './incidents.js';
+import type { QualityClient } from './quality.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -76,6 +77,8 @@ export interface Backend {
   readonly secrets: SecretClient;
   /** Problems users had in an environment: open, acknowledge, resolve, list. */
   readonly incidents: IncidentClient;
+  /** The quality plan assessed for a period, and sign-offs of its manual deliverables. */
+  readonly quality: QualityClient;
   close(): Promise<void>;
 }
 
