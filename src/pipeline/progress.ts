@@ -212,11 +212,14 @@ export function renderSummary(
 /** One line per quality measurement; a report that could not be read shows its coded error. */
 function qualityLines(report: RunReport, c: ReturnType<typeof pc.createColors>): string[] {
   return (report.quality ?? []).map((m) => {
-    if (m.error !== null) return c.red(`  ✘ quality ${m.deliverable}: ${m.error.code} ${printable(m.error.message)}`);
+    if (m.error !== null)
+      return c.red(`  ✘ quality ${m.deliverable}: ${m.error.code} ${printable(m.error.message)}`);
     const values = Object.entries(m.values ?? {})
       .map(([metric, value]) => `${metric} ${value}`)
       .join(', ');
-    return c.dim(`  · quality ${m.deliverable}: ${values}${m.file === null ? '' : ` (${printable(m.file)})`}`);
+    return c.dim(
+      `  · quality ${m.deliverable}: ${values}${m.file === null ? '' : ` (${printable(m.file)})`}`,
+    );
   });
 }
 
