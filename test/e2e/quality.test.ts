@@ -8,7 +8,7 @@ import { createFlowline, type Flowline } from '../../src/app/flowline.js';
 import { loadSettings } from '../../src/core/settings.js';
 import type { QualityReport } from '../../src/quality/index.js';
 import type { Listening } from '../../src/server/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { type CliResult, runCli, tempDir } from './helpers.js';
 
 // The quality plan end to end through the built CLI: a repository whose unit stage writes an lcov
 // file (by `node -e`), `flowline run` measuring it, `flowline report` assessing it — embedded, and
@@ -83,6 +83,14 @@ const sha256 = async (file: string) =>
     .digest('hex');
 const verdicts = (report: QualityReport) =>
   Object.fromEntries(report.deliverables.map((d) => [d.id, d.verdict]));
+/** What the sample plan gives for LCOV and AUDIT: 66.67% of lines, 50% of branches, two low advisories. */
+const EXPECTED = { 'unit-coverage': 'pass', 'branch-coverage': 'fail', 'no-high-vulns': 'pass' };
+
+/** The report of `flowline report --format json` (or `--json`), which must have succeeded. */
+function reportOf(out: CliResult): QualityReport {
+  expect(out.code, out.stderr).toBe(0);
+  return (JSON.parse(out.stdout) as { report: QualityReport }).report;
+}
 
 describe('the quality plan, embedded', () => {
   let env: Record<string, string>;
@@ -103,14 +111,8 @@ describe('the quality plan, embedded', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('quality unit-coverage: lines 66.67, branches 50 (coverage/lcov.info)');
 
-    const out = await flowline(['report', '--period', month, '--format', 'json']);
-    expect(out.code, out.stderr).toBe(0);
-    const { report } = JSON.parse(out.stdout) as { report: QualityReport };
-    expect(verdicts(report)).toEqual({
-      'unit-coverage': 'pass',
-      'branch-coverage': 'fail',
-      'no-high-vulns': 'pass',
-    });
+    const report = reportOf(await flowline(['report', '--period', month, '--format', 'json']));
+    expect(verdicts(report)).toEqual(EXPECTED);
     const [lines] = report.deliverables;
     expect(lines?.measured).toEqual({ lines: 66.67, branches: 50 });
     const runId = (run.stdout.match(/run (run_\w+) passed/) ?? [])[1];
@@ -138,8 +140,7 @@ describe('the quality plan, embedded', () => {
     expect(run.stdout).toContain(
       'quality unit-coverage: FLOWLINE_QUALITY_REPORT_INVALID coverage/lcov.info:2 is not a valid lcov report',
     );
-    const out = await flowline(['report', '--period', month, '--json']);
-    const { report } = JSON.parse(out.stdout) as { report: QualityReport };
+    const report = reportOf(await flowline(['report', '--period', month, '--json']));
     expect(verdicts(report)).toMatchObject({ 'unit-coverage': 'fail', 'branch-coverage': 'fail' });
     expect(report.deliverables[0]?.error).toMatchObject({
       code: 'FLOWLINE_QUALITY_REPORT_INVALID',
@@ -190,14 +191,8 @@ describe('the quality plan, against a server', () => {
     const run = await onMachine('ci-1', ['run'], tokens.ci);
     expect(run.code, run.stderr).toBe(0);
     // Another machine, with only the read role: the server has the plan (sealed in the artifact) and the measurements.
-    const out = await onMachine('laptop', ['report', '--period', month, '--json'], tokens.read);
-    expect(out.code, out.stderr).toBe(0);
-    const { report } = JSON.parse(out.stdout) as { report: QualityReport };
-    expect(verdicts(report)).toEqual({
-      'unit-coverage': 'pass',
-      'branch-coverage': 'fail',
-      'no-high-vulns': 'pass',
-    });
+    const report = reportOf(await onMachine('laptop', ['report', '--period', month, '--json'], tokens.read));
+    expect(verdicts(report)).toEqual(EXPECTED);
     expect(report.deliverables[2]?.measured).toMatchObject({ high: 0, critical: 0, low: 2 });
     expect(report.deliverables[2]?.evidence.sha256).toBe(await sha256(path.join(repo, 'audit.json')));
 
