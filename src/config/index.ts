@@ -27,4 +27,5 @@ export {
   type ParseOptions,
   parseConfig,
 } from './parse.js';
+export { didYouMean } from './suggest.js';
 export type * from './types.js';

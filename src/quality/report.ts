@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../artifacts/index.js';
 import { readSealedConfig } from '../artifacts/index.js';
-import { type Deliverable, parseConfig } from '../config/index.js';
+import type { Actor, Where } from '../audit/index.js';
+import { type Deliverable, didYouMean, parseConfig } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import type { DoraReport } from '../metrics/index.js';
@@ -8,7 +9,7 @@ import type { Store } from '../store/index.js';
 import { type AssessInput, assess, type EnvironmentDeployments, type MeasuredRun } from './assess.js';
 import type { Period } from './period.js';
 import type { QualityRecords } from './records.js';
-import type { DoraSource, QualityReport, Signoff, Verdict } from './types.js';
+import type { DoraSource, QualityReport, Signoff, SignoffInput, Verdict } from './types.js';
 
 export interface QualityReportsDeps {
   readonly store: Store;
@@ -28,6 +29,12 @@ export interface QualityReports {
    * the latest trunk run of the period that measured it.
    */
   report(service: string, period: Period): Promise<QualityReport>;
+  /**
+   * Records a sign-off of a manual deliverable of the service's latest plan (the one sealed in its
+   * newest trunk artifact): a deliverable that is not one is refused with a suggestion, so a typo
+   * is not recorded against nothing.
+   */
+  signoff(input: SignoffInput, by: { readonly actor: Actor; readonly where: Where }): Promise<Signoff>;
 }
 
 /** Why `dora` deliverables have no data while no metrics service is wired (see src/app). */
@@ -44,7 +51,11 @@ interface TrunkRun {
 export function createQualityReports(deps: QualityReportsDeps): QualityReports {
   const { store } = deps;
 
-  const trunkRuns = async (service: string, period: Period, trunk: string | null): Promise<TrunkRun[]> => {
+  const trunkRuns = async (
+    service: string,
+    period: Pick<Period, 'from' | 'to'> | undefined,
+    trunk: string | null,
+  ): Promise<TrunkRun[]> => {
     let query = store.db
       .selectFrom('runs')
       .innerJoin('services', 'services.id', 'runs.service_id')
@@ -55,10 +66,15 @@ export function createQualityReports(deps: QualityReportsDeps): QualityReports {
         'runs.commit_sha as commitSha',
         'runs.artifact_id as artifactId',
       ])
-      .where('services.name', '=', service)
-      .where('runs.started_at', '>=', period.from.toISOString())
-      .where('runs.started_at', '<', period.to.toISOString());
+      .where('services.name', '=', service);
+    if (period !== undefined) {
+      query = query
+        .where('runs.started_at', '>=', period.from.toISOString())
+        .where('runs.started_at', '<', period.to.toISOString());
+    }
     if (trunk !== null) query = query.where('runs.branch', '=', trunk);
+    // Without a period: the newest runs, enough to find the latest that built an artifact.
+    if (period === undefined) query = query.where('runs.artifact_id', 'is not', null).limit(20);
     return query.orderBy('runs.started_at', 'desc').orderBy('runs.id', 'desc').execute();
   };
 
@@ -109,6 +125,25 @@ export function createQualityReports(deps: QualityReportsDeps): QualityReports {
   };
 
   return {
+    async signoff(input, by) {
+      const plan = await planOf(
+        await trunkRuns(input.service, undefined, await deps.trunkOf(input.service)),
+        input.service,
+      );
+      const manual = (plan?.deliverables ?? []).filter((d) => d.method === 'manual').map((d) => d.id);
+      if (!manual.includes(input.deliverable)) {
+        throw new FlowlineError(
+          'FLOWLINE_NOT_FOUND',
+          `${input.service} has no manual deliverable \`${input.deliverable}\` in its quality plan${plan === undefined ? ' (no trunk build carries a plan)' : ''}.`,
+          {
+            hint: `${manual.length === 0 ? 'Only `method: manual` deliverables are signed off; its plan has none.' : didYouMean(input.deliverable, manual, 'manual deliverables')}`,
+            location: { path: 'deliverable' },
+          },
+        );
+      }
+      return deps.records.signoff(input, by);
+    },
+
     async report(service, period) {
       const trunk = await deps.trunkOf(service);
       const runs = await trunkRuns(service, period, trunk);

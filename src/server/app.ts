@@ -13,7 +13,7 @@ import type { FlagService, FlagStreamHub, FlagTriggers } from '../flags/service/
 import type { Incidents } from '../incidents/index.js';
 import type { RunIntake } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
-import type { QualityRecords, QualityReports } from '../quality/index.js';
+import type { QualityReports } from '../quality/index.js';
 import type { SecretService } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
@@ -59,8 +59,7 @@ export interface ServerDeps {
   readonly intake?: RunIntake;
   readonly andon: Andon;
   readonly incidents: Incidents;
-  /** The quality plan's measurements and sign-offs, and its report. */
-  readonly quality: QualityRecords;
+  /** The quality plan's report and sign-offs. */
   readonly qualityReports: QualityReports;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
@@ -132,7 +131,6 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(
     qualityRoutes({
       ...(deps.intake === undefined ? {} : { intake: deps.intake }),
-      records: deps.quality,
       reports: deps.qualityReports,
       where,
       now: () => new Date(),

@@ -59,6 +59,12 @@ quality:
       method: vulnerabilities
       stage: audit
       report: audit.json
+    - id: review
+      name: Monthly security review
+      standard: The ISSO reviews the month's changes.
+      aql: Accepted by the ISSO
+      method: manual
+      signedOffBy: ISSO
 `;
 }
 
@@ -84,7 +90,12 @@ const sha256 = async (file: string) =>
 const verdicts = (report: QualityReport) =>
   Object.fromEntries(report.deliverables.map((d) => [d.id, d.verdict]));
 /** What the sample plan gives for LCOV and AUDIT: 66.67% of lines, 50% of branches, two low advisories. */
-const EXPECTED = { 'unit-coverage': 'pass', 'branch-coverage': 'fail', 'no-high-vulns': 'pass' };
+const EXPECTED = {
+  'unit-coverage': 'pass',
+  'branch-coverage': 'fail',
+  'no-high-vulns': 'pass',
+  review: 'no data', // until someone signs it off
+};
 
 /** The report of `flowline report --format json` (or `--json`), which must have succeeded. */
 function reportOf(out: CliResult): QualityReport {
@@ -125,11 +136,43 @@ describe('the quality plan, embedded', () => {
       artifactId: report.plan.artifactId,
     });
     expect(report.plan.artifactId).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(report.summary).toEqual({ pass: 2, fail: 1, 'no data': 0 });
+    expect(report.summary).toEqual({ pass: 2, fail: 1, 'no data': 1 });
+
+    // A sign-off names a manual deliverable of the plan; a typo is refused with a suggestion.
+    const typo = await flowline([
+      'report',
+      'signoff',
+      'reveiw',
+      '--period',
+      month,
+      '--by',
+      'M. Lopez',
+      '--json',
+    ]);
+    expect(typo.code).toBe(3);
+    expect(JSON.parse(typo.stdout)).toMatchObject({
+      error: { code: 'FLOWLINE_NOT_FOUND', hint: 'did you mean `review`?' },
+    });
+    const rejected = [
+      'report',
+      'signoff',
+      'review',
+      '--period',
+      month,
+      '--by',
+      'M. Lopez',
+      '--reject',
+      '--note',
+      'findings open',
+    ];
+    expect((await flowline(rejected)).code).toBe(0);
+    const after = reportOf(await flowline(['report', '--period', month, '--json']));
+    expect(after.deliverables[3]).toMatchObject({ verdict: 'fail', reason: 'findings open' });
 
     const html = await flowline(['report', '--period', month, '--format', 'html', '-o', 'report.html']);
     expect(html.code, html.stderr).toBe(0);
-    expect(html.stderr).toContain('Wrote report.html: 2 pass, 1 fail, 0 no data of 3 deliverables.');
+    // The review is rejected by now.
+    expect(html.stderr).toContain('Wrote report.html: 2 pass, 2 fail, 0 no data of 4 deliverables.');
     expect(await readFile(path.join(repo, 'report.html'), 'utf8')).toContain('<td>Unit test coverage<br>');
   });
 
@@ -196,11 +239,27 @@ describe('the quality plan, against a server', () => {
     expect(report.deliverables[2]?.measured).toMatchObject({ high: 0, critical: 0, low: 2 });
     expect(report.deliverables[2]?.evidence.sha256).toBe(await sha256(path.join(repo, 'audit.json')));
 
-    const signoff = await onMachine(
-      'laptop',
-      ['report', 'signoff', 'unit-coverage', '--period', month, '--by', 'M. Lopez'],
-      tokens.read,
-    );
-    expect(signoff.code).toBe(5); // a reader may not sign off
+    const signoff = [
+      'report',
+      'signoff',
+      'review',
+      '--period',
+      month,
+      '--by',
+      'M. Lopez, ISSO',
+      '--note',
+      '14 changes',
+    ];
+    expect((await onMachine('laptop', signoff, tokens.read)).code).toBe(5); // a reader may not sign off
+    const signed = await onMachine('laptop', signoff, tokens.deploy);
+    expect(signed.code, signed.stderr).toBe(0);
+    const after = reportOf(await onMachine('laptop', ['report', '--period', month, '--json'], tokens.read));
+    expect(after.deliverables[3]).toMatchObject({
+      verdict: 'pass',
+      reason: '14 changes',
+      evidence: { signoff: { signedBy: 'M. Lopez, ISSO', recordedBy: 'q-deploy', period: month } },
+    });
+    const audited = await server.audit.list({ action: 'quality.signoff' });
+    expect(audited.map((e) => [e.actor.name, e.target])).toEqual([['q-deploy', 'quality:shop/review']]);
   });
 });

@@ -130,8 +130,8 @@ export async function openEmbeddedBackend(
         return qualityReports.report(service, parsePeriod(period, clock.now()));
       },
       signoff: async (input) => {
-        const { quality, localActor, where } = await app();
-        return quality.signoff(input, { actor: localActor, where });
+        const { qualityReports, localActor, where } = await app();
+        return qualityReports.signoff(input, { actor: localActor, where });
       },
     },
     pipeline: {

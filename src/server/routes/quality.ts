@@ -5,13 +5,7 @@ import { QUALITY_METHODS } from '../../config/index.js';
 import { compact } from '../../core/objects.js';
 import type { RunIntake } from '../../pipeline/index.js';
 import { RUN_ID } from '../../pipeline/index.js';
-import {
-  checkMonth,
-  type Measurement,
-  parsePeriod,
-  type QualityRecords,
-  type QualityReports,
-} from '../../quality/index.js';
+import { checkMonth, type Measurement, parsePeriod, type QualityReports } from '../../quality/index.js';
 import { principalOf } from '../auth.js';
 
 const Service = z.string().regex(/^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a lowercase DNS label');
@@ -139,7 +133,6 @@ const queryNames = { period: 'period', from: 'from', to: 'to' };
 export const qualityRoutes =
   (deps: {
     intake?: RunIntake;
-    records: QualityRecords;
     reports: QualityReports;
     where: () => Where;
     now: () => Date;
@@ -226,7 +219,7 @@ export const qualityRoutes =
         const principal = principalOf(request);
         const { note, ...input } = request.body;
         checkMonth(input.period, 'FLOWLINE_REQUEST_INVALID', 'period');
-        const signoff = await deps.records.signoff(
+        const signoff = await deps.reports.signoff(
           { ...input, ...(note === undefined ? {} : { note }) },
           { actor: principal.actor, where: deps.where() },
         );
