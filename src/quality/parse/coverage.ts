@@ -37,9 +37,9 @@ export function parseLcov(text: string): Parsed {
       if (file === undefined)
         return malformed(`\`${tag}\` outside a source file record (no \`SF:\` before it)`, lineNo);
       const bad = tag === 'DA' ? da(fields, file.lines) : brda(fields, file.branches);
-      if (bad !== undefined) return malformed(`${bad}: \`${row.slice(0, 80)}\``, lineNo);
+      if (bad !== undefined) return malformed(bad, lineNo);
     } else if (!KNOWN_TAGS.has(tag)) {
-      return malformed(`\`${tag.slice(0, 40)}\` is not an lcov record`, lineNo);
+      return malformed('not an lcov record (`SF:`, `DA:`, `BRDA:`, … `end_of_record`)', lineNo);
     }
   }
   if (file !== undefined) return malformed('the last source file record has no `end_of_record`', rows.length);

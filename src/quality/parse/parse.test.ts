@@ -113,3 +113,14 @@ describe('dependency and accessibility reports', () => {
     expect(parse('pa11y', ci)).toEqual({ ok: true, values: { errors: 2, warnings: 1, notices: 1 } });
   });
 });
+
+describe('what a problem says', () => {
+  it('never quotes the file it could not read', () => {
+    const secret = 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    for (const format of Object.keys(PARSERS)) {
+      const parsed = parse(format, `${secret}\n`);
+      expect(parsed.ok, format).toBe(false);
+      if (!parsed.ok) expect(parsed.problem.message, format).not.toMatch(/wJalr|AWS_SECRET/);
+    }
+  });
+});

@@ -19,21 +19,21 @@ export const malformed = (message: string, line?: number, column?: number): Pars
   problem: { message, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) },
 });
 
-/** A JSON document, or the problem with its line and column (from the parser's offset). */
+/**
+ * A JSON document, or the problem with its line and column (from the parser's offset). The
+ * parser's own message is not kept: newer engines quote the text around the error, and a report
+ * file's text has no place in a record others read.
+ */
 export function readJson(text: string): { ok: true; value: unknown } | { ok: false; parsed: Parsed } {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    const message = (error as Error).message;
-    const at = /position (\d+)/.exec(message);
-    if (at === null) return { ok: false, parsed: malformed(`not JSON: ${message}`) };
+    const at = /position (\d+)/.exec((error as Error).message);
+    if (at === null) return { ok: false, parsed: malformed('not JSON') };
     const before = text.slice(0, Number(at[1]));
     const line = before.split('\n').length;
     const column = before.length - before.lastIndexOf('\n');
-    return {
-      ok: false,
-      parsed: malformed(`not JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, line, column),
-    };
+    return { ok: false, parsed: malformed('not JSON', line, column) };
   }
 }
 
