@@ -44,7 +44,7 @@ export async function measureDocumentation(plan: QualityPlan, cwd: string): Prom
     if (deliverable.method !== 'documentation') continue;
     const files: Record<string, string | null> = {};
     for (const file of deliverable.files ?? []) {
-      const read = await readReport(path.join(cwd, file));
+      const read = await readReport(cwd, file);
       files[file] = 'bytes' in read ? sha256(read.bytes) : null;
     }
     const missing = Object.values(files).filter((sum) => sum === null).length;
@@ -58,7 +58,7 @@ export async function measureDocumentation(plan: QualityPlan, cwd: string): Prom
 }
 
 async function measureReport(deliverable: Deliverable, file: string, cwd: string): Promise<Measurement> {
-  const read = await readReport(path.join(cwd, file));
+  const read = await readReport(cwd, file);
   if (!('bytes' in read))
     return failed(deliverable, file, null, {
       code: 'FLOWLINE_QUALITY_REPORT_MISSING',
@@ -89,14 +89,15 @@ async function measureReport(deliverable: Deliverable, file: string, cwd: string
 
 type Read = { bytes: Buffer } | { problem: string };
 
-async function readReport(abs: string): Promise<Read> {
+/** Reads `file` (relative to the repository); problems name it as written, not the machine's path. */
+async function readReport(cwd: string, file: string): Promise<Read> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(abs, 'r');
+    handle = await open(path.join(cwd, file), 'r');
     const stat = await handle.stat();
-    if (!stat.isFile()) return { problem: `${abs} is not a file` };
+    if (!stat.isFile()) return { problem: 'it is not a file' };
     if (stat.size > MAX_REPORT_BYTES)
-      return { problem: `${abs} is larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB` };
+      return { problem: `it is larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB` };
     return { bytes: await handle.readFile() };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -4,7 +4,7 @@ import type { QualityMethod } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { Database, Store, WriteTx } from '../store/index.js';
+import type { Database, QualityMeasurementRow, Store, WriteTx } from '../store/index.js';
 import type { Measurement, RecordedMeasurement, Signoff, SignoffInput } from './types.js';
 
 export interface QualityRecordsDeps {
@@ -58,14 +58,21 @@ export function createQualityRecords(deps: QualityRecordsDeps): QualityRecords {
     },
 
     async measurements(runIds) {
-      if (runIds.length === 0) return [];
-      const rows = await store.db
-        .selectFrom('quality_measurements')
-        .selectAll()
-        .where('run_id', 'in', [...runIds])
-        .orderBy('measured_at')
-        .orderBy('id')
-        .execute();
+      const rows: QualityMeasurementRow[] = [];
+      // In slices: a month of runs must stay under SQLite's limit of bound parameters.
+      for (let at = 0; at < runIds.length; at += 500) {
+        const slice = runIds.slice(at, at + 500);
+        rows.push(
+          ...(await store.db
+            .selectFrom('quality_measurements')
+            .selectAll()
+            .where('run_id', 'in', slice)
+            .execute()),
+        );
+      }
+      rows.sort((a, b) =>
+        a.measured_at < b.measured_at ? -1 : a.measured_at > b.measured_at ? 1 : a.id < b.id ? -1 : 1,
+      );
       return rows.map((row) => ({
         runId: row.run_id,
         measuredAt: row.measured_at,

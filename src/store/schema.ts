@@ -521,6 +521,8 @@ export interface QualityMeasurementsTable {
   measured_at: string;
 }
 
+export type QualityMeasurementRow = Selectable<QualityMeasurementsTable>;
+
 /** A person's sign-off of a manual deliverable for a period (`flowline report signoff`). */
 export interface QualitySignoffsTable {
   id: string;
