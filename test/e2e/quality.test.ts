@@ -97,6 +97,17 @@ const EXPECTED = {
   review: 'no data', // until someone signs it off
 };
 
+const signoffArgs = (deliverable: string, by: string, ...rest: string[]) => [
+  'report',
+  'signoff',
+  deliverable,
+  '--period',
+  month,
+  '--by',
+  by,
+  ...rest,
+];
+
 /** The report of `flowline report --format json` (or `--json`), which must have succeeded. */
 function reportOf(out: CliResult): QualityReport {
   expect(out.code, out.stderr).toBe(0);
@@ -139,32 +150,12 @@ describe('the quality plan, embedded', () => {
     expect(report.summary).toEqual({ pass: 2, fail: 1, 'no data': 1 });
 
     // A sign-off names a manual deliverable of the plan; a typo is refused with a suggestion.
-    const typo = await flowline([
-      'report',
-      'signoff',
-      'reveiw',
-      '--period',
-      month,
-      '--by',
-      'M. Lopez',
-      '--json',
-    ]);
+    const typo = await flowline(signoffArgs('reveiw', 'M. Lopez', '--json'));
     expect(typo.code).toBe(3);
     expect(JSON.parse(typo.stdout)).toMatchObject({
       error: { code: 'FLOWLINE_NOT_FOUND', hint: 'did you mean `review`?' },
     });
-    const rejected = [
-      'report',
-      'signoff',
-      'review',
-      '--period',
-      month,
-      '--by',
-      'M. Lopez',
-      '--reject',
-      '--note',
-      'findings open',
-    ];
+    const rejected = signoffArgs('review', 'M. Lopez', '--reject', '--note', 'findings open');
     expect((await flowline(rejected)).code).toBe(0);
     const after = reportOf(await flowline(['report', '--period', month, '--json']));
     expect(after.deliverables[3]).toMatchObject({ verdict: 'fail', reason: 'findings open' });
@@ -239,17 +230,7 @@ describe('the quality plan, against a server', () => {
     expect(report.deliverables[2]?.measured).toMatchObject({ high: 0, critical: 0, low: 2 });
     expect(report.deliverables[2]?.evidence.sha256).toBe(await sha256(path.join(repo, 'audit.json')));
 
-    const signoff = [
-      'report',
-      'signoff',
-      'review',
-      '--period',
-      month,
-      '--by',
-      'M. Lopez, ISSO',
-      '--note',
-      '14 changes',
-    ];
+    const signoff = signoffArgs('review', 'M. Lopez, ISSO', '--note', '14 changes');
     expect((await onMachine('laptop', signoff, tokens.read)).code).toBe(5); // a reader may not sign off
     const signed = await onMachine('laptop', signoff, tokens.deploy);
     expect(signed.code, signed.stderr).toBe(0);
