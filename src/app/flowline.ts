@@ -35,6 +35,12 @@ import { createIncidents, type Incidents } from '../incidents/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createPipeline, createRunIntake, type Pipeline, type RunIntake } from '../pipeline/index.js';
 import { createPolicies, type Policies } from '../policy/index.js';
+import {
+  createQualityRecords,
+  createQualityReports,
+  type QualityRecords,
+  type QualityReports,
+} from '../quality/index.js';
 import { createSecretBox, createSecretService, keySource, type SecretService } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { trunkOf } from './policy.js';
@@ -58,6 +64,10 @@ export interface Flowline {
   /** Deployments, incidents and commits from before Flowline, imported and marked so. */
   readonly history: HistoryImport;
   readonly pipeline: Pipeline;
+  /** The quality plan's measurements (per run) and the sign-offs of manual deliverables. */
+  readonly quality: QualityRecords;
+  /** The quality plan assessed for a period (`flowline report`, GET /v1/reports/quality). */
+  readonly qualityReports: QualityReports;
   /** What the server allows each service: trunk, gates, hosts, who may deploy (admin-only changes). */
   readonly policies: Policies;
   /** The trunk of a service's policy, seeding the policy from a run's flowline.yaml when new. */
@@ -124,6 +134,19 @@ export async function createFlowline(
   const policies = createPolicies({ store, audit, clock });
   const runTrunk = trunkOf(policies);
   const history = createHistoryImport({ store, audit, clock, catalog, policies });
+  const quality = createQualityRecords({ store, audit, clock });
+  const qualityReports = createQualityReports({
+    store,
+    records: quality,
+    artifacts,
+    clock,
+    trunkOf: async (service) => (await policies.get(service))?.trunk ?? null,
+    dora: async (scope, window) => {
+      const [report] = (await metrics.dora({ ...scope, window })).services;
+      if (report === undefined) throw new Error(`no report for ${scope.service}/${scope.environment}`);
+      return report;
+    },
+  });
   const pipeline = createPipeline({
     trunkOf: (config) => runTrunk(config.service, config, { actor: localActor, where }),
     store,
@@ -137,6 +160,7 @@ export async function createFlowline(
     hostname: settings.hostname,
     actor: localActor,
     extraSecrets: [settings.token, settings.secretKey],
+    quality,
   });
   const intake = createRunIntake({
     store,
@@ -147,6 +171,7 @@ export async function createFlowline(
     clock,
     home: settings.home,
     trunkOf: runTrunk,
+    quality,
   });
   const events = createEventBus();
   const flags = createFlagService({ store, audit, clock, events });
@@ -182,6 +207,8 @@ export async function createFlowline(
     metrics,
     history,
     pipeline,
+    quality,
+    qualityReports,
     policies,
     trunkOf: runTrunk,
     intake,

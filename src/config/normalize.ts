@@ -1,7 +1,9 @@
+import { parseAql, QUALITY_FORMATS } from './aql.js';
 import type { ParsedConfig } from './schema.js';
 import type {
   AnalysisTemplate,
   CanaryStep,
+  Deliverable,
   Environment,
   Flag,
   FlagEnvironment,
@@ -44,7 +46,34 @@ export function normalize(parsed: Parsed): FlowlineConfig {
     analysis: { templates: mapValues(parsed.analysis.templates, template) },
     segments: mapValues(parsed.segments, (segment, name) => ({ name, ...segment })),
     flags: mapValues(parsed.flags, flag),
-    quality: parsed.quality,
+    quality: { deliverables: parsed.quality.deliverables.map(deliverable) },
+  };
+}
+
+/** AQL conditions parsed (rules.ts refused any that do not parse), defaults of the method applied. */
+function deliverable(raw: Parsed['quality']['deliverables'][number]): Deliverable {
+  const { aql, ...rest } = raw;
+  const written = aql === undefined ? [] : typeof aql === 'string' ? [aql] : aql;
+  const conditions =
+    raw.method === 'manual'
+      ? []
+      : written.flatMap((text) => {
+          const parsed = parseAql(text, raw.method);
+          return parsed.ok ? [parsed.condition] : [];
+        });
+  const environment =
+    raw.method === 'dora'
+      ? (raw.environment ?? 'production')
+      : raw.method === 'deployment'
+        ? (raw.environment ?? 'staging')
+        : undefined;
+  const format = raw.format ?? QUALITY_FORMATS[raw.method]?.[0];
+  return {
+    ...rest,
+    aqlText: written.join(' and '),
+    conditions,
+    ...(environment === undefined ? {} : { environment }),
+    ...(raw.method === 'lint' && raw.report === undefined ? {} : format === undefined ? {} : { format }),
   };
 }
 

@@ -46,7 +46,7 @@ describe('parseConfig on valid files', () => {
     expect(config.stages).toEqual({});
     expect(config.environments).toEqual({});
     expect(config.run).toBeUndefined();
-    expect(config.quality.window).toBe(30 * 86_400_000);
+    expect(config.quality).toEqual({ deliverables: [] });
     expect(config).not.toHaveProperty('notify');
   });
 

@@ -85,12 +85,6 @@ describe('environment references', () => {
     ]);
   });
 
-  it('refuses a quality plan: nothing reports on it yet', () => {
-    expect(problems(`${RUN}quality: { window: 30d }\n`).map(where)).toEqual([
-      '4:1 FLOWLINE_NOT_SUPPORTED quality',
-    ]);
-  });
-
   it('warns that ttl does nothing on a persistent environment', () => {
     expect(warnings(`${RUN}environments: { staging: { ttl: 1h } }\n`).map(where)).toEqual([
       '4:28 ttl_ignored environments.staging.ttl',

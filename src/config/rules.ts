@@ -1,5 +1,6 @@
 import { checkAnalysisExpressions, type SourceText } from './rules-analysis.js';
 import { checkFlags, checkSegments } from './rules-flags.js';
+import { checkQuality } from './rules-quality.js';
 import {
   arrowPath,
   checkDuplicates,
@@ -32,6 +33,7 @@ export function checkRules(data: unknown, source?: SourceText): Findings {
   const usedSegments = checkFlags(findings, root);
   checkSegments(findings, root, usedSegments);
   checkDuplicates(findings, list(root.secrets).map(text), (index) => ['secrets', index], 'secret');
+  checkQuality(findings, root);
   checkNotBuilt(findings, root);
   return findings;
 }
@@ -41,16 +43,6 @@ export function checkRules(data: unknown, source?: SourceText): Findings {
  * rely on something Flowline silently ignores, so they are refused until it is built.
  */
 function checkNotBuilt(findings: Findings, root: Record<string, unknown>): void {
-  if (root.quality !== undefined) {
-    findings.errors.push({
-      code: NOT_SUPPORTED,
-      message:
-        '`quality` is not supported yet: Flowline does not report on a quality plan, so these targets would never be checked',
-      path: ['quality'],
-      at: 'key',
-      hint: 'remove the `quality` section; docs/config.md lists what is supported',
-    });
-  }
   if (rec(root.pipeline).deploy !== undefined) {
     findings.errors.push({
       code: NOT_SUPPORTED,

@@ -1,4 +1,5 @@
 import type { OPERATORS } from '../flags/engine/index.js';
+import type { AqlCondition, QualityMethod } from './aql.js';
 import type { FLAG_TYPES } from './schema-flags.js';
 import type { ROUTER_SIGNALS } from './schema-release.js';
 
@@ -312,15 +313,29 @@ export interface Flag {
   readonly environments: Readonly<Record<string, FlagEnvironment>>;
 }
 
+/** The quality plan (QASP): deliverables with standard, AQL and method (docs/quality.md). */
 export interface QualityPlan {
-  readonly window: Millis;
-  readonly targets: {
-    readonly deploymentFrequency?:
-      | { readonly atLeast: number; readonly per: 'day' | 'week' | 'month' }
-      | undefined;
-    readonly leadTime?: Millis | undefined;
-    readonly changeFailRate?: number | undefined;
-    readonly recoveryTime?: Millis | undefined;
-    readonly reworkRate?: number | undefined;
-  };
+  readonly deliverables: readonly Deliverable[];
+}
+
+/**
+ * One deliverable. The method's own fields are set only for the methods that take them
+ * (rules-quality.ts): `stage`/`report`/`format` for report-reading methods, `environment` for
+ * `dora` and `deployment` (defaults applied), `files` for `documentation`, `signedOffBy` for `manual`.
+ */
+export interface Deliverable {
+  readonly id: string;
+  readonly name: string;
+  readonly standard: string;
+  readonly method: QualityMethod;
+  /** The AQL as written (free text for `manual`). */
+  readonly aqlText: string;
+  /** The parsed conditions, all of which must hold; empty for `manual`. */
+  readonly conditions: readonly AqlCondition[];
+  readonly stage?: string | undefined;
+  readonly report?: string | undefined;
+  readonly format?: string | undefined;
+  readonly environment?: string | undefined;
+  readonly files?: readonly string[] | undefined;
+  readonly signedOffBy?: string | undefined;
 }

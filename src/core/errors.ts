@@ -312,6 +312,24 @@ export const ERROR_CODES = {
       'A history row names a service Flowline does not know, or an environment that the service neither has nor declares in its policy.',
     fix: 'Register the service first (`flowline config apply` or a `flowline run` in its repository), and name its environments as its policy does.',
   },
+  FLOWLINE_QUALITY_REPORT_MISSING: {
+    kind: 'failed',
+    summary:
+      'A report file the quality plan names (coverage, lint, audit, accessibility) was not there, or not readable, when its stage finished: the deliverable is recorded as not measured in that run.',
+    fix: 'Make the stage write the file at the `report` path of the deliverable (relative to the repository), or correct the path in flowline.yaml.',
+  },
+  FLOWLINE_QUALITY_REPORT_INVALID: {
+    kind: 'failed',
+    summary:
+      'A report file the quality plan names is not in the format the deliverable declares (the error names the file, and the line where the parser could tell): the deliverable is recorded as not measured in that run.',
+    fix: 'Check the tool writes that format (lcov, Cobertura XML, SARIF, ESLint `json`, `npm audit --json`, axe or pa11y JSON), or correct `format` in flowline.yaml.',
+  },
+  FLOWLINE_QUALITY_NO_PLAN: {
+    kind: 'notFound',
+    summary:
+      'No quality plan to assess: no run of the service in the period built an artifact whose flowline.yaml has a `quality` section.',
+    fix: 'Add `quality.deliverables` to flowline.yaml (docs/quality.md) and run the pipeline on the trunk, or ask for a period with such a run.',
+  },
   FLOWLINE_RUN_REAPED: {
     kind: 'conflict',
     summary:

@@ -9,6 +9,7 @@ import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { createCatalog } from '../catalog/index.js';
 import { newId } from '../core/ids.js';
 import { createPolicies } from '../policy/index.js';
+import { createQualityRecords } from '../quality/index.js';
 import { tempStore } from '../store/testing.js';
 import { createRunIntake, type RemoteRunStart, type RunIntake } from './intake.js';
 
@@ -40,6 +41,7 @@ beforeEach(async () => {
     clock: t.clock,
     home: t.dir,
     trunkOf: trunkOf(policies),
+    quality: createQualityRecords({ store: t.store, audit, clock: t.clock }),
   });
 });
 afterEach(async () => {

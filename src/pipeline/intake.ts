@@ -6,10 +6,12 @@ import type { Catalog, Run } from '../catalog/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import type { CommitHistory } from '../core/git.js';
+import type { Measurement } from '../quality/index.js';
 import type { RunRow, Store } from '../store/index.js';
 import { createLogFiles } from './intake-logs.js';
 import { readLogFrom, stageLogPath } from './logs.js';
 import { createMasker } from './mask.js';
+import type { QualityRecorder } from './quality.js';
 import { createStageRecords, queuedStageRows, type StagePatch } from './records.js';
 import { readRunnerState, recordRunner, touchRunner } from './runner-state.js';
 import { isTrunkRun } from './trunk.js';
@@ -70,6 +72,7 @@ export interface RunIntakeDeps {
   readonly andon: Pick<Andon, 'recordTrunkRun'>;
   readonly artifacts: Pick<ArtifactStore, 'get'>;
   readonly clock: Clock;
+  readonly quality: QualityRecorder;
   /** The server's home: stage logs go under `logs/<run>/`. */
   readonly home: string;
   /**
@@ -108,6 +111,8 @@ export interface RunIntake {
   heartbeat(runId: string, by: RunCaller): Promise<{ heardAt: string }>;
   /** Records the commits the runner read from git (src/metrics/commits.ts). */
   recordHistory(runId: string, history: CommitHistory, by: RunCaller): Promise<void>;
+  /** Records what the runner measured for the run's quality plan (src/quality). */
+  recordQuality(runId: string, measurements: readonly Measurement[], by: RunCaller): Promise<void>;
   /**
    * Records the outcome, the artifact and the andon cord; audited as `run.finish`. A run whose
    * stages did not all end, or whose required stages failed, cannot be recorded as succeeded.
@@ -268,6 +273,11 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     async recordHistory(runId, history, by) {
       await mustRun(runId, by);
       await catalog.recordHistory(runId, history);
+    },
+
+    async recordQuality(runId, measurements, by) {
+      await mustRun(runId, by);
+      await deps.quality.record(runId, measurements);
     },
 
     async finish(runId, input, by) {

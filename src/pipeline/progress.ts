@@ -197,6 +197,7 @@ export function renderSummary(
     parts.push(
       c.dim(`  history: the first ${report.history.commits} commits recorded; older ones were not read`),
     );
+  parts.push(...qualityLines(report, c));
   const verdict =
     report.status === 'succeeded'
       ? c.green(c.bold(`✔ run ${report.runId} passed`))
@@ -206,6 +207,20 @@ export function renderSummary(
   parts.push(`${verdict} in ${formatMillis(report.durationMs)}${commitText(report.commit)}`);
   if (report.status !== 'succeeded') parts.push(c.dim(`  logs: flowline logs ${report.runId} [stage]`));
   return `${parts.join('\n')}\n`;
+}
+
+/** One line per quality measurement; a report that could not be read shows its coded error. */
+function qualityLines(report: RunReport, c: ReturnType<typeof pc.createColors>): string[] {
+  return (report.quality ?? []).map((m) => {
+    if (m.error !== null)
+      return c.red(`  ✘ quality ${m.deliverable}: ${m.error.code} ${printable(m.error.message)}`);
+    const values = Object.entries(m.values ?? {})
+      .map(([metric, value]) => `${metric} ${value}`)
+      .join(', ');
+    return c.dim(
+      `  · quality ${m.deliverable}: ${values}${m.file === null ? '' : ` (${printable(m.file)})`}`,
+    );
+  });
 }
 
 function commitText(commit: RunCommit | null): string {

@@ -8,6 +8,7 @@ import { type AuditLog, createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
 import { newId } from '../core/ids.js';
 import { createPolicies } from '../policy/index.js';
+import { createQualityRecords } from '../quality/index.js';
 import { tempStore } from '../store/testing.js';
 import { createRunIntake, type RemoteRunStart, type RunIntake } from './intake.js';
 import { createRunReaper, type RunReaper } from './reaper.js';
@@ -41,6 +42,7 @@ beforeEach(async () => {
     clock: t.clock,
     home: t.dir,
     trunkOf: trunkOf(policies),
+    quality: createQualityRecords({ store: t.store, audit, clock: t.clock }),
   };
   intake = createRunIntake(deps);
   reaper = createRunReaper({ ...deps, timeoutMs: TIMEOUT, actor: flowline });

@@ -10,6 +10,7 @@ import { createCatalog } from '../catalog/index.js';
 import { parseConfig } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import { createQualityRecords } from '../quality/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { createPipeline, type PipelineDeps } from './runner.js';
 import type { RunObserver, RunReport } from './types.js';
@@ -51,6 +52,7 @@ function pipeline(extra: Partial<PipelineDeps> = {}) {
     actor: { kind: 'user', name: 'tester' },
     killGraceMs: 1000,
     trunkOf: async (config) => (config.pipeline.andon ? config.pipeline.trunk : null),
+    quality: createQualityRecords({ store, audit, clock }),
     ...extra,
   };
   return { deps, catalog, audit, andon, pipeline: createPipeline(deps) };

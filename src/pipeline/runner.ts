@@ -17,6 +17,7 @@ import { stageLogPath } from './logs.js';
 import { createMasker } from './mask.js';
 import { type NodeContext, runNode } from './node.js';
 import { buildPlan, finallyNode } from './plan.js';
+import { type QualityRecorder, qualityProbe } from './quality.js';
 import { createStageRecords, type StageRecords } from './records.js';
 import { type Settled, schedule } from './schedule.js';
 import { isTrunkRun } from './trunk.js';
@@ -55,6 +56,8 @@ export interface PipelineDeps {
   readonly trunkOf: (config: FlowlineConfig) => Promise<string | null>;
   /** Time between SIGTERM and SIGKILL when a step is killed. Default 5 s. */
   readonly killGraceMs?: number;
+  /** Records the quality plan's measurements (src/quality). */
+  readonly quality: QualityRecorder;
 }
 
 /** One `flowline run`. */
@@ -200,6 +203,13 @@ async function runPipeline(
         observer.status?.(recorded);
       };
       const now = () => deps.clock.now().toISOString();
+      const quality = qualityProbe({
+        plan: config.quality,
+        runId: run.id,
+        cwd: options.cwd,
+        recorder: deps.quality,
+        onMeasured: (measurements) => observer.quality?.(measurements),
+      });
 
       const nodeContext: NodeContext = {
         runId: run.id,
@@ -245,6 +255,8 @@ async function runPipeline(
           signal: outcome.signal,
           reason: outcome.reason,
         });
+        if (node.kind !== 'finally')
+          await quality.afterNode({ name: node.name, status: final, exitCode: outcome.exitCode });
         return { status: final, reason: outcome.reason ?? undefined };
       };
 
@@ -268,6 +280,7 @@ async function runPipeline(
         }
       }
 
+      await quality.atEnd();
       const history = await walk;
       const { artifact } = made;
       artifactId = artifact?.digest;
@@ -315,6 +328,7 @@ async function runPipeline(
         durationMs: new Date(finishedAt).getTime() - runStart,
         stages,
         history: history === undefined ? null : summary(history),
+        quality: quality.measurements(),
         ...(made.error === undefined ? {} : { error: made.error.toJSON() }),
       };
       observer.finished?.(report);

@@ -3,6 +3,7 @@ import type { Where } from '../audit/index.js';
 import type { EnvVars, Millis, Step } from '../config/index.js';
 import type { ErrorBody } from '../core/errors.js';
 import type { CommitHistory } from '../core/git.js';
+import type { Measurement } from '../quality/index.js';
 import type { RunStagesTable } from '../store/index.js';
 
 /** What a node of a run is: the build, a test stage, or the `finally` steps. */
@@ -91,6 +92,8 @@ export interface RunReport {
     readonly truncated: boolean;
     readonly shallow: boolean;
   } | null;
+  /** What the run measured for its quality plan (src/quality), failed measurements included. */
+  readonly quality?: readonly Measurement[];
   /** Set when the run stopped on an error of Flowline's rather than a failing step. */
   readonly error?: ErrorBody;
 }
@@ -123,6 +126,8 @@ export interface RunObserver {
   logged?(node: string, chunk: string): void;
   /** The commits the run read from git that were not recorded yet (a server records them too). */
   history?(history: CommitHistory): void;
+  /** Measurements of the quality plan, as each stage's reports are read (a server records them too). */
+  quality?(measurements: readonly Measurement[]): void;
   finished?(report: RunReport): void;
 }
 

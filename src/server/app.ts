@@ -16,6 +16,7 @@ import type { Incidents } from '../incidents/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { RunIntake } from '../pipeline/index.js';
 import type { Policies } from '../policy/index.js';
+import type { QualityReports } from '../quality/index.js';
 import type { SecretService } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
@@ -36,6 +37,7 @@ import { historyRoutes } from './routes/history.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { policyRoutes } from './routes/policies.js';
+import { qualityRoutes } from './routes/quality.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -67,6 +69,8 @@ export interface ServerDeps {
   readonly clock: Clock;
   /** History from before Flowline (admin only: it changes everyone's metrics). */
   readonly history: HistoryImport;
+  /** The quality plan's report and sign-offs. */
+  readonly qualityReports: QualityReports;
   readonly artifacts: ArtifactStore;
   /** What the server allows each service (docs/adr/0010-trust-model.md). */
   readonly policies: Policies;
@@ -136,6 +140,14 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     artifactTransferRoutes({ artifacts: deps.artifacts, catalog: deps.catalog, db: deps.store.db }),
   );
   if (deps.intake !== undefined) await app.register(runRoutes({ intake: deps.intake }));
+  await app.register(
+    qualityRoutes({
+      ...(deps.intake === undefined ? {} : { intake: deps.intake }),
+      reports: deps.qualityReports,
+      where,
+      now: () => new Date(),
+    }),
+  );
   await app.register(
     flagRoutes({
       flags: deps.flags,

@@ -38,6 +38,8 @@ export interface Database {
   run_histories: RunHistoriesTable;
   deployment_commits: DeploymentCommitsTable;
   incidents: IncidentsTable;
+  quality_measurements: QualityMeasurementsTable;
+  quality_signoffs: QualitySignoffsTable;
 }
 
 /** The current flag set of one service in one environment (src/flags/service). */
@@ -520,3 +522,40 @@ export interface IncidentsTable {
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
+
+/** What one run measured for one deliverable of its quality plan (src/quality). */
+export interface QualityMeasurementsTable {
+  id: string;
+  run_id: string;
+  deliverable: string;
+  method: string;
+  /** The stage whose report (or exit code) was read; null for checks made at the end of the run. */
+  stage: string | null;
+  /** JSON: metric → number; null when the measurement failed. */
+  values_json: string | null;
+  /** JSON: `{ code, message, file, line?, column? }` when the report could not be read. */
+  error_json: string | null;
+  /** The report file, relative to the repository. */
+  file: string | null;
+  file_sha256: string | null;
+  /** JSON: `documentation`'s files → sha256 (null: missing). */
+  files_json: string | null;
+  measured_at: string;
+}
+
+export type QualityMeasurementRow = Selectable<QualityMeasurementsTable>;
+
+/** A person's sign-off of a manual deliverable for a period (`flowline report signoff`). */
+export interface QualitySignoffsTable {
+  id: string;
+  service_id: string;
+  deliverable: string;
+  /** `YYYY-MM`. */
+  period: string;
+  verdict: 'accepted' | 'rejected';
+  signed_by: string;
+  note: string | null;
+  /** The actor who recorded it (token or OS user). */
+  recorded_by: string;
+  recorded_at: string;
+}

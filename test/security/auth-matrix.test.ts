@@ -154,6 +154,38 @@ const ROUTES: Record<string, Row> = {
       shallow: false,
     }),
   },
+  'POST /v1/runs/{run}/quality': {
+    access: 'ci',
+    scope: 'none',
+    request: none(`/v1/runs/${RUN}/quality`, {
+      measurements: [
+        {
+          deliverable: 'cov',
+          method: 'coverage',
+          stage: 'unit',
+          values: { lines: 90 },
+          error: null,
+          file: 'c.info',
+          sha256: null,
+        },
+      ],
+    }),
+  },
+  'GET /v1/reports/quality': {
+    access: 'read',
+    scope: 'none',
+    request: none(`/v1/reports/quality?service=${S}&period=2026-11`),
+  },
+  'POST /v1/reports/quality/signoffs': {
+    access: 'deploy',
+    scope: 'none',
+    request: none('/v1/reports/quality/signoffs', {
+      service: S,
+      deliverable: 'rev',
+      period: '2026-11',
+      signedBy: 'M',
+    }),
+  },
   'POST /v1/runs/{run}/finish': {
     access: 'ci',
     scope: 'none',

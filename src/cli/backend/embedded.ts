@@ -136,6 +136,17 @@ export async function openEmbeddedBackend(
       },
     },
     history: historyLocal(app),
+    quality: {
+      report: async (service, period) => {
+        const { qualityReports, clock } = await app();
+        const { parsePeriod } = await import('../../quality/period.js');
+        return qualityReports.report(service, parsePeriod(period, clock.now()));
+      },
+      signoff: async (input) => {
+        const { qualityReports, localActor, where } = await app();
+        return qualityReports.signoff(input, { actor: localActor, where });
+      },
+    },
     pipeline: {
       run: async (runId) => {
         const { run, stages } = await (await intake()).view(runId);

@@ -5,6 +5,7 @@ import { historyCalls } from './history.js';
 import { getUnlessMatch, type HttpTarget, query, request, requestStream } from './http.js';
 import { incidentCalls } from './incidents.js';
 import { metricsCalls } from './metrics.js';
+import { qualityCalls } from './quality.js';
 import type { Backend, FlagClient, PipelineClient, PolicyClient, SecretClient } from './types.js';
 
 /** The server to call and the token to call it with. */
@@ -49,6 +50,7 @@ export function openRemoteBackend(serverUrl: string, token: string | undefined):
     incidents: incidentCalls(target),
     metrics: metricsCalls(target),
     history: historyCalls(target),
+    quality: qualityCalls(target),
     policies: policyCalls(target),
     secrets: secretCalls(target),
     close: async () => {},

@@ -7,6 +7,7 @@ import type { Artifact, Run } from '../../catalog/index.js';
 import { isFlowlineError } from '../../core/errors.js';
 import type { CommitHistory } from '../../core/git.js';
 import type { RemoteRunFinish, RemoteRunStart, SharedArtifactCache } from '../../pipeline/index.js';
+import type { Measurement } from '../../quality/index.js';
 import { download, type HttpTarget, request, upload } from './http.js';
 
 /** A change to one stage, as `PATCH /v1/runs/{run}/stages/{stage}` takes it. */
@@ -38,6 +39,8 @@ export interface RunRecordClient {
   knownCommits(service: string): Promise<string[]>;
   /** Records the commits the run read from git. */
   recordHistory(runId: string, history: CommitHistory): Promise<void>;
+  /** Records what the run measured for its quality plan. */
+  recordQuality(runId: string, measurements: readonly Measurement[]): Promise<void>;
   /** Sends an artifact of the local store unless the server has it already; true when it was sent. */
   pushArtifact(
     local: ArtifactStore,
@@ -87,6 +90,9 @@ export function runRecordClient(target: HttpTarget): RunRecordClient {
       (await request<{ shas: string[] }>(target, 'GET', `/v1/services/${enc(service)}/commits/known`)).shas,
     recordHistory: async (runId, history) => {
       await request(target, 'POST', `/v1/runs/${enc(runId)}/history`, history);
+    },
+    recordQuality: async (runId, measurements) => {
+      await request(target, 'POST', `/v1/runs/${enc(runId)}/quality`, { measurements });
     },
     pushArtifact: async (local, digest, record) => {
       const known = await request(target, 'GET', `/v1/artifacts/${enc(digest)}`).catch(notFound);

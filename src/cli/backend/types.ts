@@ -17,6 +17,7 @@ import type { SecretInfo } from '../../secrets/index.js';
 import type { HistoryClient } from './history.js';
 import type { IncidentClient } from './incidents.js';
 import type { MetricsClient } from './metrics.js';
+import type { QualityClient } from './quality.js';
 
 /** The caller as the backend sees it. */
 export interface Identity {
@@ -82,6 +83,8 @@ export interface Backend {
   readonly metrics: MetricsClient;
   /** Deployments, incidents and commits from before Flowline (admin). */
   readonly history: HistoryClient;
+  /** The quality plan assessed for a period, and sign-offs of its manual deliverables. */
+  readonly quality: QualityClient;
   close(): Promise<void>;
 }
 

@@ -155,6 +155,10 @@ function both(a: RunObserver, b: RunObserver): RunObserver {
       a.history?.(history);
       b.history?.(history);
     },
+    quality: (measurements) => {
+      a.quality?.(measurements);
+      b.quality?.(measurements);
+    },
     logged: (node, chunk) => {
       a.logged?.(node, chunk);
       b.logged?.(node, chunk);

@@ -6,6 +6,7 @@ import { roleAllows } from '../../auth/index.js';
 import { EXIT_CODES, FlowlineError, isFlowlineError } from '../../core/errors.js';
 import type { CommitHistory } from '../../core/git.js';
 import type { NodeResult, RunObserver, RunReport, RunStart } from '../../pipeline/index.js';
+import type { Measurement } from '../../quality/index.js';
 import { remoteTarget } from '../backend/remote.js';
 import { type RunRecordClient, runRecordClient } from '../backend/runs.js';
 import type { CommandContext } from '../context.js';
@@ -163,6 +164,19 @@ class RunRecorder implements RunObserver {
     this.#queue = this.#queue.then(async () => {
       if (this.#error !== undefined) return;
       await this.client.recordHistory(run.runId, history).catch(() => undefined);
+    });
+  }
+
+  /**
+   * Quality measurements are metadata too: a server that refuses them does not stop the run; its
+   * report then says the deliverable was not measured (no data).
+   */
+  quality(measurements: readonly Measurement[]): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    this.#queue = this.#queue.then(async () => {
+      if (this.#error !== undefined) return;
+      await this.client.recordQuality(run.runId, measurements).catch(() => undefined);
     });
   }
 

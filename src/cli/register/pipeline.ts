@@ -6,7 +6,10 @@ const andon = (name: 'status' | 'pull' | 'release') => () =>
 const incident = (name: 'open' | 'ack' | 'resolve' | 'list') => () =>
   import('../commands/incident.js').then((m) => ({ default: m[name] }));
 
-/** The pipeline's commands: run, runs, logs, andon, incidents. */
+const report = (name: 'quality' | 'signoff') => () =>
+  import('../commands/report.js').then((m) => ({ default: m[name] }));
+
+/** The pipeline's commands: run, runs, logs, andon, incidents, the quality report. */
 export function registerPipeline(program: Command, runs: Runs): void {
   program
     .command('run')
@@ -103,4 +106,32 @@ export function registerPipeline(program: Command, runs: Runs): void {
     .option('--resolution <text>', 'what fixed it')
     .addOption(jsonOption())
     .action(runs(incident('resolve')));
+
+  const reports = program
+    .command('report')
+    .description('the quality plan (QASP) of flowline.yaml assessed for a period: docs/quality.md');
+  reports
+    .command('quality', { isDefault: true })
+    .description('assess every deliverable for the period: pass, fail or no data, with the evidence')
+    .option('--period <YYYY-MM>', 'a calendar month (UTC), e.g. 2026-11')
+    .option('--from <date>', 'instead of --period: the start (a date, or a duration back from now)')
+    .option('--to <date>', 'with --from: the end (default now)')
+    .option('--service <name>', 'the service (default: from flowline.yaml)')
+    .option('-c, --config <file>', 'the pipeline file naming the service', 'flowline.yaml')
+    .option('--format <format>', 'md, html or json', 'md')
+    .option('-o, --out <file>', 'write the report to this file instead of stdout')
+    .addOption(jsonOption())
+    .action(runs(report('quality'), READS_ONLY));
+  reports
+    .command('signoff')
+    .description('record who signed off (or rejected) a manual deliverable for a month (the deploy role)')
+    .argument('<deliverable>', 'the id of a manual deliverable in flowline.yaml')
+    .requiredOption('--period <YYYY-MM>', 'the month signed off, e.g. 2026-11')
+    .requiredOption('--by <name>', 'who signs it off, as the report shows it')
+    .option('--note <text>', 'what was reviewed, or why it was rejected')
+    .option('--reject', 'record that it does not meet its standard')
+    .option('--service <name>', 'the service (default: from flowline.yaml)')
+    .option('-c, --config <file>', 'the pipeline file naming the service', 'flowline.yaml')
+    .addOption(jsonOption())
+    .action(runs(report('signoff')));
 }

@@ -14,6 +14,8 @@ import { commits } from './0013_commits.js';
 import { incidents } from './0014_incidents.js';
 import { autoIncidents } from './0015_auto_incidents.js';
 import { historyImport } from './0016_history_import.js';
+import { quality } from './0017_quality.js';
+import { metricsIndexes } from './0018_metrics_indexes.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -36,4 +38,6 @@ export const MIGRATIONS: readonly Migration[] = [
   incidents,
   autoIncidents,
   historyImport,
+  quality,
+  metricsIndexes,
 ];
