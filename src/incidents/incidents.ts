@@ -4,8 +4,9 @@ import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Database, IncidentRow, Store, WriteTx } from '../store/index.js';
-import { type AlertOutcome, alertName } from './alerts.js';
+import { alertName } from './alerts.js';
 import type {
+  AlertOutcome,
   Incident,
   IncidentActor,
   IncidentCause,
