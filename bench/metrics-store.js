@@ -68,7 +68,7 @@ function generate(file, total, random, progress) {
       "INSERT INTO commits (service_id, sha, parents_json, author, authored_at, committed_at, subject, lines_added, lines_deleted, run_id, recorded_at) VALUES (?, ?, ?, 'bench', ?, ?, 'change', ?, ?, ?, ?)",
     ),
     deployment: db.prepare(
-      "INSERT INTO deployments (id, service_id, environment_id, artifact_id, strategy, status, actor, started_at, finished_at, commit_sha, kind, unplanned_reason, range_status) VALUES (?, ?, ?, ?, 'canary', ?, 'bench', ?, ?, ?, ?, ?, 'complete')",
+      "INSERT INTO deployments (id, service_id, environment_id, artifact_id, strategy, status, actor, started_at, finished_at, commit_sha, kind, unplanned_reason, range_status, served_at) VALUES (?, ?, ?, ?, 'canary', ?, 'bench', ?, ?, ?, ?, ?, 'complete', ?)",
     ),
     shipped: db.prepare('INSERT INTO deployment_commits (deployment_id, sha) VALUES (?, ?)'),
     incident: db.prepare(
@@ -131,10 +131,13 @@ function generate(file, total, random, progress) {
           head,
           'deploy',
           null,
+          iso(started - 3_300_000),
         );
         for (const sha of shas) insert.shipped.run(stagingId, sha);
         const roll = random();
-        const status = roll < 0.05 ? 'rolled_back' : roll < 0.08 ? 'failed' : 'succeeded';
+        // 5% served users and were sent back, 3% failed before serving (src/metrics/outcome.ts).
+        const status = roll < 0.08 ? 'failed' : 'succeeded';
+        const served = roll < 0.05 || status === 'succeeded';
         const hotfix = roll >= 0.08 && roll < 0.1;
         const id = `dep_${hex(s, 4)}${hex(i, 8)}p`;
         const finished = started + 600_000;
@@ -149,6 +152,7 @@ function generate(file, total, random, progress) {
           head,
           'deploy',
           hotfix ? 'hotfix' : null,
+          served ? iso(started + 60_000) : null,
         );
         // A range stops at what production already runs: a failed deployment's commits ship again.
         const range = carried.concat(shas);
@@ -180,6 +184,7 @@ function generate(file, total, random, progress) {
             previousGood.head,
             'rollback',
             'rollback',
+            iso(finished + 90_000),
           );
           lastGood = previousGood;
         }

@@ -227,6 +227,8 @@ export interface ScopeRecords {
   readonly deployments: DeploymentRecord[];
   readonly commits: CommitRecord[];
   readonly incidents: IncidentRecord[];
+  /** The run that first recorded each commit (the value stream's pipeline start). */
+  readonly firstRuns: ReadonlyMap<string, string | null>;
 }
 
 /**
@@ -244,21 +246,40 @@ export async function readScopeRecords(db: Db, scope: ScopeIds, window: Window):
   );
   const deployments = found.map((row) => toRecord(row, scope, ranges.get(row.id) ?? []));
   const shas = [...new Set(deployments.flatMap((d) => d.commits))];
-  const known = new Set(found.map((d) => d.id));
-  const earlier = new Map<string, { row: DeploymentRow; shas: string[] }>();
-  for (const row of await successesShipping(db, scope, shas)) {
-    if (known.has(row.id)) continue;
-    const entry = earlier.get(row.id) ?? { row, shas: [] };
-    entry.shas.push(row.sha);
-    earlier.set(row.id, entry);
+  // A recorded range never repeats a sha an earlier successful deployment shipped (the recorder
+  // stops there); only a range recorded before older history was imported can. So the repeats
+  // are looked for only where imported deployments exist: one probe per sha is most of a
+  // window's reading time.
+  if (await hasImported(db, scope)) {
+    const known = new Set(found.map((d) => d.id));
+    const earlier = new Map<string, { row: DeploymentRow; shas: string[] }>();
+    for (const row of await successesShipping(db, scope, shas)) {
+      if (known.has(row.id)) continue;
+      const entry = earlier.get(row.id) ?? { row, shas: [] };
+      entry.shas.push(row.sha);
+      earlier.set(row.id, entry);
+    }
+    for (const { row, shas: repeated } of earlier.values()) deployments.push(toRecord(row, scope, repeated));
   }
-  for (const { row, shas: repeated } of earlier.values()) deployments.push(toRecord(row, scope, repeated));
   const since = earliestStart(found, window.from.toISOString());
+  const commitRowsFound = await commitRows(db, scope.serviceId, shas);
   return {
     deployments,
-    commits: (await commitRows(db, scope.serviceId, shas)).map(toCommit),
+    commits: commitRowsFound.map(toCommit),
     incidents: await incidentsOf(db, scope, since),
+    firstRuns: new Map(commitRowsFound.map((c) => [c.sha, c.run_id])),
   };
+}
+
+async function hasImported(db: Db, scope: ScopeIds): Promise<boolean> {
+  const row = await db
+    .selectFrom('deployments')
+    .select('id')
+    .where('environment_id', '=', scope.environmentId)
+    .where('imported', '=', 1)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** How far back a commit recorded but not yet in production counts as work in progress. */
@@ -279,28 +300,60 @@ export async function readChanges(
   db: Db,
   scope: ScopeIds,
   window: Window,
-  shipped: readonly string[],
+  records: ScopeRecords,
 ): Promise<{ changes: ChangeStages[]; commits: CommitRecord[] }> {
+  // Where each sha the records hold first reached the environment (earliest successful finish).
+  const production = new Map<string, { id: string; artifact: string; started: string; finished: string }>();
+  for (const d of records.deployments) {
+    if (d.outcome !== 'succeeded' || d.finishedAt === null) continue;
+    for (const sha of d.commits) {
+      const first = production.get(sha);
+      if (first === undefined || d.finishedAt < first.finished)
+        production.set(sha, { id: d.id, artifact: d.artifact, started: d.startedAt, finished: d.finishedAt });
+    }
+  }
+  const from = window.from.toISOString();
+  const to = window.to.toISOString();
+  const shipped = new Set<string>();
+  for (const [sha, d] of production) if (d.finished >= from && d.finished < to) shipped.add(sha);
   // Commits recorded in the lookback that reached the environment before the window are not
   // changes of this window: the index on shas answers that in SQL, before any row is built.
-  const from = window.from.toISOString();
   const recorded = await rows<{ sha: string }>(
     db,
     sql`SELECT c.sha FROM commits c
         WHERE c.service_id = ${scope.serviceId}
           AND c.recorded_at >= ${new Date(window.from.getTime() - WIP_LOOKBACK_MS).toISOString()}
-          AND c.recorded_at < ${window.to.toISOString()}
+          AND c.recorded_at < ${to}
           AND NOT EXISTS (SELECT 1 FROM deployment_commits dc CROSS JOIN deployments d ON d.id = dc.deployment_id
                           WHERE dc.sha = c.sha AND d.environment_id = ${scope.environmentId}
                             AND d.status IN ${SHIPPED} AND d.finished_at < ${from})`,
   );
   const shas = [...new Set([...shipped, ...recorded.map((r) => r.sha)])];
-  const commits = await commitRows(db, scope.serviceId, shas);
-  const production = new Map<string, ShippedRow>();
-  for (const row of await successesShipping(db, scope, shas)) {
+  // Only the commits the records do not hold are read again: work in progress, mostly.
+  const known = new Map(records.commits.map((c) => [c.sha, c]));
+  const unknown = shas.filter((sha) => !known.has(sha));
+  const read = await commitRows(db, scope.serviceId, unknown);
+  const commits = [
+    ...shas.flatMap((sha) => {
+      const c = known.get(sha);
+      return c === undefined ? [] : [{ commit: c, run: records.firstRuns.get(sha) ?? null }];
+    }),
+    ...read.map((row) => ({ commit: toCommit(row), run: row.run_id })),
+  ];
+  // A commit not shipped in the window may have shipped after it: work in progress at its end.
+  for (const row of await successesShipping(
+    db,
+    scope,
+    shas.filter((sha) => !production.has(sha)),
+  )) {
     const first = production.get(row.sha);
-    if (first === undefined || (row.finished_at ?? '') < (first.finished_at ?? ''))
-      production.set(row.sha, row);
+    if (row.finished_at !== null && (first === undefined || row.finished_at < first.finished))
+      production.set(row.sha, {
+        id: row.id,
+        artifact: row.artifact_id,
+        started: row.started_at,
+        finished: row.finished_at,
+      });
   }
   const staging = new Map(
     (
@@ -314,8 +367,8 @@ export async function readChanges(
       )
     ).map((r) => [r.sha, r.started_at]),
   );
-  const artifacts = [...new Set([...production.values()].map((d) => d.artifact_id))];
-  const firstRuns = [...new Set(commits.flatMap((c) => (c.run_id === null ? [] : [c.run_id])))];
+  const artifacts = [...new Set([...production.values()].map((d) => d.artifact))];
+  const firstRuns = [...new Set(commits.flatMap((c) => (c.run === null ? [] : [c.run])))];
   const runs = await rows<{
     id: string;
     artifact_id: string | null;
@@ -337,22 +390,22 @@ export async function readChanges(
     const seen = runOfArtifact.get(run.artifact_id);
     if (seen === undefined || run.started_at < seen.started_at) runOfArtifact.set(run.artifact_id, run);
   }
-  const changes = commits.map((c): ChangeStages => {
-    const first = c.run_id === null ? undefined : runById.get(c.run_id);
+  const changes = commits.map(({ commit: c, run }): ChangeStages => {
+    const first = run === null ? undefined : runById.get(run);
     const prod = production.get(c.sha);
-    const built = (prod === undefined ? undefined : runOfArtifact.get(prod.artifact_id)) ?? first;
+    const built = (prod === undefined ? undefined : runOfArtifact.get(prod.artifact)) ?? first;
     const fields: Record<string, string | null | undefined> = {
       deploymentId: prod?.id,
       pipelineStartedAt: first?.started_at,
       buildFinishedAt: built?.built,
       testsFinishedAt: built?.tested,
       stagingStartedAt: staging.get(c.sha),
-      productionStartedAt: prod?.started_at,
-      productionFinishedAt: prod?.finished_at,
+      productionStartedAt: prod?.started,
+      productionFinishedAt: prod?.finished,
     };
-    const change: Record<string, string> = { sha: c.sha, committedAt: c.committed_at };
+    const change: Record<string, string> = { sha: c.sha, committedAt: c.committedAt };
     for (const [key, value] of Object.entries(fields)) if (value != null) change[key] = value;
     return change as unknown as ChangeStages;
   });
-  return { changes, commits: commits.map(toCommit) };
+  return { changes, commits: commits.map(({ commit }) => commit) };
 }

@@ -6,7 +6,7 @@ import { doraText } from '../cli/commands/metrics.js';
 import type { CommitFacts } from '../core/git.js';
 import { createIncidents, type Incidents } from '../incidents/index.js';
 import { tempStore } from '../store/testing.js';
-import { readChanges } from './reader.js';
+import { readChanges, readScopeRecords } from './reader.js';
 import { createMetrics, type Metrics, metricsQuery } from './service.js';
 
 /**
@@ -289,7 +289,8 @@ describe('the value stream from the store', () => {
       environmentId: (await catalog.findEnvironment('shop', 'production'))?.id ?? '',
       environment: 'production',
     };
-    const { changes } = await readChanges(t.store.db, scope, window, [sha('c')]);
+    const records = await readScopeRecords(t.store.db, scope, window);
+    const { changes } = await readChanges(t.store.db, scope, window, records);
     expect(changes.find((c) => c.sha === sha('c'))).toEqual({
       sha: sha('c'),
       deploymentId: deployments.P2,

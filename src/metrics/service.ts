@@ -167,15 +167,7 @@ export function createMetrics(deps: { readonly store: Store }): Metrics {
       for (const scope of await scopesOf(db, query)) {
         const records = await readScopeRecords(db, scope, query.window);
         const deployments = timedDeployments(records.deployments, scope);
-        const shipped = deployments.flatMap((d) =>
-          d.record.outcome === 'succeeded' &&
-          d.finished !== null &&
-          d.finished >= range.from &&
-          d.finished < range.to
-            ? d.record.commits
-            : [],
-        );
-        const { changes, commits } = await readChanges(db, scope, query.window, shipped);
+        const { changes, commits } = await readChanges(db, scope, query.window, records);
         const stream = valueStream(changes, commits, deployments, range, query.utcOffsetMinutes ?? 0);
         reports.push({
           scope: { service: scope.service, environment: scope.environment },
