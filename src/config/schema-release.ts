@@ -160,7 +160,10 @@ export const environmentSchema = z
       .boolean()
       .default(true)
       .describe('Roll back by itself when health, smoke tests or analysis fail.'),
-    progressDeadline: durationWithDefault('A release that makes no progress this long fails.', '10m'),
+    progressDeadline: durationWithDefault(
+      'A step that shifts traffic or analyses and does not end within this fails the release; pauses are not timed.',
+      '10m',
+    ),
     runtime: z
       .strictObject({
         driver: z

@@ -1,4 +1,5 @@
 import type { CanaryStrategy } from '../config/index.js';
+import { withinDeadline } from './deadline.js';
 import type {
   Analyze,
   AnalyzeOutcome,
@@ -124,7 +125,8 @@ export async function runCanary(
     switch (step.kind) {
       case 'setWeight':
         weight = step.weight;
-        await setWeight(weight);
+        await withinDeadline(deps, control, r.progressDeadlineMs, label, () => setWeight(weight));
+        if (control.aborted !== undefined) return fail(control.aborted);
         progress(`${label}: setWeight ${weight}% → ${r.revision} (stable ${stable} ${100 - weight}%)`);
         backgroundFrom(index);
         break;
@@ -142,14 +144,17 @@ export async function runCanary(
         if (deps.analyze === undefined)
           return fail('analysis steps need metric providers, and none are configured');
         progress(`${label}: analysis ${step.templates.join(', ')}`);
-        const outcome = await deps.analyze({
-          templates: step.templates,
-          rollout: r,
-          signal: control.abortSignal,
-          background: false,
-          since,
-          onProgress: progress,
-        });
+        const analyze = deps.analyze;
+        const outcome = await withinDeadline(deps, control, r.progressDeadlineMs, `${label}: analysis`, () =>
+          analyze({
+            templates: step.templates,
+            rollout: r,
+            signal: control.abortSignal,
+            background: false,
+            since,
+            onProgress: progress,
+          }),
+        );
         if (control.aborted !== undefined) return fail(control.aborted);
         if (outcome.ok) {
           progress(`${label}: analysis passed`);

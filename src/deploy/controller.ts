@@ -79,6 +79,7 @@ export class DeployController {
           previousRevision: live?.revision ?? null,
           host,
           keepWarmMs,
+          progressDeadlineMs: env.progressDeadline,
           plan: { strategy: chosen, analysisTemplates: config.analysis.templates },
         });
         await this.deps.records.insertRevision(tx, {
@@ -127,6 +128,7 @@ export class DeployController {
         stable: live?.revision,
         strategy: chosen,
         keepWarmMs,
+        progressDeadlineMs: env.progressDeadline,
         analysisTemplates: config.analysis.templates,
         startedAt: this.deps.clock.now(),
         smoke: config.run?.smoke ?? [],

@@ -154,6 +154,8 @@ export interface Rollout {
   readonly smoke: readonly SmokeCheck[];
   /** How long the previous revision stays warm for an instant rollback (0: stopped at once). */
   readonly keepWarmMs: number;
+  /** A step that moves the release on must end within this, or the release fails (deadline.ts). */
+  readonly progressDeadlineMs: number;
   /** The analysis templates of flowline.yaml, by name. */
   readonly analysisTemplates: Readonly<Record<string, AnalysisTemplate>>;
   readonly startedAt: Date;

@@ -175,6 +175,8 @@ export class DeployRecords {
       previousRevision: string | null;
       host: string;
       keepWarmMs: number;
+      /** Kept so a release carried on after a restart keeps its deadline. */
+      progressDeadlineMs?: number;
       plan?: ReleasePlan;
     },
   ): Promise<void> {
@@ -185,7 +187,11 @@ export class DeployRecords {
         phase: 'starting',
         revision: start.revision,
         previous_revision: start.previousRevision,
-        state_json: JSON.stringify({ host: start.host, keepWarmMs: start.keepWarmMs }),
+        state_json: JSON.stringify({
+          host: start.host,
+          keepWarmMs: start.keepWarmMs,
+          progressDeadlineMs: start.progressDeadlineMs,
+        }),
         plan_json: start.plan === undefined ? null : JSON.stringify(start.plan),
       })
       .where('id', '=', deploymentId)

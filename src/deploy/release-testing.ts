@@ -164,6 +164,7 @@ export async function stageRelease(
     strategy,
     smoke: [],
     keepWarmMs: 60_000,
+    progressDeadlineMs: 600_000,
     analysisTemplates: {},
     startedAt: t.clock.now(),
   };
@@ -189,6 +190,10 @@ export async function runRelease(
   strategy: Strategy,
   analysis: (call: AnalyzeCall, index: number) => Promise<AnalyzeOutcome>,
   onLine: (line: string, view: ReleaseView) => void = () => {},
+  options: {
+    /** The controller's sleep; by default one that only ends when aborted (nothing times out). */
+    readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  } = {},
 ): Promise<ReleaseRun> {
   const { catalog, records, incidents, rollout, deps, healthy, stopped, routed } = await stageRelease(
     t,
@@ -213,10 +218,7 @@ export async function runRelease(
         calls.push(call);
         return analysis(call, calls.length - 1);
       },
-      sleep: (_ms, signal) =>
-        new Promise((_, reject) =>
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
-        ),
+      sleep: options.sleep ?? untilAborted,
       announce: (type, message) => events.push({ type, message }),
     },
     rollout,
@@ -243,6 +245,13 @@ export async function runRelease(
     records,
     now: t.clock.now(),
   };
+}
+
+/** A sleep that never ends by itself: it rejects when aborted. */
+export function untilAborted(_ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+  );
 }
 
 /** A canary of three steps: 25%, an analysis, 75%. */

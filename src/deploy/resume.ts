@@ -1,5 +1,6 @@
 import type { CanaryStep } from '../config/index.js';
 import { counted } from '../core/plural.js';
+import { DEFAULT_PROGRESS_DEADLINE_MS } from './deadline.js';
 import type { DeployControllerDeps, ResumePoint, Rollout } from './deps.js';
 import type { UnfinishedDeployment } from './records.js';
 
@@ -112,6 +113,7 @@ function rolloutOf(
     strategy,
     smoke: [],
     keepWarmMs: Number(d.state.keepWarmMs ?? 0),
+    progressDeadlineMs: Number(d.state.progressDeadlineMs ?? DEFAULT_PROGRESS_DEADLINE_MS),
     analysisTemplates: d.plan?.analysisTemplates ?? {},
     startedAt: new Date(d.startedAt),
   };

@@ -1,6 +1,7 @@
 import { FlowlineError } from '../core/errors.js';
 import { counted } from '../core/plural.js';
 import { runCanary } from './canary.js';
+import { withinDeadline } from './deadline.js';
 import type {
   AnalyzeOutcome,
   DeployControllerDeps,
@@ -197,14 +198,17 @@ async function analysis(
   if (deps.analyze === undefined)
     return { ok: false, reason: `${when} analysis needs metric providers, and none are configured` };
   progress(`${when} analysis: ${templates.join(', ')}`);
-  const outcome = await deps.analyze({
-    templates,
-    rollout: r,
-    signal: control.abortSignal,
-    background: false,
-    since,
-    onProgress: progress,
-  });
+  const analyze = deps.analyze;
+  const outcome = await withinDeadline(deps, control, r.progressDeadlineMs, `${when} analysis`, () =>
+    analyze({
+      templates,
+      rollout: r,
+      signal: control.abortSignal,
+      background: false,
+      since,
+      onProgress: progress,
+    }),
+  );
   if (outcome.ok || outcome.inconclusive === true) return outcome;
   return { ok: false, reason: `${when} analysis failed: ${outcome.reason}` };
 }
