@@ -182,7 +182,14 @@ export class DeployController {
       this.exclusive(
         r.service,
         r.environment,
-        () => this.release(r, () => {}, { actor: SYSTEM_ACTOR, where: options.where }, resumed.from),
+        () =>
+          this.release(
+            r,
+            () => {},
+            { actor: SYSTEM_ACTOR, where: options.where },
+            resumed.from,
+            resumed.paused,
+          ),
         true,
       ).then(
         (outcome) =>
@@ -256,6 +263,8 @@ export class DeployController {
       request.action,
       request.actor.name,
     );
+    if (request.action === 'pause' || request.action === 'resume')
+      await this.deps.records.setPaused(deploymentId, request.action === 'pause');
     await this.deps.audit.append({
       actor: request.actor,
       action: `release.${request.action}`,
@@ -282,12 +291,19 @@ export class DeployController {
     progress: (line: string) => void,
     by: { actor: Actor; where: Where },
     resumeAt?: ResumePoint,
+    paused = false,
   ): Promise<RolloutOutcome> {
     const { service, environment, deploymentId, revision } = rollout;
     const artifact = rollout.spec.artifact;
     const journaled = this.journaled(deploymentId, progress);
-    const outcome = await this.releases.track(service, environment, deploymentId, (control) =>
-      runRollout(
+    const outcome = await this.releases.track(service, environment, deploymentId, (control) => {
+      if (paused) {
+        control.pause();
+        journaled(
+          'still paused, as a person paused it before the restart: `flowline release resume` carries on',
+        );
+      }
+      return runRollout(
         {
           ...this.deps,
           sleep: this.deps.sleep ?? abortableSleep,
@@ -297,8 +313,8 @@ export class DeployController {
         control,
         journaled,
         resumeAt,
-      ),
-    );
+      );
+    });
     await this.deps.records.journal(
       deploymentId,
       'decision',

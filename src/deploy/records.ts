@@ -198,6 +198,22 @@ export class DeployRecords {
       .execute();
   }
 
+  /**
+   * Records that a person paused (or resumed) the release, so a release carried on after a
+   * restart stays paused until someone resumes it.
+   */
+  async setPaused(deploymentId: string, paused: boolean): Promise<void> {
+    await this.store.write((tx) =>
+      tx
+        .updateTable('deployments')
+        .set({
+          state_json: sql<string>`json_patch(coalesce(state_json, '{}'), ${JSON.stringify({ paused: paused ? true : null })})`,
+        })
+        .where('id', '=', deploymentId)
+        .execute(),
+    );
+  }
+
   /** Moves a deployment to a phase (and optionally a status) before the controller acts on it. */
   async setPhase(
     deploymentId: string,
@@ -217,7 +233,13 @@ export class DeployRecords {
           phase,
           ...(changes.status === undefined ? {} : { status: changes.status }),
           ...(changes.reason === undefined ? {} : { reason: changes.reason }),
-          ...(changes.state === undefined ? {} : { state_json: JSON.stringify(changes.state) }),
+          // Merged (RFC 7396), so what the start recorded (host, keepWarmMs, progressDeadlineMs)
+          // and a person's pause outlive the step's own state.
+          ...(changes.state === undefined
+            ? {}
+            : {
+                state_json: sql<string>`json_patch(coalesce(state_json, '{}'), ${JSON.stringify(changes.state)})`,
+              }),
           ...(terminal ? { finished_at: this.now() } : {}),
           // A success recovered after a restart may not have recorded its switch: it served by now.
           ...(changes.status === 'succeeded'

@@ -12,6 +12,8 @@ export interface ResumableRelease {
   readonly from: ResumePoint;
   /** The journal line saying where it resumed and what starts again. */
   readonly note: string;
+  /** A person had paused it before the restart: it stays paused until resumed. */
+  readonly paused: boolean;
 }
 
 /**
@@ -52,7 +54,10 @@ export async function resumableCanary(
       ? '; background analysis starts again'
       : '';
   const note = `resumed after a restart at step ${index + 1}/${strategy.steps.length} (${step.kind}, ${weight}% on ${d.revision})${again(step)}${background}`;
-  return { ok: true, release: { rollout, from: { step: index, weight }, note } };
+  return {
+    ok: true,
+    release: { rollout, from: { step: index, weight }, note, paused: d.state.paused === true },
+  };
 }
 
 /**
@@ -81,7 +86,7 @@ export async function resumableAnalysis(
   if (unhealthy !== undefined) return no(unhealthy);
   const rollout = rolloutOf(d, host, revision.spec, strategy, d.previousRevision ?? undefined);
   const note = `the post-promotion analysis (${templates.join(', ')}) was interrupted by a restart: it runs again from its beginning, and ${d.revision} is promoted only if it passes`;
-  return { ok: true, release: { rollout, from: 'postAnalysis', note } };
+  return { ok: true, release: { rollout, from: 'postAnalysis', note, paused: d.state.paused === true } };
 }
 
 /** Why a revision cannot carry on: fewer healthy instances after the restart than its spec asks. */

@@ -273,6 +273,9 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
     const port = new URL(routerUrl).port;
     const load = steadyLoad(Number(port), 'production.hello.localhost');
     const { stable, canary, canaryPids, stablePids, deploying } = await pausedCanary();
+    // A person pauses it too: that outlives the restart.
+    const pause = await cli('release', 'pause', 'production');
+    expect(pause.code, pause.stderr).toBe(0);
 
     // The router is a process of its own: killing the control plane mid-request loses nothing.
     await killServer();
@@ -294,10 +297,15 @@ describe('Flowline killed with SIGKILL in the middle of a canary', () => {
       { revision: stable, weight: 50 },
       { revision: canary, weight: 50 },
     ]);
-    expect(resumed.journal.map((l) => l.message)).toContain(
-      `resumed after a restart at step 2/2 (pause, 50% on ${canary}): still paused until promoted`,
+    expect(resumed.journal.map((l) => l.message)).toEqual(
+      expect.arrayContaining([
+        `resumed after a restart at step 2/2 (pause, 50% on ${canary}): still paused until promoted`,
+        'still paused, as a person paused it before the restart: `flowline release resume` carries on',
+      ]),
     );
 
+    const resume = await cli('release', 'resume', 'production');
+    expect(resume.code, resume.stderr).toBe(0);
     const promoted = await cli('release', 'promote', 'production');
     expect(promoted.code, promoted.stderr).toBe(0);
     const done = await until(
