@@ -3,6 +3,7 @@ import type { AnalysisTemplate, Strategy } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { RevisionRow, Store, WriteTx } from '../store/index.js';
+import { jsonMerge } from '../store/index.js';
 import type { RevisionSpec, RouteTarget } from './ports.js';
 
 export type RevisionState = RevisionRow['state'];
@@ -207,7 +208,7 @@ export class DeployRecords {
       tx
         .updateTable('deployments')
         .set({
-          state_json: sql<string>`json_patch(coalesce(state_json, '{}'), ${JSON.stringify({ paused: paused ? true : null })})`,
+          state_json: jsonMerge('state_json', { paused: paused ? true : null }),
         })
         .where('id', '=', deploymentId)
         .execute(),
@@ -238,7 +239,7 @@ export class DeployRecords {
           ...(changes.state === undefined
             ? {}
             : {
-                state_json: sql<string>`json_patch(coalesce(state_json, '{}'), ${JSON.stringify(changes.state)})`,
+                state_json: jsonMerge('state_json', changes.state as Record<string, unknown>),
               }),
           ...(terminal ? { finished_at: this.now() } : {}),
           // A success recovered after a restart may not have recorded its switch: it served by now.

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DeploymentsTable } from '../store/index.js';
+import { FIXED_JOIN, jsonList, jsonRows } from '../store/index.js';
 import { outcomeOf } from './outcome.js';
 import type {
   ChangeStages,
@@ -14,7 +15,7 @@ import type {
  * Reads the records one scope's keys are computed from, and only those: the store may hold a
  * million deployments and ten million commits, and a 90-day window of one service needs a few
  * thousand of them. Every query walks an index by environment and time, or looks rows up by the
- * ids and shas already found; long id lists go in as one JSON parameter (`json_each`), so a
+ * ids and shas already found; long id lists go in as one JSON parameter (src/store/sql.ts), so a
  * window is a handful of statements whatever its size.
  *
  * Stored times are UTC ISO-8601 (`toISOString`), so they compare as text; commit times keep the
@@ -89,17 +90,17 @@ function earliestStart(rows: readonly DeploymentRow[], floor: string): string {
 }
 
 /** `x IN (…)` over a list passed as one JSON parameter. */
-const inList = (list: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(list)}))`;
+const inList = jsonList;
 
 /**
  * The deployments that shipped any of `shas`, as `dc` (the sha) and `d` (the deployment). The
- * join starts from the list (CROSS JOIN fixes SQLite's order): left to itself, the planner
+ * join starts from the list (FIXED_JOIN keeps the written order): left to itself, the planner
  * walked every deployment of the environment and probed each against the whole list.
  */
 const fromShas = (shas: readonly string[]) =>
-  sql`json_each(${JSON.stringify(shas)}) AS j
-      CROSS JOIN deployment_commits dc ON dc.sha = j.value
-      CROSS JOIN deployments d ON d.id = dc.deployment_id`;
+  sql`${jsonRows(shas, 'j')}
+      ${FIXED_JOIN} deployment_commits dc ON dc.sha = j.value
+      ${FIXED_JOIN} deployments d ON d.id = dc.deployment_id`;
 
 async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
   return (await (query as ReturnType<typeof sql<T>>).execute(db)).rows;
@@ -324,7 +325,7 @@ export async function readChanges(
         WHERE c.service_id = ${scope.serviceId}
           AND c.recorded_at >= ${new Date(window.from.getTime() - WIP_LOOKBACK_MS).toISOString()}
           AND c.recorded_at < ${to}
-          AND NOT EXISTS (SELECT 1 FROM deployment_commits dc CROSS JOIN deployments d ON d.id = dc.deployment_id
+          AND NOT EXISTS (SELECT 1 FROM deployment_commits dc ${FIXED_JOIN} deployments d ON d.id = dc.deployment_id
                           WHERE dc.sha = c.sha AND d.environment_id = ${scope.environmentId}
                             AND d.status IN ${SHIPPED} AND d.finished_at < ${from})`,
   );
@@ -380,7 +381,7 @@ export async function readChanges(
     sql`SELECT r.id, r.artifact_id, r.started_at,
           (SELECT max(s.finished_at) FROM run_stages s WHERE s.run_id = r.id AND s.kind = 'build') AS built,
           (SELECT max(s.finished_at) FROM run_stages s WHERE s.run_id = r.id AND s.kind = 'stage') AS tested
-        FROM runs r WHERE r.id IN (SELECT value FROM json_each(${JSON.stringify(firstRuns)})
+        FROM runs r WHERE r.id IN (SELECT value FROM ${jsonRows(firstRuns, 'f')}
           UNION SELECT id FROM runs WHERE artifact_id IN ${inList(artifacts)})`,
   );
   const runById = new Map(runs.map((r) => [r.id, r]));

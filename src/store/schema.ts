@@ -1,7 +1,24 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 
-/** A nullable text column added by a later migration: optional on insert. */
-type LaterText = ColumnType<string | null, string | null | undefined, string | null>;
+import type { LaterText } from './columns.js';
+import type {
+  CommitsTable,
+  DeploymentCommitsTable,
+  IncidentsTable,
+  QualityMeasurementsTable,
+  QualitySignoffsTable,
+  RunHistoriesTable,
+} from './schema-delivery.js';
+import type {
+  FlagEvaluationsTable,
+  FlagHistoryTable,
+  FlagSetsTable,
+  FlagTriggersTable,
+  SecretsTable,
+} from './schema-flags.js';
+
+export type * from './schema-delivery.js';
+export type * from './schema-flags.js';
 
 /**
  * The store's tables as Kysely sees them. One definition serves SQLite and PostgreSQL, so
@@ -40,98 +57,6 @@ export interface Database {
   incidents: IncidentsTable;
   quality_measurements: QualityMeasurementsTable;
   quality_signoffs: QualitySignoffsTable;
-}
-
-/** The current flag set of one service in one environment (src/flags/service). */
-export interface FlagSetsTable {
-  service: string;
-  environment: string;
-  /** 1, 2, 3, …: one more on every change. */
-  version: number;
-  /** Quoted, as sent in the `ETag` header. */
-  etag: string;
-  definition_json: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-/** One row per version of a flag set: who changed what, and the whole definition after. */
-export interface FlagHistoryTable {
-  id: string;
-  service: string;
-  environment: string;
-  version: number;
-  at: string;
-  actor_kind: string;
-  actor_name: string;
-  /** The audit action: `flag.set`, `flag.kill`, `flags.apply`, … */
-  action: string;
-  /** JSON array of the flag keys this version created, changed or deleted. */
-  flags_json: string;
-  summary: string;
-  definition_json: string;
-}
-
-/** Server-side evaluations counted per flag and variant (flushed from memory every few seconds). */
-export interface FlagEvaluationsTable {
-  service: string;
-  environment: string;
-  flag: string;
-  variant: string;
-  count: number;
-  last_at: string;
-}
-
-/** What kills (or switches) a flag automatically: an Alertmanager alert or a signed webhook. */
-export interface FlagTriggersTable {
-  id: string;
-  service: string;
-  environment: string;
-  name: string;
-  kind: 'alertmanager' | 'webhook';
-  flag: string;
-  /** JSON object of alert labels that must all match (alertmanager). */
-  match_json: string;
-  /** Served while the trigger holds the flag killed; null: the flag's default variant. */
-  variant: string | null;
-  /** 1: a resolved alert (or `resolved` webhook) lifts the kill this trigger pulled. */
-  restore: number;
-  /**
-   * The HMAC key of a webhook trigger, sealed (base64 ciphertext; see src/secrets): verifying an
-   * HMAC needs the key itself, so it is encrypted rather than hashed. Plain text in rows written
-   * before migration 0011 (`secret_key_id` null) until the flag triggers seal them.
-   */
-  secret: string | null;
-  /** The nonce of the sealed `secret`, base64. */
-  secret_nonce: string | null;
-  /** The id of the key `secret` is sealed with; null: not sealed (yet). */
-  secret_key_id: string | null;
-  state: 'idle' | 'fired';
-  fired_at: string | null;
-  created_at: string;
-  created_by: string;
-}
-
-/**
- * A secret value of one service in one environment (src/secrets): sealed with AES-256-GCM, bound
- * to its service id, environment and name. The value itself is never stored.
- */
-export interface SecretsTable {
-  service_id: string;
-  environment: string;
-  /** An environment-variable name: `DATABASE_URL`. */
-  name: string;
-  /** Base64 ciphertext and its tag. */
-  ciphertext: string;
-  /** Base64, 12 random bytes per set. */
-  nonce: string;
-  /** The id of the key it is sealed with (16 hex). */
-  key_id: string;
-  /** 1 when first set, one more on every set. */
-  version: number;
-  updated_at: string;
-  /** The actor's name. */
-  updated_by: string;
 }
 
 /** One line of a release's journal: a step, a measurement, a decision. */
@@ -453,109 +378,3 @@ export type AndonEventRow = Selectable<AndonEventsTable>;
 export type MigrationRow = Selectable<MigrationsTable>;
 export type RuntimeRevisionRow = Selectable<RuntimeRevisionsTable>;
 export type InstanceRow = Selectable<InstancesTable>;
-
-/** A service's commit graph as runners recorded it from git (src/metrics/commits.ts). */
-export interface CommitsTable {
-  service_id: string;
-  sha: string;
-  /** JSON array of parent shas, first parent first. */
-  parents_json: string;
-  author: string;
-  authored_at: string;
-  committed_at: string;
-  subject: string;
-  lines_added: number;
-  lines_deleted: number;
-  /** The run whose walk recorded it first (null: imported). */
-  run_id: string | null;
-  imported: ColumnType<number, number | undefined, number>;
-  recorded_at: string;
-}
-
-/** The git walk of one run: where it started and whether it saw all that was new. */
-export interface RunHistoriesTable {
-  run_id: string;
-  head_sha: string;
-  commits: number;
-  /** 1 when the walk stopped at its maximum: older new commits were not read. */
-  truncated: number;
-  /** 1 for a shallow clone: history beyond its boundary was missing. */
-  shallow: number;
-  recorded_at: string;
-}
-
-/** The commits a deployment shipped to its environment for the first time. */
-export interface DeploymentCommitsTable {
-  deployment_id: string;
-  sha: string;
-}
-
-/** A problem users had in an environment (src/incidents). */
-export interface IncidentsTable {
-  id: string;
-  service_id: string;
-  environment_id: string;
-  title: string;
-  /** `manual`, `analysis`, `rollback`, `flagTrigger`, `alert`, `imported`. */
-  source: string;
-  status: 'open' | 'acknowledged' | 'resolved';
-  opened_at: string;
-  opened_by: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-  resolution: string | null;
-  /** `deployment` or `flagChange`; null when nothing changed before it. */
-  cause_kind: string | null;
-  cause_id: string | null;
-  /** 1 when the cause is the last change before the incident, not a recorded link. */
-  cause_inferred: ColumnType<number, number | undefined, number>;
-  imported: ColumnType<number, number | undefined, number>;
-  /**
-   * What an incident Flowline opened by itself stands for (`deployment:<id>`, `alert:…`,
-   * `trigger:…`), so one failure never opens two; null for incidents opened by people.
-   */
-  dedup_key: ColumnType<string | null, string | null | undefined, string | null>;
-  /** The id an imported incident had in the team's previous tool (unique per service). */
-  external_id: LaterText;
-}
-
-export type IncidentRow = Selectable<IncidentsTable>;
-
-/** What one run measured for one deliverable of its quality plan (src/quality). */
-export interface QualityMeasurementsTable {
-  id: string;
-  run_id: string;
-  deliverable: string;
-  method: string;
-  /** The stage whose report (or exit code) was read; null for checks made at the end of the run. */
-  stage: string | null;
-  /** JSON: metric → number; null when the measurement failed. */
-  values_json: string | null;
-  /** JSON: `{ code, message, file, line?, column? }` when the report could not be read. */
-  error_json: string | null;
-  /** The report file, relative to the repository. */
-  file: string | null;
-  file_sha256: string | null;
-  /** JSON: `documentation`'s files → sha256 (null: missing). */
-  files_json: string | null;
-  measured_at: string;
-}
-
-export type QualityMeasurementRow = Selectable<QualityMeasurementsTable>;
-
-/** A person's sign-off of a manual deliverable for a period (`flowline report signoff`). */
-export interface QualitySignoffsTable {
-  id: string;
-  service_id: string;
-  deliverable: string;
-  /** `YYYY-MM`. */
-  period: string;
-  verdict: 'accepted' | 'rejected';
-  signed_by: string;
-  note: string | null;
-  /** The actor who recorded it (token or OS user). */
-  recorded_by: string;
-  recorded_at: string;
-}
