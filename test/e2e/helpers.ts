@@ -343,3 +343,21 @@ export function artifactsBuiltBy(cli: (...args: string[]) => Promise<CliResult>)
     return digest;
   };
 }
+
+/**
+ * The analysis template the canary e2e tests share: the router's error rate of the canary, four
+ * measurements a quarter second apart, any one at 5% or more fails it.
+ */
+export const ERROR_RATE_ANALYSIS = `analysis:
+  templates:
+    errors:
+      metrics:
+        - name: error-rate
+          initialDelay: 500ms
+          interval: 250ms
+          count: 4
+          successCondition: result < 0.05
+          failureLimit: 0
+          provider:
+            router: { signal: errorRate, window: 2s }
+`;

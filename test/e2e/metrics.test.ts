@@ -7,6 +7,7 @@ import type { DoraResult, FlowResult } from '../../src/metrics/index.js';
 import {
   type CliProcess,
   type CliResult,
+  ERROR_RATE_ANALYSIS,
   type ExampleRepo,
   exampleRepo,
   gitIn,
@@ -26,20 +27,6 @@ import {
  *   C2 ── build C ── deploy 3 --hotfix (ships C1 and C2)
  *   an incident opened by hand after deploy 3 (cause inferred: deploy 3), then resolved
  */
-
-const ANALYSIS = `analysis:
-  templates:
-    errors:
-      metrics:
-        - name: error-rate
-          initialDelay: 500ms
-          interval: 250ms
-          count: 4
-          successCondition: result < 0.05
-          failureLimit: 0
-          provider:
-            router: { signal: errorRate, window: 2s }
-`;
 
 function config(fault: boolean): string {
   return `version: 1
@@ -62,7 +49,7 @@ environments:
           - setWeight: 50
           - pause: { duration: 1s }
           - analysis: { templates: [{ templateName: errors }] }
-${ANALYSIS}`;
+${ERROR_RATE_ANALYSIS}`;
 }
 
 interface DeploymentView {

@@ -5,6 +5,7 @@ import {
   artifactsBuiltBy,
   type CliProcess,
   type CliResult,
+  ERROR_RATE_ANALYSIS,
   type ExampleRepo,
   exampleRepo,
   type RoutedAnswer,
@@ -19,20 +20,6 @@ import {
  * supervisor and the analysis; the CLI deploys, watches and steers releases while a bounded
  * load loop sends traffic through the router. Assertions are about outcomes, never timings.
  */
-
-const ANALYSIS = `analysis:
-  templates:
-    errors:
-      metrics:
-        - name: error-rate
-          initialDelay: 500ms
-          interval: 250ms
-          count: 4
-          successCondition: result < 0.05
-          failureLimit: 0
-          provider:
-            router: { signal: errorRate, window: 2s }
-`;
 
 /** flowline.yaml; with `fault`, instances started in `canary` and `watched` answer half their requests with 500. */
 function config(fault = false): string {
@@ -74,7 +61,7 @@ environments:
           - pause: {}
           - setWeight: 75
           - pause: {}
-${ANALYSIS}`;
+${ERROR_RATE_ANALYSIS}`;
 }
 
 type Answer = RoutedAnswer;
