@@ -23,6 +23,12 @@ export const PROMETHEUS: SystemService = {
   install: 'apt-get install -y --no-install-recommends prometheus',
 };
 
+export const CHROMIUM: SystemService = {
+  name: 'Chromium',
+  binary: 'chromium',
+  install: 'apt-get install -y --no-install-recommends chromium',
+};
+
 /** Absolute path of the service's executable, or undefined when it is not installed. */
 export function findService(service: SystemService): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin'];

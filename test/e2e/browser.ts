@@ -1,0 +1,97 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { CHROMIUM, findService } from '../services.js';
+import { REPO } from './helpers.js';
+
+/**
+ * Real Chromium for the dashboard's end-to-end tests: Debian's package driven by playwright-core
+ * (no browser download). The flags keep it from reaching for Google's services, which this
+ * machine's closed network would refuse many times a second.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = findService(CHROMIUM);
+  if (executablePath === undefined) throw new Error(`Chromium is not installed: ${CHROMIUM.install}`);
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** Screenshots kept as test artifacts; `.ci/run` leaves this folder in place (it is git-ignored). */
+export const SCREENSHOTS = path.join(REPO, 'test-artifacts', 'screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * Everything the page wrote to the console as an error, and every uncaught exception: a test
+ * asserts this stays empty ("never a blank page or a console error"). Failed requests the
+ * page expects (a 401 before sign-in, a 403 it shows) are logged by Chromium as console errors
+ * too; `allow` filters those by their text.
+ */
+export function consoleErrors(page: Page): { readonly errors: string[] } {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  return { errors };
+}
+
+/** A serious or critical accessibility violation, as axe-core reports it. */
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: readonly string[];
+}
+
+const require = createRequire(import.meta.url);
+let axeSource: string | undefined;
+
+/** Runs axe-core inside the page (WCAG 2 A and AA rules) and returns its serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, options: unknown) => Promise<AxeResults> } })
+      .axe;
+    interface AxeResults {
+      violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+    }
+    const results = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => JSON.stringify(n.target)),
+    }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Signs in on the page at `baseUrl` with an API token, as a person would. */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
