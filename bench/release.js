@@ -203,6 +203,8 @@ export async function startFlowline(environments) {
   return {
     artifacts: /** @type {[string, string]} */ ([a, b]),
     apiDeploy,
+    /** The API's address and the local admin secret (from daemon.json; new after a restart). */
+    api: () => /** @type {{ apiUrl: string, secret: string }} */ (daemon),
     routerUrl: /** @type {string} */ (routerUrl),
     cli,
     must,

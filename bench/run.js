@@ -6,6 +6,7 @@ import { benchCliStartup } from './cli-startup.js';
 import { benchCommitHistory } from './commit-history.js';
 import { benchConfigParse } from './config-parse.js';
 import { benchControlPlaneRestarts } from './control-plane-restarts.js';
+import { benchDashboard } from './dashboard.js';
 import { benchDeployTiming } from './deploy-timing.js';
 import { benchFlags } from './flags.js';
 import { benchFlagsServer } from './flags-server.js';
@@ -37,6 +38,7 @@ const BENCHES = {
   metrics: () => benchMetrics(),
   'metrics-store': () => benchMetricsStore(),
   'history-import': () => benchHistoryImport(),
+  dashboard: () => benchDashboard(),
 };
 
 const wanted = process.argv.slice(2);
