@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CHROMIUM, findService } from '../services.js';
 import { REPO } from './helpers.js';
 
@@ -26,6 +26,14 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+/**
+ * A fresh browser profile (cookies of its own). `bypassCSP` lets the tests inject axe-core: the
+ * dashboard's Content-Security-Policy rightly refuses inline scripts, which is how axe is added.
+ */
+export function newContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ bypassCSP: true });
 }
 
 /** Screenshots kept as test artifacts; `.ci/run` leaves this folder in place (it is git-ignored). */

@@ -1,7 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHROMIUM, describeWith } from '../services.js';
-import { consoleErrors, launchChromium, screenshot, seriousViolations, signIn } from './browser.js';
+import {
+  consoleErrors,
+  launchChromium,
+  newContext,
+  screenshot,
+  seriousViolations,
+  signIn,
+} from './browser.js';
 import {
   type CliProcess,
   type ExampleRepo,
@@ -50,7 +57,7 @@ describeBrowser('the dashboard: signing in and staying signed in', () => {
   });
 
   async function page(): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext();
+    const context = await newContext(browser);
     const page = await context.newPage();
     return { page, errors: consoleErrors(page).errors };
   }
