@@ -12,9 +12,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { END, generate } from './metrics-store.js';
 import { seededRandom } from './lib/random.js';
 import { median, round } from './lib/stats.js';
+import { END, generate } from './metrics-store.js';
 
 const DAY = 86_400_000;
 const WEEKS = 12;
