@@ -12,6 +12,8 @@ const FIRST = 50;
  */
 export function BehindList(props: {
   readonly testid: string;
+  /** The figure's name, so each list is its own landmark: "Deployments behind Change fail rate". */
+  readonly figure: string;
   readonly behind: Behind;
   readonly service: string;
   readonly environment: string;
@@ -26,7 +28,7 @@ export function BehindList(props: {
     <details class="behind" data-testid={props.testid}>
       <summary>Behind this figure: {parts.length === 0 ? 'nothing in the window' : parts.join(', ')}</summary>
       {behind.deployments.length > 0 && (
-        <Capped title="Deployments" items={behind.deployments}>
+        <Capped title="Deployments" figure={props.figure} items={behind.deployments}>
           {(item) => (
             <a href={deploymentHref(service, environment, item.id)}>
               <code>{item.id}</code>
@@ -35,12 +37,12 @@ export function BehindList(props: {
         </Capped>
       )}
       {behind.commits.length > 0 && (
-        <Capped title="Commits" items={behind.commits}>
+        <Capped title="Commits" figure={props.figure} items={behind.commits}>
           {(item) => <code title={item.id}>{short(item.id, 12)}</code>}
         </Capped>
       )}
       {behind.incidents.length > 0 && (
-        <Capped title="Incidents" items={behind.incidents.map((id) => ({ id }))}>
+        <Capped title="Incidents" figure={props.figure} items={behind.incidents.map((id) => ({ id }))}>
           {(item) => (
             <a href={`#incident-${item.id}`}>
               <code>{item.id}</code>
@@ -58,6 +60,7 @@ function count(n: number, what: string): string {
 
 function Capped(props: {
   readonly title: string;
+  readonly figure: string;
   readonly items: readonly BehindItem[];
   readonly children: (item: BehindItem) => preact.ComponentChildren;
 }) {
@@ -66,14 +69,16 @@ function Capped(props: {
   return (
     <div class="behind-group">
       <h4>{props.title}</h4>
-      <ul>
-        {shown.map((item) => (
-          <li key={`${item.id}${item.note ?? ''}`}>
-            {props.children(item)}
-            {item.note !== undefined && <span class="muted"> {item.note}</span>}
-          </li>
-        ))}
-      </ul>
+      <ScrollRegion label={`${props.title} behind ${props.figure}`} class="behind-scroll">
+        <ul>
+          {shown.map((item) => (
+            <li key={`${item.id}${item.note ?? ''}`}>
+              {props.children(item)}
+              {item.note !== undefined && <span class="muted"> {item.note}</span>}
+            </li>
+          ))}
+        </ul>
+      </ScrollRegion>
       {shown.length < props.items.length && (
         <button type="button" class="link" onClick={() => setAll(true)}>
           Show all {props.items.length.toLocaleString()} (
@@ -81,5 +86,22 @@ function Capped(props: {
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * A box that scrolls (a wide table, a long list). It takes the keyboard focus so that its hidden
+ * part can be scrolled to without a mouse (WCAG 2.1.1; axe's scrollable-region-focusable).
+ */
+export function ScrollRegion(props: {
+  readonly label: string;
+  readonly class?: string;
+  readonly children: preact.ComponentChildren;
+}) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+    <section class={props.class ?? 'table-scroll'} aria-label={props.label} tabIndex={0}>
+      {props.children}
+    </section>
   );
 }

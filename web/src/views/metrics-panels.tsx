@@ -5,7 +5,7 @@ import { FLOW_STATES, type FlowResult, type Incident } from '../api/metrics.js';
 import { Loaded, StatusBadge } from '../components/status.js';
 import { age, duration, percent, when } from '../format.js';
 import { useResource } from '../live/resource.js';
-import { BehindList } from './metrics-behind.js';
+import { BehindList, ScrollRegion } from './metrics-behind.js';
 import { Chart } from './metrics-chart.js';
 import {
   deploymentHref,
@@ -89,6 +89,7 @@ export function FlowStages(props: { readonly result: FlowResult }) {
       )}
       <BehindList
         testid="behind-flow"
+        figure="the lead time by stage"
         behind={{ deployments: [], commits: stages.shas.map((id) => ({ id })), incidents: [] }}
         service={scope.service}
         environment={scope.environment}
@@ -106,6 +107,7 @@ export function FlowStages(props: { readonly result: FlowResult }) {
       </p>
       <BehindList
         testid="behind-batches"
+        figure="the batch sizes"
         behind={{
           deployments: batchSizes.perDeployment.map((d) => ({
             id: d.deploymentId,
@@ -124,6 +126,7 @@ export function FlowStages(props: { readonly result: FlowResult }) {
       </p>
       <BehindList
         testid="behind-wip"
+        figure="the work in progress"
         behind={{ deployments: [], commits: workInProgress.shas.map((id) => ({ id })), incidents: [] }}
         service={scope.service}
         environment={scope.environment}
@@ -175,7 +178,7 @@ export function CumulativeFlow(props: { readonly result: FlowResult }) {
       />
       <details>
         <summary>Every day's counts</summary>
-        <div class="table-scroll">
+        <ScrollRegion label="Every day's counts">
           <table data-testid="flow-cumulative-table">
             <thead>
               <tr>
@@ -198,7 +201,7 @@ export function CumulativeFlow(props: { readonly result: FlowResult }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       </details>
     </figure>
   );
@@ -234,7 +237,7 @@ export function Incidents(props: { readonly filters: MetricsFilters }) {
                   Open first, then acknowledged, then resolved; the newest {INCIDENT_LIMIT} of{' '}
                   {filters.environment}.
                 </p>
-                <div class="table-scroll">
+                <ScrollRegion label="Incidents of the environment">
                   <table>
                     <thead>
                       <tr>
@@ -252,7 +255,7 @@ export function Incidents(props: { readonly filters: MetricsFilters }) {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollRegion>
               </>
             )}
           </div>

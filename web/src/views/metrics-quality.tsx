@@ -3,6 +3,7 @@ import type { QualityAssessment, QualityEvidence, QualityReport } from '../api/m
 import { Loaded, StatusBadge } from '../components/status.js';
 import { short, when } from '../format.js';
 import { useResource } from '../live/resource.js';
+import { ScrollRegion } from './metrics-behind.js';
 import { deploymentHref, type MetricsFilters, monthOf } from './metrics-model.js';
 
 /** The report, or the API's word that the service has no plan in the period (not a failure). */
@@ -68,7 +69,7 @@ function Report(props: { readonly report: QualityReport }) {
         {report.plan.trunk === null ? '' : ` on ${report.plan.trunk}`}; generated{' '}
         <time dateTime={report.generatedAt}>{when(report.generatedAt)}</time>.
       </p>
-      <div class="table-scroll">
+      <ScrollRegion label="Deliverables">
         <table>
           <thead>
             <tr>
@@ -86,7 +87,7 @@ function Report(props: { readonly report: QualityReport }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { DORA_KEYS, type DoraKey, type DoraReport, type DoraResult } from '../ap
 import { Loaded } from '../components/status.js';
 import type { LiveEvent } from '../live/events.js';
 import { useResource } from '../live/resource.js';
-import { BehindList } from './metrics-behind.js';
+import { BehindList, ScrollRegion } from './metrics-behind.js';
 import { Chart } from './metrics-chart.js';
 import { MetricsFilterForm, WindowLine } from './metrics-filters.js';
 import {
@@ -54,6 +54,9 @@ export function Metrics() {
     <section class="metrics">
       <h1>Delivery metrics{filters.service === undefined ? '' : ` of ${filters.service}`}</h1>
       <MetricsFilterForm key={key} filters={filters} />
+      <p class="muted updating" aria-live="polite">
+        {dora.kind === 'ready' && dora.refreshing ? 'Updating…' : ''}
+      </p>
       <Loaded resource={dora} what="the DORA keys">
         {(result) =>
           filters.service === undefined ? (
@@ -76,7 +79,7 @@ function Overview(props: { readonly result: DoraResult; readonly filters: Metric
   return (
     <>
       <WindowLine window={result.window} environment={result.environment} />
-      <div class="table-scroll">
+      <ScrollRegion label="Services">
         <table data-testid="metrics-services">
           <caption>
             Each service's keys; open a service for its trends, value stream, quality report and the ids
@@ -111,7 +114,7 @@ function Overview(props: { readonly result: DoraResult; readonly filters: Metric
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </>
   );
 }
@@ -178,6 +181,7 @@ function KeyTile(props: { readonly name: DoraKey; readonly report: DoraReport })
       </details>
       <BehindList
         testid={`behind-${name}`}
+        figure={KEY_LABELS[name]}
         behind={behindOf(name, report)}
         service={report.scope.service}
         environment={report.scope.environment}
@@ -198,21 +202,24 @@ interface WeekPoint {
  */
 function Trends(props: { readonly filters: MetricsFilters }) {
   const { filters } = props;
-  // The trend ends now, or at the window's end when the URL gives it as a date.
-  const toDate = filters.to === undefined ? Number.NaN : Date.parse(filters.to);
-  const end = Number.isNaN(toDate) ? Date.now() : toDate;
-  const endMinute = Math.floor(end / 60_000) * 60_000;
+  const href = metricsHref(filters);
+  // The trend ends now (read once per filters, so a re-render asks nothing again), or at the
+  // window's end when the URL gives it as a date.
+  const end = useMemo(() => {
+    const toDate = filters.to === undefined ? Number.NaN : Date.parse(filters.to);
+    return Math.floor((Number.isNaN(toDate) ? Date.now() : toDate) / 60_000) * 60_000;
+  }, [href]);
   const trend = useResource(
     async (signal): Promise<WeekPoint[]> => {
       const base = { ...metricsParams(filters), since: undefined };
       const answers = await Promise.all(
-        weekWindows(endMinute, WEEKS).map((w) =>
+        weekWindows(end, WEEKS).map((w) =>
           api<DoraResult>(`/v1/metrics/dora${query({ ...base, from: w.from, to: w.to })}`, { signal }),
         ),
       );
       return answers.map((a) => ({ ...a.window, report: a.services[0] }));
     },
-    [metricsHref(filters), endMinute],
+    [href, end],
     changesKeys(filters.service),
   );
   return (
