@@ -68,7 +68,7 @@ function Capped(props: {
   const shown = all ? props.items : props.items.slice(0, FIRST);
   return (
     <div class="behind-group">
-      <h4>{props.title}</h4>
+      <p class="behind-title">{props.title}</p>
       <ScrollRegion label={`${props.title} behind ${props.figure}`} class="behind-scroll">
         <ul>
           {shown.map((item) => (

@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { api, query } from '../api/client.js';
 import { FLOW_STATES, type FlowResult, type Incident } from '../api/metrics.js';
@@ -228,40 +228,69 @@ export function Incidents(props: { readonly filters: MetricsFilters }) {
       <h2>Incidents</h2>
       <Loaded resource={incidents} what="the incidents">
         {({ incidents: list }) => (
-          <div data-testid="incidents">
-            {list.length === 0 ? (
-              <p>No incident in {filters.environment}.</p>
-            ) : (
-              <>
-                <p class="muted">
-                  Open first, then acknowledged, then resolved; the newest {INCIDENT_LIMIT} of{' '}
-                  {filters.environment}.
-                </p>
-                <ScrollRegion label="Incidents of the environment">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Status</th>
-                        <th scope="col">Incident</th>
-                        {filters.service === undefined && <th scope="col">Service</th>}
-                        <th scope="col">Opened</th>
-                        <th scope="col">Resolved</th>
-                        <th scope="col">Cause</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {sortIncidents(list).map((i) => (
-                        <IncidentRow key={i.id} incident={i} showService={filters.service === undefined} />
-                      ))}
-                    </tbody>
-                  </table>
-                </ScrollRegion>
-              </>
-            )}
-          </div>
+          <IncidentTable
+            list={list}
+            environment={filters.environment}
+            showService={filters.service === undefined}
+          />
         )}
       </Loaded>
     </>
+  );
+}
+
+/** How many rows show before "show all": open ones sort first, so they are always among them. */
+const INCIDENTS_SHOWN = 20;
+
+function IncidentTable(props: {
+  readonly list: readonly Incident[];
+  readonly environment: string;
+  readonly showService: boolean;
+}) {
+  const { list, environment, showService } = props;
+  const [all, setAll] = useState(false);
+  if (list.length === 0)
+    return (
+      <div data-testid="incidents">
+        <p>No incident in {environment}.</p>
+      </div>
+    );
+  const sorted = sortIncidents(list);
+  const shown = all ? sorted : sorted.slice(0, INCIDENTS_SHOWN);
+  const unresolved = list.filter((i) => i.status !== 'resolved').length;
+  return (
+    <div data-testid="incidents">
+      <p class="muted">
+        {unresolved} unresolved; open first, then acknowledged, then resolved.{' '}
+        {list.length === INCIDENT_LIMIT
+          ? `The newest ${INCIDENT_LIMIT} of ${environment}.`
+          : `All ${list.length} of ${environment}.`}
+      </p>
+      <ScrollRegion label="Incidents of the environment">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col">Incident</th>
+              {showService && <th scope="col">Service</th>}
+              <th scope="col">Opened</th>
+              <th scope="col">Resolved</th>
+              <th scope="col">Cause</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((i) => (
+              <IncidentRow key={i.id} incident={i} showService={showService} />
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
+      {shown.length < sorted.length && (
+        <button type="button" class="link" onClick={() => setAll(true)}>
+          Show all {sorted.length} ({sorted.length - shown.length} more)
+        </button>
+      )}
+    </div>
   );
 }
 
