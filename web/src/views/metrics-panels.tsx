@@ -5,6 +5,7 @@ import { FLOW_STATES, type FlowResult, type Incident } from '../api/metrics.js';
 import { Loaded, StatusBadge } from '../components/status.js';
 import { age, duration, percent, when } from '../format.js';
 import { useResource } from '../live/resource.js';
+import { allows, useSignedIn } from '../session.js';
 import { BehindList, ScrollRegion } from './metrics-behind.js';
 import { Chart } from './metrics-chart.js';
 import {
@@ -223,6 +224,19 @@ export function Incidents(props: { readonly filters: MetricsFilters }) {
       event.type.startsWith('incident.') &&
       (filters.service === undefined || event.service === filters.service),
   );
+  // The API leaves out, rather than refuses, incidents of environments the token may not read:
+  // an empty list would then read as "no incident", so the page says why there is none.
+  const session = useSignedIn();
+  if (!allows(session, 'read', filters.environment))
+    return (
+      <>
+        <h2>Incidents</h2>
+        <p class="notice" data-testid="incidents" data-state="out-of-scope">
+          Your token may read {(session.environments ?? []).join(', ')} only, so the API lists no incident of{' '}
+          {filters.environment}.
+        </p>
+      </>
+    );
   return (
     <>
       <h2>Incidents</h2>
