@@ -32,7 +32,7 @@ async function loadCompiled() {
 }
 
 const DAY = 86_400_000;
-const END = Date.parse('2026-12-01T00:00:00Z');
+export const END = Date.parse('2026-12-01T00:00:00Z');
 const SPAN = 730 * DAY;
 const SERVICES = 20;
 const COMMITS_PER_DEPLOYMENT = 20;
@@ -45,7 +45,7 @@ const hex = (/** @type {number} */ n, /** @type {number} */ width) => n.toString
  * @param {() => number} random uniform in [0, 1), seeded
  * @param {(line: string) => void} progress
  */
-function generate(file, total, random, progress) {
+export function generate(file, total, random, progress) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');

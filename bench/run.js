@@ -15,6 +15,7 @@ import { benchInstanceFolder } from './instance-folder.js';
 import { benchJudgeRates } from './judge-rates.js';
 import { benchMetrics } from './metrics.js';
 import { benchMetricsStore } from './metrics-store.js';
+import { benchMetricsTrend } from './metrics-trend.js';
 import { benchPipeline } from './pipeline.js';
 import { benchRouter } from './router.js';
 import { benchZeroDowntime } from './zero-downtime.js';
@@ -37,6 +38,7 @@ const BENCHES = {
   'commit-history': () => benchCommitHistory(),
   metrics: () => benchMetrics(),
   'metrics-store': () => benchMetricsStore(),
+  'metrics-trend': () => benchMetricsTrend(),
   'history-import': () => benchHistoryImport(),
   dashboard: () => benchDashboard(),
 };

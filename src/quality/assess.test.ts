@@ -135,7 +135,10 @@ describe('assessing a deliverable', () => {
       ...empty,
       deployments: new Map([['staging', { succeeded: ['dep_1'], failed: ['dep_2'] }]]),
     };
-    expect(assess(staging, one)[0]).toMatchObject({ verdict: 'pass', evidence: { ids: ['dep_1', 'dep_2'] } });
+    expect(assess(staging, one)[0]).toMatchObject({
+      verdict: 'pass',
+      evidence: { ids: ['dep_1', 'dep_2'], environment: 'staging' },
+    });
   });
 });
 
@@ -181,6 +184,7 @@ describe('assessing the DORA keys', () => {
     ]);
     expect(results[0]?.measured.leadTime).toBe(3 * H);
     expect(results[0]?.evidence.ids).toEqual(['d1', 'd2', 'd3']);
+    expect(results[0]?.evidence.environment).toBe('production');
   });
 
   it('says why there is no data while no metrics service is wired', () => {

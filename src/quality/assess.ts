@@ -91,16 +91,19 @@ function assessOne(deliverable: Deliverable, input: AssessInput): Assessment {
 }
 
 function figuresOf(deliverable: Deliverable, input: AssessInput): Figures {
-  if (deliverable.method === 'dora')
-    return doraFigures(input.dora.get(deliverable.environment ?? 'production'));
+  if (deliverable.method === 'dora') {
+    const environment = deliverable.environment ?? 'production';
+    return doraFigures(input.dora.get(environment), environment);
+  }
   if (deliverable.method === 'deployment') {
-    const found = input.deployments.get(deliverable.environment ?? 'staging') ?? {
+    const environment = deliverable.environment ?? 'staging';
+    const found = input.deployments.get(environment) ?? {
       succeeded: [],
       failed: [],
     };
     return {
       values: { succeeded: found.succeeded.length, failed: found.failed.length },
-      evidence: { ids: [...found.succeeded, ...found.failed] },
+      evidence: { ids: [...found.succeeded, ...found.failed], environment },
     };
   }
   const hit = input.measured.get(deliverable.id);
@@ -122,7 +125,10 @@ function figuresOf(deliverable: Deliverable, input: AssessInput): Figures {
   return { values: m.values ?? {}, evidence };
 }
 
-function doraFigures(report: DoraReport | { readonly unavailable: string } | undefined): Figures {
+function doraFigures(
+  report: DoraReport | { readonly unavailable: string } | undefined,
+  environment: string,
+): Figures {
   if (report === undefined)
     return { values: {}, evidence: {}, missing: 'no DORA report for this environment' };
   if ('unavailable' in report) return { values: {}, evidence: {}, missing: report.unavailable };
@@ -139,7 +145,7 @@ function doraFigures(report: DoraReport | { readonly unavailable: string } | und
       recoveryTimeP90: report.recoveryTime.p90Ms,
       reworkRate: report.reworkRate.rate,
     },
-    evidence: { ids: f.deploymentIds },
+    evidence: { ids: f.deploymentIds, environment },
   };
 }
 

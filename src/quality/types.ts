@@ -83,6 +83,8 @@ export interface Evidence {
   readonly sha256?: string | null;
   /** Deployments, or sign-offs, the figure is computed from. */
   readonly ids?: readonly string[];
+  /** The environment of the deployments in `ids` (methods `dora` and `deployment`), to find them by. */
+  readonly environment?: string;
   /** Files that had to exist, with their sha256 (null: missing). */
   readonly files?: Readonly<Record<string, string | null>>;
   readonly signoff?: Signoff;

@@ -65,6 +65,12 @@ quality:
       aql: Accepted by the ISSO
       method: manual
       signedOffBy: ISSO
+    - id: staged
+      name: Deployed to staging
+      standard: The service reached staging in the period.
+      aql: succeeded >= 1
+      method: deployment
+      environment: staging
 `;
 }
 
@@ -95,6 +101,7 @@ const EXPECTED = {
   'branch-coverage': 'fail',
   'no-high-vulns': 'pass',
   review: 'no data', // until someone signs it off
+  staged: 'fail', // nothing is deployed in these tests
 };
 
 const signoffArgs = (deliverable: string, by: string, ...rest: string[]) => [
@@ -147,7 +154,7 @@ describe('the quality plan, embedded', () => {
       artifactId: report.plan.artifactId,
     });
     expect(report.plan.artifactId).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(report.summary).toEqual({ pass: 2, fail: 1, 'no data': 1 });
+    expect(report.summary).toEqual({ pass: 2, fail: 2, 'no data': 1 });
 
     // A sign-off names a manual deliverable of the plan; a typo is refused with a suggestion.
     const typo = await flowline(signoffArgs('reveiw', 'M. Lopez', '--json'));
@@ -163,7 +170,7 @@ describe('the quality plan, embedded', () => {
     const html = await flowline(['report', '--period', month, '--format', 'html', '-o', 'report.html']);
     expect(html.code, html.stderr).toBe(0);
     // The review is rejected by now.
-    expect(html.stderr).toContain('Wrote report.html: 2 pass, 2 fail, 0 no data of 4 deliverables.');
+    expect(html.stderr).toContain('Wrote report.html: 2 pass, 3 fail, 0 no data of 5 deliverables.');
     expect(await readFile(path.join(repo, 'report.html'), 'utf8')).toContain('<td>Unit test coverage<br>');
   });
 
@@ -229,6 +236,8 @@ describe('the quality plan, against a server', () => {
     expect(verdicts(report)).toEqual(EXPECTED);
     expect(report.deliverables[2]?.measured).toMatchObject({ high: 0, critical: 0, low: 2 });
     expect(report.deliverables[2]?.evidence.sha256).toBe(await sha256(path.join(repo, 'audit.json')));
+    // Deployment ids come with their environment, so a reader (the dashboard) can find them.
+    expect(report.deliverables[4]?.evidence).toEqual({ ids: [], environment: 'staging' });
 
     const signoff = signoffArgs('review', 'M. Lopez, ISSO', '--note', '14 changes');
     expect((await onMachine('laptop', signoff, tokens.read)).code).toBe(5); // a reader may not sign off

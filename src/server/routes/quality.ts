@@ -68,6 +68,10 @@ const Evidence = z.object({
   file: z.string().nullable().optional(),
   sha256: z.string().nullable().optional(),
   ids: z.array(z.string()).readonly().optional().describe('deployments or sign-offs the figure comes from'),
+  environment: z
+    .string()
+    .optional()
+    .describe('the environment of the deployments in `ids` (methods `dora` and `deployment`)'),
   files: z
     .record(z.string(), z.string().nullable())
     .optional()
