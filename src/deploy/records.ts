@@ -354,13 +354,15 @@ export class DeployRecords {
    * weight, paused), the plan it started with, and every measurement of its analysis.
    */
   async releaseOf(deploymentId: string): Promise<{
+    revision: string | null;
+    previousRevision: string | null;
     state: Record<string, unknown>;
     plan: ReleasePlan | undefined;
     measurements: { at: string; data: unknown }[];
   }> {
     const row = await this.store.db
       .selectFrom('deployments')
-      .select(['state_json', 'plan_json'])
+      .select(['revision', 'previous_revision', 'state_json', 'plan_json'])
       .where('id', '=', deploymentId)
       .executeTakeFirst();
     const measured = await this.store.db
@@ -372,6 +374,8 @@ export class DeployRecords {
       .orderBy('id')
       .execute();
     return {
+      revision: row?.revision ?? null,
+      previousRevision: row?.previous_revision ?? null,
       state: row?.state_json == null ? {} : (JSON.parse(row.state_json) as Record<string, unknown>),
       plan: row?.plan_json == null ? undefined : (JSON.parse(row.plan_json) as ReleasePlan),
       measurements: measured.map((m) => ({

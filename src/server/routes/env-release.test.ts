@@ -163,7 +163,7 @@ describe('release answer for the dashboard', () => {
     const answer = await get('/v1/releases/shop/production');
     expect(answer.statusCode).toBe(200);
     const body = answer.json;
-    expect(body).toMatchObject({ phase: 'step:1', step: 1, weight: 20, paused: false });
+    expect(body).toMatchObject({ phase: 'step:1', step: 1, weight: 20, paused: false, revision: 'r2' });
     expect(body.strategy.steps).toHaveLength(2);
     expect(body.analysis).toEqual([
       {

@@ -59,6 +59,9 @@ export const releaseRoutes =
         return {
           deployment: latest,
           phase: (await deps.records.unfinished()).find((d) => d.id === latest.id)?.phase ?? null,
+          // The revision it brings and the one it replaces: the two a split sends traffic to.
+          revision: release.revision,
+          previousRevision: release.previousRevision,
           // Where the strategy stands: the 0-based step of `strategy.steps` and the canary's weight.
           step: typeof release.state.step === 'number' ? release.state.step : null,
           weight: typeof release.state.weight === 'number' ? release.state.weight : null,
