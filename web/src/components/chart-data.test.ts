@@ -27,3 +27,11 @@ describe('time chart data', () => {
     ]);
   });
 });
+
+describe('time range', () => {
+  it('widens a single instant to two minutes, keeps a real span', async () => {
+    const { timeRange } = await import('./chart-data.js');
+    expect(timeRange(100, 100)).toEqual([40, 160]);
+    expect(timeRange(100, 400)).toEqual([100, 400]);
+  });
+});

@@ -47,3 +47,13 @@ export function alignedData(
 ): [number[], ...(number | null)[][]] {
   return [times.map((t) => t / 1000), ...series.map((s) => times.map((_, i) => s.values[i] ?? null))];
 }
+
+/**
+ * The x range uPlot should show: the data's own, widened by a minute each way when it is a
+ * single instant (uPlot would otherwise spread one point over years).
+ */
+export function timeRange(min: number | null, max: number | null): [number, number] {
+  const low = min ?? Date.now() / 1000;
+  const high = max ?? low;
+  return high - low < 1 ? [low - 60, high + 60] : [low, high];
+}

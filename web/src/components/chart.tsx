@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './chart.css';
-import { alignedData, type ChartSeries, chartSummary, lastValue } from './chart-data.js';
+import { alignedData, type ChartSeries, chartSummary, lastValue, timeRange } from './chart-data.js';
 
 export type { ChartSeries } from './chart-data.js';
 
@@ -51,6 +51,16 @@ export function TimeChart(props: {
         })),
       ],
       axes: [{}, format === undefined ? {} : { values: (_u: uPlot, ticks: number[]) => ticks.map(format) }],
+      // From the data itself: uPlot stretches a single instant over 1,000 days.
+      scales: {
+        x: {
+          time: true,
+          range: (u: uPlot) => {
+            const xs = u.data[0];
+            return timeRange(xs[0] ?? null, xs[xs.length - 1] ?? null);
+          },
+        },
+      },
       legend: { show: true },
     };
     const chart = new uPlot(opts, alignedData(times, series) as uPlot.AlignedData, el);

@@ -6,7 +6,7 @@ import { age, short, when } from '../format.js';
 import { useResource } from '../live/resource.js';
 import { allows, useSignedIn } from '../session.js';
 import './envrel/envrel.css';
-import { healthWord, splitOf } from './envrel/logic.js';
+import { authorName, healthWord, splitOf } from './envrel/logic.js';
 
 type Kind = 'all' | 'persistent' | 'preview';
 
@@ -121,7 +121,10 @@ function EnvironmentCard(props: { readonly env: EnvironmentGlance }) {
               {(env.commitAuthor != null || env.commitAuthoredAt != null) && (
                 <span class="muted">
                   {' '}
-                  — {env.commitAuthor ?? 'author not recorded'}
+                  —{' '}
+                  <span title={env.commitAuthor ?? ''}>
+                    {env.commitAuthor == null ? 'author not recorded' : authorName(env.commitAuthor)}
+                  </span>
                   {env.commitAuthoredAt != null && (
                     <span title={when(env.commitAuthoredAt)}>, {age(env.commitAuthoredAt)}</span>
                   )}

@@ -85,6 +85,10 @@ export function Release() {
           environment={environment}
           policy={rules}
           initiallyOpen={q.deploy === '1'}
+          onChange={() => {
+            release.reload();
+            history.reload();
+          }}
         />
       )}
       <Loaded resource={release} what="the release">
@@ -103,7 +107,10 @@ export function Release() {
                   underway={value.phase !== null}
                   paused={value.paused}
                   policy={rules}
-                  onDone={() => release.reload()}
+                  onDone={() => {
+                    release.reload();
+                    history.reload();
+                  }}
                 />
               )}
               <StepsAndWeights release={value} />

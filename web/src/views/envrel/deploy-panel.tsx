@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, apiStream, query } from '../../api/client.js';
 import type { Artifact, DeployResult, PolicyEnvironment } from '../../api/envrel.js';
 import { ConfirmDialog } from '../../components/confirm-action.js';
@@ -18,6 +18,11 @@ export function DeployPanel(props: {
   readonly policy: PolicyEnvironment | undefined;
   /** Opened at once (the page was reached by a "Deploy…" link). */
   readonly initiallyOpen?: boolean;
+  /**
+   * Called as the deployment moves on (at most about once a second) and when it ends, so the
+   * page refreshes what it shows even before (or without) the live event stream telling it.
+   */
+  readonly onChange?: () => void;
 }) {
   const { service, environment, policy } = props;
   const [open, setOpen] = useState(props.initiallyOpen === true);
@@ -29,6 +34,15 @@ export function DeployPanel(props: {
   const [outcome, setOutcome] = useState<
     { kind: 'done'; result: DeployResult } | { kind: 'error'; error: unknown } | undefined
   >();
+
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const changed = () => {
+    if (pending.current !== undefined) return;
+    pending.current = setTimeout(() => {
+      pending.current = undefined;
+      props.onChange?.();
+    }, 700);
+  };
 
   const start = async () => {
     setConfirming(false);
@@ -44,13 +58,17 @@ export function DeployPanel(props: {
           ...(artifact === '' ? {} : { artifact }),
           ...(hotfix ? { hotfix } : {}),
         },
-        onLine: (line) => setLines((previous) => [...previous, line]),
+        onLine: (line) => {
+          setLines((previous) => [...previous, line]);
+          changed();
+        },
       });
       setOutcome({ kind: 'done', result });
     } catch (error) {
       setOutcome({ kind: 'error', error });
     } finally {
       setRunning(false);
+      props.onChange?.();
     }
   };
 

@@ -81,3 +81,19 @@ describe('policy of an environment', () => {
     expect(policyFor(undefined, 'production', false)).toBeUndefined();
   });
 });
+
+describe('chart and card helpers', () => {
+  it('reads the limit of a simple condition, and nothing from a richer one', async () => {
+    const { thresholdOf } = await import('./logic.js');
+    expect(thresholdOf('result < 0.05')).toBe(0.05);
+    expect(thresholdOf('result >= 200')).toBe(200);
+    expect(thresholdOf('result < 0.01 && (baseline == null || result <= baseline * 2)')).toBeNull();
+    expect(thresholdOf(null)).toBeNull();
+  });
+
+  it("shows an author's name without the address", async () => {
+    const { authorName } = await import('./logic.js');
+    expect(authorName('Ada Lovelace <ada@example.com>')).toBe('Ada Lovelace');
+    expect(authorName('<ada@example.com>')).toBe('<ada@example.com>');
+  });
+});

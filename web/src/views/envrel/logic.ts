@@ -88,3 +88,20 @@ export function policyFor(
   if (ephemeral) return Object.values(environments).find((e) => e.ephemeral);
   return environments[environment];
 }
+
+/**
+ * The constant a simple condition holds the result to (`result < 0.05` → 0.05), to draw as a
+ * line beside the measurements; null for anything richer (baseline terms, `&&`), which the
+ * view shows only as text.
+ */
+export function thresholdOf(condition: string | null): number | null {
+  if (condition === null) return null;
+  const match = /^\s*result\s*(?:<|<=|>|>=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(condition);
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
+/** `Ada Lovelace <ada@example.com>` → `Ada Lovelace`: the name alone fits a card. */
+export function authorName(author: string): string {
+  const name = author.replace(/\s*<[^>]*>\s*$/, '').trim();
+  return name === '' ? author : name;
+}

@@ -2,7 +2,7 @@ import type { JournalLine, MetricSeries, ReleaseAnswer } from '../../api/envrel.
 import { TimeChart } from '../../components/chart.js';
 import { StatusBadge } from '../../components/status.js';
 import { duration, short, when } from '../../format.js';
-import { splitOf, stepPosition, stepText } from './logic.js';
+import { splitOf, stepPosition, stepText, thresholdOf } from './logic.js';
 
 /** Where the release stands: its steps with the current one marked, and the traffic split now. */
 export function StepsAndWeights(props: { readonly release: ReleaseAnswer }) {
@@ -104,6 +104,8 @@ function MetricChart(props: { readonly series: MetricSeries }) {
     ...(m.points.some((p) => p.baseline !== null)
       ? [{ name: 'baseline', values: m.points.map((p) => p.baseline) }]
       : []),
+    ...limitSeries('success limit', thresholdOf(m.successCondition), m.points.length, '#116329'),
+    ...limitSeries('failure limit', thresholdOf(m.failureCondition), m.points.length, '#a40e26'),
   ];
   const last = m.points[m.points.length - 1];
   return (
@@ -157,6 +159,12 @@ function MetricChart(props: { readonly series: MetricSeries }) {
       </details>
     </article>
   );
+}
+
+/** A simple condition's limit as a flat dotted line, so each measurement is seen against it. */
+function limitSeries(name: string, limit: number | null, length: number, color: string) {
+  if (limit === null) return [];
+  return [{ name, values: Array.from({ length }, () => limit), color, dash: [2, 4] }];
 }
 
 /** A number short enough for an axis: 4 significant digits. */
