@@ -209,7 +209,8 @@ function EnvironmentCard(props: { readonly env: EnvironmentGlance }) {
       )}
       <p class="card-links">
         <a href={releaseHref}>Release and history</a>
-        {allows(session, 'deploy', env.name) && (
+        {/* A preview is refreshed through its own route (`flowline env create`), not POST /v1/deploy. */}
+        {env.kind !== 'ephemeral' && allows(session, 'deploy', env.name) && (
           <>
             {' · '}
             <a href={`${releaseHref}?deploy=1`} data-testid={`env-deploy-${env.service}-${env.name}`}>

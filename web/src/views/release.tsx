@@ -69,7 +69,12 @@ export function Release() {
     environment,
     env?.kind === 'ephemeral',
   );
-  const mayDeploy = policyKnown && allows(session, rules?.deployRole ?? 'deploy', environment);
+  // A preview is refreshed by `flowline env create`, not by POST /v1/deploy: no deploy form there.
+  const mayDeploy =
+    policyKnown &&
+    status.kind !== 'loading' &&
+    env?.kind !== 'ephemeral' &&
+    allows(session, rules?.deployRole ?? 'deploy', environment);
 
   return (
     <section class="release">
