@@ -209,8 +209,7 @@ function EnvironmentCard(props: { readonly env: EnvironmentGlance }) {
       )}
       <p class="card-links">
         <a href={releaseHref}>Release and history</a>
-        {/* A preview is refreshed through its own route (`flowline env create`), not POST /v1/deploy. */}
-        {env.kind !== 'ephemeral' && allows(session, 'deploy', env.name) && (
+        {allows(session, 'deploy', env.name) && (
           <>
             {' · '}
             <a href={`${releaseHref}?deploy=1`} data-testid={`env-deploy-${env.service}-${env.name}`}>

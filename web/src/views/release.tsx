@@ -69,12 +69,7 @@ export function Release() {
     environment,
     env?.kind === 'ephemeral',
   );
-  // A preview is refreshed by `flowline env create`, not by POST /v1/deploy: no deploy form there.
-  const mayDeploy =
-    policyKnown &&
-    status.kind !== 'loading' &&
-    env?.kind !== 'ephemeral' &&
-    allows(session, rules?.deployRole ?? 'deploy', environment);
+  const mayDeploy = policyKnown && allows(session, rules?.deployRole ?? 'deploy', environment);
 
   return (
     <section class="release">
