@@ -1,5 +1,6 @@
 import type { Catalog, EnvironmentKind } from '../catalog/index.js';
 import type { Store } from '../store/index.js';
+import { commitOf } from './env-commit.js';
 import { hostOf, short } from './plan.js';
 import type { DeployRecords, StoredTarget } from './records.js';
 
@@ -30,6 +31,14 @@ export interface EnvironmentStatus {
   readonly revision: string | null;
   readonly artifact: string | null;
   readonly commit: string | null;
+  /** The commit's subject, author and author time, where the recorded history or its run knows them. */
+  readonly commitSubject: string | null;
+  readonly commitAuthor: string | null;
+  readonly commitAuthoredAt: string | null;
+  /** When the live revision went live (its last change of state). */
+  readonly liveSince: string | null;
+  /** The route's backends: which revision gets which share of traffic (two during a release). */
+  readonly traffic: readonly { readonly revision: string; readonly weight: number }[];
   /** The live revision's instances; null without a live revision or without the runtime. */
   readonly health: {
     readonly healthy: number;
@@ -52,7 +61,7 @@ export interface EnvironmentStatusReport {
 
 export interface EnvironmentStatusDeps {
   readonly store: Store;
-  readonly catalog: Pick<Catalog, 'listEnvironments' | 'listRuns' | 'listArtifacts'>;
+  readonly catalog: Pick<Catalog, 'listEnvironments'>;
   readonly records: Pick<DeployRecords, 'revisions' | 'routes' | 'unfinished'>;
   /** Absent where the runtime does not run (the embedded CLI without a daemon). */
   readonly instances?: InstanceStates;
@@ -71,7 +80,6 @@ export async function environmentStatus(
   const environments = await deps.catalog.listEnvironments(service);
   const routes = await deps.records.routes();
   const unfinished = await deps.records.unfinished();
-  const commits = commitFinder(deps.catalog);
   const out: EnvironmentStatus[] = [];
   for (const env of environments) {
     const route = routes.find((r) => r.environmentId === env.id);
@@ -81,6 +89,7 @@ export async function environmentStatus(
     const instances =
       live === undefined || deps.instances === undefined ? undefined : await deps.instances(live.revision);
     const desired = live?.spec.instances ?? 0;
+    const commit = live === undefined ? null : await commitOf(deps.store, live.serviceId, live.artifactId);
     out.push({
       service: env.service,
       name: env.name,
@@ -91,7 +100,12 @@ export async function environmentStatus(
       url: deps.urlFor?.(host) ?? null,
       revision: live?.revision ?? null,
       artifact: live?.artifactId ?? null,
-      commit: live === undefined ? null : await commits(env.service, live.artifactId),
+      commit: commit?.sha ?? null,
+      commitSubject: commit?.subject ?? null,
+      commitAuthor: commit?.author ?? null,
+      commitAuthoredAt: commit?.authoredAt ?? null,
+      liveSince: live?.updatedAt ?? null,
+      traffic: route?.target.backends ?? [],
       health:
         instances === undefined
           ? null
@@ -169,28 +183,4 @@ async function latestSucceeded(store: Store, environmentId: string): Promise<str
     .limit(1)
     .executeTakeFirst();
   return row?.artifact_id;
-}
-
-/** The commit an artifact was built from: the run that built it, else the artifact's own record. */
-function commitFinder(catalog: EnvironmentStatusDeps['catalog']) {
-  const byService = new Map<string, Promise<Map<string, string>>>();
-  const load = async (service: string) => {
-    const commits = new Map<string, string>();
-    for (const a of await catalog.listArtifacts({ service, limit: 1000 })) {
-      if (a.commitSha !== null) commits.set(a.id, a.commitSha);
-    }
-    // Runs are newest first: the newest run that built an artifact names its commit.
-    for (const r of [...(await catalog.listRuns({ service, limit: 1000 }))].reverse()) {
-      if (r.artifactId !== null && r.commitSha !== null) commits.set(r.artifactId, r.commitSha);
-    }
-    return commits;
-  };
-  return async (service: string, artifact: string): Promise<string | null> => {
-    let commits = byService.get(service);
-    if (commits === undefined) {
-      commits = load(service);
-      byService.set(service, commits);
-    }
-    return (await commits).get(artifact) ?? null;
-  };
 }

@@ -37,5 +37,6 @@ export {
 } from './records.js';
 export { type RecoveryReport, recover } from './recovery.js';
 export type { ControlAction } from './release-control.js';
+export { type MetricSeries, measurementSeries, type SeriesPoint } from './release-series.js';
 export { runSmokeChecks, type SmokeResult } from './smoke.js';
 export { applyRoute, retireDue } from './traffic.js';

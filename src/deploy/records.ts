@@ -18,6 +18,8 @@ export interface Revision {
   readonly state: RevisionState;
   readonly stopAt: string | null;
   readonly spec: RevisionSpec;
+  /** When its state last changed: for a live revision, when it went live. */
+  readonly updatedAt: string;
 }
 
 /** The route of a host without instances: instances are resolved from the runtime when applied. */
@@ -347,6 +349,42 @@ export class DeployRecords {
     }));
   }
 
+  /**
+   * What a deployment recorded of its release, finished or not: its strategy state (step,
+   * weight, paused), the plan it started with, and every measurement of its analysis.
+   */
+  async releaseOf(deploymentId: string): Promise<{
+    revision: string | null;
+    previousRevision: string | null;
+    state: Record<string, unknown>;
+    plan: ReleasePlan | undefined;
+    measurements: { at: string; data: unknown }[];
+  }> {
+    const row = await this.store.db
+      .selectFrom('deployments')
+      .select(['revision', 'previous_revision', 'state_json', 'plan_json'])
+      .where('id', '=', deploymentId)
+      .executeTakeFirst();
+    const measured = await this.store.db
+      .selectFrom('release_events')
+      .select(['at', 'data_json'])
+      .where('deployment_id', '=', deploymentId)
+      .where('kind', '=', 'measurement')
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    return {
+      revision: row?.revision ?? null,
+      previousRevision: row?.previous_revision ?? null,
+      state: row?.state_json == null ? {} : (JSON.parse(row.state_json) as Record<string, unknown>),
+      plan: row?.plan_json == null ? undefined : (JSON.parse(row.plan_json) as ReleasePlan),
+      measurements: measured.map((m) => ({
+        at: m.at,
+        data: m.data_json === null ? null : (JSON.parse(m.data_json) as unknown),
+      })),
+    };
+  }
+
   /** Deployments that were under way: after a restart the controller must finish or undo each. */
   async unfinished(): Promise<UnfinishedDeployment[]> {
     const rows = await this.store.db
@@ -416,5 +454,6 @@ function toRevision(row: RevisionRow): Revision {
     state: row.state,
     stopAt: row.stop_at,
     spec: JSON.parse(row.spec_json) as RevisionSpec,
+    updatedAt: row.updated_at,
   };
 }

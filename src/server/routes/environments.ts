@@ -28,6 +28,14 @@ const EnvironmentStatus = z
     revision: z.string().nullable().describe('The live revision'),
     artifact: z.string().nullable().describe("The live revision's artifact"),
     commit: z.string().nullable().describe('The commit the artifact was built from'),
+    commitSubject: z.string().nullable().describe("The commit's subject line, where recorded"),
+    commitAuthor: z.string().nullable().describe("The commit's author, where a history walk recorded it"),
+    commitAuthoredAt: z.string().nullable(),
+    liveSince: z.string().nullable().describe('When the live revision went live'),
+    traffic: z
+      .array(z.object({ revision: z.string(), weight: z.number() }))
+      .readonly()
+      .describe("The route's backends: each revision's share of traffic, in percent"),
     health: z
       .object({
         healthy: z.number().int(),

@@ -5,7 +5,7 @@ import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
 import type { Catalog } from '../../catalog/index.js';
 import { FlowlineError } from '../../core/errors.js';
-import type { DeployController, DeployRecords } from '../../deploy/index.js';
+import { type DeployController, type DeployRecords, measurementSeries } from '../../deploy/index.js';
 import { principalOf } from '../auth.js';
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
@@ -30,7 +30,8 @@ export const releaseRoutes =
       {
         config: { access: 'read' },
         schema: {
-          summary: 'The latest release of an environment: its phase, traffic split and journal',
+          summary:
+            'The latest release of an environment: its phase, step, traffic split, analysis series and journal',
           tags: ['releases'],
           params: z.object({ service: Name, environment: Name }),
           querystring: z.strictObject({ lines: z.coerce.number().int().min(1).max(500).default(30) }),
@@ -53,9 +54,20 @@ export const releaseRoutes =
           env === undefined
             ? undefined
             : (await deps.records.routes()).find((r) => r.environmentId === env.id);
+        const release = await deps.records.releaseOf(latest.id);
+        const strategy = release.plan?.strategy ?? null;
         return {
           deployment: latest,
           phase: (await deps.records.unfinished()).find((d) => d.id === latest.id)?.phase ?? null,
+          // The revision it brings and the one it replaces: the two a split sends traffic to.
+          revision: release.revision,
+          previousRevision: release.previousRevision,
+          // Where the strategy stands: the 0-based step of `strategy.steps` and the canary's weight.
+          step: typeof release.state.step === 'number' ? release.state.step : null,
+          weight: typeof release.state.weight === 'number' ? release.state.weight : null,
+          paused: release.state.paused === true,
+          strategy,
+          analysis: measurementSeries(release.measurements, release.plan),
           traffic: route?.target.backends ?? [],
           host: route?.host ?? null,
           // What users open: the host through the router, with the router's port.
