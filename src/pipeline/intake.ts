@@ -36,7 +36,12 @@ export interface RemoteRunStart {
   readonly commit: { readonly sha: string; readonly authorTime: string; readonly message: string } | null;
   readonly where: Where;
   readonly startedAt: string;
-  readonly nodes: readonly { readonly name: string; readonly kind: NodeKind }[];
+  readonly nodes: readonly {
+    readonly name: string;
+    readonly kind: NodeKind;
+    /** The stages it waits for (absent from older runners: the graph is then unknown). */
+    readonly needs?: readonly string[] | undefined;
+  }[];
   /**
    * `--stages`, so that a run whose runner stops reporting moves the andon cord as a finished
    * one would. Whether the run is on the trunk is the server's decision (its policy's trunk),
