@@ -7,8 +7,8 @@ import type { Migration } from './types.js';
  * that did not send them: the graph is then unknown, not empty.
  */
 export const stageNeeds: Migration = {
-  version: 20,
-  name: '0020_stage_needs',
+  version: 19,
+  name: '0019_stage_needs',
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('run_stages').addColumn('needs', 'text').execute();
   },
