@@ -158,3 +158,33 @@ describe('what the dashboard reads of runs', () => {
     expect(badStatus.statusCode).toBe(400);
   });
 });
+
+describe('the run events', () => {
+  it('announce a recorded run as it starts, moves a stage and finishes, for live displays', async () => {
+    const seen: { type: string; subject: string; data?: unknown }[] = [];
+    const stop = flowline.events.subscribe((event) => {
+      if (event.type.startsWith('run.'))
+        seen.push({ type: event.type, subject: event.subject, data: event.data });
+    });
+    const id = newId('run');
+    await inject('POST', '/v1/runs', token.ci, start(id));
+    await inject('PATCH', `/v1/runs/${id}/stages/unit`, token.ci, {
+      status: 'failed',
+      startedAt: '2026-01-01T00:00:01.000Z',
+      finishedAt: '2026-01-01T00:00:02.000Z',
+      exitCode: 1,
+    });
+    await inject('POST', `/v1/runs/${id}/finish`, token.ci, {
+      status: 'failed',
+      finishedAt: '2026-01-01T00:00:03.000Z',
+      artifact: null,
+      only: null,
+    });
+    stop();
+    expect(seen).toEqual([
+      { type: 'run.started', subject: id, data: undefined },
+      { type: 'run.stage.updated', subject: id, data: { stage: 'unit', status: 'failed' } },
+      { type: 'run.finished', subject: id, data: { status: 'failed' } },
+    ]);
+  });
+});

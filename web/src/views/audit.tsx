@@ -3,7 +3,7 @@ import { useLocation } from 'preact-iso';
 import type { AuditEventRecord, VerifyAnswer } from '../api/audit.js';
 import { api, query } from '../api/client.js';
 import { Loaded } from '../components/status.js';
-import { age, short, when } from '../format.js';
+import { age, plural, short, when } from '../format.js';
 import { useResource } from '../live/resource.js';
 import { isoToLocalInput, localInputToIso, summarizeDetails } from './audit/summary.js';
 import './audit/audit.css';
@@ -66,7 +66,7 @@ export function Audit() {
           Action (prefix or glob)
           <input
             name="action"
-            placeholder="env.*"
+            placeholder="e.g. env.*"
             value={filters.action ?? ''}
             onChange={(e) => setFilter('action', e.currentTarget.value)}
           />
@@ -75,7 +75,7 @@ export function Audit() {
           Target (prefix or glob)
           <input
             name="target"
-            placeholder="run:"
+            placeholder="e.g. run:"
             value={filters.target ?? ''}
             onChange={(e) => setFilter('target', e.currentTarget.value)}
           />
@@ -154,7 +154,7 @@ function ChainStatus() {
                     (<code>{answer.firstBad.id}</code>)
                   </>
                 )}
-                : {answer.firstBad.problem}, of {answer.events.toLocaleString()} events.
+                : {answer.firstBad.problem}. Sound before it: {plural(answer.events, 'event')}.
               </p>
               <p>{answer.message}</p>
             </div>

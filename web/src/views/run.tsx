@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { api, query } from '../api/client.js';
 import type { RunDetail, StageRecord } from '../api/runs.js';
@@ -9,6 +10,8 @@ import { CommitText, elapsed, useNow, WhereText } from './runs/common.js';
 import { StageGraph } from './runs/stage-graph.js';
 import { StageLog } from './runs/stage-log.js';
 import './runs/runs.css';
+
+const FALLBACK_POLL_MS = 5000;
 
 /**
  * One run: its stages as a graph with status and durations (ticking while they run), and the
@@ -22,6 +25,15 @@ export function Run() {
     [runId],
     (event) => event.type.startsWith('run.') && event.subject === runId,
   );
+  // Runs recorded without the server hearing each step (a local `flowline run` on the server's
+  // store, a run the reaper ends) send no event: while it runs, the page also asks every 5 s.
+  const unfinished = detail.kind === 'ready' && detail.value.run.finishedAt === null;
+  const { reload } = detail;
+  useEffect(() => {
+    if (!unfinished) return;
+    const timer = setInterval(reload, FALLBACK_POLL_MS);
+    return () => clearInterval(timer);
+  }, [unfinished]);
   return (
     <section>
       <h1>

@@ -8,6 +8,8 @@ const NODE_W = 190;
 const NODE_H = 78;
 const GAP_X = 56;
 const GAP_Y = 14;
+// Room above the first row for arrows that arc over a column.
+const PAD = 16;
 
 /**
  * A run's stages as a graph: columns by depth (graph.ts), one arrow per need. Each stage is a
@@ -26,9 +28,9 @@ export function StageGraph(props: {
   const at = new Map<string, { x: number; y: number }>();
   for (const [c, column] of layout.columns.entries())
     for (const [r, name] of column.entries())
-      at.set(name, { x: c * (NODE_W + GAP_X), y: r * (NODE_H + GAP_Y) });
+      at.set(name, { x: c * (NODE_W + GAP_X), y: PAD + r * (NODE_H + GAP_Y) });
   const width = Math.max(1, layout.columns.length) * (NODE_W + GAP_X) - GAP_X;
-  const height = Math.max(1, ...layout.columns.map((c) => c.length)) * (NODE_H + GAP_Y) - GAP_Y;
+  const height = PAD + Math.max(1, ...layout.columns.map((c) => c.length)) * (NODE_H + GAP_Y) - GAP_Y;
 
   return (
     <div class="stage-graph-scroll">
@@ -62,13 +64,13 @@ export function StageGraph(props: {
             const x2 = b.x - 2;
             const y2 = b.y + NODE_H / 2;
             const mid = (x1 + x2) / 2;
-            return (
-              <path
-                key={`${from}->${to}`}
-                d={`M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`}
-                marker-end="url(#stage-arrow)"
-              />
-            );
+            // An arrow skipping a column would run behind that column's nodes: it arcs above them.
+            const top = Math.min(a.y, b.y) - PAD / 2;
+            const d =
+              b.x - a.x > NODE_W + GAP_X
+                ? `M${x1},${y1} C${x1 + GAP_X},${y1} ${x1},${top} ${x1 + GAP_X},${top} L${x2 - GAP_X},${top} C${x2},${top} ${x2 - GAP_X},${y2} ${x2},${y2}`
+                : `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
+            return <path key={`${from}->${to}`} d={d} marker-end="url(#stage-arrow)" />;
           })}
         </svg>
         <ul class="stage-nodes" aria-label="Stages">

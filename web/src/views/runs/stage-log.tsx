@@ -115,7 +115,12 @@ export function StageLog(props: {
   return (
     <div class="stage-log-panel">
       {error !== undefined && <ErrorBox error={error} title="Could not read this stage's log" />}
-      <LogLines buffer={buffer} onEarlier={() => setBuffer((b) => showEarlier(b))} stage={stage} />
+      <LogLines
+        buffer={buffer}
+        onEarlier={() => setBuffer((b) => showEarlier(b))}
+        stage={stage}
+        empty={following || running ? 'No output yet.' : 'This stage wrote no output.'}
+      />
       <p class="muted log-state" aria-live="polite">
         {following && running
           ? 'Following the log as the stage runs…'
@@ -128,6 +133,7 @@ export function StageLog(props: {
 function LogLines(props: {
   readonly buffer: LogBuffer;
   readonly stage: string;
+  readonly empty: string;
   readonly onEarlier: () => void;
 }) {
   const { buffer } = props;
@@ -180,7 +186,7 @@ function LogLines(props: {
         }}
       >
         {buffer.lines.length === 0 ? (
-          <span class="muted-dark">No output yet.</span>
+          <span class="muted-dark">{props.empty}</span>
         ) : (
           view.lines.map((line, i) => (
             <LogLine key={view.firstNumber + i} number={view.firstNumber + i} line={line} />
