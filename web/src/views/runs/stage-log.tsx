@@ -35,6 +35,8 @@ export function StageLog(props: {
   const runningRef = useRef(running);
   runningRef.current = running;
   const kickRef = useRef<() => void>(() => {});
+  // Whether the log view sits at its end (it follows new lines), or the reader scrolled up.
+  const stuck = useRef(true);
   const { subscribe, epoch } = useLive();
 
   useEffect(() => {
@@ -44,6 +46,7 @@ export function StageLog(props: {
     let wake: (() => void) | undefined;
     setBuffer(emptyLog());
     setError(undefined);
+    stuck.current = true;
 
     const pause = (ms: number) =>
       new Promise<void>((resolve) => {
@@ -75,7 +78,11 @@ export function StageLog(props: {
           }
           setError(undefined);
           offset = page.offset;
-          setBuffer((b) => appendPage(b, page));
+          // A reader who scrolled up keeps their lines: the window grows instead of sliding on.
+          setBuffer((b) => {
+            const next = appendPage(b, page);
+            return stuck.current ? next : { ...next, shown: next.shown + page.lines.length };
+          });
           if (page.lines.length > 0) continue;
           if (endedBefore) return;
           await pause(POLL_MS);
@@ -119,6 +126,7 @@ export function StageLog(props: {
         buffer={buffer}
         onEarlier={() => setBuffer((b) => showEarlier(b))}
         stage={stage}
+        stuck={stuck}
         empty={following || running ? 'No output yet.' : 'This stage wrote no output.'}
       />
       <p class="muted log-state" aria-live="polite">
@@ -134,12 +142,13 @@ function LogLines(props: {
   readonly buffer: LogBuffer;
   readonly stage: string;
   readonly empty: string;
+  readonly stuck: { current: boolean };
   readonly onEarlier: () => void;
 }) {
   const { buffer } = props;
   const box = useRef<HTMLDivElement>(null);
   // Follow the end unless the reader scrolled up; keep their place when earlier lines are added.
-  const stuck = useRef(true);
+  const { stuck } = props;
   const heightBefore = useRef<number | undefined>(undefined);
   const view = visibleLines(buffer);
 
