@@ -172,24 +172,26 @@ function AuditTable(props: { readonly events: readonly AuditEventRecord[]; reado
   if (props.events.length === 0)
     return <p>{props.filtered ? 'No audit event matches these filters.' : 'No audit event yet.'}</p>;
   return (
-    <table class="audit-table">
-      <caption class="muted">Newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">Where</th>
-          <th scope="col">Details</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.events.map((event) => (
-          <AuditRow key={event.seq} event={event} />
-        ))}
-      </tbody>
-    </table>
+    <div class="table-scroll">
+      <table class="audit-table">
+        <caption class="muted">Newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Action</th>
+            <th scope="col">Target</th>
+            <th scope="col">Where</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.events.map((event) => (
+            <AuditRow key={event.seq} event={event} />
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

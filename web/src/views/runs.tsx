@@ -116,54 +116,56 @@ function RunsTable(props: { readonly runs: readonly RunRecord[]; readonly filter
       </p>
     );
   return (
-    <table class="runs-table">
-      <caption class="muted">Newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Run</th>
-          <th scope="col">Service</th>
-          <th scope="col">Branch</th>
-          <th scope="col">Commit</th>
-          <th scope="col">Status</th>
-          <th scope="col">Started</th>
-          <th scope="col">Duration</th>
-          <th scope="col">Artifact</th>
-          <th scope="col">Where</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.runs.map((run) => (
-          <tr key={run.id} data-testid={`run-row-${run.id}`}>
-            <th scope="row">
-              <a href={`/runs/${encodeURIComponent(run.id)}`}>
-                <code>{run.id}</code>
-              </a>
-            </th>
-            <td>{run.service}</td>
-            <td>{run.branch ?? <span class="muted">none</span>}</td>
-            <td>
-              <CommitText run={run} />
-            </td>
-            <td>
-              <StatusBadge status={run.status} />
-            </td>
-            <td title={when(run.startedAt)}>{age(run.startedAt, now)}</td>
-            <td>{elapsed(run.startedAt, run.finishedAt, now)}</td>
-            <td>
-              {run.artifactId === null ? (
-                <span class="muted">none</span>
-              ) : (
-                <a href={`/runs/${encodeURIComponent(run.id)}#artifact`} title={run.artifactId}>
-                  <code>{short(run.artifactId)}</code>
-                </a>
-              )}
-            </td>
-            <td>
-              <WhereText where={run.where} />
-            </td>
+    <div class="table-scroll">
+      <table class="runs-table">
+        <caption class="muted">Newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Run</th>
+            <th scope="col">Service</th>
+            <th scope="col">Branch</th>
+            <th scope="col">Commit</th>
+            <th scope="col">Status</th>
+            <th scope="col">Started</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Artifact</th>
+            <th scope="col">Where</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.runs.map((run) => (
+            <tr key={run.id} data-testid={`run-row-${run.id}`}>
+              <th scope="row">
+                <a href={`/runs/${encodeURIComponent(run.id)}`}>
+                  <code>{run.id}</code>
+                </a>
+              </th>
+              <td>{run.service}</td>
+              <td>{run.branch ?? <span class="muted">none</span>}</td>
+              <td>
+                <CommitText run={run} />
+              </td>
+              <td>
+                <StatusBadge status={run.status} />
+              </td>
+              <td title={when(run.startedAt)}>{age(run.startedAt, now)}</td>
+              <td>{elapsed(run.startedAt, run.finishedAt, now)}</td>
+              <td>
+                {run.artifactId === null ? (
+                  <span class="muted">none</span>
+                ) : (
+                  <a href={`/runs/${encodeURIComponent(run.id)}#artifact`} title={run.artifactId}>
+                    <code>{short(run.artifactId)}</code>
+                  </a>
+                )}
+              </td>
+              <td>
+                <WhereText where={run.where} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -117,7 +117,9 @@ function StageNode(props: {
         <StatusBadge status={stage.status} />{' '}
         {stage.startedAt !== null && <span>{elapsed(stage.startedAt, stage.finishedAt, props.now)}</span>}
       </span>
-      <span class="stage-line stage-exit">{exitText(stage)}</span>
+      <span class="stage-line stage-exit" title={exitText(stage)}>
+        {exitText(stage)}
+      </span>
       {needs !== null && <span class="visually-hidden">, needs {needs}</span>}
     </button>
   );
