@@ -179,8 +179,10 @@ export async function createFlowline(
     extraSecrets: [settings.token, settings.secretKey],
     quality,
   });
+  const events = createEventBus();
   const intake = createRunIntake({
     store,
+    events,
     catalog,
     audit,
     andon,
@@ -190,7 +192,6 @@ export async function createFlowline(
     trunkOf: runTrunk,
     quality,
   });
-  const events = createEventBus();
   const flags = createFlagService({ store, audit, clock, events });
   const flagTriggers = createFlagTriggers({ flags, store, audit, clock, box, incidents });
   // Trigger secrets stored in plain text before migration 0011 are sealed now: the migration has

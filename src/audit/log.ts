@@ -104,7 +104,9 @@ export function createAuditLog(deps: { store: Store; clock: Clock }): AuditLog {
         if (filter.actor !== undefined) query = query.where('actor_name', '=', filter.actor);
         if (filter.since !== undefined) query = query.where('at', '>=', isoTime(filter.since, 'since'));
         if (filter.until !== undefined) query = query.where('at', '<', isoTime(filter.until, 'until'));
-        if (before !== undefined) query = query.where('seq', '<', before);
+        // A glob's own paging (`before`) and the caller's page (`filter.before`): the lower wins.
+        const below = Math.min(before ?? Number.POSITIVE_INFINITY, filter.before ?? Number.POSITIVE_INFINITY);
+        if (Number.isFinite(below)) query = query.where('seq', '<', below);
         return query.orderBy('seq', 'desc');
       };
       if (action?.whole === undefined && target?.whole === undefined) {

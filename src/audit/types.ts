@@ -46,6 +46,8 @@ export interface AuditFilter {
   readonly since?: string; // ISO time, inclusive
   readonly until?: string; // ISO time, exclusive
   readonly limit?: number; // default 100, newest first
+  /** Only events older than this `seq`: the next page after an event seen last. */
+  readonly before?: number;
 }
 
 /**

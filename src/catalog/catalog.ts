@@ -184,6 +184,27 @@ export function createCatalog(deps: CatalogContext): Catalog {
         .selectAll('runs')
         .select('services.name as service_name');
       if (serviceId !== undefined) query = query.where('runs.service_id', '=', serviceId);
+      if (filter.branch !== undefined) query = query.where('runs.branch', '=', filter.branch);
+      if (filter.status !== undefined) query = query.where('runs.status', '=', filter.status);
+      if (filter.before !== undefined) {
+        const { before } = filter;
+        const cursor = await db
+          .selectFrom('runs')
+          .select('started_at')
+          .where('id', '=', before)
+          .executeTakeFirst();
+        if (cursor === undefined)
+          throw new FlowlineError('FLOWLINE_NOT_FOUND', `no run \`${before}\` to list runs before`, {
+            location: { path: 'before' },
+            hint: 'pass the id of the last run of the previous page',
+          });
+        query = query.where((r) =>
+          r.or([
+            r('runs.started_at', '<', cursor.started_at),
+            r.and([r('runs.started_at', '=', cursor.started_at), r('runs.id', '<', before)]),
+          ]),
+        );
+      }
       const rows = await query
         .orderBy('runs.started_at', 'desc')
         .orderBy('runs.id', 'desc')

@@ -97,6 +97,14 @@ export interface ListFilter {
   readonly limit?: number;
 }
 
+/** Which runs to list; `before` pages on: runs older than that run, in the list's order. */
+export interface RunFilter extends ListFilter {
+  readonly branch?: string;
+  readonly status?: RunStatus;
+  /** A run id: only runs listed after it (older, or as old with a smaller id). */
+  readonly before?: string;
+}
+
 export interface DeploymentFilter extends ListFilter {
   readonly environment?: string;
 }
@@ -156,7 +164,7 @@ export interface Catalog {
   /** Marks an environment deleted: it leaves the lists and frees its name for a new one. */
   deleteEnvironment(id: string, tx?: WriteTx): Promise<void>;
   listArtifacts(filter?: ListFilter): Promise<Artifact[]>;
-  listRuns(filter?: ListFilter): Promise<Run[]>;
+  listRuns(filter?: RunFilter): Promise<Run[]>;
   /** The run with that id, or undefined. */
   findRun(id: string): Promise<Run | undefined>;
   listDeployments(filter?: DeploymentFilter): Promise<Deployment[]>;

@@ -5,6 +5,7 @@ import type { Actor, AuditLog, Where } from '../audit/index.js';
 import type { Catalog, Run } from '../catalog/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
 import type { CommitHistory } from '../core/git.js';
 import type { Measurement } from '../quality/index.js';
 import type { RunRow, Store } from '../store/index.js';
@@ -36,7 +37,12 @@ export interface RemoteRunStart {
   readonly commit: { readonly sha: string; readonly authorTime: string; readonly message: string } | null;
   readonly where: Where;
   readonly startedAt: string;
-  readonly nodes: readonly { readonly name: string; readonly kind: NodeKind }[];
+  readonly nodes: readonly {
+    readonly name: string;
+    readonly kind: NodeKind;
+    /** The stages it waits for (absent from older runners: the graph is then unknown). */
+    readonly needs?: readonly string[] | undefined;
+  }[];
   /**
    * `--stages`, so that a run whose runner stops reporting moves the andon cord as a finished
    * one would. Whether the run is on the trunk is the server's decision (its policy's trunk),
@@ -73,6 +79,8 @@ export interface RunIntakeDeps {
   readonly artifacts: Pick<ArtifactStore, 'get'>;
   readonly clock: Clock;
   readonly quality: QualityRecorder;
+  /** Live displays (the dashboard) hear of each run as it moves: run.started, run.stage.updated, run.finished. */
+  readonly events?: Pick<EventBus, 'emit'>;
   /** The server's home: stage logs go under `logs/<run>/`. */
   readonly home: string;
   /**
@@ -188,6 +196,16 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     return found;
   };
 
+  const announce = (type: string, run: Run, message: string, data?: Record<string, unknown>) =>
+    deps.events?.emit({
+      type,
+      at: deps.clock.now().toISOString(),
+      service: run.service,
+      subject: run.id,
+      message,
+      ...(data === undefined ? {} : { data }),
+    });
+
   return {
     async start(input, by) {
       const existing = await catalog.findRun(input.id);
@@ -244,13 +262,20 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
           tx,
         );
       });
-      return mustFind(input.id);
+      const run = await mustFind(input.id);
+      announce('run.started', run, `run ${run.id} of ${run.service} started`);
+      return run;
     },
 
     async updateStage(runId, stage, patch, by) {
-      await mustRun(runId, by);
+      const run = await mustRun(runId, by);
       await mustStage(runId, stage);
-      return records.update(runId, stage, patch);
+      const updated = await records.update(runId, stage, patch);
+      announce('run.stage.updated', run, `stage ${stage} ${updated.status}`, {
+        stage,
+        status: updated.status,
+      });
+      return updated;
     },
 
     async writeLog(runId, stage, source, by) {
@@ -359,7 +384,9 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
             where: run.where,
           })
         : null;
-      return { run: await mustFind(runId), andon };
+      const finished = await mustFind(runId);
+      announce('run.finished', finished, `run ${runId} ${finished.status}`, { status: finished.status });
+      return { run: finished, andon };
     },
 
     async view(runId) {

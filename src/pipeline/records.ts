@@ -17,6 +17,8 @@ export interface PlannedNode {
   readonly name: string;
   readonly kind: NodeKind;
   readonly logPath: string;
+  /** The stages it waits for; left out by runners older than the run graph. */
+  readonly needs?: readonly string[] | undefined;
 }
 
 /** The `run_stages` rows of a run's nodes, `queued`, in plan order. */
@@ -33,6 +35,7 @@ export function queuedStageRows(runId: string, nodes: readonly PlannedNode[]) {
     signal: null,
     log_path: node.logPath,
     reason: null,
+    needs: node.needs === undefined ? null : JSON.stringify(node.needs),
   }));
 }
 
@@ -106,6 +109,17 @@ export function toNodeResult(row: RunStageRow): NodeResult {
     exitCode: row.exit_code,
     signal: row.signal,
     reason: row.reason,
+    needs: row.needs === null ? null : parseNeeds(row.needs),
     logPath: row.log_path,
   };
+}
+
+/** A stored `needs` list; a value that is not a list of names reads as unknown. */
+function parseNeeds(text: string): string[] | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : null;
+  } catch {
+    return null;
+  }
 }

@@ -147,6 +147,7 @@ async function runPipeline(
         nodes.map((node) => ({
           name: node.name,
           kind: node.kind,
+          needs: node.needs,
           logPath: stageLogPath(deps.home, run.id, node.name),
         })),
       );

@@ -53,6 +53,8 @@ export interface NodeResult {
   readonly signal: string | null;
   /** Why it failed, was skipped or cancelled, or that the artifact was reused. */
   readonly reason: string | null;
+  /** The stages it waited for, as planned; null when the run did not record them. */
+  readonly needs: readonly string[] | null;
   readonly logPath: string | null;
 }
 

@@ -78,6 +78,12 @@ export const AuditQuery = z.strictObject({
   since: z.iso.datetime().optional(),
   until: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('only events older than this `seq`: the next page after the last event seen'),
 });
 
 export const AuditHead = z.object({ seq: z.number().int(), hash: z.string() });

@@ -303,6 +303,8 @@ export interface RunStagesTable {
   log_path: string | null;
   /** One line a human can act on: why it failed, was skipped or cancelled, or that it was cached. */
   reason: string | null;
+  /** JSON array of the stages this one waited for; null when not recorded (migration 0019). */
+  needs: string | null;
 }
 
 /** The andon cord of a service: is its trunk green or red, and why (migration 0002). */

@@ -125,6 +125,11 @@ describe('flowline run against a server', () => {
       ['unit', 'failed'],
     ]);
     expect(stages.find((s) => s.name === 'unit')?.exitCode).toBe(1);
+    // The runner sent each stage's needs, so the dashboard can draw the run's graph.
+    expect(stages.map((s) => [s.name, s.needs])).toEqual([
+      ['build', []],
+      ['unit', ['build']],
+    ]);
 
     // The artifact is on the server, whole, and recorded for the service: deploys find it there.
     const digest = report.artifact?.digest ?? '';

@@ -139,7 +139,7 @@ class RunRecorder implements RunObserver {
             : { sha: run.commit.sha, authorTime: run.commit.authorTime, message: run.commit.message },
         where: run.where,
         startedAt: run.startedAt,
-        nodes: run.nodes.map((node) => ({ name: node.name, kind: node.kind })),
+        nodes: run.nodes.map((node) => ({ name: node.name, kind: node.kind, needs: [...node.needs] })),
         only: run.only,
         config: this.options.config,
       });

@@ -159,8 +159,14 @@ export const catalogRoutes =
         config: { access: 'read' },
         schema: {
           summary: 'List pipeline runs, newest first',
+          description:
+            'Filter by `service`, `branch` and `status`; page on with `before`, the id of the last run of the previous page.',
           tags: ['catalog'],
-          querystring: ListQuery.omit({ environment: true }),
+          querystring: ListQuery.omit({ environment: true }).extend({
+            branch: z.string().max(500).optional(),
+            status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
+            before: z.string().max(100).optional().describe('a run id: list the runs after it'),
+          }),
           response: { 200: z.object({ runs: z.array(Run) }) },
         },
       },

@@ -111,3 +111,80 @@ describe('the run routes', () => {
     expect(unknown.json()).toMatchObject({ error: { code: 'FLOWLINE_NOT_FOUND' } });
   });
 });
+
+describe('what the dashboard reads of runs', () => {
+  it("keeps each stage's needs as the runner planned them, and null when a runner sent none", async () => {
+    const id = newId('run');
+    const nodes = [
+      { name: 'build', kind: 'build', needs: [] },
+      { name: 'unit', kind: 'stage', needs: ['build'] },
+      { name: 'e2e', kind: 'stage', needs: ['build', 'unit'] },
+    ];
+    expect((await inject('POST', '/v1/runs', token.ci, { ...start(id), nodes })).statusCode).toBe(201);
+    const view = (await inject('GET', `/v1/runs/${id}`, token.read)).json();
+    expect(view.stages.map((s: { name: string; needs: unknown }) => [s.name, s.needs])).toEqual([
+      ['build', []],
+      ['unit', ['build']],
+      ['e2e', ['build', 'unit']],
+    ]);
+    const older = newId('run');
+    await inject('POST', '/v1/runs', token.ci, start(older));
+    expect((await inject('GET', `/v1/runs/${older}`, token.read)).json().stages[0].needs).toBeNull();
+  });
+
+  it('lists runs by branch and status, newest first, a page at a time', async () => {
+    const service = 'pager';
+    const ids: string[] = [];
+    for (const [i, branch] of ['main', 'feature', 'main', 'main'].entries()) {
+      const id = newId('run');
+      ids.push(id);
+      const body = { ...start(id), service, branch, startedAt: `2026-02-01T00:00:0${i}.000Z` };
+      expect((await inject('POST', '/v1/runs', token.ci, { ...body, config: undefined })).statusCode).toBe(
+        201,
+      );
+    }
+    const list = async (q: string) =>
+      (await inject('GET', `/v1/runs?service=${service}${q}`, token.read))
+        .json()
+        .runs.map((r: { id: string }) => r.id);
+    expect(await list('&branch=main')).toEqual([ids[3], ids[2], ids[0]]);
+    expect(await list('&branch=main&limit=2')).toEqual([ids[3], ids[2]]);
+    expect(await list(`&branch=main&limit=2&before=${ids[2]}`)).toEqual([ids[0]]);
+    expect(await list('&status=running&branch=feature')).toEqual([ids[1]]);
+    expect(await list('&status=succeeded')).toEqual([]);
+    const unknown = await inject('GET', `/v1/runs?before=${newId('run')}`, token.read);
+    expect(unknown.json()).toMatchObject({ error: { code: 'FLOWLINE_NOT_FOUND' } });
+    const badStatus = await inject('GET', '/v1/runs?status=green', token.read);
+    expect(badStatus.statusCode).toBe(400);
+  });
+});
+
+describe('the run events', () => {
+  it('announce a recorded run as it starts, moves a stage and finishes, for live displays', async () => {
+    const seen: { type: string; subject: string; data?: unknown }[] = [];
+    const stop = flowline.events.subscribe((event) => {
+      if (event.type.startsWith('run.'))
+        seen.push({ type: event.type, subject: event.subject, data: event.data });
+    });
+    const id = newId('run');
+    await inject('POST', '/v1/runs', token.ci, start(id));
+    await inject('PATCH', `/v1/runs/${id}/stages/unit`, token.ci, {
+      status: 'failed',
+      startedAt: '2026-01-01T00:00:01.000Z',
+      finishedAt: '2026-01-01T00:00:02.000Z',
+      exitCode: 1,
+    });
+    await inject('POST', `/v1/runs/${id}/finish`, token.ci, {
+      status: 'failed',
+      finishedAt: '2026-01-01T00:00:03.000Z',
+      artifact: null,
+      only: null,
+    });
+    stop();
+    expect(seen).toEqual([
+      { type: 'run.started', subject: id, data: undefined },
+      { type: 'run.stage.updated', subject: id, data: { stage: 'unit', status: 'failed' } },
+      { type: 'run.finished', subject: id, data: { status: 'failed' } },
+    ]);
+  });
+});

@@ -31,6 +31,10 @@ const Stage = z
     exitCode: z.number().int().nullable(),
     signal: z.string().nullable(),
     reason: z.string().nullable(),
+    needs: z
+      .array(z.string())
+      .nullable()
+      .describe('The stages it waited for, as planned; null when the runner did not record them'),
   })
   .meta({ id: 'Stage' });
 
@@ -75,7 +79,10 @@ const StageParams = z.object({ run: RunId, stage: StageName });
 /** Media types whose bodies reach the log route as a stream, unparsed. */
 const LOG_TYPES = ['text/plain', 'application/octet-stream'];
 
-const stageView = ({ logPath: _, ...stage }: NodeResult) => stage;
+const stageView = ({ logPath: _, needs, ...stage }: NodeResult) => ({
+  ...stage,
+  needs: needs === null ? null : [...needs],
+});
 
 /** The token recording a run: it alone may update the run afterwards. */
 function caller(request: FastifyRequest): RunCaller {
@@ -171,7 +178,13 @@ export const runRoutes =
             where: Where,
             startedAt: Time,
             nodes: z
-              .array(z.strictObject({ name: StageName, kind: Kind }))
+              .array(
+                z.strictObject({
+                  name: StageName,
+                  kind: Kind,
+                  needs: z.array(StageName).max(500).optional().describe('the stages it waits for'),
+                }),
+              )
               .max(500)
               .refine(
                 (nodes) => new Set(nodes.map((n) => n.name)).size === nodes.length,

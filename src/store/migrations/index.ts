@@ -17,6 +17,7 @@ import { historyImport } from './0016_history_import.js';
 import { quality } from './0017_quality.js';
 import { metricsIndexes } from './0018_metrics_indexes.js';
 import { browserSessions } from './0019_browser_sessions.js';
+import { stageNeeds } from './0020_stage_needs.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   quality,
   metricsIndexes,
   browserSessions,
+  stageNeeds,
 ];
