@@ -155,6 +155,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
       triggers: deps.flagTriggers,
       authorize: deps.authorize,
       where,
+      clock: deps.clock,
     }),
   );
   await app.register(
