@@ -16,7 +16,7 @@ import { autoIncidents } from './0015_auto_incidents.js';
 import { historyImport } from './0016_history_import.js';
 import { quality } from './0017_quality.js';
 import { metricsIndexes } from './0018_metrics_indexes.js';
-import { flagEvaluationHours } from './0019_flag_evaluation_hours.js';
+import { flagEvaluationHours } from './0020_flag_evaluation_hours.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';

@@ -7,8 +7,8 @@ import type { Migration } from './types.js';
  * pruned as counts are flushed (src/flags/service/store.ts).
  */
 export const flagEvaluationHours: Migration = {
-  version: 19,
-  name: '0019_flag_evaluation_hours',
+  version: 20,
+  name: '0020_flag_evaluation_hours',
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('flag_evaluation_hours')
