@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Andon, createAndon } from '../andon/index.js';
 import { type ArtifactStore, createArtifactStore } from '../artifacts/index.js';
 import {
@@ -12,8 +13,10 @@ import {
 import {
   type Authorize,
   authorize,
+  createSessionService,
   createTokenService,
   type Principal,
+  type SessionService,
   type TokenService,
 } from '../auth/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
@@ -53,6 +56,10 @@ export interface Flowline {
   readonly store: Store;
   readonly audit: AuditLog;
   readonly tokens: TokenService;
+  /** Dashboard sessions signed in with an API token (docs/adr/0019-browser-sessions.md). */
+  readonly sessions: SessionService;
+  /** The built dashboard the server serves at `/` (default: `dist/web/` beside the compiled code). */
+  readonly dashboardDir: string;
   readonly authorize: Authorize;
   readonly catalog: Catalog;
   readonly artifacts: ArtifactStore;
@@ -102,6 +109,13 @@ export function storeFile(settings: Settings): string {
 }
 
 /**
+ * Where the built dashboard is: Vite writes it to `dist/web/`, beside `dist/app/` where this file
+ * is compiled to. Run from the sources (tests), that is `src/web/`, which does not exist: the
+ * server then says the dashboard is not built.
+ */
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+
+/**
  * The composition root: the only place that knows how the parts fit together. Everything
  * else receives its collaborators through its constructor.
  */
@@ -111,6 +125,8 @@ export async function createFlowline(
     clock?: Clock;
     /** False: a missing store is FLOWLINE_STORE_NOT_FOUND instead of a new one (commands that only read). */
     create?: boolean;
+    /** The built dashboard folder (default {@link DEFAULT_DASHBOARD_DIR}). */
+    dashboardDir?: string;
   } = {},
 ): Promise<Flowline> {
   if (settings.databaseUrl !== undefined) {
@@ -125,6 +141,7 @@ export async function createFlowline(
   const audit = createAuditLog({ store, clock });
   const where = detectWhere(settings.env, settings.hostname);
   const tokens = createTokenService({ store, audit, clock, where });
+  const sessions = createSessionService({ store, audit, clock, tokens, where });
   const catalog = createCatalog({ store, clock });
   const artifacts = createArtifactStore({ root: path.join(settings.home, 'artifacts'), clock });
   const andon = createAndon({ store, audit, clock });
@@ -199,6 +216,8 @@ export async function createFlowline(
     store,
     audit,
     tokens,
+    sessions,
+    dashboardDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
     authorize,
     catalog,
     artifacts,

@@ -37,6 +37,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const { store, audit, clock } = deps;
   const where = deps.where ?? { host: os.hostname() };
   const verified = new VerifiedTokens(deps.verified);
+  const revokedListeners = new Set<(tokenId: string) => void>();
 
   /** Reads the token from the store: throws for an unknown or revoked one. */
   const verify = async (hash: string): Promise<VerifiedToken> => {
@@ -111,7 +112,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     },
 
     async revoke(idOrName, by) {
-      const { info, hash } = await store.write(async (tx) => {
+      const { info, hash, id } = await store.write(async (tx) => {
         const row =
           (await tx.selectFrom('api_tokens').selectAll().where('id', '=', idOrName).executeTakeFirst()) ??
           (await activeByName(tx, idOrName));
@@ -125,21 +126,24 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
           );
         }
         // Already revoked: nothing to do or audit.
-        if (row.revoked_at !== null) return { info: toInfo(row), hash: row.secret_hash };
+        if (row.revoked_at !== null) return { info: toInfo(row), hash: row.secret_hash, id: row.id };
         const revoked = { ...row, revoked_at: clock.now().toISOString() };
         await tx
           .updateTable('api_tokens')
           .set({ revoked_at: revoked.revoked_at })
           .where('id', '=', row.id)
           .execute();
+        // Its dashboard sessions die with it (docs/adr/0019-browser-sessions.md).
+        await tx.deleteFrom('browser_sessions').where('token_id', '=', row.id).execute();
         await audit.append(
           { actor: by, action: 'token.revoke', target: `token:${row.name}`, where, details: facts(row) },
           tx,
         );
-        return { info: toInfo(revoked), hash: row.secret_hash };
+        return { info: toInfo(revoked), hash: row.secret_hash, id: row.id };
       });
       // After the commit: a read of the token under way until then is not kept either.
       verified.forget(hash);
+      for (const listener of revokedListeners) listener(id);
       return info;
     },
 
@@ -157,6 +161,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     },
 
     verifiedPrincipal,
+    onRevoked(listener) {
+      revokedListeners.add(listener);
+      return () => revokedListeners.delete(listener);
+    },
   };
 
   function verifiedPrincipal(secret: string): Principal | undefined {

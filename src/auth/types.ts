@@ -55,7 +55,38 @@ export interface TokenService {
    * Throws FLOWLINE_AUTH_INVALID for a malformed secret and FLOWLINE_AUTH_EXPIRED once expired.
    */
   verifiedPrincipal(secret: string): Principal | undefined;
+  /** Calls `listener` with the id of each token this process revokes, after the commit. */
+  onRevoked(listener: (tokenId: string) => void): () => void;
 }
 
 /** Throws FLOWLINE_FORBIDDEN unless `principal` has at least `role` (and, if given, `environment` in scope). */
 export type Authorize = (principal: Principal, role: Role, environment?: string) => void;
+
+/** A signed-in dashboard (docs/adr/0019-browser-sessions.md): the principal is its token's. */
+export interface BrowserSession {
+  readonly principal: Principal;
+  /** What the dashboard sends as `X-Flowline-CSRF` with every change. */
+  readonly csrfToken: string;
+  /** The earlier of the session's end and its token's expiry. */
+  readonly expiresAt: string;
+}
+
+/**
+ * Dashboard sessions signed in with an API token: the cookie is a random value stored only as its
+ * hash; the session has the token's role and scope and ends with it (revocation, expiry).
+ */
+export interface SessionService {
+  /**
+   * Verifies `secret` exactly as bearer authentication does (FLOWLINE_AUTH_INVALID / _REVOKED /
+   * _EXPIRED) and opens a session; audited as `session.create`. Returns the cookie value once.
+   */
+  create(
+    secret: string,
+  ): Promise<{ readonly cookie: string; readonly session: BrowserSession; readonly maxAgeSeconds: number }>;
+  /** The session from memory when verified within the last second; `undefined`: call `authenticate`. */
+  verifiedSession(cookie: string): BrowserSession | undefined;
+  /** The live session of a cookie, or FLOWLINE_SESSION_EXPIRED (ended, expired, token revoked). */
+  authenticate(cookie: string): Promise<BrowserSession>;
+  /** Signs out: deletes the session (audited as `session.end`); nothing happens for an unknown one. */
+  end(cookie: string): Promise<void>;
+}

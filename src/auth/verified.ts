@@ -33,11 +33,12 @@ export interface VerifiedToken {
  *
  * Concurrent lookups of one hash share one read. A token revoked in this process is forgotten at
  * once, and a read that was under way during the revocation is not kept (it may predate it).
+ * Dashboard sessions (sessions.ts) are kept the same way, under the hash of their cookie.
  */
-export class VerifiedTokens {
+export class VerifiedTokens<T extends { readonly checkedAtMs: number } = VerifiedToken> {
   readonly revalidateMs: number;
-  readonly #entries: LruCache<string, VerifiedToken>;
-  readonly #reading = new Map<string, Promise<VerifiedToken>>();
+  readonly #entries: LruCache<string, T>;
+  readonly #reading = new Map<string, Promise<T>>();
   /** Bumped by every `forget`: a read started before it may have seen the token still valid. */
   #generation = 0;
 
@@ -52,7 +53,7 @@ export class VerifiedTokens {
    * The verification of `hash` if it is younger than `revalidateMs` at `nowMs`. A clock that went
    * back before the verification makes it stale too, so a clock step never extends trust.
    */
-  fresh(hash: string, nowMs: number): VerifiedToken | undefined {
+  fresh(hash: string, nowMs: number): T | undefined {
     // `peek`: recency is refreshed by each verification (every second for a token in use), so
     // the least recently verified token goes first without reordering the map on every request.
     const entry = this.#entries.peek(hash);
@@ -67,7 +68,7 @@ export class VerifiedTokens {
    * Runs `read` (the store lookup, which throws for an unknown or revoked token) once for all
    * concurrent callers of `hash`, and keeps what it answers unless a revocation came meanwhile.
    */
-  verify(hash: string, read: () => Promise<VerifiedToken>): Promise<VerifiedToken> {
+  verify(hash: string, read: () => Promise<T>): Promise<T> {
     const pending = this.#reading.get(hash);
     if (pending !== undefined) return pending;
     const generation = this.#generation;
@@ -91,6 +92,13 @@ export class VerifiedTokens {
     this.#generation++;
     this.#entries.delete(hash);
     this.#reading.delete(hash);
+  }
+
+  /** Drops every entry and any read under way (a revocation this process made, for sessions). */
+  forgetAll(): void {
+    this.#generation++;
+    this.#entries.clear();
+    this.#reading.clear();
   }
 
   /** Tokens kept, for tests. */

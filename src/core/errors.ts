@@ -125,6 +125,22 @@ export const ERROR_CODES = {
     summary: "The token's role or environment scope does not allow this action.",
     fix: 'Use a token with the role and environment scope the action needs.',
   },
+  FLOWLINE_SESSION_MISSING: {
+    kind: 'unauthenticated',
+    summary: 'The request carries no dashboard session cookie (`flowline_session`).',
+    fix: 'Sign in again with an API token (`flowline token create <name> --role read`, then paste it into the dashboard).',
+  },
+  FLOWLINE_SESSION_EXPIRED: {
+    kind: 'unauthenticated',
+    summary: 'The dashboard session has ended: it expired, was signed out, or its token was revoked.',
+    fix: 'Sign in again with an API token (`flowline token create <name> --role read`).',
+  },
+  FLOWLINE_CSRF: {
+    kind: 'forbidden',
+    summary:
+      "A change sent with a dashboard session cookie lacks the session's `X-Flowline-CSRF` header, or comes from another origin.",
+    fix: "Send the `csrfToken` from `GET /v1/session` as `X-Flowline-CSRF` from the dashboard's own origin; scripts use `Authorization: Bearer <token>` instead of the cookie.",
+  },
   FLOWLINE_TOKEN_NOT_FOUND: {
     kind: 'notFound',
     summary: 'No token has that id or name.',

@@ -5,7 +5,7 @@ import type { Andon } from '../andon/index.js';
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { Where } from '../audit/index.js';
 import type { AuditLog } from '../audit/types.js';
-import type { Authorize, TokenService } from '../auth/types.js';
+import type { Authorize, SessionService, TokenService } from '../auth/types.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
@@ -21,6 +21,7 @@ import type { SecretService } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { type LocalAccess, registerAuth } from './auth.js';
 import { registerBodyRules } from './body.js';
+import { registerDashboard } from './dashboard.js';
 import { handleClientError, handleError, handleFrameworkError, handleNotFound } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { andonRoutes } from './routes/andon.js';
@@ -41,6 +42,7 @@ import { qualityRoutes } from './routes/quality.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
 import { secretRoutes } from './routes/secrets.js';
+import { sessionRoutes } from './routes/session.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -85,6 +87,10 @@ export interface ServerDeps {
   readonly routerMetrics?: () => string | Promise<string>;
   /** Access for local CLI commands through the daemon file (see auth.ts). */
   readonly local?: LocalAccess;
+  /** Dashboard sign-in: sessions bound to API tokens (docs/adr/0019-browser-sessions.md). */
+  readonly sessions?: SessionService;
+  /** The built dashboard (`dist/web/`) served at `/`; without it, unknown paths are JSON 404s. */
+  readonly dashboardDir?: string;
   /** `corsOrigins`: web origins whose pages may call the flag delivery routes. */
   readonly settings?: Pick<Settings, 'corsOrigins'>;
 }
@@ -94,6 +100,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** Log requests as JSON lines to stdout (off in tests and the embedded CLI). */
   readonly logger?: boolean;
+  /** Where the log goes instead of stdout (tests that read it). */
+  readonly logStream?: NodeJS.WritableStream;
 }
 
 /** Builds the API server without listening, so tests can `inject()` or listen on port 0. */
@@ -102,7 +110,11 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     logger:
       options.logger === true
-        ? { level: 'warn', redact: ['req.headers.authorization', 'req.headers.cookie'] }
+        ? {
+            level: 'warn',
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+            ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+          }
         : false,
     // Keep request handling predictable under load balancers that reuse connections.
     keepAliveTimeout: 65_000,
@@ -116,15 +128,17 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  if (deps.dashboardDir === undefined) app.setNotFoundHandler(handleNotFound);
+  else registerDashboard(app, deps.dashboardDir); // its not-found handler keeps API 404s in JSON
   registerBodyRules(app);
 
   await registerOpenApi(app, deps.version);
   await registerFlagCors(app, deps.settings?.corsOrigins ?? []); // before auth: preflights carry no token
-  registerAuth(app, deps.tokens, deps.authorize, deps.local);
+  registerAuth(app, deps.tokens, deps.authorize, deps.local, deps.sessions);
 
   await app.register(systemRoutes(deps.version));
   await app.register(tokenRoutes(deps.tokens));
+  if (deps.sessions !== undefined) await app.register(sessionRoutes(deps.sessions));
   await app.register(auditRoutes(deps.audit));
   await app.register(catalogRoutes(deps.catalog));
   await app.register(configRoutes());

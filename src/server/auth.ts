@@ -1,7 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Authorize, Principal, Role, TokenService } from '../auth/types.js';
+import type {
+  Authorize,
+  BrowserSession,
+  Principal,
+  Role,
+  SessionService,
+  TokenService,
+} from '../auth/types.js';
 import { FlowlineError } from '../core/errors.js';
+import { checkCsrf, isSafeMethod, sameValue, sessionCookie } from './csrf.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,12 +24,17 @@ declare module 'fastify' {
  * Authenticates every request before its body is parsed (so an anonymous caller cannot make the
  * server read a large body) and checks the route's least role. Routes are private unless they
  * say `access: 'public'`, so a forgotten declaration fails closed.
+ *
+ * A request without an Authorization header may be authenticated by the dashboard's session
+ * cookie (docs/adr/0019-browser-sessions.md): it acts as the session's token, and every change it
+ * makes must carry the session's CSRF token from this origin. Bearer requests are unchanged.
  */
 export function registerAuth(
   app: FastifyInstance,
   tokens: TokenService,
   authorize: Authorize,
   local?: LocalAccess,
+  sessions?: SessionService,
 ): void {
   app.decorateRequest('principal', undefined);
   // A route about one environment (an `:environment` path parameter) is checked against the
@@ -38,11 +50,42 @@ export function registerAuth(
     const { config, url } = request.routeOptions; // a getter that builds an object: read once
     const access = config.access;
     if (access === 'public' || url === undefined) return done(); // 404s fall through to the not-found handler
+    const cookie =
+      sessions !== undefined && request.headers.authorization === undefined
+        ? sessionCookie(request)
+        : undefined;
+    if (cookie !== undefined && sessions !== undefined) {
+      const withSession = (session: BrowserSession) => {
+        if (!isSafeMethod(request.method)) checkCsrf(request, session.csrfToken);
+        admit(request, session.principal, access);
+      };
+      try {
+        const known = sessions.verifiedSession(cookie);
+        if (known !== undefined) {
+          withSession(known);
+          return done();
+        }
+      } catch (error) {
+        return done(error as Error);
+      }
+      sessions.authenticate(cookie).then(
+        (session) => {
+          try {
+            withSession(session);
+          } catch (error) {
+            return done(error as Error);
+          }
+          done();
+        },
+        (error: Error) => done(error),
+      );
+      return;
+    }
     let secret: string;
     try {
       secret = bearerToken(request);
       const known =
-        local !== undefined && sameSecret(secret, local.secret)
+        local !== undefined && sameValue(secret, local.secret)
           ? local.principal
           : tokens.verifiedPrincipal(secret);
       if (known !== undefined) admit(request, known, access);
@@ -74,17 +117,11 @@ export interface LocalAccess {
   readonly principal: Principal;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (header === undefined || header.trim() === '') {
     throw new FlowlineError('FLOWLINE_AUTH_MISSING', 'This endpoint needs a bearer token.', {
-      hint: 'Send `Authorization: Bearer <token>`; create one with `flowline token create <name> --role read`.',
+      hint: 'Send `Authorization: Bearer <token>` (create one with `flowline token create <name> --role read`), or sign in to the dashboard with it.',
     });
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -26,6 +26,13 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           basic: { type: 'http', scheme: 'basic', description: 'Any user name; the token as the password.' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'flowline_session',
+            description:
+              'The dashboard session (POST /v1/session); changes also need `X-Flowline-CSRF`. Accepted by every route that takes a bearer token, when no Authorization header is sent.',
+          },
         },
       },
       security: [{ bearer: [] }],

@@ -36,6 +36,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   api_tokens: ApiTokensTable;
+  browser_sessions: BrowserSessionsTable;
   runtime_revisions: RuntimeRevisionsTable;
   instances: InstancesTable;
   run_stages: RunStagesTable;
@@ -257,6 +258,19 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/** A dashboard session (migration 0019): bound to the API token it was signed in with. */
+export interface BrowserSessionsTable {
+  /** sha256 hex of the cookie value; the value itself is never stored. */
+  id_hash: string;
+  token_id: string;
+  /** The synchronizer token the dashboard sends as `X-Flowline-CSRF` on every change. */
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  /** Refreshed at most once a minute, like a token's `last_used_at`. */
+  last_seen_at: string;
+}
+
 export interface ApiTokensTable {
   id: string;
   name: string;
@@ -373,6 +387,7 @@ export type RevisionRow = Selectable<RevisionsTable>;
 export type RouteRow = Selectable<RoutesTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type BrowserSessionRow = Selectable<BrowserSessionsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type RunStageRow = Selectable<RunStagesTable>;
 export type AndonStateRow = Selectable<AndonStateTable>;

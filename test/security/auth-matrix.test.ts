@@ -20,10 +20,10 @@ type Scope = 'environment' | 'none';
 
 interface Row {
   /**
-   * Who may call it: a role, `public`, or `signature` (only a request signed with the trigger's
-   * key, which no token replaces).
+   * Who may call it: a role, `public`, `signature` (only a request signed with the trigger's
+   * key, which no token replaces) or `session` (only the dashboard's session cookie).
    */
-  readonly access: Access | 'signature';
+  readonly access: Access | 'signature' | 'session';
   /** What the OpenAPI document says, where the route checks a credential of its own. */
   readonly documented?: Access;
   readonly scope: Scope;
@@ -60,6 +60,16 @@ const ROUTES: Record<string, Row> = {
   'GET /v1/health': { access: 'public', scope: 'none', request: none('/v1/health') },
   'GET /v1/config/schema': { access: 'public', scope: 'none', request: none('/v1/config/schema') },
   'GET /v1/whoami': { access: 'read', scope: 'none', request: none('/v1/whoami') },
+  // Signing in takes a token in the body, so no credential in the headers; the other two act on
+  // the session cookie alone (test: src/server/routes/session.test.ts).
+  'POST /v1/session': { access: 'public', scope: 'none', request: none('/v1/session', { token: '' }) },
+  'GET /v1/session': { access: 'session', documented: 'public', scope: 'none', request: none('/v1/session') },
+  'DELETE /v1/session': {
+    access: 'session',
+    documented: 'public',
+    scope: 'none',
+    request: none('/v1/session'),
+  },
   'POST /v1/tokens': {
     access: 'admin',
     scope: 'none',
@@ -483,7 +493,7 @@ afterAll(async () => {
 /** What the server must answer: 401 without a token, 403 when role or scope forbid, else anything else. */
 function expected(row: Row, token: Token | undefined, target: string): 401 | 403 | 'allowed' {
   if (row.access === 'public') return 'allowed';
-  if (token === undefined || row.access === 'signature') return 401;
+  if (token === undefined || row.access === 'signature' || row.access === 'session') return 401;
   if (!roleAllows(token.role, row.access)) return 403;
   if (token.scope === null) return 'allowed';
   if (row.scope === 'environment') return token.scope.includes(target) ? 'allowed' : 403;
@@ -512,6 +522,15 @@ async function call(key: string, row: Row, token: Token | undefined, envName: st
   await res.body?.cancel().catch(() => undefined);
   return res.status;
 }
+
+describe('the dashboard pages', () => {
+  it('need no token: the page holds no data, the API behind it needs the session', async () => {
+    for (const p of ['/', '/releases/hello/production']) {
+      const res = await fetch(daemon.apiUrl + p, { headers: { accept: 'text/html' } });
+      expect([p, res.status, res.headers.get('content-type')]).toEqual([p, 200, 'text/html; charset=utf-8']);
+    }
+  });
+});
 
 describe('the authorization matrix', () => {
   it('has a row for every route the server serves, and the server documents the same least role', async () => {

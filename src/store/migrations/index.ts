@@ -16,6 +16,7 @@ import { autoIncidents } from './0015_auto_incidents.js';
 import { historyImport } from './0016_history_import.js';
 import { quality } from './0017_quality.js';
 import { metricsIndexes } from './0018_metrics_indexes.js';
+import { browserSessions } from './0019_browser_sessions.js';
 import { flagEvaluationHours } from './0020_flag_evaluation_hours.js';
 import type { Migration } from './types.js';
 
@@ -41,5 +42,6 @@ export const MIGRATIONS: readonly Migration[] = [
   historyImport,
   quality,
   metricsIndexes,
+  browserSessions,
   flagEvaluationHours,
 ];
