@@ -267,7 +267,10 @@ function Issues(props: {
           </li>
         ))}
       </ul>
-      {error.hint !== undefined && <p class="hint">hint: {error.hint}</p>}
+      {/* The write repeats its first issue's hint as its own: shown once. */}
+      {error.hint !== undefined && error.hint !== error.issues?.[0]?.hint && (
+        <p class="hint">hint: {error.hint}</p>
+      )}
     </div>
   );
 }

@@ -63,6 +63,7 @@ describe('the editor text', () => {
     if (result.ok) return;
     expect(result.error.code).toBe('FLOWLINE_USAGE');
     expect(result.error.issues?.[0]?.line).toBe(2);
+    expect(result.error.message).not.toContain('enabled'); // the engine's quote of the text is dropped
   });
 
   it("places the server's issues of this flag in the text and leaves the others alone", () => {

@@ -70,7 +70,7 @@ export function parseFlagText(
   } catch (error) {
     // V8 quotes the whole text in some messages (`…, "{…}" is not valid JSON`): not repeated here.
     const message = (error instanceof Error ? error.message : String(error)).replace(
-      /, ".*" is not valid JSON$/s,
+      /, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s,
       '',
     );
     const at = syntaxErrorPosition(text, message);
