@@ -65,10 +65,11 @@ export function CountsChart(props: {
       ) : (
         <div ref={box} role="img" aria-label={`Evaluations per variant per hour, ${props.label}`} />
       )}
-      <figcaption>
-        {plural(all, 'evaluation')} {props.label}
-        {sums.length > 0 && ':'}
-      </figcaption>
+      {sums.length > 0 && (
+        <figcaption>
+          {plural(all, 'evaluation')} {props.label}:
+        </figcaption>
+      )}
       {sums.length > 0 && (
         <table class="flag-totals">
           <thead>

@@ -157,11 +157,13 @@ function ServiceFlags(props: {
               onAct={act}
             />
           )}
-          <p class="hint">
-            Stale: a temporary flag (metadata <code>temporary: true</code>) past its <code>expires</code>{' '}
-            date, or serving one variant to everyone in every environment and unchanged for{' '}
-            {overview.staleDays} days (docs/flags.md, Hygiene).
-          </p>
+          {overview.environments.length > 0 && (
+            <p class="hint">
+              Stale: a temporary flag (metadata <code>temporary: true</code>) past its <code>expires</code>{' '}
+              date, or serving one variant to everyone in every environment and unchanged for{' '}
+              {overview.staleDays} days (docs/flags.md, Hygiene).
+            </p>
+          )}
           <FlagDetail
             {...props}
             overview={overview}
