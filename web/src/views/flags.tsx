@@ -189,6 +189,7 @@ function FlagDetail(props: {
   const { route } = useLocation();
   const [newKey, setNewKey] = useState('');
   const environments = overview.environments.map((env) => env.environment);
+  const [newEnv, setNewEnv] = useState(props.environment ?? environments[0] ?? '');
   const env = overview.environments.find((e) => e.environment === props.environment);
   if (flag === undefined) {
     return (
@@ -196,14 +197,32 @@ function FlagDetail(props: {
         class="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          if (newKey.trim() !== '')
-            route(flagsHref(service, props.environment ?? environments[0], { flag: newKey.trim() }));
+          if (newKey.trim() !== '' && newEnv.trim() !== '')
+            route(flagsHref(service, newEnv.trim(), { flag: newKey.trim() }));
         }}
       >
         <label>
           Open or create a flag
-          <input value={newKey} onInput={(event) => setNewKey((event.target as HTMLInputElement).value)} />
+          <input
+            value={newKey}
+            data-testid="flag-open-key"
+            onInput={(event) => setNewKey((event.target as HTMLInputElement).value)}
+          />
         </label>
+        <label>
+          in environment
+          <input
+            list="flag-environments"
+            value={newEnv}
+            data-testid="flag-open-env"
+            onInput={(event) => setNewEnv((event.target as HTMLInputElement).value)}
+          />
+        </label>
+        <datalist id="flag-environments">
+          {environments.map((name) => (
+            <option key={name} value={name} />
+          ))}
+        </datalist>
         <button type="submit">Open</button>
       </form>
     );
