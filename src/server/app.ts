@@ -169,6 +169,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
       triggers: deps.flagTriggers,
       authorize: deps.authorize,
       where,
+      clock: deps.clock,
     }),
   );
   await app.register(

@@ -40,6 +40,17 @@ export interface FlagEvaluationsTable {
   last_at: string;
 }
 
+/** Evaluations per flag, variant and hour (the hour of the flush that wrote them), for charts. */
+export interface FlagEvaluationHoursTable {
+  service: string;
+  environment: string;
+  flag: string;
+  variant: string;
+  /** The hour's start, ISO 8601 UTC. */
+  hour: string;
+  count: number;
+}
+
 /** What kills (or switches) a flag automatically: an Alertmanager alert or a signed webhook. */
 export interface FlagTriggersTable {
   id: string;

@@ -10,6 +10,7 @@ import type {
   RunHistoriesTable,
 } from './schema-delivery.js';
 import type {
+  FlagEvaluationHoursTable,
   FlagEvaluationsTable,
   FlagHistoryTable,
   FlagSetsTable,
@@ -50,6 +51,7 @@ export interface Database {
   flag_sets: FlagSetsTable;
   flag_history: FlagHistoryTable;
   flag_evaluations: FlagEvaluationsTable;
+  flag_evaluation_hours: FlagEvaluationHoursTable;
   flag_triggers: FlagTriggersTable;
   secrets: SecretsTable;
   commits: CommitsTable;

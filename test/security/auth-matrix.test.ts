@@ -340,6 +340,19 @@ const ROUTES: Record<string, Row> = {
     scope: 'environment',
     request: env((e) => `/v1/flags/${S}/${e}/history`),
   },
+  'POST /v1/flags/{service}/{environment}/validate': {
+    access: 'read',
+    scope: 'environment',
+    request: env(
+      (e) => `/v1/flags/${S}/${e}/validate`,
+      () => ({ flags: { x: 1 } }),
+    ),
+  },
+  'GET /v1/flags/{service}/{environment}/evaluations': {
+    access: 'read',
+    scope: 'environment',
+    request: env((e) => `/v1/flags/${S}/${e}/evaluations`),
+  },
   'POST /v1/flags/{service}/{environment}/{flag}': {
     access: 'deploy',
     scope: 'environment',

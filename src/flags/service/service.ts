@@ -20,6 +20,7 @@ import {
   withFlag,
 } from './changes.js';
 import { EvaluationCounters } from './counters.js';
+import { evaluationSeries } from './series.js';
 import { flagTables } from './store.js';
 import type { ChangeContext, FlagDocument, FlagOverview, FlagService, ServedFlagSet } from './types.js';
 
@@ -314,6 +315,16 @@ export function createFlagService(deps: FlagServiceDeps): FlagServiceInternals {
         return { definition: mutation.definition, action: `flag.${action}`, flag, summary: mutation.summary };
       });
       return document;
+    },
+    async check(service, environment, definition, flag) {
+      const { document } = await served(service, environment);
+      const proposed =
+        flag === undefined ? definition : withFlag(document.definition, flag, definition as never);
+      compileFlagSetOrThrow(labelled(proposed, service, environment));
+      return { version: document.version, etag: document.etag };
+    },
+    async evaluationHours(service, environment, options) {
+      return evaluationSeries(store, clock.now(), service, environment, options);
     },
     async history(service, environment, limit = 50) {
       return flagTables.history(store.db, service, environment, limit);

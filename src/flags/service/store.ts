@@ -23,6 +23,15 @@ export interface VersionRecord {
 
 type Reader = Store['db'] | WriteTx;
 
+const HOUR_MS = 3_600_000;
+/** Hourly counts are kept 8 days: the longest chart reads 7 (`GET …/evaluations?range=7d`). */
+const KEEP_HOURS = 8 * 24;
+
+/** The start of the UTC hour holding `at`, as stored in `flag_evaluation_hours.hour`. */
+export function hourOf(at: Date): string {
+  return new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS).toISOString();
+}
+
 /**
  * The flag tables: sets, history, evaluation counts and triggers. Reads take `store.db` or a
  * transaction; writes take the transaction of the change they belong to.
@@ -207,7 +216,40 @@ export const flagTables = {
           })),
         )
         .execute();
+      await tx
+        .insertInto('flag_evaluation_hours')
+        .values({ ...row, hour: hourOf(at) })
+        .onConflict((oc) =>
+          oc.columns(['service', 'environment', 'hour', 'flag', 'variant']).doUpdateSet((eb) => ({
+            count: eb('flag_evaluation_hours.count', '+', eb.ref('excluded.count')),
+          })),
+        )
+        .execute();
     }
+    // Hours past the longest read window are dropped here, so the table stays bounded by time.
+    if (rows.length > 0)
+      await tx
+        .deleteFrom('flag_evaluation_hours')
+        .where('hour', '<', hourOf(new Date(at.getTime() - KEEP_HOURS * HOUR_MS)))
+        .execute();
+  },
+
+  /** Evaluations per flag, variant and hour from `from` (an hour's start) on, oldest first. */
+  async evaluationHours(
+    db: Reader,
+    service: string,
+    environment: string,
+    from: Date,
+    flag?: string,
+  ): Promise<{ flag: string; variant: string; hour: string; count: number }[]> {
+    let query = db
+      .selectFrom('flag_evaluation_hours')
+      .select(['flag', 'variant', 'hour', 'count'])
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .where('hour', '>=', hourOf(from));
+    if (flag !== undefined) query = query.where('flag', '=', flag);
+    return query.orderBy('hour').execute();
   },
 
   async triggers(db: Reader, service: string, environment: string): Promise<FlagTriggersTable[]> {

@@ -63,6 +63,18 @@ export interface FlagActivity {
   readonly evaluations: Readonly<Record<string, number>>;
 }
 
+/**
+ * Evaluations per flag and variant per hour: `GET /v1/flags/{service}/{environment}/evaluations`.
+ * `hours` are the UTC hour starts, oldest first, the current hour last; each count list is
+ * aligned with them. Counts land in the hour they were flushed (every 5 s) or reported by an SDK.
+ */
+export interface EvaluationSeries {
+  readonly service: string;
+  readonly environment: string;
+  readonly hours: readonly string[];
+  readonly flags: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
+}
+
 /** Every environment's flag set of a service, with activity: `GET /v1/flags/{service}`. */
 export interface FlagOverview {
   readonly service: string;
@@ -186,6 +198,23 @@ export interface FlagService {
     action: FlagAction,
     change: ChangeContext & { readonly variant?: string | undefined },
   ): Promise<FlagDocument>;
+  /**
+   * Checks a change as the write would, writing nothing: `flag` given, `definition` is that flag's
+   * (as {@link setFlag}); else the whole set (as {@link replace}). Throws the write's own error
+   * (FLOWLINE_FLAGS_INVALID, FLOWLINE_FLAGS_TOO_LARGE); answers the version it was checked against.
+   */
+  check(
+    service: string,
+    environment: string,
+    definition: unknown,
+    flag?: string,
+  ): Promise<{ readonly version: number; readonly etag: string }>;
+  /** Evaluation counts per hour over the last `hours` hours (the current one included). */
+  evaluationHours(
+    service: string,
+    environment: string,
+    options: { readonly hours: number; readonly flag?: string | undefined },
+  ): Promise<EvaluationSeries>;
   history(service: string, environment: string, limit?: number): Promise<FlagHistoryEntry[]>;
   overview(service: string): Promise<FlagOverview>;
   /** Called after every change, by this process or (seen by the poller) another one. */

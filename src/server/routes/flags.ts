@@ -3,8 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Where } from '../../audit/index.js';
 import type { Authorize } from '../../auth/index.js';
-import type { FlagService, FlagStreamHub, FlagTriggers } from '../../flags/service/index.js';
+import type { Clock } from '../../core/clock.js';
+import {
+  type FlagService,
+  type FlagStreamHub,
+  type FlagTriggers,
+  findStale,
+} from '../../flags/service/index.js';
 import { principalOf } from '../auth.js';
+import { flagCheckRoutes } from './flags-checks.js';
 import { FlagKey, flagDeliveryRoutes, Name, SetParams } from './flags-delivery.js';
 
 const Definition = z.record(z.string(), z.unknown());
@@ -16,6 +23,8 @@ export interface FlagRouteDeps {
   readonly triggers: FlagTriggers;
   readonly authorize: Authorize;
   readonly where: () => Where;
+  /** For `stale` in the overview (a settled flag is stale after `staleDays` unchanged). */
+  readonly clock: Clock;
 }
 
 /**
@@ -29,26 +38,34 @@ export const flagRoutes =
   async (app) => {
     const { flags, authorize } = deps;
     await app.register(flagDeliveryRoutes(deps));
+    await app.register(flagCheckRoutes(deps));
 
     app.get(
       '/v1/flags/:service',
       {
         config: { access: 'read' },
         schema: {
-          summary: "Every environment's flags of a service, with last change and evaluation counts",
+          summary:
+            "Every environment's flags of a service, with last change, evaluation counts and stale flags",
           tags: ['flags'],
           params: z.object({ service: Name }),
+          querystring: z.strictObject({ staleDays: z.coerce.number().int().min(0).max(3650).default(30) }),
         },
       },
       async (request) => {
         const scope = principalOf(request).environments;
         const overview = await flags.overview(request.params.service);
-        return scope === null
-          ? overview
-          : {
-              ...overview,
-              environments: overview.environments.filter((env) => scope.includes(env.environment)),
-            };
+        const visible =
+          scope === null
+            ? overview
+            : {
+                ...overview,
+                environments: overview.environments.filter((env) => scope.includes(env.environment)),
+              };
+        // As `flowline flags stale` without flowline.yaml at hand: the flags' own metadata decides.
+        const staleDays = request.query.staleDays;
+        const stale = findStale(visible, { now: deps.clock.now(), days: staleDays });
+        return { ...visible, staleDays, stale };
       },
     );
 

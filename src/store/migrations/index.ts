@@ -18,6 +18,7 @@ import { quality } from './0017_quality.js';
 import { metricsIndexes } from './0018_metrics_indexes.js';
 import { browserSessions } from './0019_browser_sessions.js';
 import { stageNeeds } from './0020_stage_needs.js';
+import { flagEvaluationHours } from './0021_flag_evaluation_hours.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -44,4 +45,5 @@ export const MIGRATIONS: readonly Migration[] = [
   metricsIndexes,
   browserSessions,
   stageNeeds,
+  flagEvaluationHours,
 ];
