@@ -8,7 +8,7 @@ import type { Migration } from './types.js';
  */
 export const stageNeeds: Migration = {
   version: 20,
-  name: '0019_stage_needs',
+  name: '0020_stage_needs',
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('run_stages').addColumn('needs', 'text').execute();
   },

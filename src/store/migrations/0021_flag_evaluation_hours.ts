@@ -8,7 +8,7 @@ import type { Migration } from './types.js';
  */
 export const flagEvaluationHours: Migration = {
   version: 21,
-  name: '0020_flag_evaluation_hours',
+  name: '0021_flag_evaluation_hours',
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('flag_evaluation_hours')
