@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import './confirm.css';
 
 /**
  * A modal confirmation for an action on an environment that matters (production): a native

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { FlagEnvironment, FlagHistoryEntry, FlagOverview, StaleFlag } from '../api/flags.js';
+import { ConfirmDialog } from '../components/confirm-action.js';
 import { StatusBadge } from '../components/status.js';
 import { age, plural, when } from '../format.js';
-import { ConfirmDialog } from './flags-confirm.js';
 import {
   flagIn,
   flagKeys,
@@ -106,6 +106,7 @@ export function FlagsTable(props: {
       </div>
       {asking !== undefined && (
         <ConfirmDialog
+          danger={asking.action === 'kill'}
           title={`${asking.action === 'kill' ? 'Kill' : 'Lift the kill of'} ${asking.key} in ${asking.environment}?`}
           confirmLabel={
             asking.action === 'kill' ? `Kill in ${asking.environment}` : `Unkill in ${asking.environment}`
