@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlagHistoryEntry } from '../api/flags.js';
-import {
-  flagState,
-  isProduction,
-  lastKill,
-  parseFlagText,
-  placeIssues,
-  rulesText,
-  totals,
-} from './flags-logic.js';
+import { namedProduction } from '../production.js';
+import { flagState, lastKill, parseFlagText, placeIssues, rulesText, totals } from './flags-logic.js';
 
 describe('flagState', () => {
   it('says killed whatever enabled says, then on or off', () => {
@@ -47,12 +40,12 @@ describe('lastKill', () => {
   });
 });
 
-describe('isProduction', () => {
+describe('namedProduction', () => {
   it('asks for production and its regions, not for staging', () => {
-    expect(isProduction('production')).toBe(true);
-    expect(isProduction('prod-eu')).toBe(true);
-    expect(isProduction('staging')).toBe(false);
-    expect(isProduction('products')).toBe(false);
+    expect(namedProduction('production')).toBe(true);
+    expect(namedProduction('prod-eu')).toBe(true);
+    expect(namedProduction('staging')).toBe(false);
+    expect(namedProduction('products')).toBe(false);
   });
 });
 

@@ -46,11 +46,6 @@ export function lastKill(
   return entry === undefined ? undefined : { by: entry.actor.name, at: entry.at };
 }
 
-/** Production asks before a kill switch moves (by name: `production`, `prod`, `prod-eu`…). */
-export function isProduction(environment: string): boolean {
-  return /^prod(uction)?($|[-_.])/i.test(environment);
-}
-
 /** Single-flag routes cannot address these keys (route names): such flags are saved with PUT. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'evaluate',

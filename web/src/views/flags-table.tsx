@@ -3,16 +3,8 @@ import type { FlagEnvironment, FlagHistoryEntry, FlagOverview, StaleFlag } from 
 import { ConfirmDialog } from '../components/confirm-action.js';
 import { StatusBadge } from '../components/status.js';
 import { age, plural, when } from '../format.js';
-import {
-  flagIn,
-  flagKeys,
-  flagState,
-  flagsHref,
-  isProduction,
-  lastKill,
-  RESERVED_KEYS,
-  rulesText,
-} from './flags-logic.js';
+import { namedProduction } from '../production.js';
+import { flagIn, flagKeys, flagState, flagsHref, lastKill, RESERVED_KEYS, rulesText } from './flags-logic.js';
 
 /** A kill switch moved by a person: `kill` or its undoing. */
 export interface KillRequest {
@@ -40,7 +32,7 @@ export function FlagsTable(props: {
   const keys = flagKeys(overview);
 
   const request = (r: KillRequest) => {
-    if (isProduction(r.environment)) setAsking(r);
+    if (namedProduction(r.environment)) setAsking(r);
     else void run(r);
   };
   const run = async (r: KillRequest) => {

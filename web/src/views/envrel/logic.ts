@@ -1,4 +1,5 @@
 /** Pure rules of the environments and releases views, kept apart so they are tested in node. */
+
 import type {
   Backend,
   CanaryStep,
@@ -6,14 +7,14 @@ import type {
   PolicyEnvironment,
   Strategy,
 } from '../../api/envrel.js';
+import { namedProduction } from '../../production.js';
 
 /**
  * Whether an action on this environment asks for confirmation first: the policy protects it,
  * or (without a policy) its name says production.
  */
 export function needsConfirmation(environment: string, policy: PolicyEnvironment | undefined): boolean {
-  if (policy !== undefined) return policy.protected || /^prod(uction)?$/.test(environment);
-  return /^prod(uction)?$/.test(environment);
+  return policy?.protected === true || namedProduction(environment);
 }
 
 /** The health of an environment's live revision in words (never colour alone). */
