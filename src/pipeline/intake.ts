@@ -5,6 +5,7 @@ import type { Actor, AuditLog, Where } from '../audit/index.js';
 import type { Catalog, Run } from '../catalog/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
 import type { CommitHistory } from '../core/git.js';
 import type { Measurement } from '../quality/index.js';
 import type { RunRow, Store } from '../store/index.js';
@@ -75,6 +76,11 @@ export interface RunIntakeDeps {
   readonly quality: QualityRecorder;
   /** The server's home: stage logs go under `logs/<run>/`. */
   readonly home: string;
+  /**
+   * Announces `run.started`, `run.stage.updated` and `run.finished` once recorded, so a live
+   * display follows a CI run without polling.
+   */
+  readonly events?: Pick<EventBus, 'emit'>;
   /**
    * The trunk of the service's policy (null: the andon is off), seeding the policy from the run's
    * flowline.yaml when the service has none yet (docs/adr/0010-trust-model.md).
@@ -178,6 +184,16 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     await store.write((tx) => touchRunner(tx, runId, deps.clock.now()));
     return run;
   };
+  /** Tells live displays about a run once its record is committed. */
+  const announce = (type: string, run: { service: string; id: string }, status: string, stage?: string) =>
+    deps.events?.emit({
+      type,
+      at: deps.clock.now().toISOString(),
+      service: run.service,
+      subject: run.id,
+      message: `${run.service} run ${run.id}${stage === undefined ? '' : ` stage ${stage}`}: ${status}`,
+      data: { service: run.service, runId: run.id, ...(stage === undefined ? {} : { stage }), status },
+    });
   const mustStage = async (runId: string, stage: string): Promise<NodeResult> => {
     const found = (await records.list(runId)).find((s) => s.name === stage);
     if (found === undefined) {
@@ -244,13 +260,17 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
           tx,
         );
       });
-      return mustFind(input.id);
+      const started = await mustFind(input.id);
+      announce('run.started', started, started.status);
+      return started;
     },
 
     async updateStage(runId, stage, patch, by) {
-      await mustRun(runId, by);
+      const run = await mustRun(runId, by);
       await mustStage(runId, stage);
-      return records.update(runId, stage, patch);
+      const updated = await records.update(runId, stage, patch);
+      announce('run.stage.updated', run, updated.status, stage);
+      return updated;
     },
 
     async writeLog(runId, stage, source, by) {
@@ -359,7 +379,9 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
             where: run.where,
           })
         : null;
-      return { run: await mustFind(runId), andon };
+      const finished = await mustFind(runId);
+      announce('run.finished', finished, finished.status);
+      return { run: finished, andon };
     },
 
     async view(runId) {
