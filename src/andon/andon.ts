@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/index.js';
 import { roleAllows } from '../auth/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { AndonEventsTable, AndonStateRow, Store, WriteTx } from '../store/index.js';
 import type { Andon, AndonActor, AndonChange, AndonStatus } from './types.js';
@@ -10,6 +11,8 @@ export interface AndonDeps {
   readonly store: Store;
   readonly audit: AuditLog;
   readonly clock: Clock;
+  /** Announces each change once committed (`andon.pulled`, `andon.released`) to live displays. */
+  readonly events?: Pick<EventBus, 'emit'>;
 }
 
 type Transition = {
@@ -45,8 +48,24 @@ export function createAndon(deps: AndonDeps): Andon {
     return toStatus(service, row);
   };
 
-  /** Applies a transition, records it and audits it, in one transaction. */
-  const transition = (service: string, decide: (current: AndonStatus) => Transition | undefined) =>
+  /** Applies a transition, records it and audits it, in one transaction; announces it after. */
+  const transition = async (service: string, decide: (current: AndonStatus) => Transition | undefined) => {
+    const change = await commit(service, decide);
+    if (change.changed) announce(change.status);
+    return change;
+  };
+
+  const announce = (status: AndonStatus) =>
+    deps.events?.emit({
+      type: status.state === 'red' ? 'andon.pulled' : 'andon.released',
+      at: status.since ?? clock.now().toISOString(),
+      service: status.service,
+      subject: status.service,
+      message: `${status.service}: the andon is ${status.state}${status.reason === null ? '' : ` (${status.reason})`}`,
+      data: { state: status.state, cause: status.cause, runId: status.runId, actor: status.actor },
+    });
+
+  const commit = (service: string, decide: (current: AndonStatus) => Transition | undefined) =>
     store.write(async (tx): Promise<AndonChange> => {
       const id = await serviceId(tx, service);
       const current = await read(tx, service);

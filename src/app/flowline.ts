@@ -45,6 +45,7 @@ import {
   type QualityReports,
 } from '../quality/index.js';
 import { createSecretBox, createSecretService, keySource, type SecretService } from '../secrets/index.js';
+import { LiveEventHub } from '../server/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { trunkOf } from './policy.js';
 
@@ -81,8 +82,10 @@ export interface Flowline {
   readonly trunkOf: ReturnType<typeof trunkOf>;
   /** Runs recorded from CI machines (`flowline run` against a server): their stages and logs. */
   readonly intake: RunIntake;
-  /** Releases, deployments, flags and the andon announce what happened here. */
+  /** Releases, deployments, flags, the andon, incidents and recorded runs announce what happened here. */
   readonly events: EventBus;
+  /** The bus and the audit trail's appends as the dashboard's server-sent events (`GET /v1/events`). */
+  readonly liveEvents: LiveEventHub;
   /** Flags per service and environment; `flags.start()` when serving (counts, cross-process changes). */
   readonly flags: FlagService;
   /** Alertmanager and signed-webhook triggers that kill flags. */
@@ -144,8 +147,10 @@ export async function createFlowline(
   const sessions = createSessionService({ store, audit, clock, tokens, where });
   const catalog = createCatalog({ store, clock });
   const artifacts = createArtifactStore({ root: path.join(settings.home, 'artifacts'), clock });
-  const andon = createAndon({ store, audit, clock });
-  const incidents = createIncidents({ store, audit, clock });
+  // Releases, flags, the andon, incidents and recorded runs announce here; live displays listen.
+  const events = createEventBus();
+  const andon = createAndon({ store, audit, clock, events });
+  const incidents = createIncidents({ store, audit, clock, events });
   const metrics = createMetrics({ store });
   const localActor = detectActor(settings.env, settings.osUser);
   const policies = createPolicies({ store, audit, clock });
@@ -179,10 +184,8 @@ export async function createFlowline(
     extraSecrets: [settings.token, settings.secretKey],
     quality,
   });
-  const events = createEventBus();
   const intake = createRunIntake({
     store,
-    events,
     catalog,
     audit,
     andon,
@@ -191,6 +194,7 @@ export async function createFlowline(
     home: settings.home,
     trunkOf: runTrunk,
     quality,
+    events,
   });
   const flags = createFlagService({ store, audit, clock, events });
   const flagTriggers = createFlagTriggers({ flags, store, audit, clock, box, incidents });
@@ -203,12 +207,14 @@ export async function createFlowline(
   });
   const secrets = createSecretService({ store, audit, clock, box, catalog });
   const flagStreams = new FlagStreamHub(flags);
+  const liveEvents = new LiveEventHub({ events, audit });
   // A failed, rolled back or aborted release kills the flags marked `killOnRollback` there.
   const rollbackKills = killOnRollback({ events, flags, where });
   return {
     settings,
     version: flowlineVersion(),
     events,
+    liveEvents,
     flags,
     flagTriggers,
     secrets,
@@ -239,6 +245,7 @@ export async function createFlowline(
       rollbackKills.stop();
       await rollbackKills.idle();
       flagStreams.close();
+      liveEvents.close();
       await flags.close();
       await store.close();
     },

@@ -130,6 +130,25 @@ export function createAuditLog(deps: { store: Store; clock: Clock }): AuditLog {
 
     verify: (anchors) => verifyChain(store.db, anchors === undefined ? {} : { anchors }),
 
+    tail: (afterSeq, limit) =>
+      store.db
+        .selectFrom('audit_events')
+        .select(['seq', 'at', 'action', 'target'])
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute(),
+
+    async lastSeq() {
+      const row = await store.db
+        .selectFrom('audit_events')
+        .select('seq')
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.seq ?? 0;
+    },
+
     async head() {
       const head = await store.db
         .selectFrom('audit_head')

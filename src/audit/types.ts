@@ -111,4 +111,19 @@ export interface AuditLog {
   verify(anchors?: readonly AuditHead[]): Promise<VerifyResult>;
   /** The head record: the seq and hash to save elsewhere. FLOWLINE_AUDIT_CHAIN_BROKEN when it is gone. */
   head(): Promise<AuditHead>;
+  /**
+   * What was appended after `afterSeq`, oldest first, at most `limit` (seq, time, action and
+   * target only): for live displays that follow the trail, never the details.
+   */
+  tail(afterSeq: number, limit: number): Promise<AuditTail[]>;
+  /** The highest seq appended so far (0 for an empty trail), from the events themselves. */
+  lastSeq(): Promise<number>;
+}
+
+/** One appended event as a live display sees it: no actor, no details. */
+export interface AuditTail {
+  readonly seq: number;
+  readonly at: string;
+  readonly action: string;
+  readonly target: string;
 }

@@ -114,6 +114,17 @@ describe('a canary whose analysis step is inconclusive', () => {
     expect(run.lines.some((line) => line.startsWith('⏸'))).toBe(false);
     expect(run.events.map((e) => e.type)).not.toContain('release.paused');
     expect(run.routed).toEqual([{ revision: 'stable', weight: 100 }]);
+    // Each weight the router was given is announced, the return to stable too (live displays).
+    expect(run.weights.map((e) => [e.environment, e.data?.weights])).toEqual([
+      [
+        'production',
+        [
+          { revision: 'stable', weight: 75 },
+          { revision: 'canary', weight: 25 },
+        ],
+      ],
+      ['production', [{ revision: 'stable', weight: 100 }]],
+    ]);
   });
 });
 

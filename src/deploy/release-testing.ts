@@ -1,6 +1,7 @@
 import { createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog, type Deployment } from '../catalog/index.js';
 import type { Strategy } from '../config/index.js';
+import { createEventBus, type FlowlineEvent } from '../core/events.js';
 import { createIncidents, type Incident, type Incidents } from '../incidents/index.js';
 import type { tempStore } from '../store/testing.js';
 import {
@@ -40,6 +41,8 @@ export interface ReleaseRun {
   readonly outcome: RolloutOutcome;
   readonly lines: readonly string[];
   readonly events: readonly { readonly type: string; readonly message: string }[];
+  /** `release.weight.changed` as the bus carried it: every weight the router was given. */
+  readonly weights: readonly FlowlineEvent[];
   readonly calls: readonly AnalyzeCall[];
   readonly deployment: Deployment | undefined;
   /** Every incident of the environment afterwards (the controller opens them as the system). */
@@ -62,9 +65,11 @@ export interface StagedRelease {
   readonly incidents: Incidents;
   readonly rollout: Rollout;
   /** What the rollout runs with; the controller's incidents are opened as the system. */
-  readonly deps: Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock'> & {
+  readonly deps: Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'events'> & {
     readonly incidents: NonNullable<DeployControllerDeps['incidents']>;
   };
+  /** `release.weight.changed` events the bus carried so far. */
+  readonly weights: readonly FlowlineEvent[];
   /** Revisions with a healthy instance: the runtime's view. */
   readonly healthy: Set<string>;
   readonly stopped: readonly string[];
@@ -169,16 +174,22 @@ export async function stageRelease(
     startedAt: t.clock.now(),
   };
 
+  const bus = createEventBus();
+  const weights: FlowlineEvent[] = [];
+  bus.subscribe((event) => {
+    if (event.type === 'release.weight.changed') weights.push(event);
+  });
   const deps = {
     records,
     runtime,
     router,
     clock: t.clock,
+    events: bus,
     incidents: {
       open: (input, tx) => incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: { host: 'h' } }, tx),
     } satisfies DeployControllerDeps['incidents'],
   };
-  return { catalog, records, incidents, rollout, deps, healthy, stopped, routed: () => routed };
+  return { catalog, records, incidents, rollout, deps, healthy, stopped, routed: () => routed, weights };
 }
 
 /**
@@ -195,10 +206,8 @@ export async function runRelease(
     readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   } = {},
 ): Promise<ReleaseRun> {
-  const { catalog, records, incidents, rollout, deps, healthy, stopped, routed } = await stageRelease(
-    t,
-    strategy,
-  );
+  const { catalog, records, incidents, rollout, deps, healthy, stopped, routed, weights } =
+    await stageRelease(t, strategy);
   const control = new ReleaseControl(() => t.clock.now().getTime());
   const view: ReleaseView = {
     control,
@@ -235,6 +244,7 @@ export async function runRelease(
     outcome,
     lines,
     events,
+    weights,
     calls,
     deployment,
     incidents: await incidents.list({ status: 'all' }),

@@ -3,7 +3,8 @@ import type { DeployControllerDeps, FailureCause, Rollout } from './deps.js';
 import type { Backend } from './ports.js';
 import type { StoredTarget } from './records.js';
 
-type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'>;
+type Deps = Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'> &
+  Partial<Pick<DeployControllerDeps, 'events'>>;
 
 /**
  * The moves every strategy makes on traffic and revision states: switch (persist the desired
@@ -36,6 +37,31 @@ export async function switchTraffic(
     await deps.records.saveServingRoute(r.host, ids, target, r.deploymentId);
   else await deps.records.saveRoute(r.host, ids, target);
   await applyRoute(deps, r.host, target);
+  announceWeights(deps, r, backends);
+}
+
+/**
+ * `release.weight.changed` once the router applies new weights: the steps announce themselves
+ * only when done, and a switch, a canary weight or a return to stable otherwise goes unheard.
+ */
+function announceWeights(
+  deps: Pick<Deps, 'events' | 'clock'>,
+  r: Pick<Rollout, 'service' | 'environment' | 'host'> & Partial<Pick<Rollout, 'deploymentId'>>,
+  backends: StoredTarget['backends'],
+): void {
+  deps.events?.emit({
+    type: 'release.weight.changed',
+    at: deps.clock.now().toISOString(),
+    service: r.service,
+    environment: r.environment,
+    subject: r.deploymentId ?? r.host,
+    message: backends.map((b) => `${b.revision} ${b.weight}%`).join(', '),
+    data: {
+      ...(r.deploymentId === undefined ? {} : { deploymentId: r.deploymentId }),
+      host: r.host,
+      weights: backends.map((b) => ({ revision: b.revision, weight: b.weight })),
+    },
+  });
 }
 
 /** Whether a route sends any user to `revision`: a weight, or a header/cookie pin. */
@@ -137,6 +163,7 @@ export async function abandon(
     };
     await deps.records.saveRoute(r.host, { serviceId: r.serviceId, environmentId: r.environmentId }, target);
     await applyRoute(deps, r.host, target);
+    announceWeights(deps, r, target.backends);
   }
   await deps.records.setRevisionState(r.revision, 'failed');
   await deps.runtime.stop(r.revision).catch(() => {});

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog } from '../catalog/index.js';
+import { createEventBus, type FlowlineEvent } from '../core/events.js';
 import { tempStore } from '../store/testing.js';
 import { type AlertNotification, alertKey, createIncidents, type Incidents } from './index.js';
 
 let t: Awaited<ReturnType<typeof tempStore>>;
 let catalog: Catalog;
 let incidents: Incidents;
+let announced: FlowlineEvent[];
 const ada = { actor: { kind: 'user' as const, name: 'ada' }, where: { host: 'laptop' } };
 const bob = { actor: { kind: 'token' as const, name: 'oncall' }, where: { host: 'laptop' } };
 const system = { actor: { kind: 'user' as const, name: 'flowline' }, where: { host: 'server' } };
@@ -15,10 +17,14 @@ const where = { host: 'server' };
 beforeEach(async () => {
   t = await tempStore();
   catalog = createCatalog({ store: t.store, clock: t.clock });
+  const events = createEventBus();
+  announced = [];
+  events.subscribe((event) => announced.push(event));
   incidents = createIncidents({
     store: t.store,
     audit: createAuditLog({ store: t.store, clock: t.clock }),
     clock: t.clock,
+    events,
   });
   await catalog.ensureService('shop');
   await catalog.ensureEnvironment('shop', 'staging', 'persistent');
@@ -310,5 +316,35 @@ describe('a deployment started while an incident is open in its environment', ()
     expect((await deploy('production')).unplannedReason).toBe('incident');
     await incidents.resolve(incident.id, undefined, system);
     expect((await deploy('production')).unplannedReason).toBeNull();
+  });
+});
+
+describe('announcements', () => {
+  it('tells live displays of incidents opened, acknowledged and resolved, once committed', async () => {
+    const opened = await incidents.open(
+      { service: 'shop', environment: 'production', title: 'checkout down' },
+      ada,
+    );
+    await incidents.acknowledge(opened.id, bob);
+    await incidents.resolve(opened.id, 'fixed', bob);
+    expect(announced.map((e) => [e.type, e.service, e.environment, e.subject, e.data?.status])).toEqual([
+      ['incident.opened', 'shop', 'production', opened.id, 'open'],
+      ['incident.acknowledged', 'shop', 'production', opened.id, 'acknowledged'],
+      ['incident.resolved', 'shop', 'production', opened.id, 'resolved'],
+    ]);
+  });
+
+  it('announces nothing for an incident whose transaction rolled back', async () => {
+    await expect(
+      t.store.write(async (tx) => {
+        await incidents.openAutomatic(
+          { service: 'shop', environment: 'production', title: 'x', source: 'alert', key: 'k', once: true },
+          system,
+          tx,
+        );
+        throw new Error('the change it belonged to failed');
+      }),
+    ).rejects.toThrow('failed');
+    expect(announced).toEqual([]);
   });
 });

@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { FlowlineError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
-import type { Database, IncidentRow, Store, WriteTx } from '../store/index.js';
+import { afterCommit, type Database, type IncidentRow, type Store, type WriteTx } from '../store/index.js';
 import { alertName } from './alerts.js';
 import type {
   AlertOutcome,
@@ -19,6 +20,11 @@ export interface IncidentsDeps {
   readonly store: Store;
   readonly audit: AuditLog;
   readonly clock: Clock;
+  /**
+   * Announces `incident.opened`, `incident.acknowledged` and `incident.resolved` once the
+   * transaction commits (the automatic ones run inside their caller's), for live displays.
+   */
+  readonly events?: Pick<EventBus, 'emit'>;
 }
 
 type Db = Kysely<Database>;
@@ -35,6 +41,22 @@ export function createIncidents(deps: IncidentsDeps): Incidents {
       .innerJoin('environments', 'environments.id', 'incidents.environment_id')
       .selectAll('incidents')
       .select(['services.name as service_name', 'environments.name as environment_name']);
+
+  const announce = (type: string, incident: Incident) => {
+    const events = deps.events;
+    if (events === undefined) return;
+    afterCommit(() =>
+      events.emit({
+        type,
+        at: clock.now().toISOString(),
+        service: incident.service,
+        environment: incident.environment,
+        subject: incident.id,
+        message: `${incident.title} (${incident.status})`,
+        data: { id: incident.id, status: incident.status, source: incident.source, title: incident.title },
+      }),
+    );
+  };
 
   const find = async (db: Db, id: string): Promise<Incident> => {
     const row = await select(db).where('incidents.id', '=', id).executeTakeFirst();
@@ -76,6 +98,7 @@ export function createIncidents(deps: IncidentsDeps): Incidents {
       },
       tx,
     );
+    announce(action === 'incident.resolve' ? 'incident.resolved' : 'incident.acknowledged', next);
     return next;
   };
 
@@ -132,7 +155,9 @@ export function createIncidents(deps: IncidentsDeps): Incidents {
       },
       tx,
     );
-    return find(tx, id);
+    const opened = await find(tx, id);
+    announce('incident.opened', opened);
+    return opened;
   };
 
   const self: Incidents = {

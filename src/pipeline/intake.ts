@@ -79,10 +79,13 @@ export interface RunIntakeDeps {
   readonly artifacts: Pick<ArtifactStore, 'get'>;
   readonly clock: Clock;
   readonly quality: QualityRecorder;
-  /** Live displays (the dashboard) hear of each run as it moves: run.started, run.stage.updated, run.finished. */
-  readonly events?: Pick<EventBus, 'emit'>;
   /** The server's home: stage logs go under `logs/<run>/`. */
   readonly home: string;
+  /**
+   * Announces `run.started`, `run.stage.updated` and `run.finished` once recorded, so a live
+   * display follows a CI run without polling.
+   */
+  readonly events?: Pick<EventBus, 'emit'>;
   /**
    * The trunk of the service's policy (null: the andon is off), seeding the policy from the run's
    * flowline.yaml when the service has none yet (docs/adr/0010-trust-model.md).
@@ -186,6 +189,16 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     await store.write((tx) => touchRunner(tx, runId, deps.clock.now()));
     return run;
   };
+  /** Tells live displays about a run once its record is committed. */
+  const announce = (type: string, run: { service: string; id: string }, status: string, stage?: string) =>
+    deps.events?.emit({
+      type,
+      at: deps.clock.now().toISOString(),
+      service: run.service,
+      subject: run.id,
+      message: `${run.service} run ${run.id}${stage === undefined ? '' : ` stage ${stage}`}: ${status}`,
+      data: { service: run.service, runId: run.id, ...(stage === undefined ? {} : { stage }), status },
+    });
   const mustStage = async (runId: string, stage: string): Promise<NodeResult> => {
     const found = (await records.list(runId)).find((s) => s.name === stage);
     if (found === undefined) {
@@ -195,16 +208,6 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     }
     return found;
   };
-
-  const announce = (type: string, run: Run, message: string, data?: Record<string, unknown>) =>
-    deps.events?.emit({
-      type,
-      at: deps.clock.now().toISOString(),
-      service: run.service,
-      subject: run.id,
-      message,
-      ...(data === undefined ? {} : { data }),
-    });
 
   return {
     async start(input, by) {
@@ -262,19 +265,16 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
           tx,
         );
       });
-      const run = await mustFind(input.id);
-      announce('run.started', run, `run ${run.id} of ${run.service} started`);
-      return run;
+      const started = await mustFind(input.id);
+      announce('run.started', started, started.status);
+      return started;
     },
 
     async updateStage(runId, stage, patch, by) {
       const run = await mustRun(runId, by);
       await mustStage(runId, stage);
       const updated = await records.update(runId, stage, patch);
-      announce('run.stage.updated', run, `stage ${stage} ${updated.status}`, {
-        stage,
-        status: updated.status,
-      });
+      announce('run.stage.updated', run, updated.status, stage);
       return updated;
     },
 
@@ -385,7 +385,7 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
           })
         : null;
       const finished = await mustFind(runId);
-      announce('run.finished', finished, `run ${runId} ${finished.status}`, { status: finished.status });
+      announce('run.finished', finished, finished.status);
       return { run: finished, andon };
     },
 

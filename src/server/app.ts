@@ -19,10 +19,11 @@ import type { Policies } from '../policy/index.js';
 import type { QualityReports } from '../quality/index.js';
 import type { SecretService } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
-import { type LocalAccess, registerAuth } from './auth.js';
+import { credentialCheck, type LocalAccess, registerAuth } from './auth.js';
 import { registerBodyRules } from './body.js';
 import { registerDashboard } from './dashboard.js';
 import { handleClientError, handleError, handleFrameworkError, handleNotFound } from './errors.js';
+import type { LiveEventHub } from './live-events.js';
 import { registerOpenApi } from './openapi.js';
 import { andonRoutes } from './routes/andon.js';
 import { artifactTransferRoutes } from './routes/artifact-transfer.js';
@@ -31,6 +32,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { configRoutes } from './routes/config.js';
 import { deployRoutes } from './routes/deploy.js';
 import { environmentRoutes } from './routes/environments.js';
+import { eventRoutes } from './routes/events.js';
 import { flagRoutes } from './routes/flags.js';
 import { registerFlagCors } from './routes/flags-cors.js';
 import { flagHookRoutes } from './routes/flags-hooks.js';
@@ -89,6 +91,8 @@ export interface ServerDeps {
   readonly local?: LocalAccess;
   /** Dashboard sign-in: sessions bound to API tokens (docs/adr/0019-browser-sessions.md). */
   readonly sessions?: SessionService;
+  /** What happens, as server-sent events (`GET /v1/events`); without it that route is off. */
+  readonly liveEvents?: Pick<LiveEventHub, 'subscribe'>;
   /** The built dashboard (`dist/web/`) served at `/`; without it, unknown paths are JSON 404s. */
   readonly dashboardDir?: string;
   /** `corsOrigins`: web origins whose pages may call the flag delivery routes. */
@@ -139,6 +143,10 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(systemRoutes(deps.version));
   await app.register(tokenRoutes(deps.tokens));
   if (deps.sessions !== undefined) await app.register(sessionRoutes(deps.sessions));
+  if (deps.liveEvents !== undefined) {
+    const recheck = credentialCheck(deps.tokens, deps.sessions, deps.local);
+    await app.register(eventRoutes({ hub: deps.liveEvents, recheck }));
+  }
   await app.register(auditRoutes(deps.audit));
   await app.register(catalogRoutes(deps.catalog));
   await app.register(configRoutes());

@@ -108,6 +108,28 @@ export function registerAuth(
 }
 
 /**
+ * How to check again, later, the credential a request came with: a long-lived response (the
+ * event stream) ends when its token is revoked or expires, or its session ends, not only at the
+ * next request.
+ */
+export function credentialCheck(
+  tokens: Pick<TokenService, 'authenticate'>,
+  sessions: Pick<SessionService, 'authenticate'> | undefined,
+  local: LocalAccess | undefined,
+): (request: FastifyRequest) => () => Promise<unknown> {
+  return (request) => {
+    if (request.headers.authorization !== undefined) {
+      const secret = bearerToken(request);
+      if (local !== undefined && sameValue(secret, local.secret)) return () => Promise.resolve();
+      return () => tokens.authenticate(secret);
+    }
+    const cookie = sessionCookie(request);
+    if (cookie !== undefined && sessions !== undefined) return () => sessions.authenticate(cookie);
+    return () => Promise.reject(new Error('no credential'));
+  };
+}
+
+/**
  * The local CLI's way in: a random secret the server writes to a 0600 file in its home folder
  * at start and forgets at exit. Whoever can read that file can open the store anyway, so it
  * acts as the OS user with admin rights, exactly like the embedded mode.

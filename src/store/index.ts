@@ -4,4 +4,4 @@ export { MIGRATIONS, type Migration } from './migrations/index.js';
 export { type OpenStoreOptions, openStore, type Store } from './open.js';
 export type * from './schema.js';
 export { FIXED_JOIN, jsonList, jsonMerge, jsonRows } from './sql.js';
-export type { WriteTx } from './write.js';
+export { afterCommit, type WriteTx } from './write.js';

@@ -2,7 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createVirtualTime, realSleep, realWaitClock, type WaitClock } from '../core/sleep.js';
-import type { Store } from './index.js';
+import { afterCommit, type Store } from './index.js';
 import { tempStore } from './testing.js';
 
 let t: Awaited<ReturnType<typeof tempStore>>;
@@ -132,5 +132,40 @@ describe('store.write', () => {
     await store.write(async (tx) => tx.insertInto('services').values(service('svc_1', 'x')).execute());
     expect(retries).toBeGreaterThan(0);
     expect(await count(store)).toBe(2);
+  });
+});
+
+describe('afterCommit', () => {
+  it('runs after the commit, outside the transaction, and never for a rolled back one', async () => {
+    const ran: string[] = [];
+    await t.store.write(async (tx) => {
+      await tx.insertInto('services').values(service('svc_1', 'shop')).execute();
+      afterCommit(() => {
+        ran.push('committed');
+        // Outside the transaction: a listener may write on its own.
+        void t.store.write(async () => undefined).then(() => ran.push('wrote'));
+      });
+      expect(ran).toEqual([]);
+    });
+    expect(ran).toEqual(['committed']);
+    await expect(
+      t.store.write(async () => {
+        afterCommit(() => ran.push('rolled back'));
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    await yieldToLoop();
+    expect(ran).toEqual(['committed', 'wrote']);
+  });
+
+  it('runs at once outside a transaction, and a throwing callback fails nothing', async () => {
+    const ran: string[] = [];
+    afterCommit(() => ran.push('now'));
+    expect(ran).toEqual(['now']);
+    await t.store.write(async () => {
+      afterCommit(() => {
+        throw new Error('listener broke');
+      });
+    });
   });
 });

@@ -15,7 +15,27 @@ export type WriteTx = Kysely<Schema>;
 
 export type WriteFn = <T>(fn: (tx: WriteTx) => Promise<T>) => Promise<T>;
 
-const insideWrite = new AsyncLocalStorage<true>();
+/** The write transaction under way in this async context, with what waits for its commit. */
+const insideWrite = new AsyncLocalStorage<{ readonly afterCommit: (() => void)[] }>();
+
+/**
+ * Runs `fn` once the write transaction under way commits (at once outside one; never if it rolls
+ * back). For announcements (events to live displays) that must not tell of a change that was
+ * undone. `fn` must not throw: a failure is swallowed so it cannot fail a committed write.
+ */
+export function afterCommit(fn: () => void): void {
+  const current = insideWrite.getStore();
+  if (current === undefined) runQuietly(fn);
+  else current.afterCommit.push(fn);
+}
+
+function runQuietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // An announcement failed; the write it announces stands.
+  }
+}
 
 /**
  * Write transactions for SQLite: `BEGIN IMMEDIATE` takes the write lock up front, so a
@@ -36,14 +56,15 @@ export function sqliteWriter(
   wait: WaitClock = realWaitClock,
 ): WriteFn {
   return async <T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> => {
-    if (insideWrite.getStore() === true) {
+    if (insideWrite.getStore() !== undefined) {
       throw new FlowlineError(
         'FLOWLINE_INTERNAL',
         'store.write() was called inside another write transaction; pass the transaction handle down instead.',
       );
     }
-    return db.connection().execute((conn) =>
-      insideWrite.run(true, async () => {
+    const pending: (() => void)[] = [];
+    const result = await db.connection().execute((conn) =>
+      insideWrite.run({ afterCommit: pending }, async () => {
         await beginImmediate(raw, file, busyTimeoutMs, wait);
         try {
           const result = await fn(conn);
@@ -56,6 +77,9 @@ export function sqliteWriter(
         }
       }),
     );
+    // Outside the transaction's context: a listener may start writes of its own.
+    for (const announce of pending) insideWrite.exit(() => runQuietly(announce));
+    return result;
   };
 }
 

@@ -258,6 +258,8 @@ describe('flowline against a server', () => {
     const server = await startCli(['serve', '--port', '0'], /API on (http:\/\/[\d.:]+)/, { env });
     try {
       const url = server.match[1] ?? '';
+      expect(server.output()).toContain(`Dashboard: ${url}/`);
+      expect(server.output()).toContain('flowline token create <name> --role read');
       const remote = { FLOWLINE_URL: url, FLOWLINE_TOKEN: admin };
       const who = await runCli(['whoami', '--json'], { env: remote, cwd: dir.path });
       expect(who.code).toBe(0);

@@ -60,6 +60,7 @@ const ROUTES: Record<string, Row> = {
   'GET /v1/health': { access: 'public', scope: 'none', request: none('/v1/health') },
   'GET /v1/config/schema': { access: 'public', scope: 'none', request: none('/v1/config/schema') },
   'GET /v1/whoami': { access: 'read', scope: 'none', request: none('/v1/whoami') },
+  'GET /v1/events': { access: 'read', scope: 'none', request: none('/v1/events') },
   // Signing in takes a token in the body, so no credential in the headers; the other two act on
   // the session cookie alone (test: src/server/routes/session.test.ts).
   'POST /v1/session': { access: 'public', scope: 'none', request: none('/v1/session', { token: '' }) },

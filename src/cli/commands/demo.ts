@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { startDaemon } from '../../app/daemon.js';
+import type { Flowline } from '../../app/flowline.js';
 import { loadConfigSource } from '../../config/index.js';
 import { FlowlineError } from '../../core/errors.js';
 import { createProgress } from '../../pipeline/index.js';
@@ -107,10 +108,12 @@ export default async function demo(ctx: CommandContext): Promise<number | undefi
       traffic = undefined;
       indent(`${sent.sent} demo requests during the releases, ${sent.failed} failed`);
       const port = daemon.routerPort;
+      const signIn = await dashboardToken(flowline);
       // Listen before saying we serve: whoever reads that line may signal us at once.
       const stopRequested = untilSignal();
       out.write(
         `\n  staging     ${staging.url}\n  production  ${production.url}\n` +
+          `  Dashboard   ${daemon.apiUrl}/   sign in with this token (admin, valid 24 h):\n              ${signIn}\n` +
           `  (or: curl -H 'Host: production.hello.localhost' http://127.0.0.1:${port}/version)\n\n` +
           `  Try, in another terminal (from ${repo}):\n` +
           `    FLOWLINE_HOME=${ctx.settings.home} node ${cliPath()} deployments\n` +
@@ -198,4 +201,19 @@ function startTraffic(
       return { sent, failed };
     },
   };
+}
+
+/**
+ * A token to sign in to the dashboard with. Admin, not read: the demo's store is the user's own
+ * (whoever runs the demo can already do anything to it through the embedded CLI), and the
+ * dashboard should let them try promote, rollback and a flag kill on the releases they just saw.
+ * A rerun replaces the previous one; it expires in a day, so a forgotten demo holds no live key.
+ */
+async function dashboardToken(flowline: Flowline): Promise<string> {
+  const name = 'demo-dashboard';
+  if ((await flowline.tokens.list()).some((t) => t.name === name))
+    await flowline.tokens.revoke(name, flowline.localActor);
+  const expiresAt = new Date(flowline.clock.now().getTime() + 24 * 60 * 60 * 1000).toISOString();
+  const { secret } = await flowline.tokens.create({ name, role: 'admin', expiresAt }, flowline.localActor);
+  return secret;
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import pc from 'picocolors';
 import { startDaemon } from '../../app/daemon.js';
 import { FlowlineError } from '../../core/errors.js';
@@ -65,8 +67,14 @@ export default async function serve(ctx: CommandContext): Promise<number | undef
     const stopRequested = untilSignal();
     err.write(
       `${pc.green('●')} Flowline ${flowline.version}: API on ${pc.bold(daemon.apiUrl)}, router on ${pc.bold(daemon.routerUrl)}\n` +
-        `  store ${flowline.store.file}   OpenAPI ${daemon.apiUrl}/v1/openapi.json\n`,
+        `  store ${flowline.store.file}   OpenAPI ${daemon.apiUrl}/v1/openapi.json\n` +
+        `  Dashboard: ${pc.bold(`${daemon.apiUrl}/`)}   sign in with an API token: flowline token create <name> --role read, and paste it\n`,
     );
+    if (!existsSync(path.join(flowline.dashboardDir, 'index.html'))) {
+      err.write(
+        `  ${pc.yellow('The dashboard is not built')} (${flowline.dashboardDir}): run npm run build\n`,
+      );
+    }
     if ((await flowline.tokens.list()).length === 0) {
       err.write(
         `  ${pc.yellow('No API tokens yet.')} Local commands work without one; for others: flowline token create <name> --role read\n`,

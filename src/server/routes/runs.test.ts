@@ -182,9 +182,13 @@ describe('the run events', () => {
     });
     stop();
     expect(seen).toEqual([
-      { type: 'run.started', subject: id, data: undefined },
-      { type: 'run.stage.updated', subject: id, data: { stage: 'unit', status: 'failed' } },
-      { type: 'run.finished', subject: id, data: { status: 'failed' } },
+      { type: 'run.started', subject: id, data: { service: 'shop', runId: id, status: 'running' } },
+      {
+        type: 'run.stage.updated',
+        subject: id,
+        data: { service: 'shop', runId: id, stage: 'unit', status: 'failed' },
+      },
+      { type: 'run.finished', subject: id, data: { service: 'shop', runId: id, status: 'failed' } },
     ]);
   });
 });
