@@ -1,5 +1,6 @@
 import { type ComponentChildren, createContext } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { EVENT_TYPES } from './event-types.js';
 
 /** One event of `GET /v1/events` (src/core/events.ts's FlowlineEvent, as the server relays it). */
 export interface LiveEvent {
@@ -25,31 +26,6 @@ interface LiveContextValue {
 }
 
 const LiveContext = createContext<LiveContextValue | undefined>(undefined);
-
-/** Event types the server sends; EventSource delivers each named type only to its own listener. */
-export const EVENT_TYPES = [
-  'deployment.started',
-  'deployment.succeeded',
-  'deployment.failed',
-  'release.step.started',
-  'release.step.completed',
-  'release.weight',
-  'release.paused',
-  'release.resumed',
-  'release.promoted',
-  'release.aborted',
-  'release.measurement',
-  'release.rolledback',
-  'run.started',
-  'run.stage.updated',
-  'run.finished',
-  'flags.changed',
-  'andon.pulled',
-  'andon.released',
-  'incident.opened',
-  'incident.resolved',
-  'audit.appended',
-] as const;
 
 /**
  * One EventSource for the whole page. The browser reconnects by itself (the server sends
