@@ -18,6 +18,11 @@ interface SessionAnswer {
   readonly csrfToken: string;
 }
 
+/** `GET /v1/session`: the session, or none and why (a page asks at every load: not an error). */
+type SessionProbe =
+  | SessionAnswer
+  | { readonly session: null; readonly csrfToken: null; readonly reason: { readonly code: string } };
+
 export type SessionState =
   | { readonly kind: 'loading' }
   | { readonly kind: 'signedOut'; readonly reason?: string }
@@ -58,18 +63,30 @@ export function SessionProvider(props: { readonly children: ComponentChildren })
   const [state, setState] = useState<SessionState>({ kind: 'loading' });
 
   useEffect(() => {
-    api<SessionAnswer>('/v1/session', { quiet401: true }).then(
+    api<SessionProbe>('/v1/session').then(
       (answer) => {
+        if (answer.session === null) {
+          setState(
+            answer.reason.code === 'FLOWLINE_SESSION_EXPIRED'
+              ? {
+                  kind: 'signedOut',
+                  reason: 'Your session ended (expired, or its token was revoked). Sign in again.',
+                }
+              : { kind: 'signedOut' },
+          );
+          return;
+        }
         setCsrfToken(answer.csrfToken);
         setState({ kind: 'signedIn', session: answer.session });
       },
-      (error: unknown) => {
-        const reason =
-          error instanceof ApiError && error.code === 'FLOWLINE_SESSION_EXPIRED'
-            ? 'Your session expired. Sign in again.'
-            : undefined;
-        setState(reason === undefined ? { kind: 'signedOut' } : { kind: 'signedOut', reason });
-      },
+      (error: unknown) =>
+        setState({
+          kind: 'signedOut',
+          reason:
+            error instanceof ApiError
+              ? `${error.code}: ${error.message}`
+              : 'The Flowline server cannot be reached. Reload the page when it is back.',
+        }),
     );
     return onUnauthorized(() => {
       setCsrfToken(undefined);

@@ -186,13 +186,23 @@ describe('signing in with an API token', () => {
 });
 
 describe('GET and DELETE /v1/session', () => {
-  it('answers FLOWLINE_SESSION_MISSING without a cookie, FLOWLINE_SESSION_EXPIRED for an unknown one', async () => {
-    expect(await codeOf(await send('GET', '/v1/session', {}))).toEqual([401, 'FLOWLINE_SESSION_MISSING']);
-    const unknown = `flowline_session=${'A'.repeat(43)}`;
-    expect(await codeOf(await send('GET', '/v1/session', { cookie: unknown }))).toEqual([
-      401,
-      'FLOWLINE_SESSION_EXPIRED',
-    ]);
+  it('answers no session, with the reason coded, without a cookie and for an unknown one', async () => {
+    const none = await send('GET', '/v1/session', {});
+    expect(none.status).toBe(200);
+    expect(await none.json()).toMatchObject({
+      session: null,
+      csrfToken: null,
+      reason: { code: 'FLOWLINE_SESSION_MISSING' },
+    });
+    const unknown = await send('GET', '/v1/session', { cookie: `flowline_session=${'A'.repeat(43)}` });
+    expect(await unknown.json()).toMatchObject({
+      session: null,
+      reason: { code: 'FLOWLINE_SESSION_EXPIRED' },
+    });
+    // Other routes still refuse the same cookie.
+    expect(
+      await codeOf(await send('GET', '/v1/whoami', { cookie: `flowline_session=${'A'.repeat(43)}` })),
+    ).toEqual([401, 'FLOWLINE_SESSION_EXPIRED']);
   });
 
   it('signs out with the CSRF header: the row is gone and the cookie cleared', async () => {

@@ -16,6 +16,17 @@ const SessionAnswer = z.object({
   csrfToken: z.string(),
 });
 
+/**
+ * What `GET /v1/session` answers when this browser has no live session: not an error (a page
+ * asks this on every load; a 401 there would be a console error before anyone signed in), but
+ * the reason, coded as the other routes would refuse it.
+ */
+const SignedOut = z.object({
+  session: z.null(),
+  csrfToken: z.null(),
+  reason: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }),
+});
+
 /** The session routes check the cookie themselves: a bearer token has no session to show or end. */
 const COOKIE_SECURITY = [{ session: [] }] as const;
 
@@ -55,16 +66,27 @@ export const sessionRoutes =
       {
         config: { access: 'public' },
         schema: {
-          summary: "The signed-in dashboard's principal and CSRF token (401 without a live session)",
+          summary: "The signed-in dashboard's principal and CSRF token, or why there is none",
           tags: ['session'],
           security: COOKIE_SECURITY,
-          response: { 200: SessionAnswer },
+          response: { 200: z.union([SessionAnswer, SignedOut]) },
         },
       },
       async (request, reply) => {
-        const session = await sessions.authenticate(cookieOf(request));
         void reply.header('cache-control', 'no-store');
-        return answer(session);
+        try {
+          return answer(await sessions.authenticate(cookieOf(request)));
+        } catch (error) {
+          if (!(error instanceof FlowlineError)) throw error;
+          if (error.code !== 'FLOWLINE_SESSION_MISSING' && error.code !== 'FLOWLINE_SESSION_EXPIRED')
+            throw error;
+          const { code, message, hint } = error.toJSON();
+          return {
+            session: null,
+            csrfToken: null,
+            reason: { code, message, ...(hint === undefined ? {} : { hint }) },
+          };
+        }
       },
     );
 
