@@ -26,7 +26,9 @@ export interface RecoveryReport {
  * instances. The rule: if the switch was recorded and the new revision is healthy, finish the
  * deployment; if a canary was at a step and both its revisions are healthy (see resume.ts), its
  * stored route stands and `resume` carries it on; otherwise send traffic to the previous
- * revision and fail it with the reason. Without `resume`, every canary fails safe.
+ * revision and fail it with the reason. Without `resume`, every canary fails safe. A canary's
+ * fresh baseline (baseline.ts) goes with its release: kept for one carried on, stopped otherwise,
+ * and a route never keeps a share on a baseline with no instance (it goes back to stable).
  */
 export async function recover(
   deps: Deps,
