@@ -3,15 +3,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CanaryStrategy, parseConfig, type Strategy } from '../config/index.js';
 import { tempStore } from '../store/testing.js';
 import { baselineWeight, canarySplit, wantsFreshBaseline } from './baseline.js';
+import type { RevisionRuntime } from './ports.js';
 import type { StoredTarget } from './records.js';
+import { ReleaseControl } from './release-control.js';
 import {
   type AnalyzeCall,
   JUDGED,
   runRelease,
+  stageRelease,
   judgeTemplates as templates,
   untilAborted,
   untilStopped,
 } from './release-testing.js';
+import { runRollout } from './rollout.js';
 
 /**
  * A canary judged statistically runs a fresh baseline of the stable revision beside it, with the
@@ -281,5 +285,54 @@ describe('a judged canary release', () => {
     expect(run.lines).toContain(
       'the fresh baseline stable.baseline has no healthy instance: its share stays on stable',
     );
+  });
+});
+
+describe('a fresh baseline that does not start', () => {
+  it('leaves the release going on, judged against stable, and forgotten by the deployment’s state', async () => {
+    const staged = await stageRelease(t, JUDGED, templates());
+    const runtime: RevisionRuntime = {
+      ...staged.deps.runtime,
+      start: async (spec, onProgress) => {
+        if (spec.revision === 'stable.baseline') throw new Error('no port left');
+        return staged.deps.runtime.start(spec, onProgress);
+      },
+    };
+    const lines: string[] = [];
+    const calls: AnalyzeCall[] = [];
+    const shares: StoredTarget['backends'][] = [];
+    const outcome = await runRollout(
+      {
+        ...staged.deps,
+        runtime,
+        urlFor: (host) => `http://${host}/`,
+        analyze: async (call) => {
+          calls.push(call);
+          shares.push(staged.routed());
+          return { ok: true };
+        },
+        sleep: untilAborted,
+      },
+      staged.rollout,
+      new ReleaseControl(() => t.clock.now().getTime()),
+      (line) => lines.push(line),
+    );
+    expect(outcome).toEqual({ ok: true });
+    expect(lines).toContain(
+      'the fresh baseline did not start (no port left); the judge compares canary with the running stable instead',
+    );
+    expect(calls.map((c) => c.rollout.baseline)).toEqual([undefined]);
+    expect(shares).toEqual([
+      [
+        { revision: 'stable', weight: 80 },
+        { revision: 'canary', weight: 20 },
+      ],
+    ]);
+    const row = await t.store.db
+      .selectFrom('deployments')
+      .select('state_json')
+      .where('id', '=', staged.rollout.deploymentId)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.state_json ?? '{}')).not.toHaveProperty('baseline');
   });
 });

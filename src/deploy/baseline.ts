@@ -110,7 +110,9 @@ export async function startBaseline(
     );
     return { revision, instances };
   } catch (error) {
+    // The release goes on without it: a restart must not bring it back.
     await deps.runtime.stop(revision).catch(() => {});
+    await deps.records.setPhase(r.deploymentId, phase, { state: { baseline: null } });
     throw error;
   }
 }

@@ -81,10 +81,7 @@ async function drive(
   progress(`starting ${counted(r.spec.instances, 'instance')} of ${r.revision}`);
   // A judged canary's fresh baseline starts at the same time, so both are equally cold.
   const baseline = wantsFreshBaseline(r, r.analysisTemplates)
-    ? startBaseline(deps, r, progress).then(
-        (started) => started,
-        (error: unknown) => error as Error,
-      )
+    ? startBaseline(deps, r, progress).catch((error: unknown) => error as Error)
     : undefined;
   let instances: readonly InstanceRef[] = [];
   let failed: Error | undefined;
