@@ -2,13 +2,18 @@
 // code as the stable revision (false fails), and how often it catches one that is 20% slower or
 // answers 2% more errors (detection), with the defaults a user gets from `judge: { signal: … }`.
 //
-// Set-up, like a first canary: the example service (examples/hello) as two revisions behind
-// Flowline's router (compiled code from dist/, its own process, driven over its control socket as
-// `flowline serve` drives it): the stable revision one warm
-// instance, the canary one instance started fresh for every trial (a new process: cold JIT, new
-// connections, as in a real release), 20% of the traffic to the canary (`flowline init`'s first
-// step). Open-loop Poisson load from another process, 200 requests/s per service. Every instance
-// answers 0.5% errors (FAULT_ERROR_RATE), so the error judge has noise to get wrong.
+// Set-up, like a first canary: the example service (examples/hello) behind Flowline's router
+// (compiled code from dist/, its own process, driven over its control socket as `flowline serve`
+// drives it): the stable revision one warm instance, the canary one instance started fresh for
+// every trial (a new process: cold JIT, new connections, as in a real release), 20% of the traffic
+// to the canary (`flowline init`'s first step). As a release with a judge does (src/deploy/
+// baseline.ts), each trial also starts a fresh baseline instance of the stable code beside the
+// canary with the same 20% (stable 60%), and the judge compares the canary with it; the same
+// trials are also judged against the warm stable instance, to show the cold-start bias side by
+// side at the same load. `JUDGE_BASELINE=warm` runs the old set-up instead: no fresh baseline,
+// canary 20% vs stable 80%, judged against the warm stable instance. Open-loop Poisson load from
+// another process, 200 requests/s per service. Every instance answers 0.5% errors
+// (FAULT_ERROR_RATE), so the error judge has noise to get wrong.
 //
 // Five services run side by side, the trials of all five at the same moments so machine noise
 // hits them alike: the same code with no work (answers in well under 1 ms: the issue's case), with
@@ -97,9 +102,11 @@ function judgeMetrics() {
   return /** @type {JudgeMetric[]} */ (parsed.config.analysis.templates.judge?.metrics ?? []);
 }
 
-/** @param {{ trials?: number }} [options] */
+/** @param {{ trials?: number, baseline?: 'fresh' | 'warm' }} [options] */
 export async function benchJudgeRates(options = {}) {
   const trials = options.trials ?? Number(process.env.JUDGE_TRIALS ?? 100);
+  const mode = options.baseline ?? (process.env.JUDGE_BASELINE === 'warm' ? 'warm' : 'fresh');
+  const fresh = mode === 'fresh';
   const rawFile = process.env.JUDGE_RATES_RAW;
   const metrics = judgeMetrics();
   const home = mkdtempSync(path.join(os.tmpdir(), 'flowline-judge-'));
@@ -114,61 +121,88 @@ export async function benchJudgeRates(options = {}) {
   const { port } = await router.listen(0, '127.0.0.1');
   const hostOf = (/** @type {Scenario} */ s) => `${s.key}.judge.localhost`;
   const stables = await Promise.all(SCENARIOS.map((s) => startHello({ id: `${s.key}-stable`, env: s.env })));
-  /** @param {number} i @param {{ id: string, url: string, revision: string } | undefined} canary */
-  const route = async (i, canary) => {
+  /** @typedef {{ id: string, url: string, revision: string }} Fresh */
+  /** @param {number} i @param {Fresh} [canary] @param {Fresh} [baseline] */
+  const route = async (i, canary, baseline) => {
     const scenario = /** @type {Scenario} */ (SCENARIOS[i]);
     const { id, url } = /** @type {(typeof stables)[number]} */ (stables[i]);
     const stable = { revision: 'stable', weight: 100, instances: [{ id, url }] };
+    /** @param {Fresh} f */
+    const backend = (f) => ({
+      revision: f.revision,
+      weight: CANARY_WEIGHT,
+      instances: [{ id: f.id, url: f.url }],
+    });
+    // As a release orders them (stable, baseline, canary): sticky users only ever move into the canary.
     const backends =
       canary === undefined
         ? [stable]
-        : [
-            { ...stable, weight: 100 - CANARY_WEIGHT },
-            {
-              revision: canary.revision,
-              weight: CANARY_WEIGHT,
-              instances: [{ id: canary.id, url: canary.url }],
-            },
-          ];
+        : baseline === undefined
+          ? [{ ...stable, weight: 100 - CANARY_WEIGHT }, backend(canary)]
+          : [{ ...stable, weight: 100 - 2 * CANARY_WEIGHT }, backend(baseline), backend(canary)];
     await router.setRoute(hostOf(scenario), { service: scenario.key, environment: ENVIRONMENT, backends });
   };
   await Promise.all(SCENARIOS.map((_, i) => route(i, undefined)));
   const targets = SCENARIOS.map((s) => ({ url: `http://127.0.0.1:${port}`, host: hostOf(s), rate: RATE }));
   const load = await spawnReady(process.execPath, [LOAD, JSON.stringify(targets)], { ready: /load running/ });
-  /** @type {LookVerdict[][][]} per scenario, per trial, per look */
+  /** @type {LookVerdict[][][]} per scenario, per trial, per look: against the baseline of `mode` */
   const verdicts = SCENARIOS.map(() => []);
+  /** @type {LookVerdict[][][]} the same trials against the warm stable instance (fresh mode only) */
+  const warmVerdicts = SCENARIOS.map(() => []);
   /** @type {number[][]} canary and baseline latency samples at the last look of each trial */
   const lastCounts = SCENARIOS.map(() => []);
   try {
     await sleep(5000); // the stable instances warm up, as a stable revision has
     for (let trial = 1; trial <= trials; trial++) {
       const revision = `canary-${trial}`;
-      const canaries = await Promise.all(
-        SCENARIOS.map((s) => startHello({ id: `${s.key}-${revision}`, env: { ...s.env, ...s.canaryEnv } })),
+      const baselineRevision = `baseline-${trial}`;
+      // Started together and routed together, as the release controller does.
+      const [canaries, baselines] = await Promise.all([
+        Promise.all(
+          SCENARIOS.map((s) => startHello({ id: `${s.key}-${revision}`, env: { ...s.env, ...s.canaryEnv } })),
+        ),
+        fresh
+          ? Promise.all(SCENARIOS.map((s) => startHello({ id: `${s.key}-${baselineRevision}`, env: s.env })))
+          : Promise.resolve([]),
+      ]);
+      await Promise.all(
+        canaries.map((c, i) => {
+          const b = baselines[i];
+          return route(
+            i,
+            { ...c, revision },
+            b === undefined ? undefined : { ...b, revision: baselineRevision },
+          );
+        }),
       );
-      await Promise.all(canaries.map((c, i) => route(i, { ...c, revision })));
       const since = Date.now();
       /** @type {Look[][]} */
       const looks = SCENARIOS.map(() => []);
       for (let atS = 1; atS <= LOOK_S; atS++) {
         await sleep(since + atS * 1000 - Date.now());
         const windowMs = Date.now() - since;
-        const captured = await Promise.all(SCENARIOS.map((s) => capture(source, s.key, revision, windowMs)));
+        const sides = { canary: revision, baseline: fresh ? baselineRevision : 'stable', warm: 'stable' };
+        const captured = await Promise.all(SCENARIOS.map((s) => capture(source, s.key, sides, windowMs)));
         captured.forEach((samples, i) => {
           looks[i]?.push({ atS, samples });
         });
       }
       await Promise.all(SCENARIOS.map((_, i) => route(i, undefined)));
       await Promise.all(
-        canaries.map(async (c) => {
+        [...canaries, ...baselines].map(async (c) => {
           await router.drain([c.id]);
           await c.stop();
         }),
       );
       for (const [i, s] of SCENARIOS.entries()) {
         const perLook = [];
-        for (const look of looks[i] ?? []) perLook.push(await judgeLook(look, metrics));
+        const perLookWarm = [];
+        for (const look of looks[i] ?? []) {
+          perLook.push(await judgeLook(look, metrics, 'baseline'));
+          if (fresh) perLookWarm.push(await judgeLook(look, metrics, 'warm'));
+        }
         verdicts[i]?.push(perLook);
+        if (fresh) warmVerdicts[i]?.push(perLookWarm);
         const last = looks[i]?.at(-1)?.samples;
         lastCounts[i]?.push(last?.['latency:canary']?.length ?? 0, last?.['latency:baseline']?.length ?? 0);
         if (rawFile !== undefined) {
@@ -191,12 +225,17 @@ export async function benchJudgeRates(options = {}) {
     name: 'judge-rates',
     runs: trials,
     results: [
-      ...SCENARIOS.map((s, i) => summarise(s, verdicts[i] ?? [])),
+      ...SCENARIOS.map((s, i) =>
+        summarise(s, verdicts[i] ?? [], fresh ? 'vs fresh baseline' : 'vs warm stable (no fresh baseline)'),
+      ),
+      ...(fresh
+        ? SCENARIOS.map((s, i) => summarise(s, warmVerdicts[i] ?? [], 'vs warm stable, same trials'))
+        : []),
       {
         scenario: `defaults: tolerance ${latency?.tolerance}, confidence ${latency?.confidence}, minDifference ${DEFAULT_MIN_DIFFERENCE.latencyP99} ms (latency) / ${DEFAULT_MIN_DIFFERENCE.errorRate} (errorRate, ${errors?.tolerance}), ${JUDGE_MIN_SAMPLES} samples`,
       },
       {
-        scenario: `note: ${RATE} req/s per service, ${CANARY_WEIGHT}% to the canary, looks at ${SCHEDULE.join(', ')} s; samples at ${LOOK_S} s (median canary/baseline): ${lastCounts.map((c) => `${median(evens(c, 0))}/${median(evens(c, 1))}`).join(', ')}`,
+        scenario: `note: ${RATE} req/s per service, ${CANARY_WEIGHT}% to the canary${fresh ? ` and ${CANARY_WEIGHT}% to a fresh baseline` : ''}, looks at ${SCHEDULE.join(', ')} s; samples at ${LOOK_S} s (median canary/baseline): ${lastCounts.map((c) => `${median(evens(c, 0))}/${median(evens(c, 1))}`).join(', ')}`,
       },
       { scenario: `note: load average ${loadAtStart} at start, ${loadAverage()} at end` },
     ],
@@ -204,20 +243,15 @@ export async function benchJudgeRates(options = {}) {
 }
 
 /**
- * What the release controller's adapter returns for one look: latency samples and per-interval
- * error rates, and the request and error counts the error judge uses, for both revisions.
- * @param {ReturnType<typeof routerSignals>} source @param {string} service @param {string} revision
- * @param {number} windowMs
+ * What the release controller's adapter returns for one look: latency samples and the request
+ * and error counts the error judge uses, for each side (canary, baseline, the warm stable).
+ * @param {ReturnType<typeof routerSignals>} source @param {string} service
+ * @param {Record<string, string>} sides side → revision @param {number} windowMs
  */
-async function capture(source, service, revision, windowMs) {
+async function capture(source, service, sides, windowMs) {
   /** @type {Record<string, number[]>} */
   const samples = {};
-  /** @type {[string, string][]} */
-  const sides = [
-    ['canary', revision],
-    ['baseline', 'stable'],
-  ];
-  for (const [side, rev] of sides) {
+  for (const [side, rev] of Object.entries(sides)) {
     const options = { windowMs };
     const latencies = await source.samples(service, ENVIRONMENT, rev, { ...options, kind: 'latency' });
     const signals = await source.signals(service, ENVIRONMENT, rev, options);
@@ -228,12 +262,13 @@ async function capture(source, service, revision, windowMs) {
 }
 
 /**
- * The verdict of one look: the real judge provider on the captured samples, for each signal. The
- * look fails when either judge fails (both metrics run in the same analysis).
- * @param {Look} look @param {JudgeMetric[]} metrics
+ * The verdict of one look: the real judge provider on the captured samples, for each signal, the
+ * canary against `against` (`baseline` or `warm`). The look fails when either judge fails (both
+ * metrics run in the same analysis).
+ * @param {Look} look @param {JudgeMetric[]} metrics @param {string} against
  * @returns {Promise<LookVerdict>}
  */
-async function judgeLook(look, metrics) {
+async function judgeLook(look, metrics, against) {
   const replay = {
     /** @param {string} _s @param {string} _e @param {string} side */
     signals: (_s, _e, side) => {
@@ -260,7 +295,7 @@ async function judgeLook(look, metrics) {
       service: 'bench',
       environment: ENVIRONMENT,
       canaryRevision: 'canary',
-      baselineRevision: 'baseline',
+      baselineRevision: against,
       windowMs: look.atS * 1000,
       wantBaseline: false,
       now: new Date(),
@@ -284,9 +319,9 @@ async function judgeLook(look, metrics) {
 
 /**
  * One row: trials failed at a look of the schedule (by which judge), when, and at any 1-s look.
- * @param {Scenario} s @param {LookVerdict[][]} trials
+ * @param {Scenario} s @param {LookVerdict[][]} trials @param {string} against
  */
-function summarise(s, trials) {
+function summarise(s, trials, against) {
   const total = trials.length;
   const firstFail = trials.map((looks) => SCHEDULE.find((at) => looks[at - 1]?.verdict === 'fail'));
   const failedAt = /** @type {number[]} */ (firstFail.filter((at) => at !== undefined));
@@ -299,7 +334,7 @@ function summarise(s, trials) {
   const firstJudged = trials.map((looks) => looks.findIndex((l) => l.verdict !== 'inconclusive') + 1);
   const sorted = [...failedAt].sort((a, b) => a - b);
   return {
-    scenario: s.name,
+    scenario: `${s.name}, ${against}`,
     failed: `${failedAt.length}/${total} (${((failedAt.length / Math.max(1, total)) * 100).toFixed(1)}%)`,
     goal: s.regressed === undefined ? 'false fails < 1%' : 'detected > 95%',
     'failed by': bySignal.join(', '),

@@ -151,6 +151,12 @@ const CASES: Record<string, (t: AnalysisTemplate) => Promise<void>> = {
     const slower = await analyse(t, { router: traffic({ canary: 2, slower: 1.5 }) });
     expect(slower.result.phase).toBe('Failed');
   },
+  // The opt-out example (`baseline: stable`): a judge like any other; src/deploy/baseline.test.ts runs its strategy.
+  'latency-vs-stable': async (t) => {
+    expect((await analyse(t, { router: traffic({ canary: 2 }) })).result.phase).toBe('Successful');
+    const slower = await analyse(t, { router: traffic({ canary: 2, slower: 1.5 }) });
+    expect(slower.result.phase).toBe('Failed');
+  },
   'quiet-errors': async (t) => {
     // 10 requests take 50 s at 0.2/s, well within the 5 min wait.
     expect((await analyse(t, { router: traffic({ canary: 0.2 }) })).result.phase).toBe('Successful');

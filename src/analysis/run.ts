@@ -23,6 +23,12 @@ export interface AnalysisTarget {
   readonly environment: string;
   readonly canaryRevision: string;
   readonly baselineRevision?: string | undefined;
+  /**
+   * A fresh instance of the baseline started beside the canary with the same share of traffic
+   * (src/deploy/baseline.ts): `judge` metrics compare with it instead of `baselineRevision`, so a
+   * cold canary is not judged against a warm baseline. Other providers keep `baselineRevision`.
+   */
+  readonly judgeBaselineRevision?: string | undefined;
   /** When the canary started taking traffic; windows never reach back before it. */
   readonly canarySince?: Date | undefined;
 }
@@ -304,7 +310,10 @@ class MetricRun {
             service: target.service,
             environment: target.environment,
             canaryRevision: target.canaryRevision,
-            baselineRevision: target.baselineRevision,
+            baselineRevision:
+              provider.kind === 'judge'
+                ? (target.judgeBaselineRevision ?? target.baselineRevision)
+                : target.baselineRevision,
             canarySince: target.canarySince,
             windowMs,
             wantBaseline: this.plan.usesBaseline,

@@ -78,6 +78,8 @@ export function createAnalyze(deps: {
         environment: rollout.environment,
         canaryRevision: rollout.revision,
         ...(rollout.stable === undefined ? {} : { baselineRevision: rollout.stable }),
+        // A canary's fresh baseline, when it runs: what the judge compares with (src/deploy/baseline.ts).
+        ...(rollout.baseline === undefined ? {} : { judgeBaselineRevision: rollout.baseline }),
         // Windows reach back to when the revision began to take traffic; one that takes none yet
         // (blue-green before its switch) is measured from now.
         canarySince: since ?? deps.clock.now(),

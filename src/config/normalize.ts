@@ -100,11 +100,12 @@ function environment(raw: ParsedEnvironment, name: string, run: RunConfig | unde
 
 function strategy(raw: ParsedEnvironment['strategy']): Strategy {
   if (raw.canary) {
-    const { steps, analysis, trafficRouting } = raw.canary;
+    const { steps, analysis, trafficRouting, baseline } = raw.canary;
     return {
       kind: 'canary',
       steps: steps.map(canaryStep),
       trafficRouting,
+      baseline,
       analysis: analysis && { templates: templateNames(analysis), startingStep: analysis.startingStep },
     };
   }

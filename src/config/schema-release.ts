@@ -97,6 +97,12 @@ const canarySchema = z
       })
       .optional()
       .describe('Background analysis running alongside the steps; failing aborts the release.'),
+    baseline: z
+      .enum(['fresh', 'stable'])
+      .default('fresh')
+      .describe(
+        'What a `judge` metric compares the canary with. `fresh`: a new instance of the stable revision, started with the canary and given the same share of traffic, so both are equally cold. `stable`: the running stable instances. Only used when an analysis of the canary has a `judge` metric.',
+      ),
   })
   .describe('Shift traffic step by step, analysing as it goes.');
 

@@ -157,6 +157,12 @@ export interface CanaryStrategy {
   };
   /** Background analysis from step `startingStep` on. */
   readonly analysis?: (AnalysisRef & { readonly startingStep: number }) | undefined;
+  /**
+   * What `judge` metrics compare the canary with: a fresh instance of the stable revision beside
+   * it (`fresh`, the default; also when unset, as in plans recorded before it existed), or the
+   * running stable instances (`stable`). See src/deploy/baseline.ts.
+   */
+  readonly baseline?: 'fresh' | 'stable' | undefined;
 }
 
 export type CanaryStep =

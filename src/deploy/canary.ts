@@ -1,4 +1,5 @@
 import type { CanaryStrategy } from '../config/index.js';
+import { others, splitAt } from './baseline.js';
 import { withinDeadline } from './deadline.js';
 import type {
   Analyze,
@@ -69,18 +70,21 @@ export async function runCanary(
   // sees what it served since, not only what came after the analysis began. A release carried on
   // after a restart counts from the restart (the router's figures started again then).
   let since = from.step > 0 && servesTraffic(from.weight) ? deps.clock.now() : undefined;
+  // A fresh baseline for the judge (baseline.ts) takes the canary's share from stable at each weight.
   const setWeight = async (weight: number) => {
-    await switchTraffic(
+    const backends = await splitAt(
       deps,
-      r,
-      [
-        { revision: stable, weight: 100 - weight },
-        { revision: r.revision, weight },
-      ],
-      { ...match, sticky: routing.sticky },
+      { stable, canary: r.revision, baseline: r.baseline },
+      weight,
+      progress,
     );
+    await switchTraffic(deps, r, backends, { ...match, sticky: routing.sticky });
     if (since === undefined && servesTraffic(weight)) since = deps.clock.now();
+    return backends;
   };
+  // Carried on after a restart with a fresh baseline (adopted or started again, see rollout.ts): it
+  // takes its share back, which the restart gave to stable if it had died.
+  if (r.baseline !== undefined && from.step > 0) await setWeight(from.weight);
   // Why it failed: an abort says who aborted (a person, background analysis); else as the caller says.
   const fail = async (reason: string, cause?: FailureCause): Promise<RolloutOutcome> => {
     control.abort(reason, cause);
@@ -123,13 +127,16 @@ export async function runCanary(
     // Background analysis starting at a setWeight step measures once that weight is set.
     if (step.kind !== 'setWeight') backgroundFrom(index);
     switch (step.kind) {
-      case 'setWeight':
+      case 'setWeight': {
         weight = step.weight;
-        await withinDeadline(deps, control, r.progressDeadlineMs, label, () => setWeight(weight));
+        const split = await withinDeadline(deps, control, r.progressDeadlineMs, label, () =>
+          setWeight(weight),
+        );
         if (control.aborted !== undefined) return fail(control.aborted);
-        progress(`${label}: setWeight ${weight}% → ${r.revision} (stable ${stable} ${100 - weight}%)`);
+        progress(`${label}: setWeight ${weight}% → ${r.revision} (${others(split, r.revision)})`);
         backgroundFrom(index);
         break;
+      }
       case 'pause': {
         deps.announce?.('release.paused', `${label}: paused at ${weight}%`);
         progress(

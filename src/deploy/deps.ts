@@ -150,6 +150,11 @@ export interface Rollout {
   readonly spec: RevisionSpec;
   /** The revision serving now, if any: blue in blue-green, the baseline in a canary. */
   readonly stable: string | undefined;
+  /**
+   * A canary's fresh baseline, once it runs: a new instance of the stable artifact with the
+   * canary's share of traffic, which `judge` metrics compare with instead of `stable` (baseline.ts).
+   */
+  readonly baseline?: string | undefined;
   readonly strategy: Strategy;
   readonly smoke: readonly SmokeCheck[];
   /** How long the previous revision stays warm for an instant rollback (0: stopped at once). */

@@ -148,10 +148,13 @@ export class DeployRecords {
     await (tx === undefined ? this.store.write(run) : run(tx));
   }
 
-  async routes(): Promise<{ host: string; environmentId: string; target: StoredTarget }[]> {
+  async routes(): Promise<
+    { host: string; serviceId: string; environmentId: string; target: StoredTarget }[]
+  > {
     const rows = await this.store.db.selectFrom('routes').selectAll().execute();
     return rows.map((r) => ({
       host: r.host,
+      serviceId: r.service_id,
       environmentId: r.environment_id,
       target: JSON.parse(r.target_json) as StoredTarget,
     }));

@@ -1,6 +1,7 @@
+import { baselineRevision, isBaselineRevision } from './baseline.js';
 import type { DeployControllerDeps } from './deps.js';
 import { hostOf } from './plan.js';
-import type { UnfinishedDeployment } from './records.js';
+import type { StoredTarget, UnfinishedDeployment } from './records.js';
 import { type ResumableRelease, resumableAnalysis, resumableCanary } from './resume.js';
 import { abandon, applyRoute, promote } from './traffic.js';
 
@@ -25,7 +26,9 @@ export interface RecoveryReport {
  * instances. The rule: if the switch was recorded and the new revision is healthy, finish the
  * deployment; if a canary was at a step and both its revisions are healthy (see resume.ts), its
  * stored route stands and `resume` carries it on; otherwise send traffic to the previous
- * revision and fail it with the reason. Without `resume`, every canary fails safe.
+ * revision and fail it with the reason. Without `resume`, every canary fails safe. A canary's
+ * fresh baseline (baseline.ts) goes with its release: kept for one carried on, stopped otherwise,
+ * and a route never keeps a share on a baseline with no instance (it goes back to stable).
  */
 export async function recover(
   deps: Deps,
@@ -48,6 +51,8 @@ export async function recover(
       environment: d.environment,
       serviceId: d.serviceId,
       environmentId: d.environmentId,
+      // A canary's fresh baseline, named before it was started: stopped if the release ends here.
+      baseline: typeof d.state.baseline === 'string' ? d.state.baseline : undefined,
     };
     const healthy = d.revision === null ? [] : await deps.runtime.instances(d.revision);
     // A switch whose plan has an analysis after it was never checked: the analysis runs again.
@@ -87,16 +92,39 @@ export async function recover(
     log(`deployment ${d.id}: ${reason}`);
   }
 
+  // Fresh baselines (baseline.ts) that no resumed canary carries on with are stopped: never orphaned.
+  const kept = new Set(resumable.flatMap((release) => release.rollout.baseline ?? []));
+  for (const stable of await deps.records.revisions({ states: ['live', 'warm'] })) {
+    const baseline = baselineRevision(stable.revision);
+    if (kept.has(baseline) || (await deps.runtime.instances(baseline)).length === 0) continue;
+    log(`${baseline} is a fresh baseline no release carries on with: stopping it`);
+    await deps.runtime.stop(baseline).catch(() => {});
+  }
+
   for (const route of await deps.records.routes()) {
+    let target = route.target;
     for (const backend of route.target.backends) {
       if ((await deps.runtime.instances(backend.revision)).length > 0) continue;
+      if (isBaselineRevision(backend.revision)) {
+        // A dead baseline is never started again from here (the resumed canary does that): its share goes to stable.
+        target = withoutBaseline(target, backend.revision);
+        if (backend.weight > 0)
+          log(`${backend.revision} has no instance left: its ${backend.weight}% goes back to stable`);
+        continue;
+      }
       const revision = await deps.records.revision(backend.revision);
       if (revision === undefined || backend.weight === 0) continue;
       log(`${backend.revision} serves ${route.host} but has no instance left: starting it again`);
       await deps.runtime.start(revision.spec, log);
       report.restarted.push(backend.revision);
     }
-    await applyRoute(deps, route.host, route.target);
+    if (target !== route.target)
+      await deps.records.saveRoute(
+        route.host,
+        { serviceId: route.serviceId, environmentId: route.environmentId },
+        target,
+      );
+    await applyRoute(deps, route.host, target);
     report.routes.push(route.host);
   }
   // Only now: a resumed release moves traffic itself, which must not race the rebuild above.
@@ -108,4 +136,13 @@ export async function recover(
 function analysedAfterSwitch(d: UnfinishedDeployment): boolean {
   const strategy = d.plan?.strategy;
   return strategy?.kind === 'blueGreen' && (strategy.postPromotionAnalysis?.templates.length ?? 0) > 0;
+}
+
+/** A route without a fresh baseline, its share given to the stable revision it is a copy of. */
+function withoutBaseline(target: StoredTarget, baseline: string): StoredTarget {
+  const share = target.backends.find((b) => b.revision === baseline)?.weight ?? 0;
+  const backends = target.backends
+    .filter((b) => b.revision !== baseline)
+    .map((b) => (baselineRevision(b.revision) === baseline ? { ...b, weight: b.weight + share } : b));
+  return { ...target, backends };
 }

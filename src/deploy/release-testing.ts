@@ -1,6 +1,6 @@
 import { createAuditLog } from '../audit/index.js';
 import { type Catalog, createCatalog, type Deployment } from '../catalog/index.js';
-import type { Strategy } from '../config/index.js';
+import { type AnalysisTemplate, type CanaryStrategy, parseConfig, type Strategy } from '../config/index.js';
 import { createEventBus, type FlowlineEvent } from '../core/events.js';
 import { createIncidents, type Incident, type Incidents } from '../incidents/index.js';
 import type { tempStore } from '../store/testing.js';
@@ -51,6 +51,8 @@ export interface ReleaseRun {
   readonly rollout: Rollout;
   readonly deps: Pick<DeployControllerDeps, 'records' | 'runtime' | 'router' | 'clock' | 'incidents'>;
   readonly routed: StoredTarget['backends'];
+  /** The specs the runtime was asked to start, in order. */
+  readonly started: readonly RevisionSpec[];
   readonly stopped: readonly string[];
   readonly records: DeployRecords;
   readonly now: Date;
@@ -72,6 +74,7 @@ export interface StagedRelease {
   readonly weights: readonly FlowlineEvent[];
   /** Revisions with a healthy instance: the runtime's view. */
   readonly healthy: Set<string>;
+  readonly started: readonly RevisionSpec[];
   readonly stopped: readonly string[];
   /** The route the router has now. */
   routed(): StoredTarget['backends'];
@@ -84,6 +87,8 @@ export interface StagedRelease {
 export async function stageRelease(
   t: Awaited<ReturnType<typeof tempStore>>,
   strategy: Strategy,
+  /** flowline.yaml's analysis templates (a `judge` metric in one gives a canary a fresh baseline). */
+  analysisTemplates: Readonly<Record<string, AnalysisTemplate>> = {},
 ): Promise<StagedRelease> {
   const catalog = createCatalog({ store: t.store, clock: t.clock });
   const records = new DeployRecords(t.store, t.clock);
@@ -93,11 +98,13 @@ export async function stageRelease(
     clock: t.clock,
   });
   const healthy = new Set<string>(['stable']);
+  const started: RevisionSpec[] = [];
   const stopped: string[] = [];
   let routed: StoredTarget['backends'] = [{ revision: 'stable', weight: 100 }];
   const instance = (revision: string) => [{ id: `${revision}-0`, url: 'http://x' }];
   const runtime: RevisionRuntime = {
     start: async (spec) => {
+      started.push(spec);
       healthy.add(spec.revision);
       return instance(spec.revision);
     },
@@ -146,6 +153,7 @@ export async function stageRelease(
       previousRevision: 'stable',
       host: HOST,
       keepWarmMs: 0,
+      plan: { strategy, analysisTemplates },
     });
     await records.insertRevision(tx, {
       revision: 'canary',
@@ -170,7 +178,7 @@ export async function stageRelease(
     smoke: [],
     keepWarmMs: 60_000,
     progressDeadlineMs: 600_000,
-    analysisTemplates: {},
+    analysisTemplates,
     startedAt: t.clock.now(),
   };
 
@@ -189,7 +197,18 @@ export async function stageRelease(
       open: (input, tx) => incidents.openAutomatic(input, { actor: SYSTEM_ACTOR, where: { host: 'h' } }, tx),
     } satisfies DeployControllerDeps['incidents'],
   };
-  return { catalog, records, incidents, rollout, deps, healthy, stopped, routed: () => routed, weights };
+  return {
+    catalog,
+    records,
+    incidents,
+    rollout,
+    deps,
+    healthy,
+    started,
+    stopped,
+    routed: () => routed,
+    weights,
+  };
 }
 
 /**
@@ -204,10 +223,11 @@ export async function runRelease(
   options: {
     /** The controller's sleep; by default one that only ends when aborted (nothing times out). */
     readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+    readonly analysisTemplates?: Readonly<Record<string, AnalysisTemplate>>;
   } = {},
 ): Promise<ReleaseRun> {
-  const { catalog, records, incidents, rollout, deps, healthy, stopped, routed, weights } =
-    await stageRelease(t, strategy);
+  const { catalog, records, incidents, rollout, deps, healthy, started, stopped, routed, weights } =
+    await stageRelease(t, strategy, options.analysisTemplates);
   const control = new ReleaseControl(() => t.clock.now().getTime());
   const view: ReleaseView = {
     control,
@@ -251,6 +271,7 @@ export async function runRelease(
     rollout,
     deps,
     routed: routed(),
+    started,
     stopped,
     records,
     now: t.clock.now(),
@@ -289,3 +310,35 @@ export function untilStopped(call: AnalyzeCall, judged: AnalyzeOutcome): Promise
     call.signal.addEventListener('abort', () => resolve(judged), { once: true }),
   );
 }
+
+/** Analysis templates as flowline.yaml gives them: `judged` compares with a baseline, `errors` has a threshold. */
+export function judgeTemplates(): Record<string, AnalysisTemplate> {
+  const yaml = `version: 1
+service: shop
+analysis:
+  templates:
+    judged:
+      metrics:
+        - name: latency
+          provider: { judge: { signal: latencyP99 } }
+    errors:
+      metrics:
+        - name: error-rate
+          successCondition: result < 0.01
+          provider: { router: { signal: errorRate } }
+`;
+  const parsed = parseConfig(yaml, 'flowline.yaml');
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return { ...parsed.config.analysis.templates };
+}
+
+/** A canary judged statistically: 20%, a `judged` analysis, 60%, then promoted. */
+export const JUDGED: CanaryStrategy = {
+  kind: 'canary',
+  steps: [
+    { kind: 'setWeight', weight: 20 },
+    { kind: 'analysis', templates: ['judged'] },
+    { kind: 'setWeight', weight: 60 },
+  ],
+  trafficRouting: { sticky: true },
+};

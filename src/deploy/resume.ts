@@ -53,7 +53,11 @@ export async function resumableCanary(
     strategy.analysis !== undefined && index >= strategy.analysis.startingStep
       ? '; background analysis starts again'
       : '';
-  const note = `resumed after a restart at step ${index + 1}/${strategy.steps.length} (${step.kind}, ${weight}% on ${d.revision})${again(step)}${background}`;
+  const fresh =
+    rollout.baseline === undefined
+      ? ''
+      : `; its fresh baseline ${rollout.baseline} is adopted or started again`;
+  const note = `resumed after a restart at step ${index + 1}/${strategy.steps.length} (${step.kind}, ${weight}% on ${d.revision})${again(step)}${background}${fresh}`;
   return {
     ok: true,
     release: { rollout, from: { step: index, weight }, note, paused: d.state.paused === true },
@@ -105,7 +109,11 @@ function rolloutOf(
   strategy: Rollout['strategy'],
   stable: string | undefined,
 ): Rollout {
+  // Named in the state before it was started (baseline.ts); a canary's only.
+  const baseline =
+    strategy.kind === 'canary' && typeof d.state.baseline === 'string' ? d.state.baseline : undefined;
   return {
+    ...(baseline === undefined ? {} : { baseline }),
     deploymentId: d.id,
     service: d.service,
     environment: d.environment,

@@ -1,5 +1,6 @@
 import { FlowlineError } from '../core/errors.js';
 import { counted } from '../core/plural.js';
+import { baselineRevision, resumeBaseline, startBaseline, wantsFreshBaseline } from './baseline.js';
 import { runCanary } from './canary.js';
 import { withinDeadline } from './deadline.js';
 import type {
@@ -46,12 +47,18 @@ export async function runRollout(
         `Only a canary carries on after a restart, not a ${r.strategy.kind} deployment.`,
       );
     }
-    return await runCanary(deps, r, r.strategy, control, progress, resumeAt);
+    const resumed = await resumeBaseline(deps, r, resumeAt.step, progress);
+    return await runCanary(deps, resumed, r.strategy, control, progress, resumeAt);
   } catch (error) {
-    // Whatever broke mid-way, the deployment must end defined: traffic back on stable, reason kept.
+    // Whatever broke mid-way, the deployment must end defined: traffic back on stable, reason kept,
+    // the fresh baseline stopped if the release had one (its name follows from the plan).
     const reason = error instanceof Error ? error.message : String(error);
     control.abort(reason);
-    await abandon(deps, r, reason, control.abortCause);
+    const baseline =
+      r.stable !== undefined && wantsFreshBaseline(r, r.analysisTemplates)
+        ? baselineRevision(r.stable)
+        : undefined;
+    await abandon(deps, { ...r, baseline }, reason, control.abortCause);
     progress(`✘ ${reason}`);
     return { ok: false, reason };
   }
@@ -59,10 +66,12 @@ export async function runRollout(
 
 async function drive(
   deps: RolloutDeps,
-  r: Rollout,
+  planned: Rollout,
   control: ReleaseControl,
   progress: ReleaseProgress,
 ): Promise<RolloutOutcome> {
+  // Gains its fresh baseline once that started: a failure from then on stops it too.
+  let r = planned;
   const fail = async (reason: string, cause: FailureCause = 'automatic'): Promise<RolloutOutcome> => {
     await abandon(deps, r, reason, control.abortCause ?? cause);
     progress(`✘ ${reason}`);
@@ -70,12 +79,28 @@ async function drive(
   };
 
   progress(`starting ${counted(r.spec.instances, 'instance')} of ${r.revision}`);
-  let instances: readonly InstanceRef[];
+  // A judged canary's fresh baseline starts at the same time, so both are equally cold.
+  const baseline = wantsFreshBaseline(r, r.analysisTemplates)
+    ? startBaseline(deps, r, progress).catch((error: unknown) => error as Error)
+    : undefined;
+  let instances: readonly InstanceRef[] = [];
+  let failed: Error | undefined;
   try {
     instances = await deps.runtime.start(r.spec, progress);
   } catch (error) {
-    return fail((error as Error).message);
+    failed = error as Error;
   }
+  const fresh = await baseline;
+  if (fresh instanceof Error) {
+    // A measurement aid, not part of the release: without it the judge compares with the stable instances.
+    progress(
+      `the fresh baseline did not start (${fresh.message}); the judge compares ${r.revision} with the running ${r.stable} instead`,
+    );
+  } else if (fresh !== undefined) {
+    r = { ...r, baseline: fresh.revision };
+    progress(`✔ fresh baseline ${fresh.revision} healthy: ${fresh.instances.map((i) => i.url).join(' ')}`);
+  }
+  if (failed !== undefined) return fail(failed.message);
   await deps.records.setRevisionState(r.revision, 'ready');
   progress(`✔ ${instances.length} healthy: ${instances.map((i) => i.url).join(' ')}`);
 

@@ -1,4 +1,5 @@
 import { FlowlineError } from '../core/errors.js';
+import { stopBaseline } from './baseline.js';
 import type { DeployControllerDeps, FailureCause, Rollout } from './deps.js';
 import type { Backend } from './ports.js';
 import type { StoredTarget } from './records.js';
@@ -89,12 +90,17 @@ export async function applyRoute(
   await deps.router.setRoute(host, { ...target, backends });
 }
 
-/** The new revision is live; the old one is kept warm until `keepWarmMs` from now, then retired. */
+/**
+ * The new revision is live; the old one is kept warm until `keepWarmMs` from now, then retired. A
+ * canary's fresh baseline (no longer routed to: all traffic is on the new revision) is stopped.
+ */
 export async function promote(
   deps: Deps,
-  r: Pick<Rollout, 'deploymentId' | 'revision' | 'stable'>,
+  r: Pick<Rollout, 'deploymentId' | 'revision' | 'stable' | 'baseline'>,
   keepWarmMs: number,
 ): Promise<void> {
+  // Before the deployment is done: a restart in between finds it unfinished and promotes again.
+  await stopBaseline(deps, r.baseline);
   const now = deps.clock.now();
   await deps.records.setRevisionState(r.revision, 'live');
   if (r.stable !== undefined) {
@@ -104,7 +110,8 @@ export async function promote(
 }
 
 /**
- * Gives up on a deployment: traffic back to stable, the new revision stopped, the reason recorded.
+ * Gives up on a deployment: traffic back to stable, the new revision (and a canary's fresh
+ * baseline) stopped, the reason recorded.
  * If its revision served users and no person asked for it, the controller rolled a release back by
  * itself: an incident opens in the transaction that fails it (source `analysis` when its analysis
  * failed, else `rollback`), once per deployment however often this runs.
@@ -121,6 +128,7 @@ export async function abandon(
     | 'environment'
     | 'serviceId'
     | 'environmentId'
+    | 'baseline'
   >,
   reason: string,
   cause: FailureCause = 'automatic',
@@ -167,6 +175,7 @@ export async function abandon(
   }
   await deps.records.setRevisionState(r.revision, 'failed');
   await deps.runtime.stop(r.revision).catch(() => {});
+  await stopBaseline(deps, r.baseline);
 }
 
 /**
