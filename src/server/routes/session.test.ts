@@ -340,10 +340,10 @@ describe('the end of a session', () => {
       401,
       'FLOWLINE_SESSION_EXPIRED',
     ]);
-    expect(await codeOf(await send('GET', '/v1/session', { cookie }))).toEqual([
-      401,
-      'FLOWLINE_SESSION_EXPIRED',
-    ]);
+    expect(await (await send('GET', '/v1/session', { cookie })).json()).toMatchObject({
+      session: null,
+      reason: { code: 'FLOWLINE_SESSION_EXPIRED' },
+    });
   });
 });
 
