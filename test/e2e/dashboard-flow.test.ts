@@ -127,7 +127,8 @@ describeBrowser('the dashboard: a day of delivery in a real browser', () => {
 
   it('watches a run that a CI machine records finish, with its stage log', async () => {
     await page.goto(url('/runs'));
-    await page.getByRole('heading', { level: 1 }).waitFor();
+    // The two runs that built the artifacts are listed first.
+    await page.locator('[data-testid^="run-row-"]').nth(1).waitFor();
     const rowsBefore = await page.locator('[data-testid^="run-row-"]').count();
     // The CI way: the pipeline runs here and is recorded on the server with a ci token.
     const run = await runCli(['run', '--json'], {
@@ -186,14 +187,63 @@ describeBrowser('the dashboard: a day of delivery in a real browser', () => {
     await checkView('release');
   });
 
+  it('creates a flag, refuses a broken edit with the coded error, turns it on and kills it', async () => {
+    await page.goto(url('/flags/hello/production?flag=new-greeting'));
+    const editor = page.getByTestId('flag-editor');
+    await editor.waitFor();
+    await expect.poll(() => page.getByTestId('flag-check').textContent()).toMatch(/^Valid/);
+    await page.getByTestId('flag-save').click();
+    const state = page.getByTestId('flag-state-new-greeting-production');
+    await expect.poll(() => state.textContent()).toContain('off');
+
+    // A default variant the flag does not have: the server's error, and nothing can be saved.
+    const text = await editor.inputValue();
+    await editor.fill(text.replace('"defaultVariant": "off"', '"defaultVariant": "of"'));
+    await expect.poll(() => page.getByTestId('flag-errors').textContent()).toContain('defaultVariant');
+    expect(await page.getByTestId('flag-errors').textContent()).toContain('FLOWLINE_');
+    expect(await page.getByTestId('flag-save').isDisabled()).toBe(true);
+    await checkView('flags-invalid');
+
+    // Flip it on, then pull its kill switch (production asks first).
+    await editor.fill(text.replace('"enabled": false', '"enabled": true'));
+    await expect.poll(() => page.getByTestId('flag-check').textContent()).toMatch(/^Valid/);
+    await page.getByTestId('flag-save').click();
+    await expect.poll(() => state.textContent()).toContain('on');
+    await page.getByTestId('flag-kill-new-greeting-production').click();
+    await page.getByTestId('confirm-dialog').waitFor();
+    await page.getByTestId('confirm-yes').click();
+    await expect.poll(() => state.textContent()).toContain('killed');
+    await checkView('flags');
+
+    const served = await fetch(url('/v1/flags/hello/production/evaluate'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.deploy}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flag: 'new-greeting', context: { targetingKey: 'u-1' } }),
+    });
+    expect(await served.json()).toMatchObject({ value: false });
+  });
+
   it('reads the audit entry of each action, and the chain verifies', async () => {
-    await page.goto(url('/audit?action=deploy'));
+    await page.goto(url('/audit?actor=dana'));
     await expect.poll(() => page.getByTestId('audit-verify').textContent()).toMatch(/verified/i);
-    const rows = page.getByTestId('audit-row');
-    await rows.first().waitFor();
-    const text = await page.locator('table').first().textContent();
-    expect(text).toContain('dana');
+    await page.getByTestId('audit-row').first().waitFor();
+    const actions = await page.getByTestId('audit-row').allTextContents();
+    for (const action of ['deploy', 'flag.set', 'flag.kill']) {
+      expect(
+        actions.some((row) => row.includes(action)),
+        `an audit row for ${action}`,
+      ).toBe(true);
+    }
     await checkView('audit');
+  });
+
+  it('shows the delivery metrics of the service', async () => {
+    // Not /metrics: that path is the router's Prometheus exposition.
+    await page.goto(url('/delivery?service=hello&environment=production&since=30d'));
+    await page.getByTestId('dora-deploymentFrequency').waitFor();
+    expect(await page.getByTestId('dora-deploymentFrequency-value').textContent()).not.toBe('');
+    await page.getByTestId('quality-report').waitFor();
+    await checkView('metrics');
   });
 
   it('moves through the main actions by keyboard alone', async () => {

@@ -29,7 +29,7 @@ function Routes() {
         <Route path="/flags" component={Flags} />
         <Route path="/flags/:service" component={Flags} />
         <Route path="/flags/:service/:environment" component={Flags} />
-        <Route path="/metrics" component={Metrics} />
+        <Route path="/delivery" component={Metrics} />
         <Route path="/audit" component={Audit} />
         <Route default component={NotFound} />
       </Router>

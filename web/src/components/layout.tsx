@@ -9,7 +9,7 @@ const NAV: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/runs', label: 'Pipeline' },
   { href: '/releases', label: 'Releases' },
   { href: '/flags', label: 'Flags' },
-  { href: '/metrics', label: 'Metrics' },
+  { href: '/delivery', label: 'Metrics' },
   { href: '/audit', label: 'Audit' },
 ];
 

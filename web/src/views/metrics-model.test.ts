@@ -92,7 +92,7 @@ describe('the metrics filters', () => {
 
   it('writes a shareable URL that reads back to the same filters', () => {
     const href = metricsHref({ service: 'shop', environment: 'staging', since: '7d', period: '2026-11' });
-    expect(href).toBe('/metrics?service=shop&environment=staging&since=7d&period=2026-11');
+    expect(href).toBe('/delivery?service=shop&environment=staging&since=7d&period=2026-11');
     const back = readFilters(Object.fromEntries(new URL(href, 'http://x').searchParams));
     expect(metricsHref(back)).toBe(href);
     expect(metricsParams(back)).not.toHaveProperty('period', '2026-11');

@@ -7,7 +7,7 @@ import type { ClusterAssignment, DoraKey, DoraReport, FlowDay, FlowState, Incide
 import { FLOW_STATES } from '../api/metrics.js';
 import { duration, percent, plural } from '../format.js';
 
-/** What the page's URL selects; every field is a query-string parameter of `/metrics`. */
+/** What the page's URL selects; every field is a query-string parameter of `/delivery`. */
 export interface MetricsFilters {
   readonly service: string | undefined;
   readonly environment: string;
@@ -53,7 +53,7 @@ export function metricsHref(
     if (value !== undefined && value !== '') search.set(name, value);
   }
   const text = search.toString();
-  return text === '' ? '/metrics' : `/metrics?${text}`;
+  return text === '' ? '/delivery' : `/delivery?${text}`;
 }
 
 /** The query of `GET /v1/metrics/dora|flow` for the filters: the server reads the window. */

@@ -37,7 +37,7 @@ export function changesKeys(service: string | undefined) {
 }
 
 /**
- * Delivery metrics (`/metrics?service=&environment=production&since=30d`): the five DORA keys
+ * Delivery metrics (`/delivery?service=&environment=production&since=30d`): the five DORA keys
  * with their clusters and weekly trends, the value stream, incidents and the quality plan's
  * report. Every figure opens onto the deployments, commits and incidents the API computed it from.
  */
