@@ -7,7 +7,8 @@
 //   environments status API answer alone, fetched from Node;
 // - the JavaScript the first load fetches, gzipped (the shell and the environments view);
 // - live updates: from the API call that changes something to the page showing it (the page's
-//   clock and Node's are the same machine's): an andon pull appearing as the banner.
+//   clock and Node's are the same machine's): an andon pull appearing as the banner, a
+//   stage's status in the run view, a canary's weight in the release view.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,33 @@ const ENVIRONMENTS = `environments:
     strategy: { blueGreen: { scaleDownDelay: 0s } }
   production:
     strategy: { blueGreen: { scaleDownDelay: 0s } }
+  canary:
+    strategy:
+      canary:
+        steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 20 }, { pause: {} }, { setWeight: 30 }, { pause: {} }, { setWeight: 40 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 60 }, { pause: {} }]
 `;
+
+/**
+ * Resolves with Date.now() in the page once \`selector\`'s text matches \`pattern\` (the page and
+ * Node share the machine's clock).
+ * @param {import('playwright-core').Page} page @param {string} selector @param {string} pattern
+ */
+function seenWhen(page, selector, pattern) {
+  const seen = page.evaluate(
+    `new Promise((resolve) => {
+      const check = () => [...document.querySelectorAll(${JSON.stringify(selector)})]
+        .some((element) => new RegExp(${JSON.stringify(pattern)}).test(element.textContent ?? ''));
+      if (check()) return resolve(Date.now());
+      new MutationObserver((_, observer) => { if (check()) { observer.disconnect(); resolve(Date.now()); } })
+        .observe(document.body, { childList: true, subtree: true, characterData: true });
+    })`,
+  );
+  // A change that never shows is a finding, not a hang: it fails the bench after 10 s.
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`${selector} never matched ${pattern}`)), 10_000).unref(),
+  );
+  return Promise.race([seen, timeout]);
+}
 
 /**
  * @param {{ apiUrl: string, secret: string }} api
@@ -49,6 +76,17 @@ async function call(api, route, body, method = body === undefined ? 'GET' : 'POS
   return text === '' ? undefined : JSON.parse(text);
 }
 
+/** @param {string} service */
+const configOf = (service) => `version: 1
+service: ${service}
+build: { command: make, inputs: ["src/**"], output: dist }
+pipeline: { trunk: main }
+run: { command: node server.js, port: { env: PORT } }
+environments:
+  staging: {}
+  production: {}
+`;
+
 /** @param {{ apiUrl: string, secret: string }} api */
 async function fill(api) {
   const hex = (/** @type {number} */ n) => n.toString(16).padStart(40, '0');
@@ -64,18 +102,19 @@ async function fill(api) {
       `bench-${i},${service},${environment},${hex(i)},${new Date(at).toISOString()},${new Date(at + 300_000).toISOString()},${i % 20 === 0 ? 'rolledBack' : 'succeeded'},deploy,,${service}:${i}`,
     );
   }
-  await call(api, '/v1/history/deployments', { file: 'bench.csv', content: `${rows.join('\n')}\n` });
   for (let i = 0; i < RUNS; i++) {
-    const id = `bench-run-${i}`;
+    const id = `run_${String(i).padStart(9, '0')}${i.toString(16).padStart(16, '0')}`;
     const service = `svc-${String(i % SERVICES).padStart(2, '0')}`;
     const at = new Date(start + i * 60_000).toISOString();
     await call(api, '/v1/runs', {
       id,
       service,
       branch: 'main',
-      commit: hex(i),
+      commit: { sha: hex(i), authorTime: at, message: `change ${i}` },
       where: { host: 'bench' },
       startedAt: at,
+      // A service's first run registers it, with the policy its flowline.yaml seeds.
+      ...(i < SERVICES ? { config: configOf(service) } : {}),
       nodes: [
         { name: 'build', kind: 'build' },
         { name: 'test', kind: 'stage' },
@@ -97,6 +136,7 @@ async function fill(api) {
       optional: [],
     });
   }
+  await call(api, '/v1/history/deployments', { file: 'bench.csv', content: `${rows.join('\n')}\n` });
   const perService = FLAGS / SERVICES;
   for (let s = 0; s < SERVICES; s++) {
     const service = `svc-${String(s).padStart(2, '0')}`;
@@ -148,6 +188,7 @@ export async function benchDashboard() {
     const [a] = flowline.artifacts;
     await flowline.must(['deploy', 'staging', '--artifact', a]);
     await flowline.must(['deploy', 'production', '--artifact', a]);
+    await flowline.must(['deploy', 'canary', '--artifact', a]);
     const api = flowline.api();
     const filled = performance.now();
     await fill(api);
@@ -182,20 +223,66 @@ export async function benchDashboard() {
     await page.locator('[data-testid^="env-"]').first().waitFor();
     /** @type {number[]} */
     const live = [];
+    const banner = page.locator('[data-testid="andon"]', { hasText: 'Line stopped: svc-00' });
     for (let i = 0; i < LIVE_CHANGES; i++) {
-      const red = i % 2 === 0;
-      const seen = page.evaluate(
-        `new Promise((resolve) => {
-          const check = () => (document.querySelector('[data-testid="andon"]') !== null) === ${red};
-          if (check()) return resolve(Date.now());
-          new MutationObserver((_, observer) => { if (check()) { observer.disconnect(); resolve(Date.now()); } })
-            .observe(document.body, { childList: true, subtree: true });
-        })`,
-      );
+      const seen = seenWhen(page, 'main, [data-testid="andon"]', 'Line stopped: svc-00');
       const sent = Date.now();
-      await call(api, `/v1/andon/svc-00/${red ? 'pull' : 'release'}`, { reason: 'bench' });
+      await call(api, '/v1/andon/svc-00/pull', { reason: 'bench' });
       live.push(/** @type {number} */ (await seen) - sent);
+      // Restarting the line is not measured: wait for the banner to go before the next pull.
+      await call(api, '/v1/andon/svc-00/release', { reason: 'bench' });
+      await banner.waitFor({ state: 'detached', timeout: 10_000 });
     }
+
+    process.stderr.write('dashboard bench: live andon measured; stages next\n');
+    // A stage's status: a run recorded through the API, its page open, the stage moved on.
+    /** @type {number[]} */
+    const stages = [];
+    for (let i = 0; i < LIVE_CHANGES; i++) {
+      const id = `run_${String(RUNS + i).padStart(9, '0')}${(RUNS + i).toString(16).padStart(16, '0')}`;
+      const at = new Date().toISOString();
+      await call(api, '/v1/runs', {
+        id,
+        service: 'svc-00',
+        branch: 'main',
+        commit: null,
+        where: { host: 'bench' },
+        startedAt: at,
+        nodes: [{ name: 'test', kind: 'stage' }],
+      });
+      await page.goto(`${api.apiUrl}/runs/${id}`);
+      await page.locator('[data-testid="stage-test"]').waitFor();
+      await page.locator('[data-testid="live-status"]', { hasText: 'Live' }).waitFor();
+      const seen = seenWhen(page, '[data-testid="stage-test"]', 'running');
+      const sent = Date.now();
+      await call(api, `/v1/runs/${id}/stages/test`, { status: 'running', startedAt: at }, 'PATCH');
+      stages.push(/** @type {number} */ (await seen) - sent);
+    }
+
+    process.stderr.write('dashboard bench: stages measured; release weights next\n');
+    // A release's weight: a canary held at each pause, promoted step by step from the API.
+    const releasing = flowline.apiDeploy(
+      { environment: 'canary', artifact: flowline.artifacts[1] },
+      () => {},
+    );
+    await flowline.until(
+      'canary',
+      // Held at the pause after setWeight 10 (phase `step:1`, steps counted from 0).
+      (r) => r.phase === 'step:1' && /** @type {{ weight?: number }} */ (r).weight === 10,
+    );
+    await page.goto(`${api.apiUrl}/releases/hello/canary`);
+    await page.locator('[data-testid="release-weights"]', { hasText: 'canary weight 10%' }).waitFor();
+    await page.locator('[data-testid="live-status"]', { hasText: 'Live' }).waitFor();
+    /** @type {number[]} */
+    const weights = [];
+    for (const weight of [20, 30, 40, 50, 60]) {
+      const seen = seenWhen(page, '[data-testid="release-weights"]', `canary weight ${weight}%`);
+      const sent = Date.now();
+      await call(api, '/v1/releases/hello/canary/promote', {});
+      weights.push(/** @type {number} */ (await seen) - sent);
+    }
+    await call(api, '/v1/releases/hello/canary/abort', {});
+    await releasing.catch(() => {});
 
     const bytes = await firstLoadBytes();
     const p = median(paint);
