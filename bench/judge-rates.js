@@ -46,7 +46,7 @@ const { ensureRouterProcess, stopRouter } = await import(
 /** @type {typeof import('../src/app/analysis.js')} */
 const { routerSignals } = await import(new URL('../dist/app/analysis.js', import.meta.url).href);
 /** @type {typeof import('../src/analysis/providers/router.js')} */
-const { createJudgeProvider, DEFAULT_MIN_DIFFERENCE, JUDGE_MIN_SAMPLES } = await import(
+const { createJudgeProvider, DEFAULT_MIN_DIFFERENCE, DEFAULT_TOLERANCE, JUDGE_MIN_SAMPLES } = await import(
   new URL('../dist/analysis/providers/router.js', import.meta.url).href
 );
 /** @type {typeof import('../src/config/index.js')} */
@@ -198,8 +198,8 @@ export async function benchJudgeRates(options = {}) {
         const perLook = [];
         const perLookWarm = [];
         for (const look of looks[i] ?? []) {
-          perLook.push(await judgeLook(look, metrics, 'baseline'));
-          if (fresh) perLookWarm.push(await judgeLook(look, metrics, 'warm'));
+          perLook.push(await judgeLook(look, metrics, 'baseline', fresh));
+          if (fresh) perLookWarm.push(await judgeLook(look, metrics, 'warm', false));
         }
         verdicts[i]?.push(perLook);
         if (fresh) warmVerdicts[i]?.push(perLookWarm);
@@ -218,7 +218,8 @@ export async function benchJudgeRates(options = {}) {
     rmSync(home, { recursive: true, force: true });
     await Promise.all(stables.map((s) => s.stop()));
   }
-  const [latency, errors] = metrics.map((m) => m.provider);
+  const [latency] = metrics.map((m) => m.provider);
+  const { fresh: freshTolerance, stable: stableTolerance } = DEFAULT_TOLERANCE;
   const evens = (/** @type {number[]} */ xs, /** @type {number} */ parity) =>
     xs.filter((_, k) => k % 2 === parity);
   return {
@@ -232,7 +233,7 @@ export async function benchJudgeRates(options = {}) {
         ? SCENARIOS.map((s, i) => summarise(s, warmVerdicts[i] ?? [], 'vs warm stable, same trials'))
         : []),
       {
-        scenario: `defaults: tolerance ${latency?.tolerance}, confidence ${latency?.confidence}, minDifference ${DEFAULT_MIN_DIFFERENCE.latencyP99} ms (latency) / ${DEFAULT_MIN_DIFFERENCE.errorRate} (errorRate, ${errors?.tolerance}), ${JUDGE_MIN_SAMPLES} samples`,
+        scenario: `defaults: tolerance ${freshTolerance.latency} (latency) / ${freshTolerance.other} (errorRate) vs a fresh baseline, ${stableTolerance} vs the warm stable; confidence ${latency?.confidence}, minDifference ${DEFAULT_MIN_DIFFERENCE.latencyP99} ms (latency) / ${DEFAULT_MIN_DIFFERENCE.errorRate} (errorRate), ${JUDGE_MIN_SAMPLES} samples`,
       },
       {
         scenario: `note: ${RATE} req/s per service, ${CANARY_WEIGHT}% to the canary${fresh ? ` and ${CANARY_WEIGHT}% to a fresh baseline` : ''}, looks at ${SCHEDULE.join(', ')} s; samples at ${LOOK_S} s (median canary/baseline): ${lastCounts.map((c) => `${median(evens(c, 0))}/${median(evens(c, 1))}`).join(', ')}`,
@@ -264,11 +265,12 @@ async function capture(source, service, sides, windowMs) {
 /**
  * The verdict of one look: the real judge provider on the captured samples, for each signal, the
  * canary against `against` (`baseline` or `warm`). The look fails when either judge fails (both
- * metrics run in the same analysis).
- * @param {Look} look @param {JudgeMetric[]} metrics @param {string} against
+ * metrics run in the same analysis). `freshBaseline` as the analysis engine sets it: whether
+ * `against` is a fresh baseline, which picks the judge's default tolerance.
+ * @param {Look} look @param {JudgeMetric[]} metrics @param {string} against @param {boolean} freshBaseline
  * @returns {Promise<LookVerdict>}
  */
-async function judgeLook(look, metrics, against) {
+async function judgeLook(look, metrics, against, freshBaseline) {
   const replay = {
     /** @param {string} _s @param {string} _e @param {string} side */
     signals: (_s, _e, side) => {
@@ -296,6 +298,7 @@ async function judgeLook(look, metrics, against) {
       environment: ENVIRONMENT,
       canaryRevision: 'canary',
       baselineRevision: against,
+      freshBaseline,
       windowMs: look.atS * 1000,
       wantBaseline: false,
       now: new Date(),

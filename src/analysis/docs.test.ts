@@ -80,6 +80,8 @@ async function analyse(
   templates: AnalysisTemplate | AnalysisTemplate[],
   deps: { router?: RouterSignalsSource; fetch?: Fetch },
   stopAfterMs?: number,
+  /** The fresh baseline the judge compares with, as a canary release starts one (src/deploy/baseline.ts). */
+  judgeBaselineRevision?: string,
 ): Promise<Run> {
   const time = createVirtualTime(new Date(START));
   const lines: string[] = [];
@@ -92,6 +94,7 @@ async function analyse(
         environment: 'production',
         canaryRevision: 'r2',
         baselineRevision: 'r1',
+        judgeBaselineRevision,
         canarySince: new Date(START),
       },
       providers: createProviders(deps),
@@ -212,20 +215,21 @@ describe('docs/analysis.md', () => {
           metrics: [
             router('latency', {
               count: 1,
+              // The defaults, against a fresh baseline with the canary's share: tolerance 10%.
               provider: {
                 kind: 'judge',
                 signal: 'latencyP99',
                 test: 'mannWhitney',
-                tolerance: 0.15,
                 confidence: 0.95,
-                minDifference: 2,
                 direction: 'increase',
                 window: 60_000,
               },
             }),
           ],
         },
-        { router: traffic({ canary: 20, slower: 1.2 }) },
+        { router: traffic({ canary: 20, baseline: 20, slower: 1.2 }) },
+        undefined,
+        'r1.baseline',
       ),
       analyse(
         {
@@ -257,6 +261,9 @@ describe('docs/analysis.md', () => {
       ),
     ]);
     expect(explained?.trim().split('\n').map(shape)).toEqual(runs.map((run) => shape(run.result.message)));
+    // Numbers are blurred above; the judge's default tolerance against a fresh baseline is not.
+    expect(explained).toContain('tolerance 10%, minDifference 2 ms');
+    expect(runs[1]?.result.message).toContain('tolerance 10%, minDifference 2 ms');
   });
 
   it('shows measurement lines the engine prints, waiting and judged', async () => {

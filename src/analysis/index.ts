@@ -33,7 +33,13 @@ export {
 } from './providers/business-memory.js';
 export type { Fetch } from './providers/http.js';
 export { createPrometheusProvider } from './providers/prometheus.js';
-export { createJudgeProvider, createRouterProvider, type JudgeProviderOptions } from './providers/router.js';
+export {
+  createJudgeProvider,
+  createRouterProvider,
+  DEFAULT_TOLERANCE,
+  type JudgeProviderOptions,
+  judgeTolerance,
+} from './providers/router.js';
 export { createWebProvider } from './providers/web.js';
 export { type AnalysisTarget, type RunAnalysisOptions, runAnalysis } from './run.js';
 export { type JudgeOptions, type JudgeVerdict, judge } from './stats/judge.js';

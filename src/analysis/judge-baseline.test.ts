@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createProviders, createVirtualTime, runAnalysis } from './index.js';
+import { createRandom } from './stats/random.js';
 import { fakeRouter, signals, template } from './testing.js';
 
 /**
@@ -75,6 +76,62 @@ describe('the judge of a release with a fresh baseline', () => {
     );
     expect(result.phase).toBe('Failed');
     expect(router.calls.map((c) => c.revision).sort()).toEqual(['canary', 'stable']);
+  });
+});
+
+describe('the default latency tolerance follows the baseline the judge compares with', () => {
+  // A canary 14% slower at 20 ms: beyond 10%, within 15%. The same samples for every run.
+  const r = createRandom(11);
+  const draw = (median: number) => Array.from({ length: 3200 }, () => r.lognormal(Math.log(median), 0.4));
+  const slower = draw(22.8);
+  const same = draw(20);
+  const run = async (judgeBaselineRevision: string | undefined, tolerance?: number) => {
+    const router = fakeRouter({ samples: (revision) => (revision === 'canary' ? slower : same) });
+    const time = createVirtualTime(START);
+    const result = await time.run(
+      runAnalysis(
+        template('judged', {
+          name: 'latency',
+          provider: {
+            kind: 'judge',
+            signal: 'latencyP99',
+            test: 'mannWhitney',
+            ...(tolerance === undefined ? {} : { tolerance }),
+            confidence: 0.95,
+            direction: 'increase',
+            window: 30_000,
+          },
+        }),
+        {
+          target: {
+            service: 'shop',
+            environment: 'production',
+            canaryRevision: 'canary',
+            baselineRevision: 'stable',
+            judgeBaselineRevision,
+            canarySince: new Date(START.getTime() - 30_000),
+          },
+          providers: createProviders({ router }),
+          clock: time.clock,
+          sleep: time.sleep,
+        },
+      ),
+    );
+    const detail = result.metrics[0]?.measurements.at(-1)?.message ?? '';
+    return { phase: result.phase, tolerance: /tolerance (\d+)%/.exec(detail)?.[1] };
+  };
+
+  it('is 10% against a fresh baseline (`canary.baseline: fresh`)', async () => {
+    expect(await run('stable.baseline')).toEqual({ phase: 'Failed', tolerance: '10' });
+  });
+
+  it('is 15% against the warm stable revision (`canary.baseline: stable`, or no fresh baseline running)', async () => {
+    expect(await run(undefined)).toEqual({ phase: 'Successful', tolerance: '15' });
+  });
+
+  it('gives way to a tolerance the template sets, against either baseline', async () => {
+    expect(await run('stable.baseline', 0.15)).toEqual({ phase: 'Successful', tolerance: '15' });
+    expect(await run(undefined, 0.1)).toEqual({ phase: 'Failed', tolerance: '10' });
   });
 });
 

@@ -314,6 +314,7 @@ class MetricRun {
               provider.kind === 'judge'
                 ? (target.judgeBaselineRevision ?? target.baselineRevision)
                 : target.baselineRevision,
+            freshBaseline: provider.kind === 'judge' && target.judgeBaselineRevision !== undefined,
             canarySince: target.canarySince,
             windowMs,
             wantBaseline: this.plan.usesBaseline,

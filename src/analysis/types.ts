@@ -31,6 +31,12 @@ export interface MeasureContext {
   readonly canaryRevision: string;
   /** The stable revision compared against; absent on a first release. */
   readonly baselineRevision?: string | undefined;
+  /**
+   * True when `baselineRevision` is a fresh instance of the stable revision started beside the
+   * canary (src/deploy/baseline.ts), not the warm stable one: the judge's default latency
+   * tolerance is then 10% instead of 15% (DEFAULT_TOLERANCE in providers/router.ts).
+   */
+  readonly freshBaseline?: boolean | undefined;
   /** When the canary started taking traffic: the baseline period of business metrics ends here. */
   readonly canarySince?: Date | undefined;
   /** The provider's window, shortened to the canary's age when `canarySince` is known. */

@@ -106,11 +106,12 @@ describe('parseConfig on valid files', () => {
       kind: 'judge',
       signal: 'latencyP99',
       test: 'mannWhitney',
-      tolerance: 0.15,
+      // No tolerance: the judge defaults it by the baseline it compares with (fresh 10%, stable 15%).
       confidence: 0.95,
       direction: 'increase',
       window: 60_000,
     });
+    expect(judge?.provider).not.toHaveProperty('tolerance');
     expect(judge?.count).toBe(1);
     expect(router?.count).toBeUndefined();
     expect(router?.consecutiveErrorLimit).toBe(4);

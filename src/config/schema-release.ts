@@ -257,9 +257,9 @@ const providerSchema = exactlyOne(
           tolerance: z
             .number()
             .min(0)
-            .default(0.15)
+            .optional()
             .describe(
-              'Relative degradation accepted, e.g. 0.15 for 15%: a freshly started canary of identical code measured up to 18% slower on a busy machine (docs/analysis.md).',
+              'Relative degradation accepted, e.g. 0.15 for 15%. Default: 0.10 for latencies when the canary is compared with a fresh baseline (`canary.baseline: fresh`, the default), else 0.15 — a freshly started canary of identical code measured up to 18% slower than a warm instance on a busy machine (docs/analysis.md).',
             ),
           confidence: z.number().min(0.5).max(0.9999).default(0.95).describe('Confidence level of the test.'),
           minDifference: z

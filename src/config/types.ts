@@ -235,7 +235,11 @@ export type Provider =
       readonly kind: 'judge';
       readonly signal: RouterSignal;
       readonly test: 'mannWhitney';
-      readonly tolerance: number;
+      /**
+       * Relative degradation accepted; unset: the judge's default, by baseline kind and signal
+       * (DEFAULT_TOLERANCE in src/analysis/providers/router.ts).
+       */
+      readonly tolerance?: number | undefined;
       readonly confidence: number;
       /**
        * Absolute floor on the change that can fail (ms, fraction, requests/s by signal); unset:

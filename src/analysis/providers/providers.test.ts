@@ -7,6 +7,8 @@ import {
   createMemoryBusinessMetrics,
   createRouterProvider,
   createVirtualTime,
+  DEFAULT_TOLERANCE,
+  judgeTolerance,
   type MeasureContext,
   type MetricOf,
   runAnalysis,
@@ -199,22 +201,70 @@ describe('the judge provider', () => {
     });
   });
 
-  it('by default never fails identical code, over 100 seeds, latency or errors', async () => {
+  it('defaults the tolerance by baseline: 10% for latencies vs a fresh baseline, else 15%; a set one wins', () => {
+    expect(DEFAULT_TOLERANCE).toEqual({ fresh: { latency: 0.1, other: 0.15 }, stable: 0.15 });
+    for (const signal of ['latencyP50', 'latencyP95', 'latencyP99'] as const) {
+      expect(judgeTolerance({ signal }, true)).toBe(0.1);
+      expect(judgeTolerance({ signal }, false)).toBe(0.15);
+    }
+    for (const signal of ['errorRate', 'requestRate'] as const) {
+      expect(judgeTolerance({ signal }, true)).toBe(0.15);
+      expect(judgeTolerance({ signal }, false)).toBe(0.15);
+    }
+    expect(judgeTolerance({ signal: 'latencyP99', tolerance: 0.2 }, true)).toBe(0.2);
+    expect(judgeTolerance({ signal: 'latencyP99', tolerance: 0.2 }, false)).toBe(0.2);
+    expect(judgeTolerance({ signal: 'latencyP99', tolerance: 0 }, false)).toBe(0);
+    // flowline.yaml leaves it unset unless written, so the judge can choose by baseline.
+    expect(configured('latencyP99').provider.tolerance).toBeUndefined();
+  });
+
+  it('by default fails a canary 14% slower against a fresh baseline, passes it against the warm stable', async () => {
+    const r = createRandom(7);
+    const draw = (median: number) => Array.from({ length: 3200 }, () => r.lognormal(Math.log(median), 0.4));
+    const canary = draw(22.8);
+    const baseline = draw(20);
+    const source = byRevision(
+      () => canary,
+      () => baseline,
+    );
+    const provider = createJudgeProvider(source);
+    const fresh = await provider.measure(configured('latencyP99'), ctx({ freshBaseline: true }));
+    expect(fresh).toMatchObject({ kind: 'value', value: 0 });
+    expect(fresh.kind === 'value' && fresh.detail).toMatch(/; tolerance 10%, minDifference 2 ms,/);
+    for (const stable of [ctx({ freshBaseline: false }), ctx()]) {
+      const m = await provider.measure(configured('latencyP99'), stable);
+      expect(m).toMatchObject({ kind: 'value', value: 1 });
+      expect(m.kind === 'value' && m.detail).toMatch(/; tolerance 15%, minDifference 2 ms,/);
+    }
+    // A tolerance written in the template wins over either default.
+    const lenient = configured('latencyP99, tolerance: 0.15');
+    expect(lenient.provider.tolerance).toBe(0.15);
+    expect(await provider.measure(lenient, ctx({ freshBaseline: true }))).toMatchObject({ value: 1 });
+    const strict = configured('latencyP99, tolerance: 0.1');
+    expect(await provider.measure(strict, ctx({ freshBaseline: false }))).toMatchObject({ value: 0 });
+  });
+
+  it('by default never fails identical code, over 100 seeds, latency or errors, either baseline', async () => {
     const outcomes = [];
-    for (let seed = 1; seed <= 100; seed += 1) {
-      const r = createRandom(seed);
-      const draw = (n: number) => Array.from({ length: n }, () => r.lognormal(Math.log(20), 0.5));
-      const errors = (n: number) => Array.from({ length: n }, () => r.next() < 0.005).filter(Boolean).length;
-      const source = fakeRouter({
-        samples: (revision) => draw(revision === 'r2' ? 800 : 3200),
-        signals: (revision) => (revision === 'r2' ? signals(800, errors(800)) : signals(3200, errors(3200))),
-      });
-      const provider = createJudgeProvider(source);
-      for (const signal of ['latencyP99', 'errorRate']) {
-        const m = await provider.measure(configured(signal), ctx());
-        outcomes.push(
-          m.kind !== 'value' ? `${signal} #${seed}: ${m.kind}` : m.value === 1 ? 'pass' : m.detail,
-        );
+    // Both defaults on the same draws: against the warm stable (15%), against a fresh baseline (10% for latency).
+    for (const freshBaseline of [false, true]) {
+      for (let seed = 1; seed <= 100; seed += 1) {
+        const r = createRandom(seed);
+        const draw = (n: number) => Array.from({ length: n }, () => r.lognormal(Math.log(20), 0.5));
+        const errors = (n: number) =>
+          Array.from({ length: n }, () => r.next() < 0.005).filter(Boolean).length;
+        const source = fakeRouter({
+          samples: (revision) => draw(revision === 'r2' ? 800 : 3200),
+          signals: (revision) =>
+            revision === 'r2' ? signals(800, errors(800)) : signals(3200, errors(3200)),
+        });
+        const provider = createJudgeProvider(source);
+        for (const signal of ['latencyP99', 'errorRate']) {
+          const m = await provider.measure(configured(signal), ctx({ freshBaseline }));
+          outcomes.push(
+            m.kind !== 'value' ? `${signal} #${seed}: ${m.kind}` : m.value === 1 ? 'pass' : m.detail,
+          );
+        }
       }
     }
     expect(outcomes.filter((o) => o !== 'pass')).toEqual([]);

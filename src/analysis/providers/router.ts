@@ -113,6 +113,29 @@ export const DEFAULT_MIN_DIFFERENCE: Readonly<Record<RouterSignal, number>> = {
   requestRate: 0,
 };
 
+/**
+ * The relative tolerance of a metric that sets no `tolerance`. Latencies compared with a fresh
+ * baseline (a stable instance started with the canary: `canary.baseline: fresh`, the default) get
+ * 10%: both sides are equally cold; at 15% a 20% slower canary was caught 20/40 (load 6–7) and
+ * 23/40 (load 2–3), at 10% 38/40, identical code failing 0/120 (docs/benchmarks.md "## Judge"). Against the warm stable instance (`canary.baseline: stable`,
+ * or no fresh baseline running) they keep 15%, which absorbs a cold canary's penalty (ADR 0006).
+ * Error and request rates keep 15% either way: they were not re-measured, and a cold start does
+ * not change them.
+ */
+export const DEFAULT_TOLERANCE = { fresh: { latency: 0.1, other: 0.15 }, stable: 0.15 } as const;
+
+/** The tolerance the judge applies: the metric's own, else DEFAULT_TOLERANCE for its baseline. */
+export function judgeTolerance(
+  metric: { readonly signal: RouterSignal; readonly tolerance?: number | undefined },
+  freshBaseline: boolean,
+): number {
+  if (metric.tolerance !== undefined) return metric.tolerance;
+  if (!freshBaseline) return DEFAULT_TOLERANCE.stable;
+  return SAMPLES[metric.signal].kind === 'latency'
+    ? DEFAULT_TOLERANCE.fresh.latency
+    : DEFAULT_TOLERANCE.fresh.other;
+}
+
 const SAMPLES: Record<RouterSignal, { kind: SampleKind; statistic: Statistic }> = {
   errorRate: { kind: 'errorRate', statistic: 'mean' },
   latencyP50: { kind: 'latency', statistic: 'p50' },
@@ -129,7 +152,8 @@ export function createJudgeProvider(
   const minSamples = options.minSamples ?? JUDGE_MIN_SAMPLES;
   return {
     async measure(metric, ctx) {
-      const { signal: name, tolerance, confidence, direction } = metric.provider;
+      const { signal: name, confidence, direction } = metric.provider;
+      const tolerance = judgeTolerance(metric.provider, ctx.freshBaseline === true);
       if (ctx.baselineRevision === undefined)
         return { kind: 'noData', reason: 'there is no baseline revision to compare with' };
       const { kind, statistic } = SAMPLES[name];
