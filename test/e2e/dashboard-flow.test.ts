@@ -246,6 +246,58 @@ describeBrowser('the dashboard: a day of delivery in a real browser', () => {
     await checkView('metrics');
   });
 
+  it('lifts the kill by keyboard alone: Tab to the switch, Enter, Tab to confirm, Enter', async () => {
+    await page.goto(url('/flags/hello/production'));
+    const state = page.getByTestId('flag-state-new-greeting-production');
+    await expect.poll(() => state.textContent()).toContain('killed');
+    const focused = () => page.evaluate('document.activeElement?.getAttribute("data-testid")');
+    for (let i = 0; i < 80 && (await focused()) !== 'flag-kill-new-greeting-production'; i++) {
+      await page.keyboard.press('Tab');
+    }
+    expect(await focused()).toBe('flag-kill-new-greeting-production');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('confirm-dialog').waitFor();
+    for (let i = 0; i < 5 && (await focused()) !== 'confirm-yes'; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('confirm-yes');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => state.textContent()).toContain('on');
+  });
+
+  it('offers a read-only token no action on any view, and refuses the action it forges', async () => {
+    const context = await newContext(browser);
+    const reader = await context.newPage();
+    const readerErrors = consoleErrors(reader).errors;
+    await signIn(reader, served.apiUrl, await createToken('rita', 'read'));
+    const actions =
+      '[data-testid^="action-"], [data-testid^="env-deploy-"], [data-testid^="flag-kill-"], [data-testid="flag-save"], [data-testid="deploy-start"]';
+    for (const [path, ready] of [
+      ['/', 'env-hello-production'],
+      ['/releases/hello/production', 'release-journal'],
+      ['/flags/hello/production?flag=new-greeting', 'flag-row-new-greeting'],
+    ] as const) {
+      await reader.goto(url(path));
+      await reader.getByTestId(ready).waitFor();
+      expect(await reader.locator(actions).count(), `actions offered on ${path}`).toBe(0);
+    }
+    await reader.goto(url('/releases'));
+    await reader.getByTestId('releases-recent').waitFor();
+    expect(await seriousViolations(reader), 'axe on /releases').toEqual([]);
+    await screenshot(reader, 'dashboard-releases-read-only');
+    const forged: { status: number; body: string } = await reader.evaluate(`(async () => {
+      const { csrfToken } = await (await fetch('/v1/session')).json();
+      const res = await fetch('/v1/flags/hello/production/new-greeting/kill', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-flowline-csrf': csrfToken },
+        body: '{}',
+      });
+      return { status: res.status, body: await res.text() };
+    })()`);
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('FLOWLINE_FORBIDDEN');
+    expect(readerErrors).toEqual([]);
+    await context.close();
+  });
+
   it('moves through the main actions by keyboard alone', async () => {
     await page.goto(url('/'));
     await page.getByTestId('env-hello-production').waitFor();
