@@ -125,6 +125,20 @@ describeBrowser('the dashboard: signing in and staying signed in', () => {
     expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|events/.test(e))).toEqual([]);
   });
 
+  it('returns to sign-in, saying why, when its token is revoked while the page is open', async () => {
+    const { page: p, errors } = await page();
+    const doomed = await createToken('doomed', 'read');
+    await signIn(p, served.apiUrl, doomed);
+    await expect.poll(() => p.getByTestId('live-status').textContent()).toBe('Live');
+    const res = await cli('token', 'revoke', 'doomed');
+    expect(res.code, res.stderr).toBe(0);
+    // No click needed: the live stream ends with the session, and the page finds out why.
+    await p.getByLabel('API token').waitFor({ timeout: 20_000 });
+    expect(await p.getByRole('status').first().textContent()).toMatch(/session ended/i);
+    await screenshot(p, 'session-ended');
+    expect(errors).toEqual([]);
+  });
+
   it('signs out, and the old cookie no longer reads anything', async () => {
     const { page: p } = await page();
     await signIn(p, served.apiUrl, tokens.read);

@@ -59,6 +59,11 @@ export function onUnauthorized(listener: () => void): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+/** Tells every listener the session is gone (the live stream found out before any request did). */
+export function announceUnauthorized(): void {
+  for (const listener of unauthorizedListeners) listener();
+}
+
 export interface RequestOptions {
   readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly body?: unknown;

@@ -1,5 +1,6 @@
 import { type ComponentChildren, createContext } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { announceUnauthorized, api } from '../api/client.js';
 import { EVENT_TYPES } from './event-types.js';
 
 /** One event of `GET /v1/events` (src/core/events.ts's FlowlineEvent, as the server relays it). */
@@ -38,7 +39,9 @@ export function LiveProvider(props: { readonly children: ComponentChildren }) {
   const [epoch, setEpoch] = useState(0);
 
   useEffect(() => {
-    const source = new EventSource('/v1/events');
+    let source: EventSource | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
     let wasDown = false;
     const deliver = (message: MessageEvent<string>) => {
       let event: LiveEvent;
@@ -49,18 +52,41 @@ export function LiveProvider(props: { readonly children: ComponentChildren }) {
       }
       for (const listener of listeners.current) listener(event);
     };
-    source.onopen = () => {
-      setStatus('live');
-      if (wasDown) setEpoch((n) => n + 1);
-      wasDown = false;
+    // The browser retries a lost connection by itself, but gives up for good on an error answer
+    // (a 401 once the session ended, a 503 while the server shuts down). Then ask whether the
+    // session still holds: if not, the page returns to sign-in and says why; if so, connect again.
+    const recheck = async () => {
+      try {
+        const answer = await api<{ session: unknown }>('/v1/session');
+        if (answer.session === null) return announceUnauthorized();
+      } catch {
+        // The server is away: try again below.
+      }
+      if (!stopped) connect();
     };
-    source.onerror = () => {
-      wasDown = true;
-      setStatus('down');
+    const connect = () => {
+      const current = new EventSource('/v1/events');
+      source = current;
+      current.onopen = () => {
+        setStatus('live');
+        if (wasDown) setEpoch((n) => n + 1);
+        wasDown = false;
+      };
+      current.onerror = () => {
+        wasDown = true;
+        setStatus('down');
+        if (current.readyState === EventSource.CLOSED && !stopped)
+          retry = setTimeout(() => void recheck(), 2000);
+      };
+      current.onmessage = deliver;
+      for (const type of EVENT_TYPES) current.addEventListener(type, deliver);
     };
-    source.onmessage = deliver;
-    for (const type of EVENT_TYPES) source.addEventListener(type, deliver);
-    return () => source.close();
+    connect();
+    return () => {
+      stopped = true;
+      if (retry !== undefined) clearTimeout(retry);
+      source?.close();
+    };
   }, []);
 
   // Stable across renders, so subscribers do not resubscribe at every status change.
