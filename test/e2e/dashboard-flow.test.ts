@@ -312,6 +312,21 @@ describeBrowser('the dashboard: a day of delivery in a real browser', () => {
     await page.waitForURL(/\/runs$/);
   });
 
+  it('shows a pulled andon cord on every page at once, without a reload', async () => {
+    await page.goto(url('/runs'));
+    await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor();
+    expect(await page.getByTestId('andon').count()).toBe(0);
+    const res = await fetch(url('/v1/andon/hello/pull'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.deploy}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'checkout is broken on trunk' }),
+    });
+    expect(res.status).toBe(200);
+    await expect.poll(() => page.getByTestId('andon').textContent()).toContain('Line stopped: hello');
+    expect(await page.getByTestId('andon').textContent()).toContain('checkout is broken on trunk');
+    await screenshot(page, 'dashboard-andon');
+  });
+
   it('wrote nothing to the console on the way', () => {
     expect(errors).toEqual([]);
   });
