@@ -64,7 +64,8 @@ const ROUTES: Record<string, Row> = {
   // Signing in takes a token in the body, so no credential in the headers; the other two act on
   // the session cookie alone (test: src/server/routes/session.test.ts).
   'POST /v1/session': { access: 'public', scope: 'none', request: none('/v1/session', { token: '' }) },
-  'GET /v1/session': { access: 'session', documented: 'public', scope: 'none', request: none('/v1/session') },
+  // Answers everyone 200: the session of the cookie, or `session: null` and why (no data without it).
+  'GET /v1/session': { access: 'public', scope: 'none', request: none('/v1/session') },
   'DELETE /v1/session': {
     access: 'session',
     documented: 'public',
