@@ -1,5 +1,6 @@
 import type { Catalog, EnvironmentKind } from '../catalog/index.js';
 import type { Store } from '../store/index.js';
+import { type ConfigDriftDeps, configDriftFinder } from './config-drift.js';
 import { commitOf } from './env-commit.js';
 import { hostOf, short } from './plan.js';
 import type { DeployRecords, StoredTarget } from './records.js';
@@ -66,6 +67,8 @@ export interface EnvironmentStatusDeps {
   /** Absent where the runtime does not run (the embedded CLI without a daemon). */
   readonly instances?: InstanceStates;
   readonly urlFor?: (host: string) => string;
+  /** To compare what runs with the config the trunk's newest build carries (config-drift.ts). */
+  readonly configs?: ConfigDriftDeps;
 }
 
 /**
@@ -80,6 +83,7 @@ export async function environmentStatus(
   const environments = await deps.catalog.listEnvironments(service);
   const routes = await deps.records.routes();
   const unfinished = await deps.records.unfinished();
+  const configDrift = deps.configs === undefined ? undefined : configDriftFinder(deps.configs);
   const out: EnvironmentStatus[] = [];
   for (const env of environments) {
     const route = routes.find((r) => r.environmentId === env.id);
@@ -111,14 +115,20 @@ export async function environmentStatus(
           ? null
           : { healthy: instances.filter((i) => i.state === 'healthy').length, desired, instances },
       release: underway === undefined ? null : (underway.phase ?? 'pending'),
-      drift: driftOf({
-        live:
-          live === undefined ? undefined : { revision: live.revision, artifact: live.artifactId, desired },
-        deployed: await latestSucceeded(deps.store, env.id),
-        route: route?.target,
-        releasing: underway !== undefined,
-        instances,
-      }),
+      drift: [
+        ...driftOf({
+          live:
+            live === undefined ? undefined : { revision: live.revision, artifact: live.artifactId, desired },
+          deployed: await latestSucceeded(deps.store, env.id),
+          route: route?.target,
+          releasing: underway !== undefined,
+          instances,
+        }),
+        // A preview runs its branch on purpose; persistent environments should run what trunk says.
+        ...(configDrift === undefined || live === undefined || env.kind === 'ephemeral'
+          ? []
+          : [await configDrift(env.service, env.name, live.artifactId)].filter((d) => d !== undefined)),
+      ],
       createdAt: env.createdAt,
       expiresAt: env.expiresAt,
     });

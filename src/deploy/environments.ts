@@ -332,6 +332,7 @@ export class EnvironmentService {
         records: this.deps.records,
         ...(this.deps.instances === undefined ? {} : { instances: this.deps.instances }),
         ...(this.deps.urlFor === undefined ? {} : { urlFor: this.deps.urlFor }),
+        configs: this.deps,
       },
       service,
     );
