@@ -17,6 +17,7 @@ import {
   ERROR_RATE_ANALYSIS,
   type ExampleRepo,
   exampleRepo,
+  HELLO_SERVICE,
   routedHello,
   runCli,
   type Served,
@@ -34,22 +35,10 @@ import {
 /** flowline.yaml; `broken` instances in production answer half their requests with 500. */
 function config(broken = false): string {
   const fault = broken ? '\n    env: { FAULT_ERROR_RATE: "0.5" }' : '';
-  return `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-stages:
+  return `${HELLO_SERVICE}stages:
   unit:
     steps:
       - run: node -e "for (let i = 1; i <= 5; i++) console.log('checking part ' + i)"
-run:
-  command: node server.js
-  port: { env: PORT }
-  instances: 1
-  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 10s }
-  shutdown: { gracePeriod: 2s }
 environments:
   staging: {}
   production:${fault}

@@ -345,6 +345,24 @@ export function artifactsBuiltBy(cli: (...args: string[]) => Promise<CliResult>)
 }
 
 /**
+ * The head of the example service's flowline.yaml that the release e2e tests share: its build,
+ * and one instance with health checks quick enough for tests. Each test adds its environments.
+ */
+export const HELLO_SERVICE = `version: 1
+service: hello
+build:
+  command: node scripts/build.js
+  inputs: ["src/**", "scripts/build.js", "package.json"]
+  output: dist
+run:
+  command: node server.js
+  port: { env: PORT }
+  instances: 1
+  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 10s }
+  shutdown: { gracePeriod: 2s }
+`;
+
+/**
  * The analysis template the canary e2e tests share: the router's error rate of the canary, four
  * measurements a quarter second apart, any one at 5% or more fails it.
  */

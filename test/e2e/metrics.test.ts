@@ -11,6 +11,7 @@ import {
   type ExampleRepo,
   exampleRepo,
   gitIn,
+  HELLO_SERVICE,
   routedHello,
   runCli,
   serveExample,
@@ -29,19 +30,7 @@ import {
  */
 
 function config(fault: boolean): string {
-  return `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
-  command: node server.js
-  port: { env: PORT }
-  instances: 1
-  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 10s }
-  shutdown: { gracePeriod: 2s }
-environments:
+  return `${HELLO_SERVICE}environments:
   production:${fault ? '\n    env: { FAULT_ERROR_RATE: "0.5" }' : ''}
     strategy:
       canary:

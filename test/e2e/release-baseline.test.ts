@@ -7,6 +7,7 @@ import {
   type CliResult,
   type ExampleRepo,
   exampleRepo,
+  HELLO_SERVICE,
   readDb,
   routedHello,
   runCli,
@@ -22,19 +23,7 @@ import {
  * outcomes, never timings.
  */
 
-const CONFIG = `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
-  command: node server.js
-  port: { env: PORT }
-  instances: 1
-  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 10s }
-  shutdown: { gracePeriod: 2s }
-environments:
+const CONFIG = `${HELLO_SERVICE}environments:
   judged:
     strategy:
       canary:

@@ -7,6 +7,7 @@ import {
   type CliResult,
   type ExampleRepo,
   exampleRepo,
+  HELLO_SERVICE,
   type RoutedAnswer,
   readDb,
   recordedPids,
@@ -40,19 +41,7 @@ function config(crash = false): string {
         postPromotionAnalysis: { templates: [{ templateName: errors }] }`
     : `
     strategy: { blueGreen: { scaleDownDelay: 1h } }`;
-  return `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
-  command: node server.js
-  port: { env: PORT }
-  instances: 1
-  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 10s }
-  shutdown: { gracePeriod: 2s }
-environments:
+  return `${HELLO_SERVICE}environments:
   production:
     instances: 2
     strategy:

@@ -5,6 +5,7 @@ import {
   type CliResult,
   type ExampleRepo,
   exampleRepo,
+  HELLO_SERVICE,
   runCli,
   type Served,
   serveExample,
@@ -20,19 +21,7 @@ import {
  * journal line once. The client that followed the deploy itself says the release carries on.
  */
 
-const CONFIG = `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
-  command: node server.js
-  port: { env: PORT }
-  instances: 1
-  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 10s }
-  shutdown: { gracePeriod: 2s }
-environments:
+const CONFIG = `${HELLO_SERVICE}environments:
   production:
     strategy:
       canary:

@@ -8,6 +8,7 @@ import {
   ERROR_RATE_ANALYSIS,
   type ExampleRepo,
   exampleRepo,
+  HELLO_SERVICE,
   type RoutedAnswer,
   routedHello,
   runCli,
@@ -24,19 +25,7 @@ import {
 /** flowline.yaml; with `fault`, instances started in `canary` and `watched` answer half their requests with 500. */
 function config(fault = false): string {
   const env = fault ? '\n    env: { FAULT_ERROR_RATE: "0.5" }' : '';
-  return `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
-  command: node server.js
-  port: { env: PORT }
-  instances: 1
-  health: { path: /healthz, interval: 200ms, timeout: 1s, startPeriod: 10s }
-  shutdown: { gracePeriod: 2s }
-environments:
+  return `${HELLO_SERVICE}environments:
   canary:${env}
     strategy:
       canary:
