@@ -51,7 +51,8 @@ export function configDriftFinder(deps: ConfigDriftDeps) {
       known = (async () => {
         const branch = (await deps.policies.get(service))?.trunk;
         if (branch === undefined || branch === null) return undefined;
-        const runs = await deps.catalog.listRuns({ service, limit: 200 });
+        // Asked of the store by branch and status, not read from every branch's latest runs.
+        const runs = await deps.catalog.listRuns({ service, branch, status: 'succeeded', limit: 50 });
         const run = runs.find(
           (r) => r.branch === branch && r.status === 'succeeded' && r.artifactId !== null,
         );
