@@ -40,7 +40,8 @@ export interface AssessInput {
   readonly measured: ReadonlyMap<string, MeasuredRun>;
   /** Per environment: the DORA report, or why there is none. */
   readonly dora: ReadonlyMap<string, DoraReport | { readonly unavailable: string }>;
-  readonly deployments: ReadonlyMap<string, EnvironmentDeployments>;
+  /** Per environment: its deployments of the period, or why they are not shown. */
+  readonly deployments: ReadonlyMap<string, EnvironmentDeployments | { readonly unavailable: string }>;
   /** Per deliverable id: the latest sign-off for the period. */
   readonly signoffs: ReadonlyMap<string, Signoff>;
 }
@@ -101,6 +102,7 @@ function figuresOf(deliverable: Deliverable, input: AssessInput): Figures {
       succeeded: [],
       failed: [],
     };
+    if ('unavailable' in found) return { values: {}, evidence: {}, missing: found.unavailable };
     return {
       values: { succeeded: found.succeeded.length, failed: found.failed.length },
       evidence: { ids: [...found.succeeded, ...found.failed], environment },

@@ -28,13 +28,27 @@ export interface QualityReports {
    * the latest trunk run of the period that built one; each measured deliverable is assessed on
    * the latest trunk run of the period that measured it.
    */
-  report(service: string, period: Period): Promise<QualityReport>;
+  report(service: string, period: Period, options?: ReportOptions): Promise<QualityReport>;
   /**
    * Records a sign-off of a manual deliverable of the service's latest plan (the one sealed in its
    * newest trunk artifact): a deliverable that is not one is refused with a suggestion, so a typo
    * is not recorded against nothing.
    */
   signoff(input: SignoffInput, by: { readonly actor: Actor; readonly where: Where }): Promise<Signoff>;
+}
+
+export interface ReportOptions {
+  /**
+   * The environments the reader may see (a scoped token's), or null for all (the default). The
+   * figures of `dora` and `deployment` deliverables of other environments are left out, as
+   * `GET /v1/metrics/dora` refuses them: those deliverables read "no data", saying why.
+   */
+  readonly environments?: readonly string[] | null;
+}
+
+/** Why an environment's figures are not in a report for a reader scoped to other environments. */
+export function outsideScope(environment: string, scope: readonly string[]): string {
+  return `${environment} is outside this token's environments (${scope.join(', ')})`;
 }
 
 /** Why `dora` deliverables have no data while no metrics service is wired (see src/app). */
@@ -145,7 +159,7 @@ export function createQualityReports(deps: QualityReportsDeps): QualityReports {
       return deps.records.signoff(input, by);
     },
 
-    async report(service, period) {
+    async report(service, period, options = {}) {
       const trunk = await deps.trunkOf(service);
       const runs = await trunkRuns(service, period, trunk);
       const plan = await planOf(runs, service);
@@ -158,7 +172,7 @@ export function createQualityReports(deps: QualityReportsDeps): QualityReports {
           },
         );
       }
-      const input = await gather(service, period, plan.deliverables, runs);
+      const input = await gather(service, period, plan.deliverables, runs, options.environments ?? null);
       const deliverables = assess(plan.deliverables, input);
       const summary: Record<Verdict, number> = { pass: 0, fail: 0, 'no data': 0 };
       for (const d of deliverables) summary[d.verdict]++;
@@ -178,6 +192,7 @@ export function createQualityReports(deps: QualityReportsDeps): QualityReports {
     period: Period,
     deliverables: readonly Deliverable[],
     runs: readonly TrunkRun[],
+    scope: readonly string[] | null,
   ): Promise<AssessInput> {
     const byId = new Map(runs.map((run) => [run.id, run]));
     const measured = new Map<string, MeasuredRun>();
@@ -190,10 +205,16 @@ export function createQualityReports(deps: QualityReportsDeps): QualityReports {
         measured.set(m.deliverable, { measurement: m, run });
     }
     const dora = new Map<string, DoraReport | { unavailable: string }>();
-    const deployments = new Map<string, EnvironmentDeployments>();
+    const deployments = new Map<string, EnvironmentDeployments | { unavailable: string }>();
     for (const d of deliverables) {
       const env = d.environment;
       if (env === undefined) continue;
+      if (scope !== null && !scope.includes(env)) {
+        const unavailable = { unavailable: outsideScope(env, scope) };
+        if (d.method === 'dora') dora.set(env, unavailable);
+        if (d.method === 'deployment') deployments.set(env, unavailable);
+        continue;
+      }
       if (d.method === 'dora' && !dora.has(env)) dora.set(env, await doraOf(service, env, period));
       if (d.method === 'deployment' && !deployments.has(env))
         deployments.set(env, await deploymentsOf(service, env, period));

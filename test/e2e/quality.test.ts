@@ -205,7 +205,7 @@ describe('the quality plan, embedded', () => {
 describe('the quality plan, against a server', () => {
   let server: Flowline;
   let api: Listening;
-  const tokens = { ci: '', read: '', deploy: '' };
+  const tokens = { ci: '', read: '', deploy: '', productionOnly: '' };
   beforeAll(async () => {
     dir = await tempDir('flowline-quality-remote-');
     repo = path.join(dir.path, 'repo');
@@ -214,6 +214,8 @@ describe('the quality plan, against a server', () => {
     for (const role of ['ci', 'read', 'deploy'] as const) {
       tokens[role] = (await server.tokens.create({ name: `q-${role}`, role }, server.localActor)).secret;
     }
+    const scoped = { name: 'q-production', role: 'read', environments: ['production'] } as const;
+    tokens.productionOnly = (await server.tokens.create(scoped, server.localActor)).secret;
   });
   afterAll(async () => {
     await api.close();
@@ -251,5 +253,18 @@ describe('the quality plan, against a server', () => {
     });
     const audited = await server.audit.list({ action: 'quality.signoff' });
     expect(audited.map((e) => [e.actor.name, e.target])).toEqual([['q-deploy', 'quality:shop/review']]);
+  });
+
+  it("shows a token scoped to other environments no figures of staging's deployments", async () => {
+    const args = ['report', '--period', month, '--json'];
+    const report = reportOf(await onMachine('laptop', args, tokens.productionOnly));
+    expect(report.deliverables[4]).toMatchObject({
+      id: 'staged',
+      verdict: 'no data',
+      reason: "staging is outside this token's environments (production)",
+      evidence: {},
+    });
+    // What is not about an environment is the same as for any reader.
+    expect(report.deliverables[2]?.verdict).toBe('pass');
   });
 });

@@ -197,7 +197,9 @@ export const qualityRoutes =
           code: 'FLOWLINE_REQUEST_INVALID',
           names: queryNames,
         });
-        return { report: await deps.reports.report(service, period) };
+        // A scoped token gets no figures of other environments, as from `/v1/metrics/dora`.
+        const { environments } = principalOf(request);
+        return { report: await deps.reports.report(service, period, { environments }) };
       },
     );
 
