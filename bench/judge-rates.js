@@ -22,14 +22,17 @@
 // the canary (FAULT_ERROR_RATE 0.025 vs 0.005).
 //
 // Each trial the judge (the real provider, on what the router's adapter for the release controller
-// returned) looks every second from 1 s to 30 s after the canary took traffic, each time over the
-// window since then (an analysis's window is cut to the canary's age). A trial's verdict is that of
-// a metric measuring at SCHEDULE (`interval: 10s, count: 3, failureLimit: 0`) with both judges,
-// `latencyP99` and `errorRate`: it fails at the first failing look. Reported: counts of fails, the
-// time to the verdict, and how often a judge looking every second would have failed.
+// returned) looks every second for `JUDGE_LOOK_S` (default 60) seconds after the canary took
+// traffic, each time over the judge's window (1m) cut to the canary's age, as an analysis measures.
+// A trial's verdict is what the analysis engine would have made of those looks for a metric set of
+// both judges, `latencyP99` and `errorRate`, measuring every `JUDGE_INTERVAL` s (10), `JUDGE_COUNT`
+// times (3), `failureLimit: 0`, each measurement waiting for enough samples (engineVerdict below).
+// Reported: counts of fails and pauses, the time to the verdict, and how often a judge looking every
+// second would have failed.
 //
-// `JUDGE_TRIALS` (default 100) sets the number of trials; `JUDGE_RATES_RAW=<file>` also writes
-// every look's samples as JSON lines, to study other settings offline.
+// `JUDGE_TRIALS` (default 100) sets the number of trials; `JUDGE_RATES_RAW=<file>` also writes the
+// samples of the looks (every second's for 15 s, then every fifth second's) as JSON lines, which `bench/judge-replay.js` judges again
+// with other settings (tolerance, minimum samples, schedule).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,9 +58,29 @@ const { parseConfig } = await import(new URL('../dist/config/index.js', import.m
 const LOAD = fileURLToPath(new URL('./lib/poisson-load-process.js', import.meta.url));
 const RATE = 200;
 const CANARY_WEIGHT = 20;
-const LOOK_S = 30;
-/** Seconds after the canary took traffic at which the reported analysis measures. */
-const SCHEDULE = [10, 20, 30];
+/**
+ * The analysis a trial's verdict is that of: both judges in one metric set measuring every
+ * `JUDGE_INTERVAL` seconds (default 10), `JUDGE_COUNT` times (default 3), `failureLimit: 0`, from
+ * the moment the canary takes traffic, as background analysis does (see {@link engineVerdict}).
+ */
+export const SCHEDULE = {
+  initialDelay: 0,
+  interval: wholeSeconds('JUDGE_INTERVAL', 10),
+  count: wholeSeconds('JUDGE_COUNT', 3),
+  /** The metric's default `sampleTimeout` (1m): how long a measurement waits for enough samples. */
+  sampleTimeout: 60,
+  /** Seconds between asks while a pass is undecided (the engine asks every second for data). */
+  undecidedPoll: 1,
+};
+/** Seconds each trial is watched (a look every second): `JUDGE_LOOK_S`, default 60. */
+const LOOK_S = wholeSeconds('JUDGE_LOOK_S', 60);
+/**
+ * Looks kept in `JUDGE_RATES_RAW`: every second's for the first RAW_EVERY_UNTIL_S seconds, where a
+ * measurement waiting for its minimum of samples is taken, then every RAW_EVERY_S seconds' (every
+ * look would be gigabytes).
+ */
+const RAW_EVERY_S = 5;
+const RAW_EVERY_UNTIL_S = 15;
 const ENVIRONMENT = 'bench';
 const BASE = { FAULT_ERROR_RATE: '0.005' };
 const WORK = { ...BASE, WORK_MS: '20' };
@@ -67,11 +90,14 @@ const SIGNALS = /** @type {const} */ (['latencyP99', 'errorRate']);
  * @typedef {{ key: string, name: string, env: Record<string, string>, canaryEnv: Record<string, string>,
  *   regressed?: (typeof SIGNALS)[number] }} Scenario
  * @typedef {{ atS: number, samples: Record<string, number[]> }} Look
- * @typedef {{ verdict: 'pass' | 'fail' | 'inconclusive', signal?: string, detail: string }} LookVerdict
+ * @typedef {{ atS: number, signal: string, verdict: 'pass' | 'fail' | 'inconclusive', tentative: boolean,
+ *   detail: string }} MetricLook one judge's verdict at one look; `tentative`: a pass more samples may overturn
+ * @typedef {{ atS: number, metrics: MetricLook[] }} LookVerdict both judges' verdicts at one look
+ * @typedef {{ verdict: 'pass' | 'fail' | 'inconclusive' | 'unfinished', atS: number, look?: MetricLook }} EngineVerdict
  * @typedef {import('../src/analysis/index.js').MetricOf<'judge'>} JudgeMetric
  * @type {Scenario[]}
  */
-const SCENARIOS = [
+export const SCENARIOS = [
   { key: 'fast', name: 'same code, no work (<1 ms)', env: BASE, canaryEnv: {} },
   { key: 'light', name: 'same code, 3 ms of work', env: { ...BASE, WORK_MS: '3' }, canaryEnv: {} },
   { key: 'work', name: 'same code, 20 ms of work', env: WORK, canaryEnv: {} },
@@ -92,7 +118,7 @@ const SCENARIOS = [
 ];
 
 /** The judge metrics exactly as flowline.yaml gives them to the engine: every default filled in. */
-function judgeMetrics() {
+export function judgeMetrics() {
   const metrics = SIGNALS.map(
     (signal) => `        - name: ${signal}\n          provider: { judge: { signal: ${signal} } }\n`,
   ).join('');
@@ -107,8 +133,12 @@ export async function benchJudgeRates(options = {}) {
   const trials = options.trials ?? Number(process.env.JUDGE_TRIALS ?? 100);
   const mode = options.baseline ?? (process.env.JUDGE_BASELINE === 'warm' ? 'warm' : 'fresh');
   const fresh = mode === 'fresh';
+  // The same trials judged against the warm stable instance too (fresh mode): `JUDGE_WARM=0` skips it.
+  const alsoWarm = fresh && process.env.JUDGE_WARM !== '0';
   const rawFile = process.env.JUDGE_RATES_RAW;
   const metrics = judgeMetrics();
+  // The engine measures over the metric's window, cut to the canary's age (src/analysis/window.ts).
+  const windowCapMs = Math.min(...metrics.map((m) => ('window' in m.provider ? m.provider.window : 60_000)));
   const home = mkdtempSync(path.join(os.tmpdir(), 'flowline-judge-'));
   const { control: router, pid } = await ensureRouterProcess({
     home,
@@ -180,7 +210,7 @@ export async function benchJudgeRates(options = {}) {
       const looks = SCENARIOS.map(() => []);
       for (let atS = 1; atS <= LOOK_S; atS++) {
         await sleep(since + atS * 1000 - Date.now());
-        const windowMs = Date.now() - since;
+        const windowMs = Math.min(Date.now() - since, windowCapMs);
         const sides = { canary: revision, baseline: fresh ? baselineRevision : 'stable', warm: 'stable' };
         const captured = await Promise.all(SCENARIOS.map((s) => capture(source, s.key, sides, windowMs)));
         captured.forEach((samples, i) => {
@@ -199,14 +229,15 @@ export async function benchJudgeRates(options = {}) {
         const perLookWarm = [];
         for (const look of looks[i] ?? []) {
           perLook.push(await judgeLook(look, metrics, 'baseline', fresh));
-          if (fresh) perLookWarm.push(await judgeLook(look, metrics, 'warm', false));
+          if (alsoWarm) perLookWarm.push(await judgeLook(look, metrics, 'warm', false));
         }
         verdicts[i]?.push(perLook);
-        if (fresh) warmVerdicts[i]?.push(perLookWarm);
+        if (alsoWarm) warmVerdicts[i]?.push(perLookWarm);
         const last = looks[i]?.at(-1)?.samples;
         lastCounts[i]?.push(last?.['latency:canary']?.length ?? 0, last?.['latency:baseline']?.length ?? 0);
         if (rawFile !== undefined) {
-          const line = `${JSON.stringify({ trial, scenario: s.key, looks: looks[i] })}\n`;
+          const kept = looks[i]?.filter((l) => l.atS <= RAW_EVERY_UNTIL_S || l.atS % RAW_EVERY_S === 0);
+          const line = `${JSON.stringify({ trial, scenario: s.key, looks: kept })}\n`;
           writeFileSync(rawFile, line, { flag: trial === 1 && i === 0 ? 'w' : 'a' });
         }
       }
@@ -229,14 +260,14 @@ export async function benchJudgeRates(options = {}) {
       ...SCENARIOS.map((s, i) =>
         summarise(s, verdicts[i] ?? [], fresh ? 'vs fresh baseline' : 'vs warm stable (no fresh baseline)'),
       ),
-      ...(fresh
+      ...(alsoWarm
         ? SCENARIOS.map((s, i) => summarise(s, warmVerdicts[i] ?? [], 'vs warm stable, same trials'))
         : []),
       {
         scenario: `defaults: tolerance ${freshTolerance.latency} (latency) / ${freshTolerance.other} (errorRate) vs a fresh baseline, ${stableTolerance} vs the warm stable; confidence ${latency?.confidence}, minDifference ${DEFAULT_MIN_DIFFERENCE.latencyP99} ms (latency) / ${DEFAULT_MIN_DIFFERENCE.errorRate} (errorRate), ${JUDGE_MIN_SAMPLES} samples`,
       },
       {
-        scenario: `note: ${RATE} req/s per service, ${CANARY_WEIGHT}% to the canary${fresh ? ` and ${CANARY_WEIGHT}% to a fresh baseline` : ''}, looks at ${SCHEDULE.join(', ')} s; samples at ${LOOK_S} s (median canary/baseline): ${lastCounts.map((c) => `${median(evens(c, 0))}/${median(evens(c, 1))}`).join(', ')}`,
+        scenario: `note: ${RATE} req/s per service, ${CANARY_WEIGHT}% to the canary${fresh ? ` and ${CANARY_WEIGHT}% to a fresh baseline` : ''}, measured every ${SCHEDULE.interval} s ×${SCHEDULE.count} from ${SCHEDULE.initialDelay} s (each waiting up to ${SCHEDULE.sampleTimeout} s for ${JUDGE_MIN_SAMPLES} samples a side), watched ${LOOK_S} s; samples at ${LOOK_S} s (median canary/baseline): ${lastCounts.map((c) => `${median(evens(c, 0))}/${median(evens(c, 1))}`).join(', ')}`,
       },
       { scenario: `note: load average ${loadAtStart} at start, ${loadAverage()} at end` },
     ],
@@ -268,9 +299,11 @@ async function capture(source, service, sides, windowMs) {
  * metrics run in the same analysis). `freshBaseline` as the analysis engine sets it: whether
  * `against` is a fresh baseline, which picks the judge's default tolerance.
  * @param {Look} look @param {JudgeMetric[]} metrics @param {string} against @param {boolean} freshBaseline
+ * @param {{ tolerance?: number, minSamples?: number }} [options] replayed settings: the latency judges'
+ *   tolerance, the judge's minimum samples a side
  * @returns {Promise<LookVerdict>}
  */
-async function judgeLook(look, metrics, against, freshBaseline) {
+export async function judgeLook(look, metrics, against, freshBaseline, options = {}) {
   const replay = {
     /** @param {string} _s @param {string} _e @param {string} side */
     signals: (_s, _e, side) => {
@@ -289,10 +322,18 @@ async function judgeLook(look, metrics, against, freshBaseline) {
     /** @param {string} _s @param {string} _e @param {string} side */
     samples: (_s, _e, side) => look.samples[`latency:${side}`] ?? [],
   };
-  const provider = createJudgeProvider(replay);
-  /** @type {LookVerdict[]} */
+  const provider = createJudgeProvider(
+    replay,
+    options.minSamples === undefined ? {} : { minSamples: options.minSamples },
+  );
+  /** @type {MetricLook[]} */
   const out = [];
-  for (const metric of metrics) {
+  for (const judged of metrics) {
+    const latency = judged.provider.signal.startsWith('latency');
+    const metric =
+      latency && options.tolerance !== undefined
+        ? { ...judged, provider: { ...judged.provider, tolerance: options.tolerance } }
+        : judged;
     const m = await provider.measure(metric, {
       service: 'bench',
       environment: ENVIRONMENT,
@@ -304,56 +345,142 @@ async function judgeLook(look, metrics, against, freshBaseline) {
       now: new Date(),
       signal: new AbortController().signal,
     });
+    const base = { atS: look.atS, signal: metric.name };
     out.push(
       m.kind === 'value'
-        ? { verdict: m.value === 1 ? 'pass' : 'fail', signal: metric.name, detail: m.detail ?? '' }
+        ? {
+            ...base,
+            verdict: m.value === 1 ? 'pass' : 'fail',
+            tentative: m.tentative === true,
+            detail: m.detail ?? '',
+          }
         : {
+            ...base,
             verdict: 'inconclusive',
-            signal: metric.name,
+            tentative: false,
             detail: m.kind === 'noData' ? m.reason : m.message,
           },
     );
   }
-  return (
-    out.find((v) => v.verdict === 'fail') ??
-    out.find((v) => v.verdict === 'inconclusive') ?? { verdict: 'pass', detail: out[0]?.detail ?? '' }
-  );
+  return { atS: look.atS, metrics: out };
 }
 
 /**
- * One row: trials failed at a look of the schedule (by which judge), when, and at any 1-s look.
+ * One row: the analysis engine's verdicts on the trials (how many failed, by which judge, when;
+ * how many paused on too few samples), and how many would have failed at any look taken (every
+ * second here; in a replay of `JUDGE_RATES_RAW`, the looks it recorded).
  * @param {Scenario} s @param {LookVerdict[][]} trials @param {string} against
+ * @param {typeof SCHEDULE} [schedule]
  */
-function summarise(s, trials, against) {
+export function summarise(s, trials, against, schedule = SCHEDULE) {
   const total = trials.length;
-  const firstFail = trials.map((looks) => SCHEDULE.find((at) => looks[at - 1]?.verdict === 'fail'));
-  const failedAt = /** @type {number[]} */ (firstFail.filter((at) => at !== undefined));
-  const failing = trials.flatMap((looks, k) => {
-    const at = firstFail[k];
-    return at === undefined ? [] : [/** @type {LookVerdict} */ (looks[at - 1])];
-  });
+  const outcomes = trials.map((looks) => engineVerdict(looks, schedule));
+  const failing = /** @type {MetricLook[]} */ (
+    outcomes.flatMap((o) => (o.verdict === 'fail' && o.look !== undefined ? [o.look] : []))
+  );
+  const count = (/** @type {string} */ verdict) => outcomes.filter((o) => o.verdict === verdict).length;
   const bySignal = SIGNALS.map((signal) => `${signal} ${failing.filter((v) => v.signal === signal).length}`);
-  const anyLook = trials.filter((looks) => looks.some((l) => l.verdict === 'fail')).length;
-  const firstJudged = trials.map((looks) => looks.findIndex((l) => l.verdict !== 'inconclusive') + 1);
-  const sorted = [...failedAt].sort((a, b) => a - b);
+  const anyLook = trials.filter((looks) =>
+    looks.some((l) => l.metrics.some((m) => m.verdict === 'fail')),
+  ).length;
+  const firstJudged = trials.map(
+    (looks) => looks.find((l) => l.metrics.every((m) => m.verdict !== 'inconclusive'))?.atS ?? Number.NaN,
+  );
+  const sorted = failing.map((l) => l.atS).sort((a, b) => a - b);
+  const passedAt = outcomes.filter((o) => o.verdict === 'pass').map((o) => o.atS);
+  const percent = (/** @type {number} */ n) => `${((n / Math.max(1, total)) * 100).toFixed(1)}%`;
+  const last = failing[0] ?? trials[0]?.at(-1)?.metrics[0];
   return {
     scenario: `${s.name}, ${against}`,
-    failed: `${failedAt.length}/${total} (${((failedAt.length / Math.max(1, total)) * 100).toFixed(1)}%)`,
+    failed: `${sorted.length}/${total} (${percent(sorted.length)})`,
     goal: s.regressed === undefined ? 'false fails < 1%' : 'detected > 95%',
     'failed by': bySignal.join(', '),
-    'verdict at s (median, 95th pct)':
+    'failed at s (median, 95th pct)':
       sorted.length === 0
-        ? `pass at ${SCHEDULE.at(-1)}`
+        ? '-'
         : `${median(sorted)}, ${sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))]}`,
+    'passed at s (median)': passedAt.length === 0 ? '-' : median(passedAt),
+    paused: count('inconclusive'),
+    ...(count('unfinished') === 0 ? {} : { 'unfinished (raise JUDGE_LOOK_S)': count('unfinished') }),
     'first judged at s (median)': median(firstJudged),
-    'failed at any 1-s look': `${anyLook}/${total}`,
-    example: (failing[0] ?? trials[0]?.at(-1))?.detail ?? '',
+    'failed at any look': `${anyLook}/${total}`,
+    example: last?.detail ?? '',
   };
+}
+
+/**
+ * The analysis engine's verdict on one trial's judged looks: each judge a metric of its own
+ * ({@link metricVerdict}); the run ends at the first metric that is not Successful, and passes
+ * when all have.
+ * @param {LookVerdict[]} looks
+ * @param {typeof SCHEDULE} schedule
+ * @returns {EngineVerdict}
+ */
+export function engineVerdict(looks, schedule) {
+  const perMetric = SIGNALS.map((_, k) =>
+    metricVerdict(
+      looks.flatMap((l) => (l.metrics[k] === undefined ? [] : [l.metrics[k]])),
+      schedule,
+    ),
+  );
+  const ended = perMetric
+    .filter((o) => o.verdict !== 'pass')
+    .sort((a, b) => a.atS - b.atS || (a.verdict === 'fail' ? -1 : 1));
+  return ended[0] ?? { verdict: 'pass', atS: Math.max(...perMetric.map((o) => o.atS)) };
+}
+
+/**
+ * One metric's verdict as src/analysis/run.ts makes it: the first measurement at `initialDelay`;
+ * one without enough samples, or with a pass that more samples may overturn (`tentative`), is asked
+ * again at each look until one decides (a fail, or a pass shown within a margin) or `sampleTimeout`
+ * has passed: then the last answer is the measurement (Inconclusive without samples: with the
+ * default `inconclusiveLimit` of 0 the release pauses; the undecided pass is kept). The next
+ * measurement comes `interval` after the last was taken; the first failing one fails the metric
+ * (`failureLimit: 0`), else it passes after `count`. `unfinished`: the looks end first.
+ * @param {MetricLook[]} looks
+ * @param {typeof SCHEDULE} schedule
+ * @returns {EngineVerdict}
+ */
+export function metricVerdict(looks, schedule) {
+  const lastLook = looks.at(-1)?.atS ?? 0;
+  let due = schedule.initialDelay;
+  for (let k = 0; k < schedule.count; k++) {
+    const waiting = looks.filter((l) => l.atS >= due && l.atS - due <= schedule.sampleTimeout);
+    // Asked every second while there are too few samples; every `undecidedPoll` s once undecided.
+    const firstAnswer = waiting.find((l) => l.verdict !== 'inconclusive')?.atS ?? due;
+    const asked = waiting.filter(
+      (l) =>
+        l.atS <= firstAnswer ||
+        (l.atS - firstAnswer) % schedule.undecidedPoll === 0 ||
+        l.atS - due === schedule.sampleTimeout,
+    );
+    let look = asked.find((l) => l.verdict === 'fail' || (l.verdict === 'pass' && !l.tentative));
+    if (look === undefined) {
+      const timeout = due + schedule.sampleTimeout;
+      if (timeout > lastLook) return { verdict: 'unfinished', atS: lastLook };
+      look = asked.at(-1);
+      if (look === undefined || look.verdict === 'inconclusive')
+        return { verdict: 'inconclusive', atS: timeout };
+    }
+    if (look.verdict === 'fail') return { verdict: 'fail', atS: look.atS, look };
+    due = look.atS + schedule.interval;
+    if (k < schedule.count - 1 && due > lastLook) return { verdict: 'unfinished', atS: lastLook };
+  }
+  return { verdict: 'pass', atS: due - schedule.interval };
 }
 
 /** @param {number} ms */
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** @param {string} name @param {number} fallback */
+function wholeSeconds(name, fallback) {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number above 0: ${raw}`);
+  return value;
 }
 
 function loadAverage() {

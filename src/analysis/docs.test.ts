@@ -11,6 +11,7 @@ import {
   type MeasurementRecord,
   type RouterSignalsSource,
 } from './index.js';
+import { createRandom } from './stats/random.js';
 import { fakeRouter, metric, signals } from './testing.js';
 
 /**
@@ -287,6 +288,42 @@ describe('docs/analysis.md', () => {
       { router: traffic({ canary: 2 }) },
     );
     expect(shown.map(shape)).toEqual(run.lines.map(shape));
+  });
+
+  it('shows the wait of an undecided judge the engine prints', async () => {
+    const shown = (await blocks(''))
+      .filter((b) => /^judged\/latency #1: waiting up to 1m for more samples: /.test(b))
+      .map((b) => b.trim());
+    // 6% slower on 2.5 requests a second a side: a few hundred samples cannot tell 6% from 10%.
+    const random = createRandom(3);
+    const draw = (median: number) =>
+      Array.from({ length: 1000 }, () => random.lognormal(Math.log(median), 0.5));
+    const [canary, baseline] = [draw(21.2), draw(20)];
+    const router = fakeRouter({
+      samples: (revision, _kind, windowMs) =>
+        (revision === 'r2' ? canary : baseline).slice(0, Math.floor((2.5 * windowMs) / 1000)),
+    });
+    const judged = {
+      name: 'judged',
+      metrics: [
+        metric({
+          name: 'latency',
+          provider: {
+            kind: 'judge',
+            signal: 'latencyP99',
+            test: 'mannWhitney',
+            confidence: 0.95,
+            direction: 'increase',
+            window: 60_000,
+          },
+        }),
+      ],
+    };
+    const run = await analyse(judged, { router }, undefined, 'r1.baseline');
+    expect(run.result.phase).toBe('Successful');
+    const waits = run.lines.filter((line) => line.includes('for more samples'));
+    expect(waits).toHaveLength(1);
+    expect(shown.map(shape)).toEqual(waits.map(shape));
   });
 
   it('shows the release controller code as it runs', async () => {

@@ -10,6 +10,7 @@ import {
   runAnalysis,
   type WaitingNotice,
 } from './index.js';
+import { createRandom } from './stats/random.js';
 import { fakeRouter, signals, template } from './testing.js';
 
 /**
@@ -271,6 +272,66 @@ describe('a metric whose measurements all lacked data', () => {
       'Successful',
     ]);
     expect(late.result.phase).toBe('Successful');
+  });
+});
+
+describe('a judge pass that more samples may overturn', () => {
+  // Latencies (lognormal, a wide spread) arriving at `perSecond` a side since the canary started.
+  const random = createRandom(7);
+  const draw = (median: number) =>
+    Array.from({ length: 4000 }, () => random.lognormal(Math.log(median), 0.8));
+  const arriving = (canary: readonly number[], baseline: readonly number[], perSecond: number) =>
+    fakeRouter({
+      samples: (revision, _kind, windowMs) =>
+        (revision === 'r2' ? canary : baseline).slice(0, Math.floor((perSecond * windowMs) / 1000)),
+    });
+  const latency = (extra: { interval?: number } = {}) =>
+    template('judged', {
+      name: 'latency',
+      ...extra,
+      provider: {
+        kind: 'judge',
+        signal: 'latencyP99',
+        test: 'mannWhitney',
+        confidence: 0.95,
+        direction: 'increase',
+        window: 60_000,
+      },
+    });
+
+  it('is asked again until the samples decide: a canary 20% slower fails once they show it', async () => {
+    const run = await analyse(latency(), arriving(draw(24), draw(20), 40));
+    expect(run.result.phase).toBe('Failed');
+    expect(run.waits.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^waiting up to 1m for data: latencyP99: too few samples/),
+      expect.stringMatching(/^waiting up to 1m for more samples: latencyP99 canary .*p\(within\)=/),
+    ]);
+    expect(run.records).toHaveLength(1);
+    // 50 samples a side came at 1.25 s; the fail needed several hundred more.
+    expect(seconds(run.records[0]?.finishedAt ?? '')).toBeGreaterThan(5);
+    expect(run.records[0]?.message).toMatch(/^latencyP99 canary worse than baseline: /);
+  });
+
+  it('keeps the last undecided pass when sampleTimeout is over, saying it waited', async () => {
+    // 5% slower on 2 samples a second: 120 a side in a minute cannot tell 5% from 10%.
+    const run = await analyse(latency(), arriving(draw(21), draw(20), 2));
+    expect(run.result.phase).toBe('Successful');
+    expect(run.waits.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^waiting up to 1m for data: latencyP99: too few samples/),
+      expect.stringMatching(
+        /^waiting up to 1m for more samples: latencyP99 canary .*, not yet significantly|nor shown within them/,
+      ),
+    ]);
+    expect(run.records).toHaveLength(1);
+    expect(run.records[0]?.message).toMatch(/p\(within\)=0\.\d+, n=\d+\/\d+; waited 1m$/);
+  });
+
+  it('keeps the undecided pass it has when background analysis is stopped', async () => {
+    const run = await analyse(latency({ interval: 10_000 }), arriving(draw(21), draw(20), 2), {
+      stopAfterMs: 40_000,
+    });
+    expect(run.result.phase).toBe('Successful');
+    expect(run.records.map((r) => [r.phase, seconds(r.finishedAt)])).toEqual([['Successful', 40]]);
   });
 });
 

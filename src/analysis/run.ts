@@ -165,8 +165,11 @@ class MetricRun {
   private errors = 0;
   private consecutiveErrors = 0;
   private index = 0;
-  /** Waiting for data was announced and no measurement with data came since. */
-  private waiting = false;
+  /**
+   * What waiting was announced for, with no measurement taken since: data (none or too few
+   * samples), or more samples for an undecided judge. Each stretch of waiting is said once.
+   */
+  private waiting: 'data' | 'more samples' | undefined;
   private readonly kept: MeasurementRecord[] = [];
   private readonly last: Partial<Record<MeasurementPhase, Outcome>> = {};
   private readonly provider: MetricProvider;
@@ -244,7 +247,10 @@ class MetricRun {
   /**
    * One measurement, judged only on data: while the provider has none (or too few samples) and more
    * may come, it asks again every poll until `sampleTimeout` has passed since the measurement began;
-   * then the lack of data is the measurement (Inconclusive). Undefined when the run stopped meanwhile.
+   * then the lack of data is the measurement (Inconclusive). A tentative value (the judge's pass
+   * that more samples may overturn) is asked again the same way, and the last one is the
+   * measurement when the wait is over or the run stops. Undefined when the run stopped meanwhile
+   * with nothing to show.
    */
   private async measureWithData(): Promise<Taken | undefined> {
     const { metric } = this.plan;
@@ -252,37 +258,39 @@ class MetricRun {
     const startedAt = this.clock.now();
     const timeout = metric.sampleTimeout;
     const poll = Math.min(this.options.samplePollMs ?? 1000, metric.interval ?? Number.POSITIVE_INFINITY);
+    let tentative: Taken | undefined;
     for (;;) {
       const now = this.clock.now();
       const windowMs = windowOf(metric.provider, this.options.target.canarySince, now);
       const measurement = await this.measure(now, windowMs);
-      if (stopped.aborted) return undefined;
+      if (stopped.aborted) return tentative;
       const outcome = decide(this.plan, measurement);
       const taken = { measurement, outcome, startedAt, windowMs };
-      if (!outcome.noData || !this.dataMayCome()) {
-        this.waiting = false;
+      const undecided = measurement.kind === 'value' && measurement.tentative === true && !outcome.noData;
+      if ((!outcome.noData && !undecided) || !this.dataMayCome()) {
+        this.waiting = undefined;
         return taken;
       }
+      tentative = undecided ? taken : undefined;
       const waited = this.clock.now().getTime() - startedAt.getTime();
       if (waited >= timeout) {
         if (timeout === 0) return taken;
-        return {
-          ...taken,
-          outcome: { ...outcome, message: `${outcome.message}; waited ${formatDuration(waited)}` },
-        };
+        const message = outcome.message ?? (undecided ? 'not decided by the samples' : 'no data');
+        return { ...taken, outcome: { ...outcome, message: `${message}; waited ${formatDuration(waited)}` } };
       }
-      if (!this.waiting) {
-        this.waiting = true;
+      const wanted = undecided ? 'more samples' : 'data';
+      if (this.waiting !== wanted) {
+        this.waiting = wanted;
         const reason = measurement.kind === 'noData' ? measurement.reason : outcome.message;
         await this.options.onWaiting?.({
           template: this.plan.template,
           metric: metric.name,
           index: this.index + 1,
-          message: `waiting up to ${formatDuration(timeout)} for data: ${reason}`,
+          message: `waiting up to ${formatDuration(timeout)} for ${wanted}: ${reason}`,
         });
       }
       await this.sleep(Math.max(1, Math.min(poll, timeout - waited)), stopped);
-      if (stopped.aborted) return undefined;
+      if (stopped.aborted) return tentative;
     }
   }
 

@@ -51,7 +51,7 @@ export type FakeAnswer<T> = T | 'hang' | Error;
  */
 export function fakeRouter(answers: {
   signals?: (revision: string, call: number, windowMs: number) => FakeAnswer<RouterSignals | undefined>;
-  samples?: (revision: string, kind: string) => FakeAnswer<readonly number[]>;
+  samples?: (revision: string, kind: string, windowMs: number) => FakeAnswer<readonly number[]>;
 }): RouterSignalsSource & {
   calls: { revision: string; windowMs: number; signal?: AbortSignal | undefined }[];
 } {
@@ -72,7 +72,7 @@ export function fakeRouter(answers: {
     },
     samples(_service, _environment, revision, options) {
       calls.push({ revision, windowMs: options.windowMs, signal: options.signal });
-      return answer(answers.samples?.(revision, options.kind) ?? []);
+      return answer(answers.samples?.(revision, options.kind, options.windowMs) ?? []);
     },
   };
 }

@@ -20,6 +20,12 @@ export type Measurement =
       readonly detail?: string | undefined;
       /** Provider specifics worth keeping with the measurement (small, JSON). */
       readonly raw?: Value | undefined;
+      /**
+       * More samples may change the value (the judge's pass that is not yet significant): the
+       * engine asks again while it may wait for data (`sampleTimeout`), and keeps the last value
+       * when the wait is over.
+       */
+      readonly tentative?: boolean | undefined;
     }
   | { readonly kind: 'noData'; readonly reason: string }
   | { readonly kind: 'error'; readonly message: string };

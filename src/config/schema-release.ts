@@ -274,6 +274,14 @@ const providerSchema = exactlyOne(
             .default('increase')
             .describe('Which change counts as worse.'),
           window: durationWithDefault('Time window of the samples compared.', '1m'),
+          minSamples: z
+            .number()
+            .int()
+            .min(1)
+            .optional()
+            .describe(
+              'Fewest samples each side must have in the window before the judge speaks: latencies, requests for `errorRate`, intervals for `requestRate`; fewer is no data, and the analysis waits for more up to `sampleTimeout`. Default 50: the first requests of a fresh instance are its slowest.',
+            ),
         })
         .optional()
         .describe('Compares the canary with the baseline statistically; `result` is 1 (pass) or 0 (fail).'),

@@ -248,6 +248,12 @@ export type Provider =
       readonly minDifference?: number | undefined;
       readonly direction: 'increase' | 'decrease' | 'either';
       readonly window: Millis;
+      /**
+       * Fewest samples on each side before the judge speaks (latencies; requests for `errorRate`;
+       * intervals for `requestRate`); unset: the judge's default (judgeMinSamples in
+       * src/analysis/providers/router.ts).
+       */
+      readonly minSamples?: number | undefined;
     };
 
 export type Operator = (typeof OPERATORS)[number];

@@ -201,6 +201,24 @@ describe('the judge provider', () => {
     });
   });
 
+  it('takes a metric’s own minSamples: fewer on either side is no data, naming both counts', async () => {
+    const yaml = configured('latencyP99');
+    const own = { ...yaml, provider: { ...yaml.provider, minSamples: 600 } };
+    const few = byRevision(
+      () => latencies(599, 24),
+      () => latencies(3000, 20),
+    );
+    expect(await createJudgeProvider(few).measure(own, ctx())).toEqual({
+      kind: 'noData',
+      reason: 'latencyP99: too few samples: 599 canary, 3000 baseline (at least 600 each needed)',
+    });
+    const enough = byRevision(
+      () => latencies(600, 24),
+      () => latencies(3000, 20),
+    );
+    expect(await createJudgeProvider(enough).measure(own, ctx())).toMatchObject({ kind: 'value', value: 0 });
+  });
+
   it('defaults the tolerance by baseline: 10% for latencies vs a fresh baseline, else 15%; a set one wins', () => {
     expect(DEFAULT_TOLERANCE).toEqual({ fresh: { latency: 0.1, other: 0.15 }, stable: 0.15 });
     for (const signal of ['latencyP50', 'latencyP95', 'latencyP99'] as const) {

@@ -88,7 +88,8 @@ export function createRouterProvider(source: RouterSignalsSource): MetricProvide
 export interface JudgeProviderOptions {
   /**
    * Fewer samples on either side make the judgement inconclusive: latencies, or requests for
-   * `errorRate`, or intervals for `requestRate`. Default {@link JUDGE_MIN_SAMPLES}.
+   * `errorRate`, or intervals for `requestRate`. A metric's own `minSamples` wins. Default
+   * {@link JUDGE_MIN_SAMPLES}.
    */
   readonly minSamples?: number;
 }
@@ -149,10 +150,10 @@ export function createJudgeProvider(
   source: RouterSignalsSource,
   options: JudgeProviderOptions = {},
 ): MetricProvider<'judge'> {
-  const minSamples = options.minSamples ?? JUDGE_MIN_SAMPLES;
   return {
     async measure(metric, ctx) {
       const { signal: name, confidence, direction } = metric.provider;
+      const minSamples = metric.provider.minSamples ?? options.minSamples ?? JUDGE_MIN_SAMPLES;
       const tolerance = judgeTolerance(metric.provider, ctx.freshBaseline === true);
       if (ctx.baselineRevision === undefined)
         return { kind: 'noData', reason: 'there is no baseline revision to compare with' };
@@ -193,8 +194,10 @@ export function createJudgeProvider(
         value: verdict.verdict === 'pass' ? 1 : 0,
         samples: { canary: verdict.nCanary, baseline: verdict.nBaseline },
         detail: `${name} ${verdict.detail}`,
+        ...(verdict.decided ? {} : { tentative: true }),
         raw: {
           p: verdict.p,
+          pWithin: verdict.pWithin,
           effect: Number.isFinite(verdict.effect) ? verdict.effect : null,
           difference: Number.isFinite(verdict.difference) ? verdict.difference : null,
           canary: verdict.canary,

@@ -25,6 +25,10 @@ export interface Margins {
   /** Absolute change (for `shift`, the Hodges-Lehmann shift). */
   readonly difference: number;
   readonly p: number;
+  /** p of the canary being within a margin; shown when the pass is not decided. */
+  readonly pWithin?: number | undefined;
+  /** False for a pass more samples may overturn: said so in the headline. */
+  readonly decided?: boolean | undefined;
   readonly tolerance: number;
   readonly minDifference: number;
   /** Shown after values, e.g. `ms`; empty for none. */
@@ -36,6 +40,13 @@ const HEADLINE: Record<Outcome, string> = {
   floor: 'canary worse than baseline by more than the tolerance but within minDifference',
   notSignificant: 'canary not significantly worse than baseline beyond the margins',
   pass: 'canary within tolerance of baseline',
+};
+
+/** The headline of a pass more samples may overturn (not shown within a margin). */
+const UNDECIDED: Record<Exclude<Outcome, 'fail'>, string> = {
+  floor: `${HEADLINE.floor}, not yet significantly`,
+  notSignificant: 'canary neither significantly worse than baseline beyond the margins nor shown within them',
+  pass: `${HEADLINE.pass}, not yet significantly`,
 };
 
 /** `canary worse than baseline: typical request +20.3% (+4.42 ms), Hodges-Lehmann; p99 …`. */
@@ -65,8 +76,11 @@ export function describeVerdict(outcome: Outcome, statistic: string, m: Margins)
     );
   }
   const floor = m.minDifference > 0 ? `, minDifference ${m.minDifference}${u}` : '';
-  const limits = `tolerance ${Math.round(m.tolerance * 100)}%${floor}, p=${formatP(m.p)}, n=${m.nCanary}/${m.nBaseline}`;
-  return `${HEADLINE[outcome]}: ${figures}; ${limits}`;
+  const undecided = m.decided === false && outcome !== 'fail';
+  const within = undecided && m.pWithin !== undefined ? `, p(within)=${formatP(m.pWithin)}` : '';
+  const limits = `tolerance ${Math.round(m.tolerance * 100)}%${floor}, p=${formatP(m.p)}${within}, n=${m.nCanary}/${m.nBaseline}`;
+  const headline = outcome !== 'fail' && undecided ? UNDECIDED[outcome] : HEADLINE[outcome];
+  return `${headline}: ${figures}; ${limits}`;
 }
 
 /** `+12.5%`, `-3.0%`, `+0.0%`; `up from 0` / `down from 0` for an infinite change. */

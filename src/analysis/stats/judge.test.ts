@@ -76,25 +76,42 @@ describe('the judge on latencies', () => {
     const cold = latencies(800, 0.7, 0.3);
     expect(judge(cold, baseline, options).verdict).toBe('fail');
     const floored = judge(cold, baseline, { ...options, minDifference: 2 });
-    expect(floored.verdict).toBe('pass');
+    expect(floored).toMatchObject({ verdict: 'pass', decided: true }); // shown well within 2 ms
     expect(floored.detail).toMatch(
       /^canary worse than baseline by more than the tolerance but within minDifference: typical request \+\d+\.\d% \(\+0\.\d+ ms\).*; tolerance 10%, minDifference 2 ms, p=/,
     );
     expect(judge(latencies(800, 12, 0.3), baseline, { ...options, minDifference: 2 }).verdict).toBe('fail');
   });
 
-  it('fails only when the canary is significantly beyond both margins', () => {
+  it('fails only when the canary is significantly beyond both margins, and leaves an unproven pass undecided', () => {
     // 15 ms → 18 ms is +20% and +3 ms, but 30 requests cannot show it beyond a 2 ms floor.
     const verdict = judge(latencies(30, 18), latencies(3000, 15), { ...options, minDifference: 2 });
     expect(verdict.effect).toBeGreaterThan(0.1);
     expect(verdict.difference).toBeGreaterThan(2);
-    expect(verdict).toMatchObject({ verdict: 'pass' });
-    expect(verdict.detail).toMatch(/^canary not significantly worse than baseline beyond the margins: /);
+    expect(verdict).toMatchObject({ verdict: 'pass', decided: false });
+    expect(verdict.pWithin).toBeGreaterThan(0.05);
+    expect(verdict.detail).toMatch(
+      /^canary neither significantly worse than baseline beyond the margins nor shown within them: .*, p=0\.\d+, p\(within\)=0\.\d+, n=30\/3000$/,
+    );
+  });
+
+  it('decides a pass only when the canary is shown within a margin, and fails a slow one given samples', () => {
+    const wide = { ...options, minDifference: 2 };
+    // The same code: shown within 10% on 2,000 samples a side.
+    const same = judge(latencies(2000, 20, 0.8), latencies(2000, 20, 0.8), wide);
+    expect(same).toMatchObject({ verdict: 'pass', decided: true });
+    expect(same.pWithin).toBeLessThan(0.05);
+    expect(same.detail).toMatch(/^canary within tolerance of baseline: /);
+    // 20% slower with a wide spread: 100 samples a side tell neither way; 5,000 show it.
+    const few = judge(latencies(100, 24, 0.8), latencies(100, 20, 0.8), wide);
+    expect(few).toMatchObject({ verdict: 'pass', decided: false });
+    const many = judge(latencies(5000, 24, 0.8), latencies(5000, 20, 0.8), wide);
+    expect(many).toMatchObject({ verdict: 'fail', decided: true });
   });
 
   it('passes a canary that is significantly but only slightly slower (within tolerance)', () => {
     const verdict = judge(latencies(20_000, 104), latencies(20_000, 100), { ...options, statistic: 'p50' });
-    expect(verdict.verdict).toBe('pass');
+    expect(verdict).toMatchObject({ verdict: 'pass', decided: true });
     expect(verdict.effect).toBeGreaterThan(0);
   });
 
@@ -117,8 +134,10 @@ describe('the judge on latencies', () => {
     expect(judge(low, high, { ...throughput, minDifference: 40 }).verdict).toBe('pass');
     // Floor 29.5: half a request beyond it, well within the spread: not significantly.
     const edge = judge(low, high, { ...throughput, minDifference: 29.5 });
-    expect(edge.verdict).toBe('pass');
-    expect(edge.detail).toMatch(/^canary not significantly worse than baseline beyond the margins: /);
+    expect(edge).toMatchObject({ verdict: 'pass', decided: false });
+    expect(edge.detail).toMatch(
+      /^canary neither significantly worse than baseline beyond the margins nor shown/,
+    );
     expect(judge(high, low, throughput).verdict).toBe('pass');
   });
 
@@ -160,9 +179,10 @@ describe('the judge on error counts', () => {
     expect(same.verdict).toBe('pass');
     // 0.50% against 0.03%: sixteen times as many errors, but 0.0047 more, under 0.005.
     const within = judgeCounts({ events: 4, trials: 800 }, { events: 1, trials: 3200 }, counts);
-    expect(within).toMatchObject({ verdict: 'pass', effect: 15 });
+    // … not yet significantly within it: 4 errors cannot show the difference is under 0.005.
+    expect(within).toMatchObject({ verdict: 'pass', effect: 15, decided: false });
     expect(within.detail).toMatch(
-      /^canary worse than baseline by more than the tolerance but within minDifference: /,
+      /^canary worse than baseline by more than the tolerance but within minDifference, not yet significantly: .*p\(within\)=/,
     );
   });
 

@@ -16,6 +16,13 @@ import { type Counts, rateDifferenceP, rateRatioP, type Side } from './proportio
  * of the typical request (`effect: 'shift'`); for per-interval rates, the change of a statistic.
  * {@link judgeCounts} does the same on counts of errors out of requests.
  *
+ * A pass is *decided* only when the canary is shown within a margin: the same tests the other
+ * way (canary / (1 + tolerance) smaller than the baseline, or canary − minDifference smaller: a
+ * union, so p is the smaller of the two). Otherwise the verdict is a pass that more samples may
+ * overturn (`decided: false`): the analysis engine waits for more while it may (`sampleTimeout`)
+ * and keeps the last verdict when the wait is over. A canary 20% slower at a 10% tolerance is
+ * then judged on enough samples to tell, not passed on the first few hundred.
+ *
  * Why both margins: a freshly started canary that takes a fifth of the traffic answers a
  * sub-millisecond service about 0.3 ms (+70%) slower than the warm stable instance, significantly
  * so with a few hundred requests, and harmlessly (bench/judge-rates.js). The absolute floor lets
@@ -55,6 +62,16 @@ export interface JudgeVerdict {
   readonly verdict: 'pass' | 'fail' | 'inconclusive';
   /** p-value of the margin tests in the worse direction (the larger of the two; 1 when not computed). */
   readonly p: number;
+  /**
+   * p-value of the canary being within a margin (the smaller of the two tests the other way; 1 when
+   * not computed): a pass is decided when it is below the level.
+   */
+  readonly pWithin: number;
+  /**
+   * False for a pass the samples do not settle: neither worse beyond the margins nor shown within
+   * one. More samples may turn it into a fail (or a decided pass).
+   */
+  readonly decided: boolean;
   /** Relative change, canary vs baseline (Infinity when the baseline's figure is 0 and the canary's is not). */
   readonly effect: number;
   /** Absolute change, canary − baseline, in the samples' unit: what `minDifference` is compared with. */
@@ -87,22 +104,21 @@ export function judge(
     ? hodgesLehmannRatio(canary, baseline) - 1
     : relativeChange(canaryStat, baselineStat);
   const difference = byShift ? hodgesLehmannShift(canary, baseline) : canaryStat - baselineStat;
-  const test = (side: Side, factor: number, floor: number) =>
-    Math.max(
-      mannWhitneyU(
-        canary.map((value) => value / factor),
-        baseline,
-        { alternative: side },
-      ).p,
-      floor === 0
-        ? 0
+  const test: MarginTest = (side, factor, shift) => ({
+    relative: mannWhitneyU(
+      canary.map((value) => value / factor),
+      baseline,
+      { alternative: side },
+    ).p,
+    absolute:
+      shift === 0
+        ? undefined
         : mannWhitneyU(
-            // Take the floor off in the worse direction: lower for `greater`, higher for `less`.
-            canary.map((value) => (side === 'greater' ? value - floor : value + floor)),
+            canary.map((value) => value - shift),
             baseline,
             { alternative: side },
           ).p,
-    );
+  });
   return decide(options, effect, difference, test, {
     canary: canaryStat,
     baseline: baselineStat,
@@ -123,11 +139,10 @@ export function judgeCounts(canary: Counts, baseline: Counts, options: JudgeOpti
   }
   const canaryRate = canary.events / canary.trials;
   const baselineRate = baseline.events / baseline.trials;
-  const test = (side: Side, factor: number, floor: number) =>
-    Math.max(
-      rateRatioP(canary, baseline, factor, side),
-      floor === 0 ? 0 : rateDifferenceP(canary, baseline, side === 'greater' ? floor : -floor, side),
-    );
+  const test: MarginTest = (side, factor, shift) => ({
+    relative: rateRatioP(canary, baseline, factor, side),
+    absolute: shift === 0 ? undefined : rateDifferenceP(canary, baseline, shift, side),
+  });
   return decide(options, relativeChange(canaryRate, baselineRate), canaryRate - baselineRate, test, {
     canary: canaryRate,
     baseline: baselineRate,
@@ -138,7 +153,15 @@ export function judgeCounts(canary: Counts, baseline: Counts, options: JudgeOpti
   });
 }
 
-type MarginTest = (side: Side, factor: number, floor: number) => number;
+/**
+ * The one-sided tests of the canary against each margin: `factor` × the baseline (relative) and the
+ * baseline + `shift` (absolute; undefined when there is no floor), with the alternative `side`.
+ */
+type MarginTest = (
+  side: Side,
+  factor: number,
+  shift: number,
+) => { readonly relative: number; readonly absolute: number | undefined };
 
 /** The decision shared by samples and counts: both margins, in the worse direction(s). */
 function decide(
@@ -151,12 +174,29 @@ function decide(
   const { tolerance, direction } = options;
   const minDifference = options.minDifference ?? 0;
   const alpha = 1 - options.confidence;
+  // Worse beyond both margins (an intersection: the larger p); within either (a union: the smaller).
+  const worse = (margins: ReturnType<MarginTest>) => Math.max(margins.relative, margins.absolute ?? 0);
+  const within = (margins: ReturnType<MarginTest>) => Math.min(margins.relative, margins.absolute ?? 1);
   const increase = () => test('greater', 1 + tolerance, minDifference);
-  const decrease = () => (tolerance >= 1 ? 1 : test('less', 1 - tolerance, minDifference));
+  const decrease = () => (tolerance >= 1 ? undefined : test('less', 1 - tolerance, -minDifference));
   // `either`: two one-sided tests at alpha/2 each, in the direction the canary moved.
   const up = direction === 'increase' || (direction === 'either' && effect >= 0);
-  const p = up ? increase() : decrease();
+  const worseMargins = up ? increase() : decrease();
+  const p = worseMargins === undefined ? 1 : worse(worseMargins);
   const level = direction === 'either' ? alpha / 2 : alpha;
+  // Within: on the side(s) that could be worse; a decrease past a tolerance of 100% cannot be.
+  const withinP = (side: 'up' | 'down') =>
+    side === 'up'
+      ? within(test('less', 1 + tolerance, minDifference))
+      : tolerance >= 1
+        ? 0
+        : within(test('greater', 1 - tolerance, -minDifference));
+  const pWithin =
+    direction === 'increase'
+      ? withinP('up')
+      : direction === 'decrease'
+        ? withinP('down')
+        : Math.max(withinP('up'), withinP('down'));
   const sign = up ? 1 : -1;
   const beyondTolerance = sign * effect > tolerance;
   const beyondFloor = sign * difference > minDifference;
@@ -167,9 +207,12 @@ function decide(
       : p < level
         ? 'fail'
         : 'notSignificant';
+  const decided = outcome === 'fail' || pWithin < level;
   return {
     verdict: outcome === 'fail' ? 'fail' : 'pass',
     p,
+    pWithin,
+    decided,
     effect,
     difference,
     canary: figures.canary,
@@ -181,6 +224,8 @@ function decide(
       effect,
       difference,
       p,
+      pWithin,
+      decided,
       tolerance,
       minDifference,
       unit: options.unit ?? '',
@@ -192,6 +237,8 @@ function tooFew(nCanary: number, nBaseline: number, minSamples: number, what: st
   return {
     verdict: 'inconclusive',
     p: 1,
+    pWithin: 1,
+    decided: false,
     effect: 0,
     difference: 0,
     canary: Number.NaN,
