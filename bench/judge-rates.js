@@ -299,8 +299,9 @@ async function capture(source, service, sides, windowMs) {
  * metrics run in the same analysis). `freshBaseline` as the analysis engine sets it: whether
  * `against` is a fresh baseline, which picks the judge's default tolerance.
  * @param {Look} look @param {JudgeMetric[]} metrics @param {string} against @param {boolean} freshBaseline
- * @param {{ tolerance?: number, minSamples?: number }} [options] replayed settings: the latency judges'
- *   tolerance, the judge's minimum samples a side
+ * @param {{ tolerance?: number, minSamples?: number, errorMinDifference?: number, confidence?: number }} [options]
+ *   replayed settings: the latency judges' tolerance, the judge's minimum samples a side, the error
+ *   judge's minDifference, both judges' confidence
  * @returns {Promise<LookVerdict>}
  */
 export async function judgeLook(look, metrics, against, freshBaseline, options = {}) {
@@ -330,10 +331,15 @@ export async function judgeLook(look, metrics, against, freshBaseline, options =
   const out = [];
   for (const judged of metrics) {
     const latency = judged.provider.signal.startsWith('latency');
-    const metric =
-      latency && options.tolerance !== undefined
-        ? { ...judged, provider: { ...judged.provider, tolerance: options.tolerance } }
-        : judged;
+    const settings = {
+      ...judged.provider,
+      ...(latency && options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
+      ...(!latency && options.errorMinDifference !== undefined
+        ? { minDifference: options.errorMinDifference }
+        : {}),
+      ...(options.confidence === undefined ? {} : { confidence: options.confidence }),
+    };
+    const metric = { ...judged, provider: settings };
     const m = await provider.measure(metric, {
       service: 'bench',
       environment: ENVIRONMENT,

@@ -38,6 +38,8 @@ const { values, positionals } = parseArgs({
     against: { type: 'string', default: 'baseline' },
     undecided: { type: 'string', default: 'wait' },
     'undecided-poll': { type: 'string', default: '1' },
+    'error-min-difference': { type: 'string' },
+    confidence: { type: 'string' },
   },
 });
 const file = positionals[0];
@@ -63,61 +65,70 @@ for await (const line of createInterface({ input: createReadStream(file) })) {
 
 const metrics = judgeMetrics();
 const rows = [];
-for (const tolerance of numbers(values.tolerance))
-  for (const minSamples of numbers(values['min-samples']))
-    for (const interval of numbers(values.interval))
-      for (const count of numbers(values.count)) {
-        const schedule = {
-          initialDelay: Number(values['initial-delay']),
-          interval: interval ?? 10,
-          count: count ?? 3,
-          sampleTimeout: Number(values['sample-timeout']),
-          undecidedPoll: Number(values['undecided-poll']),
-        };
-        /** @type {Record<string, string | number>} */
-        const row = {
-          tolerance: tolerance ?? 'default',
-          'min samples': minSamples ?? 50,
-          schedule: `every ${schedule.interval}s ×${schedule.count}`,
-        };
-        let identicalFailed = 0;
-        let identical = 0;
-        for (const s of SCENARIOS) {
-          const outcomes = [];
-          for (const looks of trials.get(s.key) ?? []) {
-            const judged = [];
-            for (const look of looks) {
-              judged.push(
-                await judgeLook(look, metrics, against, against === 'baseline', {
-                  ...(tolerance === undefined ? {} : { tolerance }),
-                  ...(minSamples === undefined ? {} : { minSamples }),
-                }),
-              );
+for (const errorFloor of numbers(values['error-min-difference']))
+  for (const confidence of numbers(values.confidence))
+    for (const tolerance of numbers(values.tolerance))
+      for (const minSamples of numbers(values['min-samples']))
+        for (const interval of numbers(values.interval))
+          for (const count of numbers(values.count)) {
+            const schedule = {
+              initialDelay: Number(values['initial-delay']),
+              interval: interval ?? 10,
+              count: count ?? 3,
+              sampleTimeout: Number(values['sample-timeout']),
+              undecidedPoll: Number(values['undecided-poll']),
+            };
+            /** @type {Record<string, string | number>} */
+            const row = {
+              ...(errorFloor === undefined ? {} : { 'errorRate minDifference': errorFloor }),
+              ...(confidence === undefined ? {} : { confidence }),
+              tolerance: tolerance ?? 'default',
+              'min samples': minSamples ?? 50,
+              schedule: `every ${schedule.interval}s ×${schedule.count}`,
+            };
+            let identicalFailed = 0;
+            let identical = 0;
+            for (const s of SCENARIOS) {
+              const outcomes = [];
+              for (const looks of trials.get(s.key) ?? []) {
+                const judged = [];
+                for (const look of looks) {
+                  judged.push(
+                    await judgeLook(look, metrics, against, against === 'baseline', {
+                      ...(tolerance === undefined ? {} : { tolerance }),
+                      ...(minSamples === undefined ? {} : { minSamples }),
+                      ...(errorFloor === undefined ? {} : { errorMinDifference: errorFloor }),
+                      ...(confidence === undefined ? {} : { confidence }),
+                    }),
+                  );
+                }
+                // `--undecided pass`: as before the judge told undecided passes apart, each one final.
+                const settled =
+                  values.undecided === 'pass'
+                    ? judged.map((l) => ({
+                        ...l,
+                        metrics: l.metrics.map((m) => ({ ...m, tentative: false })),
+                      }))
+                    : judged;
+                outcomes.push(engineVerdict(settled, schedule));
+              }
+              const failed = outcomes.filter((o) => o.verdict === 'fail');
+              const paused = outcomes.filter((o) => o.verdict === 'inconclusive').length;
+              const unfinished = outcomes.filter((o) => o.verdict === 'unfinished').length;
+              if (s.regressed === undefined) {
+                identicalFailed += failed.length;
+                identical += outcomes.length;
+              }
+              row[s.key] =
+                `${failed.length}/${outcomes.length}` +
+                (paused > 0 ? ` (${paused} paused)` : '') +
+                (unfinished > 0 ? ` (${unfinished} unfinished)` : '') +
+                ` @${median(failed.map((o) => o.atS)) || '-'}s` +
+                ` (pass @${median(outcomes.filter((o) => o.verdict === 'pass').map((o) => o.atS)) || '-'}s)`;
             }
-            // `--undecided pass`: as before the judge told undecided passes apart, each one final.
-            const settled =
-              values.undecided === 'pass'
-                ? judged.map((l) => ({ ...l, metrics: l.metrics.map((m) => ({ ...m, tentative: false })) }))
-                : judged;
-            outcomes.push(engineVerdict(settled, schedule));
+            row['identical, all'] = `${identicalFailed}/${identical}`;
+            rows.push(row);
           }
-          const failed = outcomes.filter((o) => o.verdict === 'fail');
-          const paused = outcomes.filter((o) => o.verdict === 'inconclusive').length;
-          const unfinished = outcomes.filter((o) => o.verdict === 'unfinished').length;
-          if (s.regressed === undefined) {
-            identicalFailed += failed.length;
-            identical += outcomes.length;
-          }
-          row[s.key] =
-            `${failed.length}/${outcomes.length}` +
-            (paused > 0 ? ` (${paused} paused)` : '') +
-            (unfinished > 0 ? ` (${unfinished} unfinished)` : '') +
-            ` @${median(failed.map((o) => o.atS)) || '-'}s` +
-            ` (pass @${median(outcomes.filter((o) => o.verdict === 'pass').map((o) => o.atS)) || '-'}s)`;
-        }
-        row['identical, all'] = `${identicalFailed}/${identical}`;
-        rows.push(row);
-      }
 console.log(
   `${file}: ${[...trials.values()][0]?.length ?? 0} trials; judged against the ${against === 'warm' ? 'warm stable instance' : 'fresh baseline'}; per scenario: failed/trials (paused: inconclusive) @median seconds to a fail (and to a pass)`,
 );

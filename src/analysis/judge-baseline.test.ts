@@ -46,7 +46,7 @@ describe('the judge of a release with a fresh baseline', () => {
     );
     expect(result.phase).toBe('Successful');
     // The judge asked for the canary and the fresh baseline (again and again: the same 3% of errors
-    // on 1,000 requests is not shown within 0.005, so it waited for more); the threshold, measured
+    // on 1,000 requests is not shown within 0.01, so it waited for more); the threshold, measured
     // once, for the canary and stable.
     const asked = router.calls.map((c) => c.revision);
     expect(new Set(asked)).toEqual(new Set(['canary', 'stable', 'stable.baseline']));

@@ -267,7 +267,7 @@ const providerSchema = exactlyOne(
             .min(0)
             .optional()
             .describe(
-              "Smallest absolute change that can fail the canary, in the signal's unit: ms by which the typical request is slower (latencies), a fraction of requests (errorRate), requests/s (requestRate). Default by signal: 2 ms for latencies, 0.005 for errorRate, 0 for requestRate — a cold canary of a sub-millisecond service is +70% but harmless.",
+              "Smallest absolute change that can fail the canary, in the signal's unit: ms by which the typical request is slower (latencies), a fraction of requests (errorRate), requests/s (requestRate). Default by signal: 2 ms for latencies, 0.01 (one percentage point) for errorRate, 0 for requestRate — a cold canary of a sub-millisecond service is +70% but harmless, and a few chance errors on a few hundred requests are not a regression.",
             ),
           direction: z
             .enum(['increase', 'decrease', 'either'])

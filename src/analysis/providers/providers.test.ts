@@ -175,7 +175,7 @@ describe('the judge provider', () => {
     const measurement = await createJudgeProvider(source).measure(configured('errorRate'), ctx());
     expect(measurement).toMatchObject({ kind: 'value', value: 0, samples: { canary: 800, baseline: 3200 } });
     expect(measurement.kind === 'value' && measurement.detail).toBe(
-      'errorRate canary worse than baseline: error rate canary 0.025 (20 of 800) vs baseline 0.0050 (16 of 3200) (+400.0%, +0.020); tolerance 15%, minDifference 0.005, p=1.3e-4, n=800/3200',
+      'errorRate canary worse than baseline: error rate canary 0.025 (20 of 800) vs baseline 0.0050 (16 of 3200) (+400.0%, +0.020); tolerance 15%, minDifference 0.01, p=0.015, n=800/3200',
     );
   });
 
