@@ -12,7 +12,7 @@ import {
   type RouterSignalsSource,
 } from './index.js';
 import { createRandom } from './stats/random.js';
-import { fakeRouter, metric, signals } from './testing.js';
+import { fakeRouter, LATENCY_JUDGE, metric, signals } from './testing.js';
 
 /**
  * Every example in docs/analysis.md, run: each YAML block through the real config parser, the
@@ -217,14 +217,7 @@ describe('docs/analysis.md', () => {
             router('latency', {
               count: 1,
               // The defaults, against a fresh baseline with the canary's share: tolerance 10%.
-              provider: {
-                kind: 'judge',
-                signal: 'latencyP99',
-                test: 'mannWhitney',
-                confidence: 0.95,
-                direction: 'increase',
-                window: 60_000,
-              },
+              provider: LATENCY_JUDGE,
             }),
           ],
         },
@@ -308,14 +301,7 @@ describe('docs/analysis.md', () => {
       metrics: [
         metric({
           name: 'latency',
-          provider: {
-            kind: 'judge',
-            signal: 'latencyP99',
-            test: 'mannWhitney',
-            confidence: 0.95,
-            direction: 'increase',
-            window: 60_000,
-          },
+          provider: LATENCY_JUDGE,
         }),
       ],
     };

@@ -11,7 +11,7 @@ import {
   type WaitingNotice,
 } from './index.js';
 import { createRandom } from './stats/random.js';
-import { fakeRouter, signals, template } from './testing.js';
+import { fakeRouter, LATENCY_JUDGE, signals, template } from './testing.js';
 
 /**
  * A measurement is judged only on data: the engine waits for the router to have seen enough
@@ -289,14 +289,7 @@ describe('a judge pass that more samples may overturn', () => {
     template('judged', {
       name: 'latency',
       ...extra,
-      provider: {
-        kind: 'judge',
-        signal: 'latencyP99',
-        test: 'mannWhitney',
-        confidence: 0.95,
-        direction: 'increase',
-        window: 60_000,
-      },
+      provider: LATENCY_JUDGE,
     });
 
   it('is asked again until the samples decide: a canary 20% slower fails once they show it', async () => {

@@ -76,3 +76,13 @@ export function fakeRouter(answers: {
     },
   };
 }
+
+/** The judge provider as flowline.yaml gives `judge: { signal: latencyP99 }`: every default filled in. */
+export const LATENCY_JUDGE = {
+  kind: 'judge',
+  signal: 'latencyP99',
+  test: 'mannWhitney',
+  confidence: 0.95,
+  direction: 'increase',
+  window: 60_000,
+} as const;
