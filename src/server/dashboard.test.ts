@@ -96,9 +96,13 @@ describe('the dashboard files', () => {
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(js.headers.get('x-content-type-options')).toBe('nosniff');
     const css = await fetch(`${server.url}/assets/app-abc123.css`);
-    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect([css.headers.get('content-type'), await css.text()]).toEqual([
+      'text/css; charset=utf-8',
+      'body{}\n',
+    ]);
     const icon = await fetch(`${server.url}/favicon.svg`);
     expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+    await icon.text(); // every answer read to its end: a half-read one keeps its connection busy
   });
 
   it('answers a missing asset with a JSON 404, not the page', async () => {
@@ -115,12 +119,14 @@ describe('the dashboard files', () => {
         404,
         'application/json; charset=utf-8',
       ]);
+      await res.text();
     }
   });
 
   it('answers a JSON 404 to a non-browser GET of an unknown path', async () => {
     const res = await fetch(`${server.url}/releases/x`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(404);
+    await res.text();
   });
 
   it('never leaves the dashboard folder', async () => {
@@ -157,7 +163,12 @@ describe('the dashboard files', () => {
   });
 
   it('needs no token: the page holds no data', async () => {
-    expect((await fetch(`${server.url}/assets/app-abc123.js`)).status).toBe(200);
-    expect((await fetch(`${server.url}/v1/whoami`)).status).toBe(401);
+    const asset = await fetch(`${server.url}/assets/app-abc123.js`);
+    expect([asset.status, await asset.text()]).toEqual([200, 'console.log("hi");\n']);
+    const api = await fetch(`${server.url}/v1/whoami`);
+    expect([api.status, ((await api.json()) as { error: { code: string } }).error.code]).toEqual([
+      401,
+      'FLOWLINE_AUTH_MISSING',
+    ]);
   });
 });
