@@ -59,7 +59,7 @@ const LOAD = fileURLToPath(new URL('./lib/poisson-load-process.js', import.meta.
 const RATE = 200;
 const CANARY_WEIGHT = 20;
 /**
- * The analysis a trial's verdict is that of: both judges in one metric set measuring every
+ * The analysis a trial's verdict is that of: each judge a metric of its own, measuring every
  * `JUDGE_INTERVAL` seconds (default 10), `JUDGE_COUNT` times (default 3), `failureLimit: 0`, from
  * the moment the canary takes traffic, as background analysis does (see {@link engineVerdict}).
  */
@@ -69,7 +69,7 @@ export const SCHEDULE = {
   count: wholeSeconds('JUDGE_COUNT', 3),
   /** The metric's default `sampleTimeout` (1m): how long a measurement waits for enough samples. */
   sampleTimeout: 60,
-  /** Seconds between asks while a pass is undecided (the engine asks every second for data). */
+  /** Seconds between asks while a pass is undecided: 1, as the engine; a replay may try others. */
   undecidedPoll: 1,
 };
 /** Seconds each trial is watched (a look every second): `JUDGE_LOOK_S`, default 60. */
