@@ -12,7 +12,7 @@ import {
   type RouterSignalsSource,
 } from './index.js';
 import { createRandom } from './stats/random.js';
-import { fakeRouter, LATENCY_JUDGE, metric, signals } from './testing.js';
+import { arrivingLatencies, fakeRouter, LATENCY_JUDGE, metric, signals } from './testing.js';
 
 /**
  * Every example in docs/analysis.md, run: each YAML block through the real config parser, the
@@ -292,10 +292,7 @@ describe('docs/analysis.md', () => {
     const draw = (median: number) =>
       Array.from({ length: 1000 }, () => random.lognormal(Math.log(median), 0.5));
     const [canary, baseline] = [draw(21.2), draw(20)];
-    const router = fakeRouter({
-      samples: (revision, _kind, windowMs) =>
-        (revision === 'r2' ? canary : baseline).slice(0, Math.floor((2.5 * windowMs) / 1000)),
-    });
+    const router = arrivingLatencies(canary, baseline, 2.5);
     const judged = {
       name: 'judged',
       metrics: [

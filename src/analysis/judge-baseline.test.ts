@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createProviders, createVirtualTime, runAnalysis } from './index.js';
 import { createRandom } from './stats/random.js';
-import { fakeRouter, signals, template } from './testing.js';
+import { fakeRouter, LATENCY_JUDGE, signals, template } from './testing.js';
 
 /**
  * A release with a fresh baseline (src/deploy/baseline.ts) names it as `judgeBaselineRevision`:
@@ -91,15 +91,7 @@ describe('the default latency tolerance follows the baseline the judge compares 
       runAnalysis(
         template('judged', {
           name: 'latency',
-          provider: {
-            kind: 'judge',
-            signal: 'latencyP99',
-            test: 'mannWhitney',
-            ...(tolerance === undefined ? {} : { tolerance }),
-            confidence: 0.95,
-            direction: 'increase',
-            window: 30_000,
-          },
+          provider: { ...LATENCY_JUDGE, ...(tolerance === undefined ? {} : { tolerance }), window: 30_000 },
         }),
         {
           target: {

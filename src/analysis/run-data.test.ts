@@ -11,7 +11,7 @@ import {
   type WaitingNotice,
 } from './index.js';
 import { createRandom } from './stats/random.js';
-import { fakeRouter, LATENCY_JUDGE, signals, template } from './testing.js';
+import { arrivingLatencies, fakeRouter, LATENCY_JUDGE, signals, template } from './testing.js';
 
 /**
  * A measurement is judged only on data: the engine waits for the router to have seen enough
@@ -116,16 +116,7 @@ describe('a first measurement', () => {
     const run = await analyse(
       template('judged', {
         name: 'latency',
-        provider: {
-          kind: 'judge',
-          signal: 'latencyP99',
-          test: 'mannWhitney',
-          tolerance: 0.2,
-          confidence: 0.95,
-          minDifference: 0,
-          direction: 'increase',
-          window: 60_000,
-        },
+        provider: { ...LATENCY_JUDGE, tolerance: 0.2, minDifference: 0 },
       }),
       router,
     );
@@ -280,11 +271,6 @@ describe('a judge pass that more samples may overturn', () => {
   const random = createRandom(7);
   const draw = (median: number) =>
     Array.from({ length: 4000 }, () => random.lognormal(Math.log(median), 0.8));
-  const arriving = (canary: readonly number[], baseline: readonly number[], perSecond: number) =>
-    fakeRouter({
-      samples: (revision, _kind, windowMs) =>
-        (revision === 'r2' ? canary : baseline).slice(0, Math.floor((perSecond * windowMs) / 1000)),
-    });
   const latency = (extra: { interval?: number } = {}) =>
     template('judged', {
       name: 'latency',
@@ -293,7 +279,7 @@ describe('a judge pass that more samples may overturn', () => {
     });
 
   it('is asked again until the samples decide: a canary 20% slower fails once they show it', async () => {
-    const run = await analyse(latency(), arriving(draw(24), draw(20), 40));
+    const run = await analyse(latency(), arrivingLatencies(draw(24), draw(20), 40));
     expect(run.result.phase).toBe('Failed');
     expect(run.waits.map((w) => w.message)).toEqual([
       expect.stringMatching(/^waiting up to 1m for data: latencyP99: too few samples/),
@@ -307,7 +293,7 @@ describe('a judge pass that more samples may overturn', () => {
 
   it('keeps the last undecided pass when sampleTimeout is over, saying it waited', async () => {
     // 5% slower on 2 samples a second: 120 a side in a minute cannot tell 5% from 10%.
-    const run = await analyse(latency(), arriving(draw(21), draw(20), 2));
+    const run = await analyse(latency(), arrivingLatencies(draw(21), draw(20), 2));
     expect(run.result.phase).toBe('Successful');
     expect(run.waits.map((w) => w.message)).toEqual([
       expect.stringMatching(/^waiting up to 1m for data: latencyP99: too few samples/),
@@ -320,7 +306,7 @@ describe('a judge pass that more samples may overturn', () => {
   });
 
   it('keeps the undecided pass it has when background analysis is stopped', async () => {
-    const run = await analyse(latency({ interval: 10_000 }), arriving(draw(21), draw(20), 2), {
+    const run = await analyse(latency({ interval: 10_000 }), arrivingLatencies(draw(21), draw(20), 2), {
       stopAfterMs: 40_000,
     });
     expect(run.result.phase).toBe('Successful');

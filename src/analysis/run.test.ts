@@ -10,7 +10,7 @@ import {
   type MetricStatus,
   runAnalysis,
 } from './index.js';
-import { fakeRouter, signals, template } from './testing.js';
+import { fakeRouter, LATENCY_JUDGE, signals, template } from './testing.js';
 
 const ROUTER: Provider = { kind: 'router', signal: 'errorRate', window: 60_000 };
 const TARGET = { service: 'shop', environment: 'production', canaryRevision: 'r2', baselineRevision: 'r1' };
@@ -320,16 +320,7 @@ describe('an analysis run', () => {
     };
     const t = template('t', {
       name: 'latency',
-      provider: {
-        kind: 'judge',
-        signal: 'latencyP99',
-        test: 'mannWhitney',
-        tolerance: 0.1,
-        confidence: 0.95,
-        minDifference: 0,
-        direction: 'increase',
-        window: 60_000,
-      },
+      provider: { ...LATENCY_JUDGE, tolerance: 0.1, minDifference: 0 },
     });
     const run = await analyse(t, judged);
     expect(run.result.message).toBe(

@@ -77,6 +77,21 @@ export function fakeRouter(answers: {
   };
 }
 
+/**
+ * A router whose canary (`r2`) and baseline have served the given latencies in order, `perSecond`
+ * a side since the canary started: a window of w ms holds the first perSecond × w / 1000 of them.
+ */
+export function arrivingLatencies(
+  canary: readonly number[],
+  baseline: readonly number[],
+  perSecond: number,
+): ReturnType<typeof fakeRouter> {
+  return fakeRouter({
+    samples: (revision, _kind, windowMs) =>
+      (revision === 'r2' ? canary : baseline).slice(0, Math.floor((perSecond * windowMs) / 1000)),
+  });
+}
+
 /** The judge provider as flowline.yaml gives `judge: { signal: latencyP99 }`: every default filled in. */
 export const LATENCY_JUDGE = {
   kind: 'judge',
