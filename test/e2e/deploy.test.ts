@@ -7,6 +7,7 @@ import {
   exampleRepo,
   getVia,
   gitIn,
+  HELLO_BUILD,
   recordedPids,
   runCli,
   running,
@@ -18,13 +19,7 @@ import {
  * the router and supervisor, and the CLI deploys, switches and rolls back through it.
  */
 
-const CONFIG = `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
+const CONFIG = `${HELLO_BUILD}run:
   command: node server.js
   port: { env: PORT }
   instances: 2

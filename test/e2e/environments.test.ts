@@ -8,6 +8,7 @@ import {
   exampleRepo,
   getVia,
   gitIn,
+  HELLO_BUILD,
   readDb,
   recordedPids,
   runCli,
@@ -23,13 +24,7 @@ import {
  * creates, lists and deletes previews through it.
  */
 
-const CONFIG = `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
+const CONFIG = `${HELLO_BUILD}run:
   command: node server.js
   port: { env: PORT }
   instances: 2

@@ -344,17 +344,20 @@ export function artifactsBuiltBy(cli: (...args: string[]) => Promise<CliResult>)
   };
 }
 
-/**
- * The head of the example service's flowline.yaml that the release e2e tests share: its build,
- * and one instance with health checks quick enough for tests. Each test adds its environments.
- */
-export const HELLO_SERVICE = `version: 1
+/** The example service's flowline.yaml up to its build: each e2e test adds its run and environments. */
+export const HELLO_BUILD = `version: 1
 service: hello
 build:
   command: node scripts/build.js
   inputs: ["src/**", "scripts/build.js", "package.json"]
   output: dist
-run:
+`;
+
+/**
+ * The head of the example service's flowline.yaml that the release e2e tests share: its build,
+ * and one instance with health checks quick enough for tests. Each test adds its environments.
+ */
+export const HELLO_SERVICE = `${HELLO_BUILD}run:
   command: node server.js
   port: { env: PORT }
   instances: 1

@@ -8,6 +8,7 @@ import {
   type CliProcess,
   type ExampleRepo,
   exampleRepo,
+  HELLO_BUILD,
   routedHello,
   runCli,
   running,
@@ -21,13 +22,7 @@ import {
  * Load runs through it all the while; nothing it answers may fail while it lives.
  */
 
-const CONFIG = `version: 1
-service: hello
-build:
-  command: node scripts/build.js
-  inputs: ["src/**", "scripts/build.js", "package.json"]
-  output: dist
-run:
+const CONFIG = `${HELLO_BUILD}run:
   command: node server.js
   port: { env: PORT }
   instances: 1
